@@ -1,0 +1,224 @@
+#include "client/commands.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/text_table.h"
+#include "convlat/v1/latency.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "model/conv_shape.h"
+#include "model/conv_spec.h"
+#include "model/sweeps.h"
+
+namespace convlat::client {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+std::unique_ptr<grpc::ClientContext> NewCallContext(const CommandContext& context) {
+  auto call = std::make_unique<grpc::ClientContext>();
+  call->set_deadline(std::chrono::system_clock::now() + context.timeout);
+  return call;
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::NOT_FOUND: return "NOT_FOUND";
+    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::INTERNAL: return "INTERNAL";
+    default: return "ERROR";
+  }
+}
+
+int ReportRpcError(const CommandContext& context, const grpc::Status& status) {
+  *context.err << "error: " << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+  return kExitFailed;
+}
+
+int PrintJson(const CommandContext& context, const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+    *context.err << "error: cannot render the response as JSON\n";
+    return kExitFailed;
+  }
+  *context.out << json;
+  return kExitOk;
+}
+
+void PrintTable(const CommandContext& context, const TextTable& table) {
+  if (context.format == OutputFormat::kCsv) {
+    table.PrintCsv(*context.out);
+  } else {
+    table.PrintAligned(*context.out);
+  }
+}
+
+std::string Fixed(double value, int digits) { return absl::StrFormat("%.*f", digits, value); }
+
+std::string Explain(const v1::Explanation& why) {
+  std::string text = absl::StrFormat("%s, %.3g GFLOP, %.3g MB, compute %.0f%%", why.model_kind(),
+                                     why.flops() / 1e9, why.bytes() / 1e6, 100 * why.compute_share());
+  if (!why.kernel_family().empty()) absl::StrAppend(&text, ", ", why.kernel_family());
+  if (!why.tile().empty()) absl::StrAppend(&text, " tile ", why.tile());
+  if (why.ctas() > 0) absl::StrAppend(&text, ", ", why.ctas(), " CTAs in ", why.waves(), " waves");
+  return text;
+}
+
+const char* KindName(v1::PlatformKind kind) {
+  switch (kind) {
+    case v1::PLATFORM_KIND_GPU: return "gpu";
+    case v1::PLATFORM_KIND_CPU: return "cpu";
+    default: return "-";
+  }
+}
+
+// Layers named on the command line, then those of the file; every one validated locally so a
+// typo is reported before any call.
+absl::StatusOr<std::vector<v1::ConvParams>> CollectLayers(const std::vector<std::string>& specs,
+                                                          const std::string& layers_file) {
+  std::vector<v1::ConvParams> layers;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    absl::StatusOr<v1::ConvParams> params = model::ParseConvSpec(specs[i]);
+    absl::Status status = params.ok() ? model::ValidateConvParams(*params, "") : params.status();
+    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("--conv '", specs[i], "': ", status.message()));
+    layers.push_back(*params);
+  }
+  if (!layers_file.empty()) {
+    absl::StatusOr<std::vector<v1::ConvParams>> from_file = model::LoadSweepFile(layers_file);
+    if (!from_file.ok()) return from_file.status();
+    layers.insert(layers.end(), from_file->begin(), from_file->end());
+  }
+  if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC or --layers FILE");
+  return layers;
+}
+
+}  // namespace
+
+int ListPlatformsCommand(const CommandContext& context) {
+  auto stub = v1::LatencyService::NewStub(context.channel);
+  v1::ListPlatformsResponse response;
+  grpc::Status status = stub->ListPlatforms(NewCallContext(context).get(), {}, &response);
+  if (!status.ok()) return ReportRpcError(context, status);
+  if (context.format == OutputFormat::kJson) return PrintJson(context, response);
+  TextTable table({"platform", "kind", "device", "units", "library", "samples", "model"});
+  for (const v1::PlatformSummary& summary : response.platforms()) {
+    const v1::Platform& p = summary.platform();
+    table.AddRow({p.name(), KindName(p.kind()), p.device_name(), absl::StrCat(p.compute_units()),
+                  absl::StrCat(p.library(), p.library_version().empty() ? "" : " " + p.library_version()),
+                  absl::StrCat(summary.sample_count()), summary.model_ready() ? "ready" : "none"});
+  }
+  PrintTable(context, table);
+  return kExitOk;
+}
+
+int PredictCommand(const CommandContext& context, const std::string& platform,
+                   const std::vector<std::string>& specs, const std::string& layers_file) {
+  if (platform.empty()) {
+    *context.err << "error: --platform is required\n";
+    return kExitUsage;
+  }
+  absl::StatusOr<std::vector<v1::ConvParams>> layers = CollectLayers(specs, layers_file);
+  if (!layers.ok()) {
+    *context.err << "error: " << layers.status().message() << "\n";
+    return kExitUsage;
+  }
+  v1::PredictRequest request;
+  request.set_platform(platform);
+  for (const v1::ConvParams& layer : *layers) *request.add_layers() = layer;
+  v1::PredictResponse response;
+  auto stub = v1::LatencyService::NewStub(context.channel);
+  grpc::Status status = stub->Predict(NewCallContext(context).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(context, status);
+  if (context.format == OutputFormat::kJson) return PrintJson(context, response);
+  TextTable table({"layer", "latency_ms", "explanation"});
+  for (int i = 0; i < response.predictions_size(); ++i) {
+    const v1::LayerPrediction& p = response.predictions(i);
+    table.AddRow({model::FormatConvSpec(request.layers(i)), Fixed(p.latency_us() / 1000, 4), Explain(p.explanation())});
+  }
+  PrintTable(context, table);
+  return kExitOk;
+}
+
+int ShowModelCommand(const CommandContext& context, const std::string& platform) {
+  if (platform.empty()) {
+    *context.err << "error: --platform is required\n";
+    return kExitUsage;
+  }
+  v1::GetPlatformModelRequest request;
+  request.set_platform(platform);
+  v1::PlatformModel response;
+  auto stub = v1::LatencyService::NewStub(context.channel);
+  grpc::Status status = stub->GetPlatformModel(NewCallContext(context).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(context, status);
+  if (context.format == OutputFormat::kJson) return PrintJson(context, response);
+  TextTable table({"field", "value"});
+  table.AddRow({"platform", response.platform()});
+  table.AddRow({"model", response.model_kind()});
+  table.AddRow({"version", absl::StrCat(response.version())});
+  table.AddRow({"samples", absl::StrCat(response.sample_count())});
+  table.AddRow({"fit_mape_percent", Fixed(response.fit_mape(), 2)});
+  table.AddRow({"fit_rmspe_percent", Fixed(response.fit_rmspe(), 2)});
+  table.AddRow({"fit_seconds", Fixed(response.fit_seconds(), 4)});
+  table.AddRow({"fitted_at", google::protobuf::util::TimeUtil::ToString(response.fitted_at())});
+  std::map<std::string, double> sorted(response.parameters().begin(), response.parameters().end());
+  for (const auto& [name, value] : sorted) table.AddRow({name, absl::StrFormat("%.6g", value)});
+  PrintTable(context, table);
+  return kExitOk;
+}
+
+int QueryNetworkCommand(const CommandContext& context, const std::string& platform,
+                        const std::string& onnx_path, const std::string& layers_file, int batch) {
+  if (platform.empty()) {
+    *context.err << "error: --platform is required\n";
+    return kExitUsage;
+  }
+  v1::PredictNetworkRequest request;
+  request.set_platform(platform);
+  request.set_batch(batch);
+  if (!layers_file.empty()) {
+    absl::StatusOr<std::vector<v1::ConvParams>> layers = CollectLayers({}, layers_file);
+    if (!layers.ok()) {
+      *context.err << "error: " << layers.status().message() << "\n";
+      return kExitUsage;
+    }
+    for (const v1::ConvParams& conv : *layers) *request.mutable_layers()->add_layers()->mutable_conv() = conv;
+  } else {
+    std::ifstream in(onnx_path, std::ios::binary);
+    if (!in) {
+      *context.err << "error: cannot read " << onnx_path << "\n";
+      return kExitUsage;
+    }
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    request.set_onnx_model(bytes.str());
+  }
+  v1::PredictNetworkResponse response;
+  auto stub = v1::LatencyService::NewStub(context.channel);
+  grpc::Status status = stub->PredictNetwork(NewCallContext(context).get(), request, &response);
+  if (!status.ok()) return ReportRpcError(context, status);
+  if (context.format == OutputFormat::kJson) return PrintJson(context, response);
+  TextTable table({"layer", "op", "shape", "latency_ms", "share", "explanation"});
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    table.AddRow({layer.name(), layer.op(), layer.shape(), Fixed(layer.prediction().latency_us() / 1000, 4),
+                  Fixed(100 * layer.share(), 1) + "%", Explain(layer.prediction().explanation())});
+  }
+  table.AddRow({"total", "", "", Fixed(response.total_us() / 1000, 4), "100.0%", ""});
+  PrintTable(context, table);
+  return kExitOk;
+}
+
+}  // namespace convlat::client

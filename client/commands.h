@@ -1,0 +1,34 @@
+#pragma once
+// The client's subcommands. Each prints its result to `out` and returns the process exit code
+// (0 success, 1 the server refused or failed, 2 bad usage), printing errors to `err`.
+
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+
+namespace convlat::client {
+
+enum class OutputFormat { kTable, kJson, kCsv };
+
+struct CommandContext {
+  std::shared_ptr<grpc::Channel> channel;
+  std::chrono::milliseconds timeout{30000};
+  OutputFormat format = OutputFormat::kTable;
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+};
+
+int ListPlatformsCommand(const CommandContext& context);
+// `specs` are conv specs (n=1,c=64,...); `layers_file` a sweep-format file of more of them.
+int PredictCommand(const CommandContext& context, const std::string& platform,
+                   const std::vector<std::string>& specs, const std::string& layers_file);
+int ShowModelCommand(const CommandContext& context, const std::string& platform);
+// An ONNX file, or (when `layers_file` is set) an explicit layer list, as one network.
+int QueryNetworkCommand(const CommandContext& context, const std::string& platform,
+                        const std::string& onnx_path, const std::string& layers_file, int batch);
+
+}  // namespace convlat::client

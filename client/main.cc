@@ -1,0 +1,78 @@
+// convlat-client: asks a convlat server for platforms, models and latency predictions.
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "client/commands.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
+ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");
+ABSL_FLAG(std::string, conv, "", "one layer: n=1,c=64,h=56,w=56,k=64,r=3,s=3,stride=1,pad=1");
+ABSL_FLAG(std::string, layers, "", "file with one conv spec per line ('#' comments)");
+ABSL_FLAG(int32_t, batch, 0, "query: override the network's batch size");
+ABSL_FLAG(std::string, format, "table", "output: table, json or csv");
+ABSL_FLAG(double, timeout, 30, "seconds to wait for the server");
+
+namespace {
+
+constexpr char kUsage[] =
+    "convlat-client [--server ADDR] COMMAND ...\n"
+    "  platforms                                   list platforms and their models\n"
+    "  predict --platform P --conv SPEC [SPEC...]  predict conv layers (or --layers FILE)\n"
+    "  model --platform P                          show the platform's fitted model\n"
+    "  query NET.onnx --platform P [--batch N]     predict a whole network (or --layers FILE)\n"
+    "Options: --format table|json|csv, --timeout SECONDS";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() < 2) {
+    std::cerr << kUsage << "\n";
+    return 2;
+  }
+  const std::string command = positional[1];
+  std::vector<std::string> arguments(positional.begin() + 2, positional.end());
+
+  convlat::client::CommandContext context;
+  context.out = &std::cout;
+  context.err = &std::cerr;
+  context.timeout = std::chrono::milliseconds(static_cast<int64_t>(absl::GetFlag(FLAGS_timeout) * 1000));
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "json") {
+    context.format = convlat::client::OutputFormat::kJson;
+  } else if (format == "csv") {
+    context.format = convlat::client::OutputFormat::kCsv;
+  } else if (format != "table") {
+    std::cerr << "error: --format must be table, json or csv, got '" << format << "'\n";
+    return 2;
+  }
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxReceiveMessageSize(64 << 20);
+  context.channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials(),
+                                              channel_args);
+  const std::string platform = absl::GetFlag(FLAGS_platform);
+
+  if (command == "platforms") return convlat::client::ListPlatformsCommand(context);
+  if (command == "model") return convlat::client::ShowModelCommand(context, platform);
+  if (command == "predict") {
+    std::vector<std::string> specs = arguments;
+    if (!absl::GetFlag(FLAGS_conv).empty()) specs.insert(specs.begin(), absl::GetFlag(FLAGS_conv));
+    return convlat::client::PredictCommand(context, platform, specs, absl::GetFlag(FLAGS_layers));
+  }
+  if (command == "query") {
+    const std::string layers = absl::GetFlag(FLAGS_layers);
+    if (arguments.size() != (layers.empty() ? 1u : 0u)) {
+      std::cerr << "error: query takes one ONNX file, or --layers FILE\n";
+      return 2;
+    }
+    return convlat::client::QueryNetworkCommand(context, platform, layers.empty() ? arguments[0] : "", layers,
+                                                absl::GetFlag(FLAGS_batch));
+  }
+  std::cerr << "error: unknown command '" << command << "'\n" << kUsage << "\n";
+  return 2;
+}

@@ -1,0 +1,41 @@
+#pragma once
+// The per-platform latency model interface, and fitting from measurements.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "convlat/v1/latency.pb.h"
+#include "convlat/v1/types.pb.h"
+#include "model/conv_shape.h"
+
+namespace convlat::model {
+
+struct Sample {
+  ConvShape shape;
+  double latency_us = 0;
+};
+
+struct Prediction {
+  double latency_us = 0;
+  v1::Explanation explanation;
+};
+
+class LatencyModel {
+ public:
+  virtual ~LatencyModel() = default;
+  // Pure arithmetic on fitted parameters: no allocation beyond the explanation strings.
+  virtual Prediction Predict(const ConvShape& shape) const = 0;
+  virtual std::string kind() const = 0;
+  virtual std::map<std::string, double> parameters() const = 0;
+};
+
+// Successful measurements of a platform as fitting samples; failed ones are skipped.
+std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
+
+// Fits the platform model. FAILED_PRECONDITION when there are too few samples to fit.
+absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<Sample>& samples);
+
+}  // namespace convlat::model

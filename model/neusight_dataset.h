@@ -1,0 +1,25 @@
+#pragma once
+// Reader for the public NeuSight conv measurements (../shared/datasets/neusight-conv3x3/):
+// one row per cuDNN conv2d forward with the main kernel's name and launch grid. Rows become
+// Measurements (backend "cudnn", algorithm = main kernel name, one KernelRecord with its grid
+// and block), so the store, the models and the evaluation treat them like an agent's records.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "convlat/v1/types.pb.h"
+
+namespace convlat::model {
+
+struct NeuSightDataset {
+  std::string device;  // the `Device` column, e.g. "Tesla T4"
+  std::vector<v1::Measurement> measurements;
+};
+
+absl::StatusOr<NeuSightDataset> LoadNeuSightCsv(const std::string& path);
+
+// Where the shared public datasets live: $CONVLAT_DATASETS if set, else `fallback`.
+std::string DatasetsDir(const std::string& fallback);
+
+}  // namespace convlat::model

@@ -1,0 +1,21 @@
+#pragma once
+// What an agent should measure next on a platform. For now: the configs of a named sweep that the
+// platform has not measured yet, in sweep order (this is also how an interrupted sweep resumes).
+// The active-sampling work replaces the ordering with one that teaches the model most.
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "convlat/v1/profiler.pb.h"
+#include "convlat/v1/types.pb.h"
+
+namespace convlat::model {
+
+// `max_configs` 0 means no limit. Failed measurements count as measured: retrying a config the
+// library cannot run teaches nothing.
+absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name,
+                                        const std::vector<v1::Measurement>& measured,
+                                        int max_configs);
+
+}  // namespace convlat::model

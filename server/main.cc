@@ -1,0 +1,68 @@
+// convlat-server: stores measurements, fits one model per platform, answers latency queries.
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "server/server_app.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address; port 0 picks a free port");
+ABSL_FLAG(std::string, db, "convlat.db", "measurement store: a SQLite file path (or sqlite:PATH)");
+ABSL_FLAG(std::string, metrics, "127.0.0.1:9464", "Prometheus /metrics address; empty disables it");
+ABSL_FLAG(std::string, port_file, "",
+          "if set, write the gRPC port and the metrics port (one per line) here once listening");
+
+namespace {
+
+bool WritePortFile(const std::string& path, int port, int metrics_port) {
+  // Written to a temporary name then renamed, so a reader never sees a half-written file.
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << port << "\n" << metrics_port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("convlat-server [--listen ADDR] [--db FILE] [--metrics ADDR]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals in every thread; one thread waits for them and shuts down cleanly.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  convlat::server::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.db = absl::GetFlag(FLAGS_db);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics);
+  absl::StatusOr<std::unique_ptr<convlat::server::ServerApp>> app = convlat::server::ServerApp::Start(options);
+  if (!app.ok()) {
+    spdlog::error("convlat-server: {}", app.status().ToString());
+    return 1;
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() && !WritePortFile(port_file, (*app)->port(), (*app)->metrics_port())) {
+    spdlog::error("cannot write port file {}", port_file);
+    return 1;
+  }
+
+  std::thread signal_waiter([&app, &stop_signals] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    spdlog::info("signal {} received, shutting down", signal);
+    (*app)->Shutdown(5.0);
+  });
+  (*app)->Wait();
+  signal_waiter.join();
+  return 0;
+}

@@ -1,0 +1,129 @@
+#include "server/model_registry.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "model/error_metrics.h"
+#include "spdlog/spdlog.h"
+
+namespace convlat::server {
+namespace {
+
+// In-sample accuracy of the fitted model: what GetPlatformModel and the metrics report.
+model::ErrorSummary InSampleErrors(const model::LatencyModel& fitted,
+                                   const std::vector<model::Sample>& samples) {
+  std::vector<double> predicted, measured;
+  predicted.reserve(samples.size());
+  measured.reserve(samples.size());
+  for (const model::Sample& sample : samples) {
+    predicted.push_back(fitted.Predict(sample.shape).latency_us);
+    measured.push_back(sample.latency_us);
+  }
+  return model::SummarizeErrors(predicted, measured);
+}
+
+}  // namespace
+
+ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics)
+    : store_(store), metrics_(metrics), worker_([this] { WorkerLoop(); }) {}
+
+ModelRegistry::~ModelRegistry() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  worker_.join();
+}
+
+absl::Status ModelRegistry::RefitAllInBackground() {
+  absl::StatusOr<std::vector<v1::Platform>> platforms = store_.ListPlatforms();
+  if (!platforms.ok()) return platforms.status();
+  for (const v1::Platform& platform : *platforms) RequestRefit(platform.name());
+  return absl::OkStatus();
+}
+
+void ModelRegistry::RequestRefit(const std::string& platform) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    pending_.insert(platform);
+  }
+  queue_changed_.notify_all();
+}
+
+void ModelRegistry::WaitUntilIdle() {
+  std::unique_lock lock(queue_mutex_);
+  queue_changed_.wait(lock, [this] { return stopping_ || (pending_.empty() && !busy_); });
+}
+
+void ModelRegistry::WorkerLoop() {
+  std::unique_lock lock(queue_mutex_);
+  while (true) {
+    queue_changed_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (stopping_) return;
+    const std::string platform = *pending_.begin();
+    pending_.erase(pending_.begin());
+    busy_ = true;
+    lock.unlock();
+    if (absl::Status status = Refit(platform); !status.ok()) {
+      spdlog::warn("model for platform '{}' not refitted: {}", platform, status.ToString());
+    }
+    lock.lock();
+    busy_ = false;
+    queue_changed_.notify_all();
+  }
+}
+
+absl::Status ModelRegistry::Refit(const std::string& platform) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed_seconds = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  absl::StatusOr<std::vector<v1::Measurement>> measurements = store_.LoadMeasurements(platform);
+  if (!measurements.ok()) return measurements.status();
+  const std::vector<model::Sample> samples = model::SamplesFromMeasurements(*measurements);
+  absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples);
+  if (!fitted.ok()) {
+    metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
+    std::lock_guard lock(models_mutex_);
+    fit_errors_[platform] = std::string(fitted.status().message());
+    return fitted.status();
+  }
+
+  auto snapshot = std::make_shared<FittedModel>();
+  const model::ErrorSummary errors = InSampleErrors(**fitted, samples);
+  v1::PlatformModel& info = snapshot->info;
+  info.set_platform(platform);
+  info.set_model_kind((*fitted)->kind());
+  info.set_sample_count(static_cast<int64_t>(samples.size()));
+  info.set_fit_mape(errors.mape);
+  info.set_fit_rmspe(errors.rmspe);
+  for (const auto& [name, value] : (*fitted)->parameters()) (*info.mutable_parameters())[name] = value;
+  *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  info.set_fit_seconds(elapsed_seconds());
+  snapshot->model = std::move(*fitted);
+
+  metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), errors.mape);
+  spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}%",
+               platform, info.model_kind(), info.sample_count(), info.fit_seconds(), errors.mape);
+  std::lock_guard lock(models_mutex_);
+  info.set_version(++versions_[platform]);
+  fit_errors_.erase(platform);
+  models_[platform] = std::move(snapshot);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const FittedModel> ModelRegistry::Get(const std::string& platform) const {
+  std::lock_guard lock(models_mutex_);
+  auto it = models_.find(platform);
+  return it == models_.end() ? nullptr : it->second;
+}
+
+std::string ModelRegistry::LastFitError(const std::string& platform) const {
+  std::lock_guard lock(models_mutex_);
+  auto it = fit_errors_.find(platform);
+  return it == fit_errors_.end() ? "" : it->second;
+}
+
+}  // namespace convlat::server

@@ -1,0 +1,97 @@
+#include "server/profiler_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "model/sweep_planner.h"
+#include "server/grpc_status.h"
+#include "server/request_validation.h"
+#include "spdlog/spdlog.h"
+
+namespace convlat::server {
+
+grpc::Status ProfilerServiceImpl::RegisterPlatform(grpc::ServerContext*,
+                                                   const v1::RegisterPlatformRequest* request,
+                                                   v1::RegisterPlatformResponse* response) {
+  RequestTimer timer(metrics_, "RegisterPlatform");
+  if (absl::Status s = ValidatePlatform(request->platform()); !s.ok()) return timer.Finish(ToGrpcStatus(s));
+  // Fields the request leaves unset keep their stored values (proto3 MergeFrom copies only set
+  // scalars), so `convlat-agent import` can name a platform without erasing its description.
+  v1::Platform merged;
+  absl::StatusOr<v1::Platform> existing = store_.GetPlatform(request->platform().name());
+  if (existing.ok()) {
+    merged = *std::move(existing);
+  } else if (existing.status().code() != absl::StatusCode::kNotFound) {
+    return timer.Finish(ToGrpcStatus(existing.status()));
+  }
+  merged.MergeFrom(request->platform());
+  absl::StatusOr<UpsertPlatformResult> result = store_.UpsertPlatform(merged);
+  if (!result.ok()) return timer.Finish(ToGrpcStatus(result.status()));
+  *response->mutable_platform() = result->platform;
+  response->set_created(result->created);
+  spdlog::info("platform '{}' {} by agent '{}' ({})", merged.name(), result->created ? "registered" : "updated",
+               request->agent_id(), merged.device_name());
+  return timer.Finish(grpc::Status::OK);
+}
+
+grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext*, const v1::GetSweepPlanRequest* request,
+                                               v1::SweepPlan* response) {
+  RequestTimer timer(metrics_, "GetSweepPlan");
+  if (absl::Status s = ValidatePlatformName(request->platform(), "platform"); !s.ok()) {
+    return timer.Finish(ToGrpcStatus(s));
+  }
+  if (request->max_configs() < 0) {
+    return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, "max_configs must be >= 0"));
+  }
+  if (absl::StatusOr<v1::Platform> platform = store_.GetPlatform(request->platform()); !platform.ok()) {
+    return timer.Finish(ToGrpcStatus(platform.status()));
+  }
+  absl::StatusOr<std::vector<v1::Measurement>> measured = store_.LoadMeasurements(request->platform());
+  if (!measured.ok()) return timer.Finish(ToGrpcStatus(measured.status()));
+  absl::StatusOr<v1::SweepPlan> plan = model::PlanSweep(request->sweep(), *measured, request->max_configs());
+  if (!plan.ok()) {
+    // An unknown sweep name is the caller's mistake, not a missing resource.
+    return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, absl::StrCat("sweep: ", plan.status().message())));
+  }
+  *response = *std::move(plan);
+  return timer.Finish(grpc::Status::OK);
+}
+
+v1::PushAck ProfilerServiceImpl::StoreBatch(const v1::MeasurementBatch& batch) {
+  v1::PushAck ack;
+  ack.set_batch_id(batch.batch_id());
+  absl::Status status = ValidateBatch(batch);
+  if (status.ok()) {
+    absl::StatusOr<InsertBatchResult> result = store_.InsertBatch(batch);
+    if (result.ok()) {
+      ack.set_stored(result->stored);
+      ack.set_duplicate(result->duplicate);
+      if (result->stored > 0) {
+        metrics_.AddIngested(batch.platform(), result->stored);
+        models_.RequestRefit(batch.platform());
+      }
+    }
+    status = result.status();
+  }
+  if (!status.ok()) {
+    spdlog::warn("batch '{}' for platform '{}' not stored: {}", batch.batch_id(), batch.platform(),
+                 status.ToString());
+    ack.set_code(static_cast<int>(status.code()));
+    ack.set_error(std::string(status.message()));
+  }
+  return ack;
+}
+
+grpc::Status ProfilerServiceImpl::PushMeasurements(
+    grpc::ServerContext*, grpc::ServerReaderWriter<v1::PushAck, v1::MeasurementBatch>* stream) {
+  RequestTimer timer(metrics_, "PushMeasurements");
+  v1::MeasurementBatch batch;
+  while (stream->Read(&batch)) {
+    // Per-batch problems travel in the ack so one bad batch does not end the stream; a failed
+    // write means the agent is gone, and it will resend whatever it has no ack for.
+    if (!stream->Write(StoreBatch(batch))) {
+      return timer.Finish(grpc::Status(grpc::CANCELLED, "the agent closed the stream"));
+    }
+  }
+  return timer.Finish(grpc::Status::OK);
+}
+
+}  // namespace convlat::server

@@ -1,0 +1,25 @@
+#pragma once
+// Checks of incoming requests. Each error is INVALID_ARGUMENT and names the offending field,
+// so a client can fix its request without reading server logs.
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "convlat/v1/latency.pb.h"
+#include "convlat/v1/profiler.pb.h"
+
+namespace convlat::server {
+
+// Limits that keep one request from exhausting the server.
+inline constexpr int kMaxLayersPerRequest = 100000;
+inline constexpr int kMaxMeasurementsPerBatch = 10000;
+inline constexpr size_t kMaxIdLength = 128;
+
+// 1 to 64 characters of letters, digits, '.', '_' and '-': platform names appear in metric
+// labels, file names and URLs.
+absl::Status ValidatePlatformName(absl::string_view name, absl::string_view field);
+absl::Status ValidatePlatform(const v1::Platform& platform);
+absl::Status ValidateBatch(const v1::MeasurementBatch& batch);
+absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvParams>& layers,
+                            absl::string_view field);
+
+}  // namespace convlat::server

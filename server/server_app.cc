@@ -1,0 +1,72 @@
+#include "server/server_app.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "spdlog/spdlog.h"
+
+namespace convlat::server {
+
+absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions& options) {
+  std::unique_ptr<ServerApp> app(new ServerApp());
+  absl::StatusOr<std::unique_ptr<MeasurementStore>> store = OpenMeasurementStore(options.db);
+  if (!store.ok()) return store.status();
+  app->store_ = std::move(*store);
+  app->models_ = std::make_unique<ModelRegistry>(*app->store_, app->metrics_);
+  app->profiler_ = std::make_unique<ProfilerServiceImpl>(*app->store_, *app->models_, app->metrics_);
+  app->latency_ = std::make_unique<LatencyServiceImpl>(*app->store_, *app->models_, app->metrics_);
+
+  if (!options.metrics_listen.empty()) {
+    try {
+      app->exposer_ = std::make_unique<prometheus::Exposer>(options.metrics_listen);
+    } catch (const std::exception& e) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot serve metrics on ", options.metrics_listen, ": ", e.what()));
+    }
+    app->exposer_->RegisterCollectable(app->metrics_.registry());
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &app->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.RegisterService(app->profiler_.get());
+  builder.RegisterService(app->latency_.get());
+  app->server_ = builder.BuildAndStart();
+  if (!app->server_ || app->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  // Models are fitted in the background, so the server answers at once; a platform whose model
+  // is still being fitted answers FAILED_PRECONDITION until it is ready.
+  if (absl::Status s = app->models_->RefitAllInBackground(); !s.ok()) return s;
+  spdlog::info("convlat-server listening on {} (port {}), store {}, metrics {}", options.listen, app->port_,
+               options.db, options.metrics_listen.empty() ? "off" : options.metrics_listen);
+  return app;
+}
+
+ServerApp::~ServerApp() { Shutdown(1.0); }
+
+int ServerApp::metrics_port() const {
+  if (!exposer_) return 0;
+  const std::vector<int> ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+void ServerApp::Shutdown(double grace_seconds) {
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000)));
+  }
+}
+
+void ServerApp::Wait() {
+  if (server_) server_->Wait();
+}
+
+}  // namespace convlat::server

@@ -1,0 +1,53 @@
+#pragma once
+// The assembled server: store, models, gRPC services, health, reflection and metrics endpoint.
+// main.cc parses flags and handles signals; tests start this in-process.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server.h"
+#include "prometheus/exposer.h"
+#include "server/latency_service.h"
+#include "server/measurement_store.h"
+#include "server/model_registry.h"
+#include "server/profiler_service.h"
+#include "server/server_metrics.h"
+
+namespace convlat::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
+  std::string db = "convlat.db";
+  std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
+  int max_message_bytes = 64 << 20;  // big enough for thousands of layers or an ONNX graph
+};
+
+class ServerApp {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServerApp>> Start(const ServerOptions& options);
+  ~ServerApp();
+
+  int port() const { return port_; }
+  int metrics_port() const;  // 0 when disabled
+  ModelRegistry& models() { return *models_; }
+
+  // Stops accepting calls, lets calls in flight finish for up to `grace_seconds`, then stops
+  // the model worker. Safe to call more than once.
+  void Shutdown(double grace_seconds);
+  void Wait();
+
+ private:
+  ServerApp() = default;
+
+  ServerMetrics metrics_;
+  std::unique_ptr<MeasurementStore> store_;
+  std::unique_ptr<ModelRegistry> models_;
+  std::unique_ptr<ProfilerServiceImpl> profiler_;
+  std::unique_ptr<LatencyServiceImpl> latency_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace convlat::server

@@ -1,0 +1,100 @@
+#include "server/server_metrics.h"
+
+#include <map>
+
+namespace convlat::server {
+namespace {
+
+const char* CodeName(grpc::StatusCode code) {
+  static const std::map<grpc::StatusCode, const char*> names = {
+      {grpc::OK, "OK"},
+      {grpc::CANCELLED, "CANCELLED"},
+      {grpc::UNKNOWN, "UNKNOWN"},
+      {grpc::INVALID_ARGUMENT, "INVALID_ARGUMENT"},
+      {grpc::DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED"},
+      {grpc::NOT_FOUND, "NOT_FOUND"},
+      {grpc::ALREADY_EXISTS, "ALREADY_EXISTS"},
+      {grpc::PERMISSION_DENIED, "PERMISSION_DENIED"},
+      {grpc::RESOURCE_EXHAUSTED, "RESOURCE_EXHAUSTED"},
+      {grpc::FAILED_PRECONDITION, "FAILED_PRECONDITION"},
+      {grpc::ABORTED, "ABORTED"},
+      {grpc::OUT_OF_RANGE, "OUT_OF_RANGE"},
+      {grpc::UNIMPLEMENTED, "UNIMPLEMENTED"},
+      {grpc::INTERNAL, "INTERNAL"},
+      {grpc::UNAVAILABLE, "UNAVAILABLE"},
+      {grpc::DATA_LOSS, "DATA_LOSS"},
+      {grpc::UNAUTHENTICATED, "UNAUTHENTICATED"}};
+  auto it = names.find(code);
+  return it == names.end() ? "UNKNOWN" : it->second;
+}
+
+// Request latencies from 50 µs (a cached single-layer Predict) to 10 s (a large push).
+prometheus::Histogram::BucketBoundaries RequestBuckets() {
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+          0.025,   0.05,   0.1,     0.25,   0.5,   1,     2.5,    5,    10};
+}
+
+}  // namespace
+
+ServerMetrics::ServerMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(prometheus::BuildCounter()
+                    .Name("convlat_requests_total")
+                    .Help("gRPC requests handled, by method and status code")
+                    .Register(*registry_)),
+      request_seconds_(prometheus::BuildHistogram()
+                           .Name("convlat_request_duration_seconds")
+                           .Help("gRPC request handling time, by method")
+                           .Register(*registry_)),
+      predictions_(prometheus::BuildCounter()
+                       .Name("convlat_predictions_total")
+                       .Help("Layer latency predictions served, by platform")
+                       .Register(*registry_)),
+      ingested_(prometheus::BuildCounter()
+                    .Name("convlat_measurements_ingested_total")
+                    .Help("Measurements stored, by platform")
+                    .Register(*registry_)),
+      refits_(prometheus::BuildCounter()
+                  .Name("convlat_model_refits_total")
+                  .Help("Model fits, by platform and result")
+                  .Register(*registry_)),
+      refit_seconds_(prometheus::BuildHistogram()
+                         .Name("convlat_model_refit_duration_seconds")
+                         .Help("Time to load a platform's measurements and fit its model")
+                         .Register(*registry_)),
+      samples_(prometheus::BuildGauge()
+                   .Name("convlat_model_samples")
+                   .Help("Successful measurements the platform's current model was fitted on")
+                   .Register(*registry_)),
+      fit_mape_(prometheus::BuildGauge()
+                    .Name("convlat_model_fit_mape_percent")
+                    .Help("Mean absolute percentage error of the current model on its samples")
+                    .Register(*registry_)) {}
+
+void ServerMetrics::ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds) {
+  const std::string name(method);
+  requests_.Add({{"method", name}, {"code", CodeName(code)}}).Increment();
+  request_seconds_.Add({{"method", name}}, RequestBuckets()).Observe(seconds);
+}
+
+void ServerMetrics::AddPredictions(const std::string& platform, int64_t count) {
+  predictions_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::AddIngested(const std::string& platform, int64_t count) {
+  ingested_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double seconds,
+                                 int64_t samples, double fit_mape) {
+  refits_.Add({{"platform", platform}, {"result", ok ? "ok" : "error"}}).Increment();
+  refit_seconds_
+      .Add({{"platform", platform}},
+           prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60})
+      .Observe(seconds);
+  if (!ok) return;
+  samples_.Add({{"platform", platform}}).Set(static_cast<double>(samples));
+  fit_mape_.Add({{"platform", platform}}).Set(fit_mape);
+}
+
+}  // namespace convlat::server

@@ -1,0 +1,59 @@
+#pragma once
+// The server's Prometheus metrics. Names follow Prometheus conventions (base units, _total).
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/support/status.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace convlat::server {
+
+class ServerMetrics {
+ public:
+  ServerMetrics();
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  void ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds);
+  void AddPredictions(const std::string& platform, int64_t count);
+  void AddIngested(const std::string& platform, int64_t count);
+  void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples,
+                    double fit_mape);
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_seconds_;
+  prometheus::Family<prometheus::Counter>& predictions_;
+  prometheus::Family<prometheus::Counter>& ingested_;
+  prometheus::Family<prometheus::Counter>& refits_;
+  prometheus::Family<prometheus::Histogram>& refit_seconds_;
+  prometheus::Family<prometheus::Gauge>& samples_;
+  prometheus::Family<prometheus::Gauge>& fit_mape_;
+};
+
+// Times one RPC and records it when finished: `return timer.Finish(status);`.
+class RequestTimer {
+ public:
+  RequestTimer(ServerMetrics& metrics, absl::string_view method)
+      : metrics_(metrics), method_(method), start_(std::chrono::steady_clock::now()) {}
+  grpc::Status Finish(grpc::Status status) {
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    metrics_.ObserveRequest(method_, status.error_code(), elapsed.count());
+    return status;
+  }
+
+ private:
+  ServerMetrics& metrics_;
+  absl::string_view method_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace convlat::server

@@ -1,0 +1,180 @@
+// End to end with the real binaries: convlat-server on a random loopback port with a SQLite
+// file, convlat-agent profiling this machine's CPU with oneDNN, convlat-client querying.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/integration/subprocess.h"
+
+namespace convlat::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kServer = std::string(CONVLAT_BINARY_DIR) + "/server/convlat-server";
+const std::string kAgent = std::string(CONVLAT_BINARY_DIR) + "/profiler_agent/convlat-agent";
+const std::string kClient = std::string(CONVLAT_BINARY_DIR) + "/client/convlat-client";
+
+// Five small layers: enough for the first model, fast enough for CI.
+constexpr char kTinySweep[] =
+    "# tiny sweep for the end-to-end test\n"
+    "n=1,c=16,h=28,w=28,k=16,r=3,s=3,pad=1\n"
+    "n=1,c=16,h=28,w=28,k=32,r=3,s=3,pad=1\n"
+    "n=1,c=32,h=14,w=14,k=64,r=1,s=1\n"
+    "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32\n"
+    "n=2,c=16,h=16,w=16,k=48,r=3,s=3,stride=2,pad=1,layout=nhwc\n";
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / ("convlat_e2e_" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "sweep.txt") << kTinySweep;
+  }
+  void TearDown() override {
+    server_.reset();
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  // Starts the server on a free port and waits for it to say which.
+  void StartServer() {
+    const fs::path port_file = dir_ / "port";
+    fs::remove(port_file);
+    server_ = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{kServer, "--listen=127.0.0.1:0", "--db=" + (dir_ / "convlat.db").string(),
+                                 "--metrics=", "--port_file=" + port_file.string()},
+        (dir_ / "server.log").string());
+    for (int i = 0; i < 200 && !fs::exists(port_file); ++i) {
+      ASSERT_TRUE(server_->running()) << "the server exited; see " << dir_ / "server.log";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::ifstream in(port_file);
+    int port = 0;
+    in >> port;
+    ASSERT_GT(port, 0) << "no port file from the server";
+    address_ = "127.0.0.1:" + std::to_string(port);
+  }
+
+  ProcessResult Agent(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {kAgent, "--server=" + address_, "--spool=" + (dir_ / "spool").string(),
+                                     "--push_timeout=3"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunProcess(argv);
+  }
+  ProcessResult Client(std::vector<std::string> extra) {
+    std::vector<std::string> argv = {kClient, "--server=" + address_, "--timeout=10"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return RunProcess(argv);
+  }
+  // Pending batch files in the spool (the rejected/ folder and temporaries aside).
+  int PendingBatches() {
+    int count = 0;
+    if (!fs::exists(dir_ / "spool")) return 0;
+    for (const auto& entry : fs::directory_iterator(dir_ / "spool")) count += entry.is_regular_file() ? 1 : 0;
+    return count;
+  }
+  // Polls `platforms` until the platform's model is ready (it is fitted in the background).
+  std::string WaitForModel(const std::string& platform) {
+    ProcessResult listed;
+    for (int i = 0; i < 100; ++i) {
+      listed = Client({"platforms", "--format=csv"});
+      if (listed.output.find(platform + ",") != std::string::npos &&
+          listed.output.find(",ready") != std::string::npos) {
+        return listed.output;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return listed.output;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<BackgroundProcess> server_;
+  std::string address_;
+};
+
+TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
+  StartServer();
+  ProcessResult agent = Agent({"--platform=ci-cpu", "--backend=cpu", "--sweep=" + (dir_ / "sweep.txt").string(),
+                               "--batch_size=2"});
+  ASSERT_EQ(agent.exit_code, 0) << agent.output;
+  EXPECT_EQ(PendingBatches(), 0);
+
+  const std::string platforms = WaitForModel("ci-cpu");
+  EXPECT_THAT(platforms, HasSubstr("ci-cpu,cpu,"));
+  EXPECT_THAT(platforms, HasSubstr(",5,ready"));
+
+  ProcessResult predict = Client({"predict", "--platform=ci-cpu", "--conv=n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1",
+                                  "n=1,c=128,h=28,w=28,k=128,r=3,s=3,pad=1"});
+  ASSERT_EQ(predict.exit_code, 0) << predict.output;
+  EXPECT_THAT(predict.output, HasSubstr("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1"));
+  EXPECT_THAT(predict.output, HasSubstr("roofline-linear"));
+
+  ProcessResult json = Client({"predict", "--platform=ci-cpu", "--format=json", "--conv=n=1,c=8,h=8,w=8,k=8,r=3,s=3"});
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"latency_us\""));
+
+  ProcessResult model = Client({"model", "--platform=ci-cpu"});
+  ASSERT_EQ(model.exit_code, 0) << model.output;
+  EXPECT_THAT(model.output, HasSubstr("samples"));
+
+  ProcessResult query = Client({"query", "--platform=ci-cpu", "--layers=" + (dir_ / "sweep.txt").string()});
+  ASSERT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_THAT(query.output, HasSubstr("total"));
+
+  // Running the same sweep again measures nothing new and stores nothing twice.
+  ProcessResult again = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+}
+
+TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
+  StartServer();
+  ProcessResult zero = Client({"predict", "--platform=ci-cpu", "--conv=n=0,c=3,h=8,w=8,k=8,r=3,s=3"});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_THAT(zero.output, HasSubstr("n must be > 0"));
+
+  ProcessResult unknown = Client({"predict", "--platform=nowhere", "--conv=n=1,c=3,h=8,w=8,k=8,r=3,s=3"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(unknown.output, HasSubstr("nowhere"));
+
+  const fs::path not_onnx = dir_ / "net.onnx";
+  std::ofstream(not_onnx) << "garbage";
+  ProcessResult onnx = Client({"query", not_onnx.string(), "--platform=nowhere"});
+  EXPECT_EQ(onnx.exit_code, 1);
+  EXPECT_THAT(onnx.output, HasSubstr("UNIMPLEMENTED"));
+
+  EXPECT_TRUE(server_->running());
+  ProcessResult platforms = Client({"platforms"});
+  EXPECT_EQ(platforms.exit_code, 0) << platforms.output;
+}
+
+TEST_F(EndToEndTest, NothingIsLostWhileTheServerIsAway) {
+  // No server yet: the agent measures, keeps every batch in its spool, and says so.
+  address_ = "127.0.0.1:1";
+  ProcessResult offline = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string(), "--batch_size=2"});
+  EXPECT_NE(offline.exit_code, 0) << offline.output;
+  EXPECT_THAT(offline.output, HasSubstr("spool"));
+  EXPECT_EQ(PendingBatches(), 3);
+
+  // The spool keeps the platform's description too, so a flush to a server that has never
+  // seen this platform registers it before pushing its batches.
+  StartServer();
+  ProcessResult flush = Agent({"flush"});
+  ASSERT_EQ(flush.exit_code, 0) << flush.output;
+  EXPECT_EQ(PendingBatches(), 0);
+  const std::string platforms = WaitForModel("ci-cpu");
+  EXPECT_THAT(platforms, HasSubstr(",5,ready")) << "every measurement stored exactly once";
+}
+
+}  // namespace
+}  // namespace convlat::testing

@@ -1,0 +1,351 @@
+// The real server, in-process, on a loopback port with a SQLite file, called over real gRPC.
+// Measurements come from the public NeuSight T4 dataset in ../shared/datasets.
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "convlat/v1/latency.grpc.pb.h"
+#include "convlat/v1/profiler.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "model/conv_spec.h"
+#include "model/neusight_dataset.h"
+#include "server/server_app.h"
+
+namespace convlat::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::vector<v1::Measurement>* T4Measurements() {
+  static const auto* measurements = [] {
+    const std::string path = model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") +
+                             "/neusight-conv3x3/Tesla_T4.csv";
+    absl::StatusOr<model::NeuSightDataset> dataset = model::LoadNeuSightCsv(path);
+    return dataset.ok() ? new std::vector<v1::Measurement>(std::move(dataset->measurements)) : nullptr;
+  }();
+  return measurements;
+}
+
+v1::ConvParams Conv(const char* spec) { return *model::ParseConvSpec(spec); }
+
+// GET /metrics over a plain socket: the exposition text.
+std::string FetchMetrics(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  std::string body;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[8192];
+      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) body.append(buffer, n);
+    }
+  }
+  close(fd);
+  return body;
+}
+
+class ServicesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    db_path_ = ::testing::TempDir() + "/services_test_" + std::to_string(getpid()) + "_" +
+               std::to_string(counter++) + ".db";
+    std::filesystem::remove(db_path_);
+    StartServer();
+  }
+  void TearDown() override {
+    app_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path_ + suffix);
+  }
+
+  void StartServer() {
+    ServerOptions options;
+    options.listen = "127.0.0.1:0";
+    options.db = db_path_;
+    options.metrics_listen = "127.0.0.1:0";
+    absl::StatusOr<std::unique_ptr<ServerApp>> app = ServerApp::Start(options);
+    ASSERT_TRUE(app.ok()) << app.status();
+    app_ = std::move(*app);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->port()), grpc::InsecureChannelCredentials());
+    profiler_ = v1::ProfilerService::NewStub(channel_);
+    latency_ = v1::LatencyService::NewStub(channel_);
+  }
+
+  grpc::Status Register(const std::string& name) {
+    v1::RegisterPlatformRequest request;
+    request.mutable_platform()->set_name(name);
+    request.mutable_platform()->set_kind(v1::PLATFORM_KIND_GPU);
+    request.mutable_platform()->set_device_name("Tesla T4");
+    request.mutable_platform()->set_compute_units(40);
+    v1::RegisterPlatformResponse response;
+    grpc::ClientContext context;
+    return profiler_->RegisterPlatform(&context, request, &response);
+  }
+
+  // Pushes the batches in one stream; returns one ack per batch.
+  std::vector<v1::PushAck> Push(const std::vector<v1::MeasurementBatch>& batches) {
+    grpc::ClientContext context;
+    auto stream = profiler_->PushMeasurements(&context);
+    std::vector<v1::PushAck> acks;
+    for (const v1::MeasurementBatch& batch : batches) {
+      EXPECT_TRUE(stream->Write(batch));
+      v1::PushAck ack;
+      EXPECT_TRUE(stream->Read(&ack));
+      acks.push_back(ack);
+    }
+    stream->WritesDone();
+    EXPECT_TRUE(stream->Finish().ok());
+    return acks;
+  }
+
+  static v1::MeasurementBatch Batch(const std::string& id, const std::string& platform, size_t first, size_t count) {
+    v1::MeasurementBatch batch;
+    batch.set_batch_id(id);
+    batch.set_platform(platform);
+    for (size_t i = first; i < first + count; ++i) *batch.add_measurements() = (*T4Measurements())[i];
+    return batch;
+  }
+
+  int64_t SampleCount(const std::string& platform) {
+    v1::ListPlatformsResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(latency_->ListPlatforms(&context, {}, &response).ok());
+    for (const auto& summary : response.platforms()) {
+      if (summary.platform().name() == platform) return summary.sample_count();
+    }
+    return -1;
+  }
+
+  std::string db_path_;
+  std::unique_ptr<ServerApp> app_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ProfilerService::Stub> profiler_;
+  std::unique_ptr<v1::LatencyService::Stub> latency_;
+};
+
+constexpr char kNoDataset[] = "public dataset ../shared/datasets/neusight-conv3x3 not found";
+
+TEST_F(ServicesTest, HealthCheckReportsServing) {
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  grpc::ByteBuffer empty_request, response;
+  std::atomic<bool> done{false};
+  grpc::Status status;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", {}, &empty_request, &response,
+                    [&](grpc::Status s) { status = s; done = true; });
+  while (!done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
+}
+
+TEST_F(ServicesTest, RegisterKeepsFieldsTheUpdateLeavesUnset) {
+  ASSERT_TRUE(Register("t4").ok());
+  v1::RegisterPlatformRequest update;
+  update.mutable_platform()->set_name("t4");
+  update.mutable_platform()->set_driver_version("535.1");
+  v1::RegisterPlatformResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(profiler_->RegisterPlatform(&context, update, &response).ok());
+  EXPECT_FALSE(response.created());
+  EXPECT_EQ(response.platform().device_name(), "Tesla T4");
+  EXPECT_EQ(response.platform().compute_units(), 40);
+  EXPECT_EQ(response.platform().driver_version(), "535.1");
+}
+
+TEST_F(ServicesTest, RegisterRejectsBadNames) {
+  grpc::Status status = Register("bad name!");
+  EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("platform.name"));
+}
+
+TEST_F(ServicesTest, EachBatchIsAckedAndStoredOnce) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_TRUE(Register("t4").ok());
+  const std::vector<v1::PushAck> acks =
+      Push({Batch("b1", "t4", 0, 10), Batch("b2", "t4", 10, 5), Batch("b1", "t4", 0, 10)});
+  ASSERT_EQ(acks.size(), 3u);
+  EXPECT_EQ(acks[0].batch_id(), "b1");
+  EXPECT_EQ(acks[0].code(), 0);
+  EXPECT_EQ(acks[0].stored(), 10);
+  EXPECT_EQ(acks[1].stored(), 5);
+  EXPECT_TRUE(acks[2].duplicate());
+  EXPECT_EQ(acks[2].stored(), 0);
+  EXPECT_EQ(SampleCount("t4"), 15);
+}
+
+TEST_F(ServicesTest, BadBatchIsRefusedInItsAckAndNothingStoredIsLost) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_TRUE(Register("t4").ok());
+  v1::MeasurementBatch bad = Batch("bad", "t4", 20, 3);
+  bad.mutable_measurements(1)->mutable_params()->set_k(0);
+  const std::vector<v1::PushAck> acks =
+      Push({Batch("good1", "t4", 0, 10), bad, Batch("good2", "t4", 10, 10), Batch("lost", "nowhere", 0, 1)});
+  EXPECT_EQ(acks[1].code(), static_cast<int>(grpc::INVALID_ARGUMENT));
+  EXPECT_THAT(acks[1].error(), HasSubstr("measurements[1].params.k must be > 0"));
+  EXPECT_EQ(acks[2].code(), 0);
+  EXPECT_EQ(acks[3].code(), static_cast<int>(grpc::NOT_FOUND));
+  EXPECT_THAT(acks[3].error(), HasSubstr("nowhere"));
+  EXPECT_EQ(SampleCount("t4"), 20);
+}
+
+TEST_F(ServicesTest, PredictsOnceTheModelIsFitted) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_TRUE(Register("t4").ok());
+  Push({Batch("b1", "t4", 0, 300)});
+  app_->models().WaitUntilIdle();
+
+  v1::PredictRequest request;
+  request.set_platform("t4");
+  *request.add_layers() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  *request.add_layers() = Conv("n=8,c=256,h=14,w=14,k=256,r=3,s=3,pad=1");
+  v1::PredictResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(latency_->Predict(&context, request, &response).ok());
+  ASSERT_EQ(response.predictions_size(), 2);
+  EXPECT_GT(response.predictions(0).latency_us(), 0);
+  EXPECT_GT(response.predictions(1).latency_us(), response.predictions(0).latency_us());
+  EXPECT_EQ(response.predictions(0).explanation().model_kind(), "roofline-linear");
+  EXPECT_EQ(response.model_version(), 1);
+
+  v1::GetPlatformModelRequest model_request;
+  model_request.set_platform("t4");
+  v1::PlatformModel model;
+  grpc::ClientContext model_context;
+  ASSERT_TRUE(latency_->GetPlatformModel(&model_context, model_request, &model).ok());
+  EXPECT_EQ(model.sample_count(), 300);
+  EXPECT_GT(model.fit_mape(), 0);
+  EXPECT_EQ(model.parameters().count("throughput_gflops"), 1u);
+}
+
+TEST_F(ServicesTest, PredictErrorsNameTheProblem) {
+  v1::PredictRequest request;
+  request.set_platform("t4");
+  v1::PredictResponse response;
+  {
+    grpc::ClientContext context;
+    grpc::Status status = latency_->Predict(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("layers must not be empty"));
+  }
+  *request.add_layers() = Conv("n=1,c=8,h=8,w=8,k=8,r=3,s=3");
+  *request.add_layers() = Conv("n=1,c=8,h=8,w=8,k=8,r=9,s=3");
+  {
+    grpc::ClientContext context;
+    grpc::Status status = latency_->Predict(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("layers[1].r"));
+  }
+  request.mutable_layers()->RemoveLast();
+  {
+    grpc::ClientContext context;
+    grpc::Status status = latency_->Predict(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::NOT_FOUND);
+    EXPECT_THAT(status.error_message(), HasSubstr("t4"));
+  }
+  ASSERT_TRUE(Register("t4").ok());
+  {
+    grpc::ClientContext context;
+    grpc::Status status = latency_->Predict(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::FAILED_PRECONDITION);
+    EXPECT_THAT(status.error_message(), HasSubstr("has no model yet"));
+  }
+}
+
+TEST_F(ServicesTest, SweepPlanListsUnmeasuredConfigs) {
+  ASSERT_TRUE(Register("cpu").ok());
+  v1::GetSweepPlanRequest request;
+  request.set_platform("cpu");
+  request.set_max_configs(7);
+  v1::SweepPlan plan;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(profiler_->GetSweepPlan(&context, request, &plan).ok());
+    EXPECT_EQ(plan.configs_size(), 7);
+    EXPECT_EQ(plan.already_measured(), 0);
+  }
+  request.set_sweep("enormous");
+  {
+    grpc::ClientContext context;
+    grpc::Status status = profiler_->GetSweepPlan(&context, request, &plan);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("sweep: unknown sweep 'enormous'"));
+  }
+  request.set_sweep("quick");
+  request.set_platform("unknown");
+  {
+    grpc::ClientContext context;
+    EXPECT_EQ(profiler_->GetSweepPlan(&context, request, &plan).error_code(), grpc::NOT_FOUND);
+  }
+}
+
+TEST_F(ServicesTest, PredictNetworkFromLayerList) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_TRUE(Register("t4").ok());
+  Push({Batch("b1", "t4", 0, 200)});
+  app_->models().WaitUntilIdle();
+
+  v1::PredictNetworkRequest request;
+  request.set_platform("t4");
+  request.set_batch(4);
+  auto* first = request.mutable_layers()->add_layers();
+  first->set_name("stem");
+  *first->mutable_conv() = Conv("n=1,c=3,h=224,w=224,k=64,r=7,s=7,stride=2,pad=3");
+  *request.mutable_layers()->add_layers()->mutable_conv() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  v1::PredictNetworkResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(latency_->PredictNetwork(&context, request, &response).ok());
+  ASSERT_EQ(response.layers_size(), 2);
+  EXPECT_EQ(response.layers(0).name(), "stem");
+  EXPECT_EQ(response.layers(1).name(), "conv1");
+  EXPECT_EQ(response.layers(0).shape(), "4x3x224x224 -> 4x64x112x112 7x7/2");
+  EXPECT_NEAR(response.layers(0).share() + response.layers(1).share(), 1.0, 1e-9);
+  EXPECT_NEAR(response.total_us(),
+              response.layers(0).prediction().latency_us() + response.layers(1).prediction().latency_us(), 1e-6);
+
+  v1::PredictNetworkRequest onnx;
+  onnx.set_platform("t4");
+  onnx.set_onnx_model("not really onnx");
+  grpc::ClientContext onnx_context;
+  EXPECT_EQ(latency_->PredictNetwork(&onnx_context, onnx, &response).error_code(), grpc::UNIMPLEMENTED);
+}
+
+TEST_F(ServicesTest, MetricsEndpointCountsRequests) {
+  ASSERT_TRUE(Register("t4").ok());
+  const std::string metrics = FetchMetrics(app_->metrics_port());
+  EXPECT_THAT(metrics, HasSubstr("convlat_requests_total{code=\"OK\",method=\"RegisterPlatform\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("convlat_request_duration_seconds_bucket"));
+}
+
+TEST_F(ServicesTest, MeasurementsAndModelsSurviveARestart) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_TRUE(Register("t4").ok());
+  Push({Batch("b1", "t4", 0, 100)});
+  app_.reset();
+  StartServer();
+  app_->models().WaitUntilIdle();
+  EXPECT_EQ(SampleCount("t4"), 100);
+  v1::GetPlatformModelRequest request;
+  request.set_platform("t4");
+  v1::PlatformModel model;
+  grpc::ClientContext context;
+  ASSERT_TRUE(latency_->GetPlatformModel(&context, request, &model).ok());
+  EXPECT_EQ(model.sample_count(), 100);
+}
+
+}  // namespace
+}  // namespace convlat::server
