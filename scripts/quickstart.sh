@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The main job on one machine, no GPU needed: build, start the server, profile this CPU with
+# the quick sweep (oneDNN), then ask for predictions of real ResNet-50 layers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh
+
+work=${CONVLAT_QUICKSTART_DIR:-quickstart}
+mkdir -p "$work"
+server=127.0.0.1:50051
+build/server/convlat-server --listen "$server" --db "$work/convlat.db" --metrics 127.0.0.1:9464 \
+  --port_file "$work/port" >"$work/server.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -f "$work/port" ] && break; sleep 0.1; done
+[ -f "$work/port" ] || { cat "$work/server.log"; exit 1; }
+
+platform="$(hostname)-cpu"
+echo "== profiling this CPU as platform '$platform' (quick sweep)"
+build/profiler_agent/convlat-agent --server "$server" --platform "$platform" --backend cpu \
+  --sweep quick --spool "$work/spool"
+
+client=(build/client/convlat-client --server "$server")
+for _ in $(seq 100); do "${client[@]}" model --platform "$platform" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "== platforms"
+"${client[@]}" platforms
+echo "== model"
+"${client[@]}" model --platform "$platform"
+echo "== predictions for ResNet-50 layers at batch 1 and 8"
+"${client[@]}" predict --platform "$platform" \
+  --conv n=1,c=3,h=224,w=224,k=64,r=7,s=7,stride=2,pad=3 \
+  n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1 \
+  n=1,c=256,h=56,w=56,k=128,r=1,s=1 \
+  n=1,c=512,h=14,w=14,k=512,r=3,s=3,stride=2,pad=1 \
+  n=8,c=64,h=56,w=56,k=64,r=3,s=3,pad=1 \
+  n=8,c=1024,h=14,w=14,k=256,r=1,s=1
+echo "== metrics: curl -s http://127.0.0.1:9464/metrics (while the server runs)"

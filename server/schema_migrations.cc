@@ -1,0 +1,98 @@
+#include "server/schema_migrations.h"
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+namespace convlat::server {
+namespace {
+
+// Append only: a released migration never changes, or databases it already ran on diverge.
+constexpr const char* kMigrations[] = {
+    // v1: platforms, batches (the idempotency keys) and measurements.
+    R"sql(
+      CREATE TABLE platforms (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        record BLOB NOT NULL,              -- serialized convlat.v1.Platform
+        created_at INTEGER NOT NULL,       -- unix seconds
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE batches (
+        batch_id TEXT PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        received_at INTEGER NOT NULL,
+        measurement_count INTEGER NOT NULL
+      );
+      CREATE TABLE measurements (
+        id INTEGER PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        batch_id TEXT NOT NULL REFERENCES batches(batch_id),
+        n INTEGER, c INTEGER, h INTEGER, w INTEGER, k INTEGER, r INTEGER, s INTEGER,
+        stride_h INTEGER, stride_w INTEGER, pad_h INTEGER, pad_w INTEGER,
+        dilation_h INTEGER, dilation_w INTEGER, groups_ INTEGER,
+        dtype INTEGER, layout INTEGER, math_mode INTEGER,
+        backend TEXT, algorithm TEXT,
+        median_us REAL,
+        failed INTEGER NOT NULL,
+        measured_at INTEGER,
+        record BLOB NOT NULL               -- serialized convlat.v1.Measurement: the source of truth
+      );
+    )sql",
+    // v2: the per-platform reads that every refit and sweep plan makes.
+    R"sql(
+      CREATE INDEX measurements_by_platform ON measurements(platform_id, failed);
+      CREATE INDEX batches_by_platform ON batches(platform_id);
+    )sql",
+};
+
+absl::Status Exec(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    absl::Status status = absl::InternalError(absl::StrCat("sqlite: ", error ? error : sqlite3_errmsg(db)));
+    sqlite3_free(error);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> UserVersion(sqlite3* db) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr) != SQLITE_OK) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read the schema version: ", sqlite3_errmsg(db)));
+  }
+  int version = 0;
+  const int rc = sqlite3_step(statement);
+  if (rc == SQLITE_ROW) version = sqlite3_column_int(statement, 0);
+  sqlite3_finalize(statement);
+  if (rc != SQLITE_ROW) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read the schema version: ", sqlite3_errmsg(db)));
+  }
+  return version;
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+absl::Status MigrateSchema(sqlite3* db, int target_version) {
+  absl::StatusOr<int> current = UserVersion(db);
+  if (!current.ok()) return current.status();
+  if (*current > target_version) {
+    return absl::FailedPreconditionError(absl::StrCat("the database has schema version ", *current,
+                                                      ", newer than this convlat knows (", target_version,
+                                                      "); upgrade convlat-server"));
+  }
+  for (int version = *current + 1; version <= target_version; ++version) {
+    const std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[version - 1],
+                                         "PRAGMA user_version = ", version, "; COMMIT;");
+    if (absl::Status status = Exec(db, sql); !status.ok()) {
+      Exec(db, "ROLLBACK").IgnoreError();
+      return absl::InternalError(absl::StrCat("schema migration to version ", version, " failed: ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace convlat::server

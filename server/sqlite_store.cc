@@ -1,0 +1,227 @@
+#include "server/sqlite_store.h"
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "server/schema_migrations.h"
+
+namespace convlat::server {
+namespace {
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr); }
+  ~Statement() { sqlite3_finalize(statement_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool prepared() const { return rc_ == SQLITE_OK; }
+  void Bind(int index, int64_t value) { sqlite3_bind_int64(statement_, index, value); }
+  void Bind(int index, double value) { sqlite3_bind_double(statement_, index, value); }
+  void Bind(int index, const std::string& text) {
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int index, const std::string& bytes) {
+    sqlite3_bind_blob(statement_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  }
+  int Step() { return sqlite3_step(statement_); }
+  // Ready to run again with new bindings.
+  void Reset() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  int64_t Int(int column) { return sqlite3_column_int64(statement_, column); }
+  std::string Blob(int column) {
+    const void* data = sqlite3_column_blob(statement_, column);
+    return data ? std::string(static_cast<const char*>(data), sqlite3_column_bytes(statement_, column)) : "";
+  }
+
+ private:
+  sqlite3_stmt* statement_ = nullptr;
+  int rc_ = SQLITE_ERROR;
+};
+
+int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
+
+bool Exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int schema_version) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    absl::Status status = absl::UnavailableError(
+        absl::StrCat("cannot open store ", path, ": ", db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return status;
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(db, path));
+  sqlite3_busy_timeout(db, 5000);  // another process (a backup, sqlite3 CLI) may hold a lock briefly
+  // WAL lets readers (other processes, backups) work while the server writes. synchronous=FULL
+  // makes every commit durable before InsertBatch returns, because the agent deletes its copy
+  // once acked: NORMAL could lose the last commits on power loss.
+  if (!Exec(db, "PRAGMA journal_mode=WAL") || !Exec(db, "PRAGMA synchronous=FULL") ||
+      !Exec(db, "PRAGMA foreign_keys=ON")) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", path, " is not a usable SQLite database: ", sqlite3_errmsg(db)));
+  }
+  if (absl::Status status = MigrateSchema(db, schema_version); !status.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat("store ", path, ": ", status.message()));
+  }
+  return store;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+absl::Status SqliteStore::Error(const std::string& what) const {
+  return absl::InternalError(absl::StrCat("store ", path_, ": ", what, ": ", sqlite3_errmsg(db_)));
+}
+
+absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {
+  Statement select(db_, "SELECT id FROM platforms WHERE name = ?");
+  if (!select.prepared()) return Error("reading platform");
+  select.Bind(1, name);
+  const int rc = select.Step();
+  if (rc == SQLITE_ROW) return select.Int(0);
+  if (rc == SQLITE_DONE) return absl::NotFoundError(absl::StrCat("platform '", name, "' is not registered"));
+  return Error("reading platform");
+}
+
+absl::StatusOr<UpsertPlatformResult> SqliteStore::UpsertPlatform(const v1::Platform& platform) {
+  if (platform.name().empty()) return absl::InvalidArgumentError("platform.name is required");
+  std::lock_guard lock(mutex_);
+  absl::StatusOr<int64_t> existing = PlatformId(platform.name());
+  if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
+  const bool created = !existing.ok();
+  Statement upsert(db_,
+                   "INSERT INTO platforms(name, record, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) "
+                   "ON CONFLICT(name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at");
+  if (!upsert.prepared()) return Error("writing platform");
+  upsert.Bind(1, platform.name());
+  upsert.BindBlob(2, platform.SerializeAsString());
+  upsert.Bind(3, NowSeconds());
+  if (upsert.Step() != SQLITE_DONE) return Error("writing platform");
+  return UpsertPlatformResult{platform, created};
+}
+
+absl::StatusOr<v1::Platform> SqliteStore::GetPlatform(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  Statement select(db_, "SELECT record FROM platforms WHERE name = ?");
+  if (!select.prepared()) return Error("reading platform");
+  select.Bind(1, name);
+  const int rc = select.Step();
+  if (rc == SQLITE_DONE) return absl::NotFoundError(absl::StrCat("platform '", name, "' is not registered"));
+  if (rc != SQLITE_ROW) return Error("reading platform");
+  v1::Platform platform;
+  if (!platform.ParseFromString(select.Blob(0))) {
+    return absl::DataLossError(absl::StrCat("store ", path_, ": platform '", name, "' record is corrupt"));
+  }
+  return platform;
+}
+
+absl::StatusOr<std::vector<v1::Platform>> SqliteStore::ListPlatforms() {
+  std::lock_guard lock(mutex_);
+  Statement select(db_, "SELECT record FROM platforms ORDER BY name");
+  if (!select.prepared()) return Error("listing platforms");
+  std::vector<v1::Platform> platforms;
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) {
+    if (!platforms.emplace_back().ParseFromString(select.Blob(0))) {
+      return absl::DataLossError(absl::StrCat("store ", path_, ": a platform record is corrupt"));
+    }
+  }
+  if (rc != SQLITE_DONE) return Error("listing platforms");
+  return platforms;
+}
+
+absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::MeasurementBatch& batch) {
+  if (batch.batch_id().empty()) return absl::InvalidArgumentError("batch_id is required");
+  std::lock_guard lock(mutex_);
+  absl::StatusOr<int64_t> platform_id = PlatformId(batch.platform());
+  if (!platform_id.ok()) return platform_id.status();
+  if (!Exec(db_, "BEGIN IMMEDIATE")) return Error("starting a transaction");
+  // Anything that fails below rolls the whole batch back: all of it is stored, or none.
+  auto fail = [this](const std::string& what) {
+    absl::Status status = Error(what);
+    Exec(db_, "ROLLBACK");
+    return status;
+  };
+  {
+    Statement insert_batch(db_,
+                           "INSERT INTO batches(batch_id, platform_id, received_at, measurement_count) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT(batch_id) DO NOTHING");
+    if (!insert_batch.prepared()) return fail("recording batch");
+    insert_batch.Bind(1, batch.batch_id());
+    insert_batch.Bind(2, *platform_id);
+    insert_batch.Bind(3, NowSeconds());
+    insert_batch.Bind(4, static_cast<int64_t>(batch.measurements_size()));
+    if (insert_batch.Step() != SQLITE_DONE) return fail("recording batch");
+    if (sqlite3_changes(db_) == 0) {
+      Exec(db_, "ROLLBACK");
+      return InsertBatchResult{0, true};
+    }
+  }
+  Statement insert(db_,
+                   "INSERT INTO measurements(platform_id, batch_id, n, c, h, w, k, r, s, stride_h, stride_w, "
+                   "pad_h, pad_w, dilation_h, dilation_w, groups_, dtype, layout, math_mode, backend, algorithm, "
+                   "median_us, failed, measured_at, record) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!insert.prepared()) return fail("preparing measurement insert");
+  for (const v1::Measurement& m : batch.measurements()) {
+    const v1::ConvParams& p = m.params();
+    int column = 1;
+    insert.Bind(column++, *platform_id);
+    insert.Bind(column++, batch.batch_id());
+    for (int64_t value : {p.n(), p.c(), p.h(), p.w(), p.k(), p.r(), p.s(), p.stride_h(), p.stride_w(), p.pad_h(),
+                          p.pad_w(), p.dilation_h(), p.dilation_w(), p.groups()}) {
+      insert.Bind(column++, value);
+    }
+    insert.Bind(column++, static_cast<int64_t>(p.dtype()));
+    insert.Bind(column++, static_cast<int64_t>(p.layout()));
+    insert.Bind(column++, static_cast<int64_t>(p.math_mode()));
+    insert.Bind(column++, m.backend());
+    insert.Bind(column++, m.algorithm());
+    insert.Bind(column++, m.latency().median_us());
+    insert.Bind(column++, static_cast<int64_t>(m.failed() ? 1 : 0));
+    insert.Bind(column++, static_cast<int64_t>(m.measured_at().seconds()));
+    insert.BindBlob(column++, m.SerializeAsString());
+    if (insert.Step() != SQLITE_DONE) return fail("storing a measurement");
+    insert.Reset();
+  }
+  if (!Exec(db_, "COMMIT")) return fail("committing batch");
+  return InsertBatchResult{batch.measurements_size(), false};
+}
+
+absl::StatusOr<std::vector<v1::Measurement>> SqliteStore::LoadMeasurements(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  Statement select(db_,
+                   "SELECT m.record FROM measurements m JOIN platforms p ON p.id = m.platform_id "
+                   "WHERE p.name = ? ORDER BY m.id");
+  if (!select.prepared()) return Error("loading measurements");
+  select.Bind(1, platform);
+  std::vector<v1::Measurement> measurements;
+  int rc;
+  while ((rc = select.Step()) == SQLITE_ROW) {
+    if (!measurements.emplace_back().ParseFromString(select.Blob(0))) {
+      return absl::DataLossError(absl::StrCat("store ", path_, ": a measurement record of '", platform,
+                                              "' is corrupt"));
+    }
+  }
+  if (rc != SQLITE_DONE) return Error("loading measurements");
+  return measurements;
+}
+
+absl::StatusOr<int64_t> SqliteStore::CountSuccessfulMeasurements(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  Statement select(db_,
+                   "SELECT COUNT(*) FROM measurements m JOIN platforms p ON p.id = m.platform_id "
+                   "WHERE p.name = ? AND m.failed = 0");
+  if (!select.prepared()) return Error("counting measurements");
+  select.Bind(1, platform);
+  if (select.Step() != SQLITE_ROW) return Error("counting measurements");
+  return select.Int(0);
+}
+
+}  // namespace convlat::server

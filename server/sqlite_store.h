@@ -1,0 +1,42 @@
+#pragma once
+// The embedded SQLite measurement store (the default; one file, WAL mode).
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <sqlite3.h>
+
+#include "server/measurement_store.h"
+
+namespace convlat::server {
+
+class SqliteStore final : public MeasurementStore {
+ public:
+  // Opens or creates the file and migrates its schema up to `schema_version` (tests pass an
+  // older version to build a database as an older convlat left it).
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path, int schema_version);
+  ~SqliteStore() override;
+
+  absl::StatusOr<UpsertPlatformResult> UpsertPlatform(const v1::Platform& platform) override;
+  absl::StatusOr<v1::Platform> GetPlatform(const std::string& name) override;
+  absl::StatusOr<std::vector<v1::Platform>> ListPlatforms() override;
+  absl::StatusOr<InsertBatchResult> InsertBatch(const v1::MeasurementBatch& batch) override;
+  absl::StatusOr<std::vector<v1::Measurement>> LoadMeasurements(const std::string& platform) override;
+  absl::StatusOr<int64_t> CountSuccessfulMeasurements(const std::string& platform) override;
+
+ private:
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+  // Callers hold mutex_. Status naming the store and SQLite's message.
+  absl::Status Error(const std::string& what) const;
+  absl::StatusOr<int64_t> PlatformId(const std::string& name);
+
+  // One connection serialised by a mutex: SQLite allows one writer at a time anyway, and reads
+  // here are short indexed scans, so a connection pool would add complexity and no throughput.
+  std::mutex mutex_;
+  sqlite3* db_;
+  std::string path_;
+};
+
+}  // namespace convlat::server

@@ -1,0 +1,239 @@
+// The SQLite store on real files. The records here test storage only: every field is set so the
+// round trip checks them all. They are not measurements and are never fitted or reported.
+#include "server/sqlite_store.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "model/conv_spec.h"
+#include "server/schema_migrations.h"
+
+namespace convlat::server {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::testing::HasSubstr;
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    static std::atomic<int> counter{0};
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("store_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "convlat.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<MeasurementStore> OpenLatest() {
+    absl::StatusOr<std::unique_ptr<MeasurementStore>> store = OpenMeasurementStore(path_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  static v1::Platform Platform(const std::string& name) {
+    v1::Platform p;
+    p.set_name(name);
+    p.set_kind(v1::PLATFORM_KIND_GPU);
+    p.set_device_name("NVIDIA H100 80GB HBM3");
+    p.set_compute_units(132);
+    p.set_library("cudnn");
+    p.set_library_version("9.13.0");
+    return p;
+  }
+
+  // A measurement with every field set, so the round trip checks all of them.
+  static v1::Measurement FullMeasurement(int k) {
+    v1::Measurement m;
+    *m.mutable_params() = *model::ParseConvSpec(
+        "n=2,c=64,h=56,w=56,k=" + std::to_string(k) + ",r=3,s=3,pad=1,stride=2,dtype=fp16,layout=nhwc,math=tensor_op");
+    m.set_backend("cudnn");
+    m.set_algorithm("IMPLICIT_PRECOMP_GEMM");
+    v1::KernelRecord* kernel = m.add_kernels();
+    kernel->set_name("sm90_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc_tilesize128x128x64");
+    kernel->mutable_grid()->set_x(98);
+    kernel->mutable_grid()->set_y(1);
+    kernel->mutable_grid()->set_z(1);
+    kernel->mutable_block()->set_x(256);
+    kernel->set_registers_per_thread(168);
+    kernel->set_dynamic_shared_memory_bytes(98304);
+    kernel->set_duration_us(41.5);
+    m.mutable_latency()->set_median_us(43.25);
+    m.mutable_latency()->set_min_us(42.0);
+    m.mutable_latency()->set_p10_us(42.5);
+    m.mutable_latency()->set_p90_us(44.0);
+    m.mutable_latency()->set_repetitions(100);
+    m.set_workspace_bytes(1 << 20);
+    m.set_agent_id("gpu-node-3");
+    *m.mutable_measured_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(1790000000);
+    return m;
+  }
+
+  static v1::MeasurementBatch Batch(const std::string& id, const std::string& platform, int count, int first_k = 1) {
+    v1::MeasurementBatch batch;
+    batch.set_batch_id(id);
+    batch.set_platform(platform);
+    for (int i = 0; i < count; ++i) *batch.add_measurements() = FullMeasurement(first_k + i);
+    return batch;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(SqliteStoreTest, PlatformsRoundTripAndUpdate) {
+  auto store = OpenLatest();
+  absl::StatusOr<UpsertPlatformResult> first = store->UpsertPlatform(Platform("h100"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->created);
+  v1::Platform updated = Platform("h100");
+  updated.set_driver_version("580.65");
+  absl::StatusOr<UpsertPlatformResult> second = store->UpsertPlatform(updated);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->created);
+  ASSERT_TRUE(store->UpsertPlatform(Platform("a100")).ok());
+
+  absl::StatusOr<v1::Platform> read = store->GetPlatform("h100");
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(*read, updated));
+  absl::StatusOr<std::vector<v1::Platform>> all = store->ListPlatforms();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name(), "a100");
+  EXPECT_EQ(store->GetPlatform("v100").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->UpsertPlatform(v1::Platform()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SqliteStoreTest, MeasurementsRoundTripWithEveryField) {
+  auto store = OpenLatest();
+  ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+  v1::MeasurementBatch batch = Batch("b1", "h100", 3);
+  batch.mutable_measurements(2)->set_failed(true);
+  batch.mutable_measurements(2)->set_failure_reason("CUDNN_STATUS_NOT_SUPPORTED");
+  absl::StatusOr<InsertBatchResult> result = store->InsertBatch(batch);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->stored, 3);
+  EXPECT_FALSE(result->duplicate);
+
+  absl::StatusOr<std::vector<v1::Measurement>> loaded = store->LoadMeasurements("h100");
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(MessageDifferencer::Equals((*loaded)[i], batch.measurements(i))) << i;
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 2);
+  EXPECT_TRUE(store->LoadMeasurements("nobody")->empty());
+}
+
+TEST_F(SqliteStoreTest, ABatchIdIsStoredOnce) {
+  auto store = OpenLatest();
+  ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+  ASSERT_EQ(store->InsertBatch(Batch("b1", "h100", 4))->stored, 4);
+  absl::StatusOr<InsertBatchResult> again = store->InsertBatch(Batch("b1", "h100", 4));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->stored, 0);
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 4);
+}
+
+TEST_F(SqliteStoreTest, RefusesBadBatchesWithoutWriting) {
+  auto store = OpenLatest();
+  ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+  absl::Status unknown = store->InsertBatch(Batch("b1", "v100", 1)).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), HasSubstr("v100"));
+  absl::Status no_id = store->InsertBatch(Batch("", "h100", 1)).status();
+  EXPECT_EQ(no_id.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_id.message(), HasSubstr("batch_id"));
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 0);
+}
+
+TEST_F(SqliteStoreTest, DataSurvivesReopening) {
+  {
+    auto store = OpenLatest();
+    ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+    ASSERT_TRUE(store->InsertBatch(Batch("b1", "h100", 5)).ok());
+  }
+  auto reopened = OpenLatest();
+  EXPECT_EQ(*reopened->CountSuccessfulMeasurements("h100"), 5);
+  EXPECT_TRUE(reopened->InsertBatch(Batch("b1", "h100", 5))->duplicate);
+}
+
+TEST_F(SqliteStoreTest, MigratesAVersionOneDatabaseKeepingItsData) {
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> old = SqliteStore::Open(path_, 1);
+    ASSERT_TRUE(old.ok()) << old.status();
+    ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100")).ok());
+    ASSERT_TRUE((*old)->InsertBatch(Batch("b1", "h100", 3)).ok());
+  }
+  auto store = OpenLatest();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 3);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'measurements_by_platform'", -1,
+                     &statement, nullptr);
+  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(statement, 0), 1) << "v2 index missing";
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerConvlat) {
+  { ASSERT_NE(OpenLatest(), nullptr); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  const std::string bump = "PRAGMA user_version = " + std::to_string(LatestSchemaVersion() + 1);
+  ASSERT_EQ(sqlite3_exec(db, bump.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  absl::Status status = OpenMeasurementStore(path_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("newer than this convlat knows"));
+}
+
+TEST_F(SqliteStoreTest, GarbageFileAndBadPathsGiveClearErrors) {
+  std::ofstream(path_) << std::string(4096, 'x');
+  absl::Status garbage = OpenMeasurementStore(path_).status();
+  EXPECT_FALSE(garbage.ok());
+  EXPECT_THAT(garbage.message(), HasSubstr(path_));
+  EXPECT_FALSE(OpenMeasurementStore((dir_ / "missing" / "dir" / "x.db").string()).ok());
+  EXPECT_EQ(OpenMeasurementStore("postgresql://db/convlat").status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(OpenMeasurementStore("sqlite:" + (dir_ / "other.db").string()).ok());
+}
+
+TEST_F(SqliteStoreTest, ConcurrentBatchesAreEachStoredExactlyOnce) {
+  auto store = OpenLatest();
+  ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+  std::vector<std::thread> agents;
+  std::atomic<int> stored{0}, duplicates{0};
+  for (int agent = 0; agent < 4; ++agent) {
+    agents.emplace_back([&, agent] {
+      // Every agent sends the same 10 batch ids (a retry storm) plus 5 of its own.
+      for (int i = 0; i < 10; ++i) {
+        auto result = store->InsertBatch(Batch("shared-" + std::to_string(i), "h100", 2));
+        ASSERT_TRUE(result.ok()) << result.status();
+        stored += result->stored;
+        duplicates += result->duplicate ? 1 : 0;
+      }
+      for (int i = 0; i < 5; ++i) {
+        auto result = store->InsertBatch(Batch("agent" + std::to_string(agent) + "-" + std::to_string(i), "h100", 3));
+        ASSERT_TRUE(result.ok()) << result.status();
+        stored += result->stored;
+      }
+    });
+  }
+  for (std::thread& t : agents) t.join();
+  EXPECT_EQ(duplicates, 30);
+  EXPECT_EQ(stored, 10 * 2 + 4 * 5 * 3);
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 10 * 2 + 4 * 5 * 3);
+}
+
+}  // namespace
+}  // namespace convlat::server
