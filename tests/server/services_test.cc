@@ -139,7 +139,9 @@ constexpr char kNoDataset[] = "public dataset ../shared/datasets/neusight-conv3x
 TEST_F(ServicesTest, HealthCheckReportsServing) {
   grpc::GenericStub generic(channel_);
   grpc::ClientContext context;
-  grpc::ByteBuffer empty_request, response;
+  // HealthCheckRequest{service: ""} serialises to no bytes; the buffer still needs one slice.
+  grpc::Slice no_bytes(std::string{});
+  grpc::ByteBuffer empty_request(&no_bytes, 1), response;
   std::atomic<bool> done{false};
   grpc::Status status;
   generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", {}, &empty_request, &response,
