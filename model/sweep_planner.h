@@ -17,5 +17,8 @@ namespace convlat::model {
 absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name,
                                         const std::vector<v1::Measurement>& measured,
                                         int max_configs);
+// The same, drawn from the caller's own candidate configs.
+v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
+                                 const std::vector<v1::Measurement>& measured, int max_configs);
 
 }  // namespace convlat::model

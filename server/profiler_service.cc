@@ -46,6 +46,14 @@ grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext*, const v1::G
   }
   absl::StatusOr<std::vector<v1::Measurement>> measured = store_.LoadMeasurements(request->platform());
   if (!measured.ok()) return timer.Finish(ToGrpcStatus(measured.status()));
+  if (request->candidates_size() > 0) {
+    if (absl::Status s = ValidateLayers(request->candidates(), "candidates"); !s.ok()) {
+      return timer.Finish(ToGrpcStatus(s));
+    }
+    const std::vector<v1::ConvParams> candidates(request->candidates().begin(), request->candidates().end());
+    *response = model::PlanFromCandidates(candidates, *measured, request->max_configs());
+    return timer.Finish(grpc::Status::OK);
+  }
   absl::StatusOr<v1::SweepPlan> plan = model::PlanSweep(request->sweep(), *measured, request->max_configs());
   if (!plan.ok()) {
     // An unknown sweep name is the caller's mistake, not a missing resource.

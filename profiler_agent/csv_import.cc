@@ -1,0 +1,139 @@
+#include "profiler_agent/csv_import.h"
+
+#include <functional>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/time_util.h"
+#include "model/conv_shape.h"
+#include "model/conv_spec.h"
+#include "model/csv_reader.h"
+
+namespace convlat::agent {
+namespace {
+
+using Setter = std::function<absl::Status(const std::string&, v1::Measurement&)>;
+
+Setter Int(void (v1::ConvParams::*set)(int32_t)) {
+  return [set](const std::string& text, v1::Measurement& m) {
+    int32_t value = 0;
+    if (!absl::SimpleAtoi(text, &value)) return absl::InvalidArgumentError("is not an integer");
+    (m.mutable_params()->*set)(value);
+    return absl::OkStatus();
+  };
+}
+
+Setter Latency(void (v1::LatencyStats::*set)(double)) {
+  return [set](const std::string& text, v1::Measurement& m) {
+    double value = 0;
+    if (!absl::SimpleAtod(text, &value)) return absl::InvalidArgumentError("is not a number");
+    (m.mutable_latency()->*set)(value);
+    return absl::OkStatus();
+  };
+}
+
+template <typename Enum>
+Setter EnumColumn(absl::StatusOr<Enum> (*parse)(absl::string_view), void (v1::ConvParams::*set)(Enum)) {
+  return [parse, set](const std::string& text, v1::Measurement& m) {
+    absl::StatusOr<Enum> value = parse(text);
+    if (!value.ok()) return value.status();
+    (m.mutable_params()->*set)(*value);
+    return absl::OkStatus();
+  };
+}
+
+const std::map<std::string, Setter>& Columns() {
+  static const auto* columns = new std::map<std::string, Setter>{
+      {"n", Int(&v1::ConvParams::set_n)},
+      {"c", Int(&v1::ConvParams::set_c)},
+      {"h", Int(&v1::ConvParams::set_h)},
+      {"w", Int(&v1::ConvParams::set_w)},
+      {"k", Int(&v1::ConvParams::set_k)},
+      {"r", Int(&v1::ConvParams::set_r)},
+      {"s", Int(&v1::ConvParams::set_s)},
+      {"stride_h", Int(&v1::ConvParams::set_stride_h)},
+      {"stride_w", Int(&v1::ConvParams::set_stride_w)},
+      {"pad_h", Int(&v1::ConvParams::set_pad_h)},
+      {"pad_w", Int(&v1::ConvParams::set_pad_w)},
+      {"dilation_h", Int(&v1::ConvParams::set_dilation_h)},
+      {"dilation_w", Int(&v1::ConvParams::set_dilation_w)},
+      {"groups", Int(&v1::ConvParams::set_groups)},
+      {"dtype", EnumColumn(&model::ParseDataType, &v1::ConvParams::set_dtype)},
+      {"layout", EnumColumn(&model::ParseLayout, &v1::ConvParams::set_layout)},
+      {"math_mode", EnumColumn(&model::ParseMathMode, &v1::ConvParams::set_math_mode)},
+      {"median_us", Latency(&v1::LatencyStats::set_median_us)},
+      {"min_us", Latency(&v1::LatencyStats::set_min_us)},
+      {"p10_us", Latency(&v1::LatencyStats::set_p10_us)},
+      {"p90_us", Latency(&v1::LatencyStats::set_p90_us)},
+      {"repetitions",
+       [](const std::string& text, v1::Measurement& m) {
+         int32_t value = 0;
+         if (!absl::SimpleAtoi(text, &value)) return absl::InvalidArgumentError("is not an integer");
+         m.mutable_latency()->set_repetitions(value);
+         return absl::OkStatus();
+       }},
+      {"workspace_bytes",
+       [](const std::string& text, v1::Measurement& m) {
+         int64_t value = 0;
+         if (!absl::SimpleAtoi(text, &value)) return absl::InvalidArgumentError("is not an integer");
+         m.set_workspace_bytes(value);
+         return absl::OkStatus();
+       }},
+      {"backend", [](const std::string& text, v1::Measurement& m) { m.set_backend(text); return absl::OkStatus(); }},
+      {"algorithm", [](const std::string& text, v1::Measurement& m) { m.set_algorithm(text); return absl::OkStatus(); }},
+  };
+  return *columns;
+}
+
+constexpr const char* kRequired[] = {"n", "c", "h", "w", "k", "r", "s", "median_us"};
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::Measurement>> ParseMeasurementsCsv(std::istream& in, const std::string& source,
+                                                                  const std::string& agent_id) {
+  absl::StatusOr<model::CsvReader> reader = model::CsvReader::Open(in, source);
+  if (!reader.ok()) return reader.status();
+  for (const char* column : kRequired) {
+    if (!reader->HasColumn(column)) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":1: required column '", column, "' is missing"));
+    }
+  }
+  for (const std::string& column : reader->header()) {
+    if (!Columns().count(column)) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":1: unknown column '", column, "'"));
+    }
+  }
+  std::vector<v1::Measurement> measurements;
+  const auto now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  while (true) {
+    absl::StatusOr<std::optional<std::vector<std::string>>> cells = reader->Next();
+    if (!cells.ok()) return cells.status();
+    if (!cells->has_value()) break;
+    v1::Measurement m;
+    m.set_backend("import");
+    m.set_agent_id(agent_id);
+    *m.mutable_measured_at() = now;
+    for (size_t i = 0; i < (*cells)->size(); ++i) {
+      const std::string text(absl::StripAsciiWhitespace((**cells)[i]));
+      if (text.empty()) continue;  // optional column left blank
+      if (absl::Status s = Columns().at(reader->header()[i])(text, m); !s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": column '",
+                                                       reader->header()[i], "' ", s.message()));
+      }
+    }
+    if (absl::Status s = model::ValidateConvParams(m.params(), ""); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": ", s.message()));
+    }
+    if (!(m.latency().median_us() > 0)) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": column 'median_us' must be > 0"));
+    }
+    model::NormalizeConvParams(*m.mutable_params());
+    measurements.push_back(std::move(m));
+  }
+  if (measurements.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no measurements"));
+  return measurements;
+}
+
+}  // namespace convlat::agent

@@ -1,0 +1,196 @@
+// convlat-agent: profiles convolutions on this machine and delivers them to a convlat server.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "profiler_agent/csv_import.h"
+#include "profiler_agent/pusher.h"
+#include "profiler_agent/spool.h"
+#include "profiler_agent/sweep_runner.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
+ABSL_FLAG(std::string, platform, "", "platform name to record under, e.g. jetson-nano");
+ABSL_FLAG(std::string, backend, "cpu", "cpu (oneDNN) or cudnn");
+ABSL_FLAG(std::string, sweep, "quick", "quick, default, or a file of conv specs");
+ABSL_FLAG(std::string, spool, "convlat-spool", "directory that keeps measurements until the server has them");
+ABSL_FLAG(std::string, agent_id, "", "this agent's id (default: the host name)");
+ABSL_FLAG(int32_t, batch_size, 16, "measurements per batch");
+ABSL_FLAG(int32_t, max_configs, 0, "measure at most this many configs (0: all)");
+ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the end");
+ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
+ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
+
+namespace {
+
+constexpr char kUsage[] =
+    "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu] [--sweep quick|default|FILE]\n"
+    "convlat-agent import --platform NAME FILE.csv [--server ADDR]\n"
+    "convlat-agent flush [--server ADDR]";
+
+std::atomic<bool> stop_requested{false};
+
+std::string DefaultAgentId() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host[0] ? host : "agent";
+}
+
+// Delivers the spool within the push timeout and reports what stays behind.
+int Deliver(convlat::agent::Pusher& pusher, const convlat::agent::Spool& spool, const std::string& server) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(absl::GetFlag(FLAGS_push_timeout) * 1000));
+  absl::Status status = pusher.PushUntil(deadline);
+  const convlat::agent::PushTotals& totals = pusher.totals();
+  spdlog::info("delivered {} batches ({} measurements stored, {} duplicate batches, {} rejected)",
+               totals.acked_batches, totals.stored, totals.duplicate_batches, totals.rejected_batches);
+  absl::StatusOr<std::vector<std::string>> left = spool.Pending();
+  if (!status.ok() || !left.ok() || !left->empty()) {
+    spdlog::error("{}; {} batches kept in spool {}; run `convlat-agent flush --server {} --spool {}` when the "
+                  "server is back",
+                  status.ok() ? "not everything was delivered" : status.ToString(), left.ok() ? left->size() : 0,
+                  spool.dir(), server, spool.dir());
+    return 1;
+  }
+  return totals.rejected_batches > 0 ? 1 : 0;
+}
+
+int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
+               const std::shared_ptr<grpc::Channel>& channel, const convlat::agent::SweepOptions& options,
+               const std::string& server) {
+  absl::StatusOr<std::unique_ptr<convlat::agent::ConvBackend>> backend =
+      convlat::agent::MakeBackend(absl::GetFlag(FLAGS_backend));
+  if (!backend.ok()) {
+    spdlog::error("{}", std::string(backend.status().message()));
+    return 2;
+  }
+  absl::StatusOr<convlat::v1::Platform> platform = (*backend)->DescribePlatform();
+  if (!platform.ok()) {
+    spdlog::error("cannot describe this device: {}", platform.status().ToString());
+    return 1;
+  }
+  platform->set_name(options.platform);
+  if (absl::Status s = spool.SavePlatform(*platform); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return 1;
+  }
+  spdlog::info("platform '{}': {} ({} units, {} {})", platform->name(), platform->device_name(),
+               platform->compute_units(), platform->library(), platform->library_version());
+  // Registers the platform and delivers anything left from an earlier run before planning.
+  if (absl::Status s = pusher.PushOnce(options.rpc_timeout); !s.ok()) {
+    spdlog::warn("server {} not reachable ({}); measuring anyway, results stay in {}", server, std::string(s.message()),
+                 spool.dir());
+  }
+  absl::StatusOr<std::vector<convlat::v1::ConvParams>> configs = convlat::agent::PlanConfigs(channel, spool, options);
+  if (!configs.ok()) {
+    spdlog::error("{}", std::string(configs.status().message()));
+    return 2;
+  }
+  spdlog::info("measuring {} configs with {}", configs->size(), (*backend)->name());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<convlat::agent::SweepResult> result =
+      convlat::agent::RunSweep(**backend, *configs, spool, pusher, options, stop_requested);
+  if (!result.ok()) {
+    spdlog::error("{}", result.status().ToString());
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured,
+               result->failed, seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
+               result->interrupted ? " (interrupted; the next run resumes)" : "");
+  const int delivered = Deliver(pusher, spool, server);
+  return result->interrupted ? 130 : delivered;
+}
+
+int RunImport(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher, const convlat::agent::SweepOptions& options,
+              const std::string& csv_path, const std::string& server) {
+  std::ifstream in(csv_path);
+  if (!in) {
+    spdlog::error("cannot read {}", csv_path);
+    return 2;
+  }
+  absl::StatusOr<std::vector<convlat::v1::Measurement>> measurements =
+      convlat::agent::ParseMeasurementsCsv(in, csv_path, options.agent_id);
+  if (!measurements.ok()) {
+    spdlog::error("{}", std::string(measurements.status().message()));
+    return 2;
+  }
+  // Only the name: the server keeps any description an agent registered before.
+  convlat::v1::Platform platform;
+  platform.set_name(options.platform);
+  if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return 1;
+  }
+  for (size_t first = 0; first < measurements->size(); first += options.batch_size) {
+    convlat::v1::MeasurementBatch batch;
+    batch.set_batch_id(spool.NewBatchId(options.agent_id));
+    batch.set_platform(options.platform);
+    for (size_t i = first; i < std::min(measurements->size(), first + options.batch_size); ++i) {
+      *batch.add_measurements() = (*measurements)[i];
+    }
+    if (absl::Status s = spool.Add(batch).status(); !s.ok()) {
+      spdlog::error("{}", s.ToString());
+      return 1;
+    }
+  }
+  spdlog::info("imported {} measurements from {}", measurements->size(), csv_path);
+  return Deliver(pusher, spool, server);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  const std::string command = positional.size() > 1 ? positional[1] : "run";
+  signal(SIGINT, [](int) { stop_requested = true; });
+  signal(SIGTERM, [](int) { stop_requested = true; });
+
+  convlat::agent::SweepOptions options;
+  options.platform = absl::GetFlag(FLAGS_platform);
+  options.sweep = absl::GetFlag(FLAGS_sweep);
+  options.agent_id = absl::GetFlag(FLAGS_agent_id).empty() ? DefaultAgentId() : absl::GetFlag(FLAGS_agent_id);
+  options.batch_size = std::max(1, absl::GetFlag(FLAGS_batch_size));
+  options.max_configs = absl::GetFlag(FLAGS_max_configs);
+  options.timing.min_seconds = absl::GetFlag(FLAGS_min_time);
+  options.timing.max_seconds = absl::GetFlag(FLAGS_max_time);
+
+  const std::string server = absl::GetFlag(FLAGS_server);
+  absl::StatusOr<convlat::agent::Spool> spool = convlat::agent::Spool::Open(absl::GetFlag(FLAGS_spool));
+  if (!spool.ok()) {
+    spdlog::error("{}", std::string(spool.status().message()));
+    return 1;
+  }
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxSendMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), channel_args);
+  convlat::agent::Pusher pusher(channel, *spool, options.agent_id);
+
+  if (command == "flush") return Deliver(pusher, *spool, server);
+  if (command != "run" && command != "import") {
+    std::cerr << "unknown command '" << command << "'\n" << kUsage << "\n";
+    return 2;
+  }
+  if (options.platform.empty()) {
+    std::cerr << "error: --platform is required\n" << kUsage << "\n";
+    return 2;
+  }
+  if (command == "import") {
+    if (positional.size() != 3) {
+      std::cerr << "error: import takes one CSV file\n" << kUsage << "\n";
+      return 2;
+    }
+    return RunImport(*spool, pusher, options, positional[2], server);
+  }
+  return RunProfile(*spool, pusher, channel, options, server);
+}

@@ -1,0 +1,46 @@
+#pragma once
+// Runs a sweep: decides what to measure, measures it, and hands batches to the spool and server.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+#include "profiler_agent/conv_backend.h"
+#include "profiler_agent/pusher.h"
+#include "profiler_agent/spool.h"
+
+namespace convlat::agent {
+
+struct SweepOptions {
+  std::string platform;
+  std::string sweep = "quick";  // "quick", "default" or a sweep file
+  std::string agent_id;
+  int batch_size = 16;
+  int max_configs = 0;  // 0 = all
+  TimingOptions timing;
+  std::chrono::milliseconds rpc_timeout{5000};
+};
+
+// The configs to measure: those of the sweep (named or file) that the server says this platform
+// still lacks, so an interrupted or repeated run resumes; with the server away, the whole sweep.
+// Configs already waiting in the spool are left out either way.
+absl::StatusOr<std::vector<v1::ConvParams>> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel,
+                                                        const Spool& spool, const SweepOptions& options);
+
+struct SweepResult {
+  int measured = 0;
+  int failed = 0;
+  bool interrupted = false;
+};
+
+// Measures each config, spools every `batch_size` measurements and tries one quick push after
+// each batch (a server that is away only delays delivery). Stops early when `stop` is set,
+// after spooling what was measured.
+absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1::ConvParams>& configs, Spool& spool,
+                                     Pusher& pusher, const SweepOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace convlat::agent
