@@ -1,0 +1,50 @@
+// Prediction and fit cost of the platform model, on the public NeuSight T4 measurements.
+//   build/tests/bench/model_benchmark
+#include <benchmark/benchmark.h>
+
+#include "model/latency_model.h"
+#include "model/neusight_dataset.h"
+
+namespace convlat::model {
+namespace {
+
+const std::vector<Sample>& T4Samples() {
+  static const auto* samples = [] {
+    const std::string path =
+        DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
+    absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(path);
+    return new std::vector<Sample>(dataset.ok() ? SamplesFromMeasurements(dataset->measurements)
+                                                : std::vector<Sample>{});
+  }();
+  return *samples;
+}
+
+void BM_PredictLayer(benchmark::State& state) {
+  const std::vector<Sample>& samples = T4Samples();
+  if (samples.empty()) {
+    state.SkipWithError("public dataset not found");
+    return;
+  }
+  auto model = FitLatencyModel(samples);
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize((*model)->Predict(samples[i].shape));
+    i = (i + 1) % samples.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PredictLayer);
+
+void BM_FitPlatform(benchmark::State& state) {
+  const std::vector<Sample>& samples = T4Samples();
+  if (samples.empty()) {
+    state.SkipWithError("public dataset not found");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(FitLatencyModel(samples));
+  state.counters["samples"] = static_cast<double>(samples.size());
+}
+BENCHMARK(BM_FitPlatform)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace convlat::model
