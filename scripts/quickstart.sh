@@ -7,7 +7,7 @@ scripts/install-deps.sh
 scripts/build.sh
 
 work=${CONVLAT_QUICKSTART_DIR:-quickstart}
-mkdir -p "$work"
+rm -rf "$work" && mkdir -p "$work"  # a fresh demo each time
 server=127.0.0.1:50051
 build/server/convlat-server --listen "$server" --db "$work/convlat.db" --metrics 127.0.0.1:9464 \
   --port_file "$work/port" >"$work/server.log" 2>&1 &
@@ -35,4 +35,8 @@ echo "== predictions for ResNet-50 layers at batch 1 and 8"
   n=1,c=512,h=14,w=14,k=512,r=3,s=3,stride=2,pad=1 \
   n=8,c=64,h=56,w=56,k=64,r=3,s=3,pad=1 \
   n=8,c=1024,h=14,w=14,k=256,r=1,s=1
-echo "== metrics: curl -s http://127.0.0.1:9464/metrics (while the server runs)"
+echo "== a few of the server's Prometheus metrics (http://127.0.0.1:9464/metrics)"
+exec 3<>/dev/tcp/127.0.0.1/9464
+printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+grep -E '^convlat_(requests_total|measurements_ingested_total|model_fit_mape_percent)' <&3 || true
+exec 3>&-
