@@ -26,6 +26,11 @@ absl::Status FsyncPath(const std::string& path, int flags) {
   return rc == 0 ? absl::OkStatus() : absl::DataLossError(absl::StrCat("fsync of ", path, " failed"));
 }
 
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
@@ -63,16 +68,13 @@ absl::Status Spool::WriteAtomically(const std::string& path, const std::string& 
 }
 
 std::string Spool::NewBatchId(const std::string& agent_id) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  return absl::StrFormat("%s-%d-%06d", agent_id, now, sequence_++);
+  return absl::StrFormat("%s-%d-%06d", agent_id, NowNanos(), sequence_++);
 }
 
 absl::StatusOr<std::string> Spool::Add(const v1::MeasurementBatch& batch) {
   // Names sort by time, so batches are sent in the order they were measured.
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  const std::string path = (fs::path(dir_) / absl::StrFormat("%020d-%06d%s", now, sequence_++, kBatchSuffix)).string();
+  const std::string path =
+      (fs::path(dir_) / absl::StrFormat("%020d-%06d%s", NowNanos(), sequence_++, kBatchSuffix)).string();
   if (absl::Status s = WriteAtomically(path, batch.SerializeAsString()); !s.ok()) return s;
   return path;
 }
