@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/text_table.h"
@@ -27,22 +28,11 @@ std::unique_ptr<grpc::ClientContext> NewCallContext(const CommandContext& contex
   return call;
 }
 
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::INTERNAL: return "INTERNAL";
-    default: return "ERROR";
-  }
-}
 
 int ReportRpcError(const CommandContext& context, const grpc::Status& status) {
-  *context.err << "error: " << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+  // gRPC and absl share the canonical code numbers; absl spells them ("NOT_FOUND").
+  *context.err << "error: " << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
+               << status.error_message() << "\n";
   return kExitFailed;
 }
 
