@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "model/neusight_dataset.h"
 #include "profiler_agent/csv_import.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
@@ -27,6 +28,7 @@ ABSL_FLAG(std::string, agent_id, "", "this agent's id (default: the host name)")
 ABSL_FLAG(int32_t, batch_size, 16, "measurements per batch");
 ABSL_FLAG(int32_t, max_configs, 0, "measure at most this many configs (0: all)");
 ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the end");
+ABSL_FLAG(std::string, format, "convlat", "import: convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 
@@ -34,7 +36,7 @@ namespace {
 
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu] [--sweep quick|default|FILE]\n"
-    "convlat-agent import --platform NAME FILE.csv [--server ADDR]\n"
+    "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]";
 
 std::atomic<bool> stop_requested{false};
@@ -111,15 +113,24 @@ int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
   return result->interrupted ? 130 : delivered;
 }
 
+absl::StatusOr<std::vector<convlat::v1::Measurement>> ReadImportFile(const std::string& path,
+                                                                    const std::string& agent_id) {
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "neusight") {
+    absl::StatusOr<convlat::model::NeuSightDataset> dataset = convlat::model::LoadNeuSightCsv(path);
+    if (!dataset.ok()) return dataset.status();
+    for (convlat::v1::Measurement& m : dataset->measurements) m.set_agent_id(agent_id);
+    return std::move(dataset->measurements);
+  }
+  if (format != "convlat") return absl::InvalidArgumentError("--format must be convlat or neusight");
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  return convlat::agent::ParseMeasurementsCsv(in, path, agent_id);
+}
+
 int RunImport(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher, const convlat::agent::SweepOptions& options,
               const std::string& csv_path, const std::string& server) {
-  std::ifstream in(csv_path);
-  if (!in) {
-    spdlog::error("cannot read {}", csv_path);
-    return 2;
-  }
-  absl::StatusOr<std::vector<convlat::v1::Measurement>> measurements =
-      convlat::agent::ParseMeasurementsCsv(in, csv_path, options.agent_id);
+  absl::StatusOr<std::vector<convlat::v1::Measurement>> measurements = ReadImportFile(csv_path, options.agent_id);
   if (!measurements.ok()) {
     spdlog::error("{}", std::string(measurements.status().message()));
     return 2;

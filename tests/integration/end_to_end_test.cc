@@ -176,5 +176,23 @@ TEST_F(EndToEndTest, NothingIsLostWhileTheServerIsAway) {
   EXPECT_THAT(platforms, HasSubstr(",5,ready")) << "every measurement stored exactly once";
 }
 
+TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
+  const std::string csv = std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets/neusight-conv3x3/Tesla_T4.csv";
+  if (!fs::exists(csv)) GTEST_SKIP() << "public dataset not found at " << csv;
+  StartServer();
+  ProcessResult imported = Agent({"import", "--platform=t4", "--format=neusight", "--batch_size=1000", csv});
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_THAT(imported.output, HasSubstr("4969 measurements stored"));
+  EXPECT_THAT(WaitForModel("t4"), HasSubstr(",4969,ready"));
+
+  // A file with one bad row is refused whole, before anything is queued or sent.
+  const fs::path bad = dir_ / "bad.csv";
+  std::ofstream(bad) << "n,c,h,w,k,r,s,median_us\n1,3,8,8,4,3,3,5\n1,3,8,8,0,3,3,5\n";
+  ProcessResult refused = Agent({"import", "--platform=t4", bad.string()});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_THAT(refused.output, HasSubstr("bad.csv:3: k must be > 0"));
+  EXPECT_EQ(PendingBatches(), 0) << "nothing of a refused file is queued";
+}
+
 }  // namespace
 }  // namespace convlat::testing
