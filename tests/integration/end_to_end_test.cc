@@ -1,7 +1,5 @@
 // End to end with the real binaries: convlat-server on a random loopback port with a SQLite
 // file, convlat-agent profiling this machine's CPU with oneDNN, convlat-client querying.
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
-using ::testing::Not;
 
 const std::string kServer = std::string(CONVLAT_BINARY_DIR) + "/server/convlat-server";
 const std::string kAgent = std::string(CONVLAT_BINARY_DIR) + "/profiler_agent/convlat-agent";
