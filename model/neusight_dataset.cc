@@ -74,6 +74,18 @@ absl::StatusOr<v1::Measurement> ToMeasurement(const RowView& row) {
   return m;
 }
 
+v1::Platform DescribePlatform(const CsvReader& reader, const std::vector<std::string>& cells) {
+  v1::Platform platform;
+  platform.set_kind(v1::PLATFORM_KIND_GPU);
+  platform.set_device_name(cells[reader.ColumnIndex("Device")]);
+  platform.set_library("cudnn");
+  int version = 0;
+  if (reader.HasColumn("CUDNN Version") && absl::SimpleAtoi(cells[reader.ColumnIndex("CUDNN Version")], &version)) {
+    platform.set_library_version(absl::StrCat(version / 1000, ".", version % 1000 / 100, ".", version % 100));
+  }
+  return platform;
+}
+
 }  // namespace
 
 absl::StatusOr<NeuSightDataset> LoadNeuSightCsv(const std::string& path) {
@@ -97,7 +109,10 @@ absl::StatusOr<NeuSightDataset> LoadNeuSightCsv(const std::string& path) {
     if (absl::Status s = ValidateConvParams(m->params(), ""); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(path, ":", reader->line(), ": ", s.message()));
     }
-    if (dataset.device.empty()) dataset.device = row.Text("Device");
+    if (dataset.device.empty()) {
+      dataset.device = row.Text("Device");
+      dataset.platform = DescribePlatform(*reader, **cells);
+    }
     dataset.measurements.push_back(*std::move(m));
   }
   return dataset;

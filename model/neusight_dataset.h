@@ -15,6 +15,8 @@ namespace convlat::model {
 struct NeuSightDataset {
   std::string device;  // the `Device` column, e.g. "Tesla T4"
   std::vector<v1::Measurement> measurements;
+  // The device as far as the file tells: kind GPU, device name, cuDNN version ("8902" → 8.9.2).
+  v1::Platform platform;
 };
 
 absl::StatusOr<NeuSightDataset> LoadNeuSightCsv(const std::string& path);

@@ -113,13 +113,17 @@ int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
   return result->interrupted ? 130 : delivered;
 }
 
+// The measurements of an import file, and what the file says of its device (empty for the
+// convlat format: the server then keeps any description an agent registered before).
 absl::StatusOr<std::vector<convlat::v1::Measurement>> ReadImportFile(const std::string& path,
-                                                                    const std::string& agent_id) {
+                                                                    const std::string& agent_id,
+                                                                    convlat::v1::Platform& platform) {
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format == "neusight") {
     absl::StatusOr<convlat::model::NeuSightDataset> dataset = convlat::model::LoadNeuSightCsv(path);
     if (!dataset.ok()) return dataset.status();
     for (convlat::v1::Measurement& m : dataset->measurements) m.set_agent_id(agent_id);
+    platform.MergeFrom(dataset->platform);
     return std::move(dataset->measurements);
   }
   if (format != "convlat") return absl::InvalidArgumentError("--format must be convlat or neusight");
@@ -130,14 +134,14 @@ absl::StatusOr<std::vector<convlat::v1::Measurement>> ReadImportFile(const std::
 
 int RunImport(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher, const convlat::agent::SweepOptions& options,
               const std::string& csv_path, const std::string& server) {
-  absl::StatusOr<std::vector<convlat::v1::Measurement>> measurements = ReadImportFile(csv_path, options.agent_id);
+  convlat::v1::Platform platform;
+  platform.set_name(options.platform);
+  absl::StatusOr<std::vector<convlat::v1::Measurement>> measurements =
+      ReadImportFile(csv_path, options.agent_id, platform);
   if (!measurements.ok()) {
     spdlog::error("{}", std::string(measurements.status().message()));
     return 2;
   }
-  // Only the name: the server keeps any description an agent registered before.
-  convlat::v1::Platform platform;
-  platform.set_name(options.platform);
   if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
     spdlog::error("{}", s.ToString());
     return 1;

@@ -21,6 +21,9 @@ TEST(NeuSightDatasetTest, LoadsEveryRowOfTheT4File) {
   absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(T4Path());
   ASSERT_TRUE(dataset.ok()) << dataset.status();
   EXPECT_EQ(dataset->device, "Tesla T4");
+  EXPECT_EQ(dataset->platform.device_name(), "Tesla T4");
+  EXPECT_EQ(dataset->platform.kind(), v1::PLATFORM_KIND_GPU);
+  EXPECT_EQ(dataset->platform.library_version(), "8.9.2");
   EXPECT_EQ(dataset->measurements.size(), 4969u);  // the README's row count
   const v1::Measurement& first = dataset->measurements.front();
   // First data row: B=38, C=893, K=326, 3x3, input 5, latency 2.7097... ms, grid 3x6x36.
