@@ -1,6 +1,7 @@
 #pragma once
 // The per-platform latency model interface, and fitting from measurements.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,7 +17,17 @@ namespace convlat::model {
 struct Sample {
   ConvShape shape;
   double latency_us = 0;
+  // The main kernel the library ran (the longest one) and its CTA count, when the measurement
+  // recorded kernels; empty and 0 otherwise (CPU backends, datasets without kernel records).
+  std::string kernel;
+  int64_t observed_ctas = 0;
 };
+
+// What a model may know of the platform's hardware; 0 means unknown.
+struct HardwareInfo {
+  int compute_units = 0;  // SMs on a GPU, cores on a CPU
+};
+HardwareInfo HardwareOf(const v1::Platform& platform);
 
 struct Prediction {
   double latency_us = 0;
@@ -35,7 +46,9 @@ class LatencyModel {
 // Successful measurements of a platform as fitting samples; failed ones are skipped.
 std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
 
-// Fits the platform model. FAILED_PRECONDITION when there are too few samples to fit.
-absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<Sample>& samples);
+// Fits the platform's serving model: the two-mode model when there are enough samples for it,
+// else the roofline. FAILED_PRECONDITION when there are too few samples to fit either.
+absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<Sample>& samples,
+                                                              const HardwareInfo& hardware = {});
 
 }  // namespace convlat::model

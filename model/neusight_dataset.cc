@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/conv_shape.h"
 #include "model/csv_reader.h"
+#include "model/gpu_specs.h"
 
 namespace convlat::model {
 namespace {
@@ -78,6 +79,7 @@ v1::Platform DescribePlatform(const CsvReader& reader, const std::vector<std::st
   v1::Platform platform;
   platform.set_kind(v1::PLATFORM_KIND_GPU);
   platform.set_device_name(cells[reader.ColumnIndex("Device")]);
+  platform.set_compute_units(KnownStreamingMultiprocessors(platform.device_name()));
   platform.set_library("cudnn");
   int version = 0;
   if (reader.HasColumn("CUDNN Version") && absl::SimpleAtoi(cells[reader.ColumnIndex("CUDNN Version")], &version)) {

@@ -1,6 +1,7 @@
 #include "model/sweep_planner.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "model/active_sampling.h"
 #include "model/conv_shape.h"
 #include "model/sweeps.h"
 
@@ -14,25 +15,36 @@ std::string ConfigKey(v1::ConvParams params) {
 
 }  // namespace
 
-absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name,
-                                        const std::vector<v1::Measurement>& measured,
-                                        int max_configs) {
+absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, const std::vector<v1::Measurement>& measured,
+                                        const PlanOptions& options) {
   absl::StatusOr<std::vector<v1::ConvParams>> sweep = NamedSweep(sweep_name.empty() ? "quick" : sweep_name);
   if (!sweep.ok()) return sweep.status();
-  return PlanFromCandidates(*sweep, measured, max_configs);
+  return PlanFromCandidates(*sweep, measured, options);
 }
 
 v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
-                                 const std::vector<v1::Measurement>& measured, int max_configs) {
+                                 const std::vector<v1::Measurement>& measured, const PlanOptions& options) {
   absl::flat_hash_set<std::string> done;
   for (const v1::Measurement& m : measured) done.insert(ConfigKey(m.params()));
   v1::SweepPlan plan;
+  std::vector<const v1::ConvParams*> pending;
   for (const v1::ConvParams& config : candidates) {
-    if (done.contains(ConfigKey(config))) {
+    if (done.insert(ConfigKey(config)).second) {
+      pending.push_back(&config);
+    } else {
       plan.set_already_measured(plan.already_measured() + 1);
-    } else if (max_configs <= 0 || plan.configs_size() < max_configs) {
-      *plan.add_configs() = config;
     }
+  }
+  const size_t limit = options.max_configs > 0 ? std::min<size_t>(options.max_configs, pending.size()) : pending.size();
+  if (options.order == v1::SWEEP_ORDER_ACTIVE && !pending.empty()) {
+    std::vector<ConvShape> shapes;
+    for (const v1::ConvParams* config : pending) shapes.push_back(ResolveConvShape(*config));
+    for (size_t index : ChooseInformative(shapes, SamplesFromMeasurements(measured), limit, options.hardware,
+                                          options.seed)) {
+      *plan.add_configs() = *pending[index];
+    }
+  } else {
+    for (size_t i = 0; i < limit; ++i) *plan.add_configs() = *pending[i];
   }
   return plan;
 }

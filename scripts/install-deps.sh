@@ -5,8 +5,8 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libspdlog-dev prometheus-cpp-dev libsqlite3-dev libdnnl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libabsl-dev libspdlog-dev prometheus-cpp-dev libsqlite3-dev libdnnl-dev ocl-icd-opencl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev
 )
 
 missing=()

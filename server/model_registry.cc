@@ -83,7 +83,10 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   absl::StatusOr<std::vector<v1::Measurement>> measurements = store_.LoadMeasurements(platform);
   if (!measurements.ok()) return measurements.status();
   const std::vector<model::Sample> samples = model::SamplesFromMeasurements(*measurements);
-  absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples);
+  // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine.
+  absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
+  const model::HardwareInfo hardware = described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{};
+  absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples, hardware);
   if (!fitted.ok()) {
     metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
     std::lock_guard lock(models_mutex_);

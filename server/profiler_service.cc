@@ -41,9 +41,13 @@ grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext*, const v1::G
   if (request->max_configs() < 0) {
     return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, "max_configs must be >= 0"));
   }
-  if (absl::StatusOr<v1::Platform> platform = store_.GetPlatform(request->platform()); !platform.ok()) {
-    return timer.Finish(ToGrpcStatus(platform.status()));
+  if (!v1::SweepOrder_IsValid(request->order())) {
+    return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, "order: unknown sweep order"));
   }
+  absl::StatusOr<v1::Platform> platform = store_.GetPlatform(request->platform());
+  if (!platform.ok()) return timer.Finish(ToGrpcStatus(platform.status()));
+  const model::PlanOptions options{.max_configs = request->max_configs(), .order = request->order(),
+                                   .hardware = model::HardwareOf(*platform)};
   absl::StatusOr<std::vector<v1::Measurement>> measured = store_.LoadMeasurements(request->platform());
   if (!measured.ok()) return timer.Finish(ToGrpcStatus(measured.status()));
   if (request->candidates_size() > 0) {
@@ -51,10 +55,10 @@ grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext*, const v1::G
       return timer.Finish(ToGrpcStatus(s));
     }
     const std::vector<v1::ConvParams> candidates(request->candidates().begin(), request->candidates().end());
-    *response = model::PlanFromCandidates(candidates, *measured, request->max_configs());
+    *response = model::PlanFromCandidates(candidates, *measured, options);
     return timer.Finish(grpc::Status::OK);
   }
-  absl::StatusOr<v1::SweepPlan> plan = model::PlanSweep(request->sweep(), *measured, request->max_configs());
+  absl::StatusOr<v1::SweepPlan> plan = model::PlanSweep(request->sweep(), *measured, options);
   if (!plan.ok()) {
     // An unknown sweep name is the caller's mistake, not a missing resource.
     return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, absl::StrCat("sweep: ", plan.status().message())));

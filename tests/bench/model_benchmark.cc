@@ -8,16 +8,23 @@
 namespace convlat::model {
 namespace {
 
-const std::vector<Sample>& T4Samples() {
-  static const auto* samples = [] {
+struct Platform {
+  std::vector<Sample> samples;
+  HardwareInfo hardware;
+};
+
+const Platform& T4() {
+  static const auto* platform = [] {
     const std::string path =
         DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
     absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(path);
-    return new std::vector<Sample>(dataset.ok() ? SamplesFromMeasurements(dataset->measurements)
-                                                : std::vector<Sample>{});
+    if (!dataset.ok()) return new Platform{};
+    return new Platform{SamplesFromMeasurements(dataset->measurements), HardwareOf(dataset->platform)};
   }();
-  return *samples;
+  return *platform;
 }
+
+const std::vector<Sample>& T4Samples() { return T4().samples; }
 
 void BM_PredictLayer(benchmark::State& state) {
   const std::vector<Sample>& samples = T4Samples();
@@ -25,7 +32,8 @@ void BM_PredictLayer(benchmark::State& state) {
     state.SkipWithError("public dataset not found");
     return;
   }
-  auto model = FitLatencyModel(samples);
+  auto model = FitLatencyModel(samples, T4().hardware);
+  state.SetLabel((*model)->kind());
   size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize((*model)->Predict(samples[i].shape));
@@ -41,7 +49,7 @@ void BM_FitPlatform(benchmark::State& state) {
     state.SkipWithError("public dataset not found");
     return;
   }
-  for (auto _ : state) benchmark::DoNotOptimize(FitLatencyModel(samples));
+  for (auto _ : state) benchmark::DoNotOptimize(FitLatencyModel(samples, T4().hardware));
   state.counters["samples"] = static_cast<double>(samples.size());
 }
 BENCHMARK(BM_FitPlatform)->Unit(benchmark::kMillisecond);

@@ -181,7 +181,7 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   ASSERT_EQ(imported.exit_code, 0) << imported.output;
   EXPECT_THAT(imported.output, HasSubstr("4969 measurements stored"));
   const std::string platforms = WaitForModel("t4");
-  EXPECT_THAT(platforms, HasSubstr("t4,gpu,Tesla T4,0,cudnn 8.9.2,4969,ready"));
+  EXPECT_THAT(platforms, HasSubstr("t4,gpu,Tesla T4,40,cudnn 8.9.2,4969,ready"));
 
   // A file with one bad row is refused whole, before anything is queued or sent.
   const fs::path bad = dir_ / "bad.csv";

@@ -16,7 +16,7 @@ TEST(SweepPlannerTest, SkipsMeasuredConfigsIncludingFailedOnes) {
   // Stored params may carry unset defaults; the planner must still recognise them.
   measured[0].mutable_params()->clear_groups();
 
-  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("quick", measured, 0);
+  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("quick", measured, {});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->already_measured(), 2);
   EXPECT_EQ(plan->configs_size(), static_cast<int>(quick.size()) - 2);
@@ -24,13 +24,13 @@ TEST(SweepPlannerTest, SkipsMeasuredConfigsIncludingFailedOnes) {
 }
 
 TEST(SweepPlannerTest, CapsTheCountAndDefaultsToQuick) {
-  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("", {}, 5);
+  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("", {}, {.max_configs = 5});
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->configs_size(), 5);
 }
 
 TEST(SweepPlannerTest, UnknownSweepIsNotFound) {
-  EXPECT_EQ(PlanSweep("mystery", {}, 0).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(PlanSweep("mystery", {}, {}).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

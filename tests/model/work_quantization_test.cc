@@ -43,3 +43,18 @@ TEST(WorkQuantizationTest, MatchesTheObservedGridOfEveryImplicitGemmKernel) {
 
 }  // namespace
 }  // namespace convlat::model
+
+namespace convlat::model {
+namespace {
+
+// A row of the public T4 data: volta_sgemm_64x64_nn after cuDNN's non-fused Winograd transform
+// ran with grid 3 x 6 x 36 for n=38, c=893, k=326, 5x5 input, 3x3 filter, padding 1.
+TEST(WorkQuantizationTest, NonFusedWinogradRunsThirtySixBatchedGemms) {
+  const ConvShape shape = ResolveConvShape(*ParseConvSpec("n=38,c=893,h=5,w=5,k=326,r=3,s=3,pad=1"));
+  EXPECT_EQ(CtasFor(shape, WorkMapping::kWinograd4x4, 64, 64), 3 * 6 * 36);
+  EXPECT_EQ(CtasFor(shape, WorkMapping::kImplicitGemm, 64, 64), ImplicitGemmCtas(shape, 64, 64));
+  EXPECT_EQ(WorkMappingName(WorkMapping::kWinograd2x2), "winograd_2x2");
+}
+
+}  // namespace
+}  // namespace convlat::model

@@ -221,7 +221,9 @@ TEST_F(ServicesTest, PredictsOnceTheModelIsFitted) {
   ASSERT_EQ(response.predictions_size(), 2);
   EXPECT_GT(response.predictions(0).latency_us(), 0);
   EXPECT_GT(response.predictions(1).latency_us(), response.predictions(0).latency_us());
-  EXPECT_EQ(response.predictions(0).explanation().model_kind(), "roofline-linear");
+  // The T4 records carry kernel names and grids: the two-mode model explains with them.
+  EXPECT_EQ(response.predictions(0).explanation().model_kind(), "two-mode");
+  EXPECT_GT(response.predictions(0).explanation().waves(), 0);
   EXPECT_EQ(response.model_version(), 1);
 
   v1::GetPlatformModelRequest model_request;
@@ -231,7 +233,7 @@ TEST_F(ServicesTest, PredictsOnceTheModelIsFitted) {
   ASSERT_TRUE(latency_->GetPlatformModel(&model_context, model_request, &model).ok());
   EXPECT_EQ(model.sample_count(), 300);
   EXPECT_GT(model.fit_mape(), 0);
-  EXPECT_EQ(model.parameters().count("throughput_gflops"), 1u);
+  EXPECT_EQ(model.parameters().count("kernel_groups"), 1u);
 }
 
 TEST_F(ServicesTest, PredictErrorsNameTheProblem) {

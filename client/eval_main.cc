@@ -1,0 +1,209 @@
+// convlat-eval: every latency model side by side on the same held-out layers of a platform, with
+// learning curves, active vs random sampling, and a staircase plot. Reads a public NeuSight CSV
+// or a platform from a convlat store. Prints Markdown (what docs/accuracy.md is made of).
+#include <fstream>
+#include <iostream>
+#include <tuple>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "client/svg_plot.h"
+#include "model/conv_spec.h"
+#include "model/evaluation.h"
+#include "model/neusight_dataset.h"
+#include "server/measurement_store.h"
+
+ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (../shared/datasets/neusight-conv3x3/*.csv)");
+ABSL_FLAG(std::string, db, "", "a convlat store (SQLite path), with --platform");
+ABSL_FLAG(std::string, platform, "", "platform name in --db");
+ABSL_FLAG(std::string, models, "two-mode,roofline,flops-linear,nearest-neighbour,xgboost-gbdt,random-forest",
+          "comma-separated models to compare");
+ABSL_FLAG(double, test_fraction, 0.2, "share of the layers held out for testing");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the split and of the subsets");
+ABSL_FLAG(int32_t, folds, 0, "also report k-fold cross-validation with this many folds (0: off)");
+ABSL_FLAG(std::string, curve, "25,50,100,200,500,1000", "training-set sizes of the learning curve (empty: off)");
+ABSL_FLAG(int32_t, repeats, 3, "random training subsets per learning-curve size");
+ABSL_FLAG(std::string, active, "", "training-set sizes for active vs random sampling, e.g. 25,50,100,200 (empty: off)");
+ABSL_FLAG(std::string, plot, "", "write an SVG of latency vs output channels to this file");
+ABSL_FLAG(std::string, plot_layer, "", "the layer of the plot (its k is swept), e.g. n=1,c=64,h=56,w=56,r=3,s=3,pad=1");
+ABSL_FLAG(int32_t, plot_k_max, 256, "largest output-channel count of the plot");
+
+namespace convlat {
+namespace {
+
+struct Dataset {
+  std::string name;
+  std::vector<model::Sample> samples;
+  model::HardwareInfo hardware;
+};
+
+absl::StatusOr<Dataset> LoadDataset() {
+  const std::string neusight = absl::GetFlag(FLAGS_neusight), db = absl::GetFlag(FLAGS_db);
+  if (neusight.empty() == db.empty()) return absl::InvalidArgumentError("give exactly one of --neusight or --db");
+  if (!neusight.empty()) {
+    absl::StatusOr<model::NeuSightDataset> data = model::LoadNeuSightCsv(neusight);
+    if (!data.ok()) return data.status();
+    return Dataset{data->device, model::SamplesFromMeasurements(data->measurements), model::HardwareOf(data->platform)};
+  }
+  const std::string platform = absl::GetFlag(FLAGS_platform);
+  if (platform.empty()) return absl::InvalidArgumentError("--db needs --platform");
+  absl::StatusOr<std::unique_ptr<server::MeasurementStore>> store = server::OpenMeasurementStore(db);
+  if (!store.ok()) return store.status();
+  absl::StatusOr<v1::Platform> info = (*store)->GetPlatform(platform);
+  if (!info.ok()) return info.status();
+  absl::StatusOr<std::vector<v1::Measurement>> measurements = (*store)->LoadMeasurements(platform);
+  if (!measurements.ok()) return measurements.status();
+  return Dataset{platform + " (" + info->device_name() + ")", model::SamplesFromMeasurements(*measurements),
+                 model::HardwareOf(*info)};
+}
+
+absl::StatusOr<std::vector<size_t>> ParseSizes(const std::string& text, const char* flag) {
+  std::vector<size_t> sizes;
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    size_t size = 0;
+    if (!absl::SimpleAtoi(part, &size) || size == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": '", part, "' is not a positive count"));
+    }
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+std::string Row(const model::EvaluationResult& r) {
+  if (!r.failure.empty()) return absl::StrFormat("| %s | %zu | fit failed: %s | | | |", r.model, r.train_size, r.failure);
+  return absl::StrFormat("| %s | %zu | %.1f | %.1f | %.1f | %.3f |", r.model, r.train_size, r.errors.mape,
+                         r.errors.rmspe, 100 * r.errors.within_10, r.fit_seconds);
+}
+
+constexpr char kTableHeader[] =
+    "| model | train layers | MAPE % | RMSPE % | within ±10% | fit s |\n|---|---|---|---|---|---|";
+
+bool SameLayerExceptK(const model::ConvShape& a, const model::ConvShape& b) {
+  auto key = [](const model::ConvShape& s) {
+    return std::tuple(s.n, s.c, s.h, s.w, s.r, s.s, s.stride_h, s.stride_w, s.pad_h, s.pad_w, s.dilation_h,
+                      s.dilation_w, s.groups, s.dtype, s.layout, s.math_mode);
+  };
+  return key(a) == key(b);
+}
+
+absl::Status WritePlot(const std::string& path, const Dataset& data, const model::SampleSplit& split,
+                       const std::vector<model::ModelFitter>& fitters, const std::string& best_baseline) {
+  absl::StatusOr<v1::ConvParams> params = model::ParseConvSpec(absl::GetFlag(FLAGS_plot_layer));
+  if (!params.ok()) return absl::InvalidArgumentError(absl::StrCat("--plot_layer: ", params.status().message()));
+  params->set_k(1);
+  const model::ConvShape layer = model::ResolveConvShape(*params);
+  std::vector<client::PlotSeries> series;
+  client::PlotSeries measured{"measured", "#222", true, {}};
+  for (const model::Sample& s : data.samples) {
+    if (SameLayerExceptK(s.shape, layer)) measured.xy.push_back({double(s.shape.k), s.latency_us});
+  }
+  series.push_back(measured);
+  const std::pair<const char*, const char*> colors[] = {{"two-mode", "#d62728"}, {"", "#1f77b4"}};
+  for (const auto& [name, color] : colors) {
+    const std::string model_name = *name ? name : best_baseline;
+    auto fitter = std::find_if(fitters.begin(), fitters.end(), [&](const auto& f) { return f.name == model_name; });
+    if (fitter == fitters.end()) continue;
+    absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = fitter->fit(split.train, data.hardware);
+    if (!fitted.ok()) continue;
+    client::PlotSeries line{model_name + (*name ? "" : " (best baseline)"), color, false, {}};
+    for (int k = 1; k <= absl::GetFlag(FLAGS_plot_k_max); ++k) {
+      model::ConvShape shape = layer;
+      shape.k = k;
+      line.xy.push_back({double(k), (*fitted)->Predict(shape).latency_us});
+    }
+    series.push_back(line);
+  }
+  std::ofstream out(path);
+  out << client::RenderSvgPlot(absl::StrCat(data.name, ": ", absl::GetFlag(FLAGS_plot_layer), ", k swept"),
+                               "output channels (k)", "latency (µs)", series);
+  if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  std::cout << "\nPlot: " << path << " (" << measured.xy.size() << " measured points)\n";
+  return absl::OkStatus();
+}
+
+absl::Status Run() {
+  absl::StatusOr<Dataset> data = LoadDataset();
+  if (!data.ok()) return data.status();
+  absl::StatusOr<std::vector<model::ModelFitter>> fitters = model::ModelFittersNamed(absl::GetFlag(FLAGS_models));
+  if (!fitters.ok()) return fitters.status();
+  absl::StatusOr<std::vector<size_t>> curve = ParseSizes(absl::GetFlag(FLAGS_curve), "curve");
+  if (!curve.ok()) return curve.status();
+  absl::StatusOr<std::vector<size_t>> active = ParseSizes(absl::GetFlag(FLAGS_active), "active");
+  if (!active.ok()) return active.status();
+  if (data->samples.size() < 10) return absl::FailedPreconditionError("fewer than 10 successful measurements");
+
+  const uint64_t seed = absl::GetFlag(FLAGS_seed);
+  const model::SampleSplit split = model::SplitSamples(data->samples, absl::GetFlag(FLAGS_test_fraction), seed);
+  std::cout << absl::StrFormat("## %s\n\n%zu layers: %zu train, %zu held out (seed %d); compute units %d\n\n",
+                               data->name, data->samples.size(), split.train.size(), split.test.size(), seed,
+                               data->hardware.compute_units);
+  std::cout << "### All training layers\n\n" << kTableHeader << "\n";
+  std::string best_baseline;
+  double best_mape = 1e300;
+  for (const model::ModelFitter& fitter : *fitters) {
+    const model::EvaluationResult result = model::Evaluate(fitter, split.train, split.test, data->hardware);
+    std::cout << Row(result) << "\n" << std::flush;
+    if (fitter.name != "two-mode" && result.failure.empty() && result.errors.mape < best_mape) {
+      best_mape = result.errors.mape;
+      best_baseline = fitter.name;
+    }
+  }
+  if (const int folds = absl::GetFlag(FLAGS_folds); folds > 1) {
+    std::cout << "\n### " << folds << "-fold cross-validation (mean over folds)\n\n" << kTableHeader << "\n";
+    for (const model::ModelFitter& fitter : *fitters) {
+      model::EvaluationResult mean{.model = fitter.name};
+      for (int fold = 0; fold < folds; ++fold) {
+        const model::SampleSplit f = model::FoldOf(data->samples, folds, fold, seed);
+        const model::EvaluationResult r = model::Evaluate(fitter, f.train, f.test, data->hardware);
+        mean.train_size = r.train_size;
+        mean.errors.mape += r.errors.mape / folds;
+        mean.errors.rmspe += r.errors.rmspe / folds;
+        mean.errors.within_10 += r.errors.within_10 / folds;
+        mean.fit_seconds += r.fit_seconds / folds;
+        if (!r.failure.empty()) mean.failure = r.failure;
+      }
+      std::cout << Row(mean) << "\n" << std::flush;
+    }
+  }
+  if (!curve->empty()) {
+    std::cout << "\n### Learning curve (mean of " << absl::GetFlag(FLAGS_repeats)
+              << " random training subsets per size)\n\n" << kTableHeader << "\n";
+    for (const model::EvaluationResult& r :
+         model::LearningCurve(*fitters, split.train, split.test, *curve, absl::GetFlag(FLAGS_repeats), seed, data->hardware)) {
+      std::cout << Row(r) << "\n";
+    }
+  }
+  if (!active->empty()) {
+    std::cout << "\n### Two-mode model: active vs random sampling (same pool, same test layers)\n\n"
+              << "| train layers | active MAPE % | random MAPE % | active ±10% | random ±10% |\n|---|---|---|---|---|\n";
+    for (const model::SamplingComparison& c : model::CompareActiveSampling(
+             split.train, split.test, *active, absl::GetFlag(FLAGS_repeats), seed, data->hardware)) {
+      std::cout << absl::StrFormat("| %zu | %.1f | %.1f | %.1f | %.1f |\n", c.train_size, c.active.mape, c.random.mape,
+                                   100 * c.active.within_10, 100 * c.random.within_10);
+    }
+  }
+  if (const std::string plot = absl::GetFlag(FLAGS_plot); !plot.empty()) {
+    return WritePlot(plot, *data, split, *fitters, best_baseline);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace convlat
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "convlat-eval (--neusight FILE.csv | --db convlat.db --platform P) [--models a,b] [--curve 25,50,...] "
+      "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC]");
+  absl::ParseCommandLine(argc, argv);
+  const absl::Status status = convlat::Run();
+  if (!status.ok()) {
+    std::cerr << "error: " << status.message() << "\n";
+    return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  return 0;
+}

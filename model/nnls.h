@@ -1,0 +1,44 @@
+#pragma once
+// Non-negative least squares on relative error, the fitting core of every linear latency model.
+// Latency terms (fixed cost, per-wave cost, per-byte cost) are physical costs, so a negative
+// coefficient is never a valid explanation; and layer latencies span five orders of magnitude,
+// so the fit minimises squared *relative* error (weights 1/y²) or the big layers would dominate.
+
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace convlat::model {
+
+// Accumulates the weighted normal equations XᵀWX, XᵀWy, yᵀWy with W = 1/y², one row at a time,
+// so searches over many candidate feature maps never store the design matrix.
+class RelativeNormalEquations {
+ public:
+  explicit RelativeNormalEquations(int terms);
+
+  // `row` has `terms` entries; rows with a non-positive or non-finite latency are ignored.
+  void Add(std::span<const double> row, double latency);
+
+  int terms() const { return terms_; }
+  int rows() const { return rows_; }
+
+  struct Solution {
+    std::vector<double> coefficients;  // all >= 0; 0 for terms the fit left out
+    double relative_sse = 0;           // Σ((x·b − y)/y)²
+  };
+  // The exact non-negative optimum, by enumerating the subsets of terms (terms <= 8: at most 255
+  // small solves). nullopt when no subset gives a non-singular system.
+  std::optional<Solution> SolveNonNegative() const;
+
+ private:
+  double Gram(int i, int j) const { return gram_[i * terms_ + j]; }
+
+  int terms_;
+  int rows_ = 0;
+  std::vector<double> gram_;   // XᵀWX, row-major terms x terms
+  std::vector<double> moment_;  // XᵀWy
+  std::vector<double> scale_;   // largest |x| per column, to condition the solve
+  double y_weighted_ = 0;       // yᵀWy (= rows, kept for clarity)
+};
+
+}  // namespace convlat::model

@@ -1,0 +1,160 @@
+#include "model/two_mode_model.h"
+
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "model/features.h"
+#include "model/kernel_name.h"
+
+namespace convlat::model {
+namespace {
+
+constexpr char kPlatformWide[] = "";
+
+std::string PooledName(const std::string& family) { return absl::StrCat("family:", family); }
+
+}  // namespace
+
+std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
+  const ConvFeatures f = ComputeFeatures(shape);
+  auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
+  return {log2(shape.n),          log2(shape.c),       log2(shape.h),      log2(shape.w),
+          log2(shape.k),          double(shape.r),     double(shape.s),    double(shape.stride_h),
+          double(shape.stride_w), double(shape.pad_h), double(shape.dilation_h),
+          log2(shape.groups),     log2(f.gemm_m),      log2(f.gemm_n),     log2(f.gemm_k),
+          log2(shape.p() * shape.q()), double(shape.dtype), double(shape.layout), double(shape.math_mode)};
+}
+
+absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vector<Sample>& samples,
+                                                                 const HardwareInfo& hardware) {
+  if (samples.size() < kMinSamples) {
+    return absl::FailedPreconditionError(absl::StrCat("the two-mode model needs at least ", kMinSamples,
+                                                      " successful measurements, got ", samples.size()));
+  }
+  // Group the samples by the kernel that ran; rare kernels are pooled by family, and what is
+  // still too rare joins the platform-wide group, which every sample also trains.
+  absl::flat_hash_map<std::string, std::vector<const Sample*>> by_kernel;
+  for (const Sample& sample : samples) by_kernel[sample.kernel].push_back(&sample);
+  absl::flat_hash_map<std::string, std::vector<const Sample*>> pooled;
+  std::vector<std::string> label_of_kernel_order;
+  absl::flat_hash_map<std::string, std::string> group_of_kernel;
+  for (auto& [kernel, members] : by_kernel) {
+    std::string group = kernel;
+    if (!kernel.empty() && members.size() < kMinKernelSamples) {
+      group = PooledName(KernelFamilyName(ParseKernelName(kernel).family));
+    }
+    group_of_kernel[kernel] = group;
+    auto& into = pooled[group];
+    into.insert(into.end(), members.begin(), members.end());
+  }
+  for (auto& [group, members] : pooled) {
+    if (!group.empty() && members.size() < kMinKernelSamples) {
+      for (auto& [kernel, target] : group_of_kernel) {
+        if (target == group) target = kPlatformWide;
+      }
+    }
+  }
+
+  auto model = std::make_unique<TwoModeModel>();
+  absl::flat_hash_map<std::string, int> group_index;
+  std::vector<const Sample*> all;
+  for (const Sample& sample : samples) all.push_back(&sample);
+  auto add_group = [&](const std::string& name, std::span<const Sample* const> members) -> absl::Status {
+    CostFitHints hints{.compute_units = hardware.compute_units};
+    std::string family = "inferred";
+    if (!name.empty() && !name.starts_with("family:")) {
+      const KernelInfo info = ParseKernelName(name);
+      hints.tile_m = info.tile_m;
+      hints.tile_n = info.tile_n;
+      family = KernelFamilyName(info.family);
+    } else if (!name.empty()) {
+      family = name.substr(std::string("family:").size());
+    }
+    std::optional<KernelCostModel> cost = KernelCostModel::Fit(members, hints);
+    if (!cost) return absl::FailedPreconditionError(absl::StrCat("no cost model fits kernel group '", name, "'"));
+    group_index[name] = static_cast<int>(model->groups_.size());
+    model->groups_.push_back({name, family, *cost, members.size()});
+    return absl::OkStatus();
+  };
+  // The platform-wide group first: it is the fallback for anything the others cannot take.
+  if (absl::Status status = add_group(kPlatformWide, all); !status.ok()) return status;
+  for (auto& [group, members] : pooled) {
+    if (group.empty() || members.size() < kMinKernelSamples) continue;
+    if (!add_group(group, members).ok()) {
+      for (auto& [kernel, target] : group_of_kernel) {
+        if (target == group) target = kPlatformWide;
+      }
+    }
+  }
+
+  if (model->groups_.size() > 1) {
+    std::vector<std::vector<double>> features;
+    std::vector<int> labels;
+    for (const Sample& sample : samples) {
+      features.push_back(KernelChoiceFeatures(sample.shape));
+      labels.push_back(group_index[group_of_kernel[sample.kernel]]);
+    }
+    model->classifier_ = DecisionTreeClassifier::Fit(features, labels, static_cast<int>(model->groups_.size()),
+                                                     DecisionTreeOptions{});
+  }
+  return model;
+}
+
+size_t TwoModeModel::GroupOf(const ConvShape& shape) const {
+  if (!classifier_) return 0;
+  const std::vector<double> features = KernelChoiceFeatures(shape);
+  return static_cast<size_t>(classifier_->Predict(features));
+}
+
+const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const { return groups_[GroupOf(shape)].name; }
+
+Prediction TwoModeModel::Predict(const ConvShape& shape) const {
+  const KernelGroup& group = groups_[GroupOf(shape)];
+  const KernelCostModel::Breakdown cost = group.cost.Evaluate(shape);
+  const ConvFeatures f = ComputeFeatures(shape);
+  const WorkDecomposition& d = group.cost.decomposition();
+  Prediction prediction;
+  prediction.latency_us = cost.total_us();
+  v1::Explanation& why = prediction.explanation;
+  why.set_model_kind("two-mode");
+  why.set_flops(f.flops);
+  why.set_bytes(f.bytes());
+  why.set_compute_share(prediction.latency_us > 0 ? cost.compute_us / prediction.latency_us : 0);
+  why.set_memory_share(prediction.latency_us > 0 ? cost.memory_us / prediction.latency_us : 0);
+  why.set_kernel_family(group.family);
+  why.set_kernel(group.name);
+  why.set_work_mapping(WorkMappingName(d.mapping));
+  why.set_tile(absl::StrCat(d.tile_m, "x", d.tile_n));
+  why.set_ctas(cost.ctas);
+  why.set_waves(cost.waves);
+  return prediction;
+}
+
+std::map<std::string, double> TwoModeModel::parameters() const {
+  std::map<std::string, double> parameters;
+  parameters["kernel_groups"] = static_cast<double>(groups_.size());
+  if (classifier_) {
+    parameters["classifier_depth"] = classifier_->depth();
+    parameters["classifier_nodes"] = classifier_->node_count();
+  }
+  for (const KernelGroup& group : groups_) {
+    const std::string prefix = group.name.empty() ? "platform" : group.name;
+    const auto& b = group.cost.coefficients();
+    const WorkDecomposition& d = group.cost.decomposition();
+    parameters[prefix + ".samples"] = static_cast<double>(group.samples);
+    parameters[prefix + ".tile_m"] = d.tile_m;
+    parameters[prefix + ".tile_n"] = d.tile_n;
+    parameters[prefix + ".concurrent_ctas"] = static_cast<double>(d.slots);
+    parameters[prefix + ".fixed_us"] = b[0];
+    parameters[prefix + ".us_per_wave"] = b[1];
+    parameters[prefix + ".us_per_wave_step"] = b[2];
+    parameters[prefix + ".us_per_streamed_step"] = b[3];
+    parameters[prefix + ".bandwidth_gbps"] = b[4] > 0 ? 1e-3 / b[4] : 0;
+    parameters[prefix + ".grid_match_rate"] = group.cost.grid_match_rate();
+    parameters[prefix + ".fit_rmspe"] = group.cost.fit_rmspe();
+  }
+  return parameters;
+}
+
+}  // namespace convlat::model

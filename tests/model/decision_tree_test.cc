@@ -1,0 +1,33 @@
+#include "model/decision_tree.h"
+
+#include <gtest/gtest.h>
+
+namespace convlat::model {
+namespace {
+
+// Synthetic labels from a two-threshold rule, as a library's kernel choice would be.
+TEST(DecisionTreeTest, LearnsAThresholdRule) {
+  std::vector<std::vector<double>> features;
+  std::vector<int> labels;
+  for (int a = 0; a < 20; ++a) {
+    for (int b = 0; b < 20; ++b) {
+      features.push_back({double(a), double(b)});
+      labels.push_back(a < 7 ? 0 : (b < 12 ? 1 : 2));
+    }
+  }
+  const DecisionTreeClassifier tree = DecisionTreeClassifier::Fit(features, labels, 3, {});
+  for (size_t i = 0; i < features.size(); ++i) ASSERT_EQ(tree.Predict(features[i]), labels[i]);
+  EXPECT_EQ(tree.depth(), 2);
+  EXPECT_EQ(tree.node_count(), 5);
+}
+
+TEST(DecisionTreeTest, RespectsTheDepthLimitAndHandlesNoData) {
+  std::vector<std::vector<double>> features;
+  std::vector<int> labels;
+  for (int i = 0; i < 64; ++i) features.push_back({double(i)}), labels.push_back(i % 2);
+  EXPECT_LE(DecisionTreeClassifier::Fit(features, labels, 2, {.max_depth = 3}).depth(), 3);
+  EXPECT_EQ(DecisionTreeClassifier::Fit({}, {}, 2, {}).Predict(std::vector<double>{1.0}), 0);
+}
+
+}  // namespace
+}  // namespace convlat::model
