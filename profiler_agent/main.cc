@@ -22,6 +22,9 @@
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
 ABSL_FLAG(std::string, platform, "", "platform name to record under, e.g. jetson-nano");
 ABSL_FLAG(std::string, backend, "cpu", "cpu (oneDNN) or cudnn");
+ABSL_FLAG(std::string, algo, "heuristic",
+          "cudnn: heuristic (cuDNN's top choice), exhaustive (benchmark all, keep the fastest) or all (time every "
+          "supported algorithm, one measurement each)");
 ABSL_FLAG(std::string, sweep, "quick", "quick, default, or a file of conv specs");
 ABSL_FLAG(std::string, spool, "convlat-spool", "directory that keeps measurements until the server has them");
 ABSL_FLAG(std::string, agent_id, "", "this agent's id (default: the host name)");
@@ -35,7 +38,8 @@ ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 namespace {
 
 constexpr char kUsage[] =
-    "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu] [--sweep quick|default|FILE]\n"
+    "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
+    "                    [--sweep quick|default|FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]";
 
@@ -68,9 +72,9 @@ int Deliver(convlat::agent::Pusher& pusher, const convlat::agent::Spool& spool, 
 
 int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
                const std::shared_ptr<grpc::Channel>& channel, const convlat::agent::SweepOptions& options,
-               const std::string& server) {
+               const convlat::agent::BackendOptions& backend_options, const std::string& server) {
   absl::StatusOr<std::unique_ptr<convlat::agent::ConvBackend>> backend =
-      convlat::agent::MakeBackend(absl::GetFlag(FLAGS_backend));
+      convlat::agent::MakeBackend(absl::GetFlag(FLAGS_backend), backend_options);
   if (!backend.ok()) {
     spdlog::error("{}", std::string(backend.status().message()));
     return 2;
@@ -180,6 +184,17 @@ int main(int argc, char** argv) {
   options.timing.min_seconds = absl::GetFlag(FLAGS_min_time);
   options.timing.max_seconds = absl::GetFlag(FLAGS_max_time);
 
+  absl::StatusOr<convlat::agent::AlgoSelection> algo = convlat::agent::ParseAlgoSelection(absl::GetFlag(FLAGS_algo));
+  if (!algo.ok()) {
+    std::cerr << "error: " << algo.status().message() << "\n" << kUsage << "\n";
+    return 2;
+  }
+  convlat::agent::BackendOptions backend_options;
+  backend_options.algo = *algo;
+  if (absl::GetFlag(FLAGS_backend) != "cudnn" && *algo != convlat::agent::AlgoSelection::kHeuristic) {
+    spdlog::warn("--algo applies to --backend cudnn only; oneDNN picks its implementation itself");
+  }
+
   const std::string server = absl::GetFlag(FLAGS_server);
   absl::StatusOr<convlat::agent::Spool> spool = convlat::agent::Spool::Open(absl::GetFlag(FLAGS_spool));
   if (!spool.ok()) {
@@ -207,5 +222,5 @@ int main(int argc, char** argv) {
     }
     return RunImport(*spool, pusher, options, positional[2], server);
   }
-  return RunProfile(*spool, pusher, channel, options, server);
+  return RunProfile(*spool, pusher, channel, options, backend_options, server);
 }

@@ -93,7 +93,7 @@ class OneDnnBackend final : public ConvBackend {
     return platform;
   }
 
-  v1::Measurement Measure(const v1::ConvParams& params, const TimingOptions& timing) override {
+  std::vector<v1::Measurement> Measure(const v1::ConvParams& params, const TimingOptions& timing) override {
     v1::Measurement measurement;
     *measurement.mutable_params() = params;
     measurement.set_backend(name());
@@ -105,7 +105,7 @@ class OneDnnBackend final : public ConvBackend {
     } catch (const std::bad_alloc&) {
       Fail(measurement, "out of memory");
     }
-    return measurement;
+    return {std::move(measurement)};
   }
 
  private:
@@ -180,13 +180,5 @@ class OneDnnBackend final : public ConvBackend {
 }  // namespace
 
 std::unique_ptr<ConvBackend> MakeOneDnnBackend() { return std::make_unique<OneDnnBackend>(); }
-
-absl::StatusOr<std::unique_ptr<ConvBackend>> MakeBackend(absl::string_view name) {
-  if (name == "cpu" || name == "onednn") return MakeOneDnnBackend();
-  if (name == "cudnn") {
-    return absl::UnimplementedError("--backend cudnn: the cuDNN backend is not built yet; use --backend cpu");
-  }
-  return absl::InvalidArgumentError(absl::StrCat("--backend must be cpu or cudnn, got '", name, "'"));
-}
 
 }  // namespace convlat::agent

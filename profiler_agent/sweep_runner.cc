@@ -89,14 +89,21 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1:
       result.interrupted = true;
       break;
     }
-    v1::Measurement m = backend.Measure(config, options.timing);
-    m.set_agent_id(options.agent_id);
-    if (m.failed()) {
-      ++result.failed;
-      spdlog::debug("{} failed: {}", model::FormatConvSpec(config), m.failure_reason());
+    // One config may give several measurements (one per algorithm with --algo all); it counts as
+    // failed only when none of them succeeded.
+    bool any_succeeded = false;
+    for (v1::Measurement& m : backend.Measure(config, options.timing)) {
+      m.set_agent_id(options.agent_id);
+      if (m.failed()) {
+        spdlog::debug("{} failed{}: {}", model::FormatConvSpec(config),
+                      m.algorithm().empty() ? "" : " with " + m.algorithm(), m.failure_reason());
+      } else {
+        any_succeeded = true;
+      }
+      pending.push_back(std::move(m));
     }
+    if (!any_succeeded) ++result.failed;
     ++result.measured;
-    pending.push_back(std::move(m));
     progress.Advance(model::FormatConvSpec(config));
     if (static_cast<int>(pending.size()) >= options.batch_size) {
       if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;

@@ -32,8 +32,8 @@ absl::StatusOr<std::vector<v1::ConvParams>> PlanConfigs(const std::shared_ptr<gr
                                                         const Spool& spool, const SweepOptions& options);
 
 struct SweepResult {
-  int measured = 0;
-  int failed = 0;
+  int measured = 0;  // configs measured (a config may give one measurement per algorithm)
+  int failed = 0;    // configs of which no measurement succeeded
   bool interrupted = false;
 };
 

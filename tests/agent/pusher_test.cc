@@ -60,8 +60,10 @@ class PusherTest : public ::testing::Test {
     batch.set_batch_id(spool_->NewBatchId("test-agent"));
     batch.set_platform("box-cpu");
     for (int k = first_k; k < first_k + 3; ++k) {
-      *batch.add_measurements() =
-          backend_->Measure(*model::ParseConvSpec("n=1,c=8,h=16,w=16,r=3,s=3,pad=1,k=" + std::to_string(k)), timing);
+      for (v1::Measurement& m :
+           backend_->Measure(*model::ParseConvSpec("n=1,c=8,h=16,w=16,r=3,s=3,pad=1,k=" + std::to_string(k)), timing)) {
+        *batch.add_measurements() = std::move(m);
+      }
     }
     return batch;
   }

@@ -1,0 +1,38 @@
+// Picks the backend named by --backend. The cuDNN backend exists only in agents built with
+// CUDA/cuDNN (CONVLAT_HAVE_CUDNN is defined on this file alone, by profiler_agent/CMakeLists.txt).
+#include "absl/strings/str_cat.h"
+#include "profiler_agent/conv_backend.h"
+#include "profiler_agent/onednn_backend.h"
+
+#if CONVLAT_HAVE_CUDNN
+#include "profiler_agent/cudnn_backend.h"
+#endif
+
+namespace convlat::agent {
+
+absl::StatusOr<AlgoSelection> ParseAlgoSelection(absl::string_view name) {
+  if (name == "heuristic") return AlgoSelection::kHeuristic;
+  if (name == "exhaustive") return AlgoSelection::kExhaustive;
+  if (name == "all") return AlgoSelection::kAll;
+  return absl::InvalidArgumentError(absl::StrCat("--algo must be heuristic, exhaustive or all, got '", name, "'"));
+}
+
+absl::StatusOr<std::unique_ptr<ConvBackend>> MakeBackend(absl::string_view name, const BackendOptions& options) {
+  if (name == "cpu" || name == "onednn") return MakeOneDnnBackend();
+  if (name == "cudnn") {
+#if CONVLAT_HAVE_CUDNN
+    absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeCudnnBackend(options.algo);
+    if (!backend.ok()) {
+      return absl::Status(backend.status().code(), absl::StrCat("--backend cudnn: ", backend.status().message()));
+    }
+    return backend;
+#else
+    return absl::UnimplementedError(
+        "--backend cudnn: this agent was built without CUDA/cuDNN (the CUDA toolkit, cuDNN or CUPTI was not found "
+        "at configure time, or CONVLAT_WITH_CUDNN=OFF); rebuild on a machine with them, or use --backend cpu");
+#endif
+  }
+  return absl::InvalidArgumentError(absl::StrCat("--backend must be cpu or cudnn, got '", name, "'"));
+}
+
+}  // namespace convlat::agent
