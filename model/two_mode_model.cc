@@ -1,8 +1,8 @@
 #include "model/two_mode_model.h"
 
 #include <cmath>
+#include <map>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "model/features.h"
 #include "model/kernel_name.h"
@@ -34,11 +34,11 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   }
   // Group the samples by the kernel that ran; rare kernels are pooled by family, and what is
   // still too rare joins the platform-wide group, which every sample also trains.
-  absl::flat_hash_map<std::string, std::vector<const Sample*>> by_kernel;
+  // Ordered maps: group order decides the classifier's labels, and fits must be reproducible.
+  std::map<std::string, std::vector<const Sample*>> by_kernel;
   for (const Sample& sample : samples) by_kernel[sample.kernel].push_back(&sample);
-  absl::flat_hash_map<std::string, std::vector<const Sample*>> pooled;
-  std::vector<std::string> label_of_kernel_order;
-  absl::flat_hash_map<std::string, std::string> group_of_kernel;
+  std::map<std::string, std::vector<const Sample*>> pooled;
+  std::map<std::string, std::string> group_of_kernel;
   for (auto& [kernel, members] : by_kernel) {
     std::string group = kernel;
     if (!kernel.empty() && members.size() < kMinKernelSamples) {
@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   }
 
   auto model = std::make_unique<TwoModeModel>();
-  absl::flat_hash_map<std::string, int> group_index;
+  std::map<std::string, int> group_index;
   std::vector<const Sample*> all;
   for (const Sample& sample : samples) all.push_back(&sample);
   auto add_group = [&](const std::string& name, std::span<const Sample* const> members) -> absl::Status {
