@@ -1,7 +1,10 @@
 // convlat-eval: every latency model side by side on the same held-out layers of a platform, with
 // learning curves, active vs random sampling, and a staircase plot. Reads a public NeuSight CSV
 // or a platform from a convlat store. Prints Markdown (what docs/accuracy.md is made of).
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <tuple>
 
@@ -15,6 +18,7 @@
 #include "model/conv_spec.h"
 #include "model/evaluation.h"
 #include "model/neusight_dataset.h"
+#include "model/two_mode_model.h"
 #include "server/measurement_store.h"
 
 ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (../shared/datasets/neusight-conv3x3/*.csv)");
@@ -31,6 +35,7 @@ ABSL_FLAG(std::string, active, "", "training-set sizes for active vs random samp
 ABSL_FLAG(std::string, plot, "", "write an SVG of latency vs output channels to this file");
 ABSL_FLAG(std::string, plot_layer, "", "the layer of the plot (its k is swept), e.g. n=1,c=64,h=56,w=56,r=3,s=3,pad=1");
 ABSL_FLAG(int32_t, plot_k_max, 256, "largest output-channel count of the plot");
+ABSL_FLAG(int32_t, worst, 0, "list the two-mode model's this many worst held-out layers, with its explanation");
 
 namespace convlat {
 namespace {
@@ -125,6 +130,50 @@ absl::Status WritePlot(const std::string& path, const Dataset& data, const model
   return absl::OkStatus();
 }
 
+// "n=38 c=893 k=326 5x5 r3x3": enough to find the layer again.
+std::string LayerName(const model::ConvShape& s) {
+  return absl::StrFormat("n=%d c=%d k=%d %dx%d r%dx%d", s.n, s.c, s.k, s.h, s.w, s.r, s.s);
+}
+
+// How often the two-mode model's classifier picks the group of the kernel that actually ran, and
+// its worst held-out layers with what it believed: where the model falls short, and why.
+void ReportKernelChoice(const Dataset& data, const model::SampleSplit& split) {
+  absl::StatusOr<std::unique_ptr<model::TwoModeModel>> fitted = model::TwoModeModel::Fit(split.train, data.hardware);
+  if (!fitted.ok()) return;
+  const model::TwoModeModel& two_mode = **fitted;
+  int with_kernel = 0, right = 0;
+  std::vector<std::pair<double, const model::Sample*>> errors;
+  for (const model::Sample& s : split.test) {
+    if (!s.kernel.empty()) {
+      ++with_kernel;
+      right += two_mode.PredictsKernelGroupOf(s.shape, s.kernel);
+    }
+    const double predicted = two_mode.Predict(s.shape).latency_us;
+    errors.push_back({std::abs(predicted / s.latency_us - 1), &s});
+  }
+  if (with_kernel > 0) {
+    std::cout << absl::StrFormat(
+        "\nKernel choice: the classifier picks the group of the kernel that ran for %.1f%% of the %d held-out "
+        "layers (%zu kernel groups).\n",
+        100.0 * right / with_kernel, with_kernel, two_mode.kernel_groups());
+  }
+  const int worst = std::min<int>(absl::GetFlag(FLAGS_worst), static_cast<int>(errors.size()));
+  if (worst <= 0) return;
+  std::partial_sort(errors.begin(), errors.begin() + worst, errors.end(), std::greater<>());
+  std::cout << "\n### Two-mode model: the " << worst << " worst held-out layers\n\n"
+            << "| layer | measured µs | predicted µs | kernel that ran | predicted kernel, tile, CTAs, waves |\n"
+            << "|---|---|---|---|---|\n";
+  for (int i = 0; i < worst; ++i) {
+    const model::Sample& s = *errors[i].second;
+    const model::Prediction p = two_mode.Predict(s.shape);
+    const v1::Explanation& why = p.explanation;
+    std::cout << absl::StrFormat("| %s | %.1f | %.1f | %s | %s, %s, %d, %d |\n", LayerName(s.shape),
+                                 s.latency_us, p.latency_us, s.kernel.empty() ? "-" : s.kernel,
+                                 why.kernel().empty() ? "(platform-wide)" : why.kernel(), why.tile(), why.ctas(),
+                                 why.waves());
+  }
+}
+
 absl::Status Run() {
   absl::StatusOr<Dataset> data = LoadDataset();
   if (!data.ok()) return data.status();
@@ -152,6 +201,7 @@ absl::Status Run() {
       best_baseline = fitter.name;
     }
   }
+  ReportKernelChoice(*data, split);
   if (const int folds = absl::GetFlag(FLAGS_folds); folds > 1) {
     std::cout << "\n### " << folds << "-fold cross-validation (mean over folds)\n\n" << kTableHeader << "\n";
     for (const model::ModelFitter& fitter : *fitters) {

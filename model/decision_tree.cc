@@ -22,7 +22,8 @@ DecisionTreeClassifier DecisionTreeClassifier::Fit(const std::vector<std::vector
   std::vector<int> rows(features.size());
   std::iota(rows.begin(), rows.end(), 0);
   if (rows.empty()) {
-    tree.nodes_.push_back(Node{});
+    tree.nodes_.push_back(Node{.shares = std::vector<double>(std::max(classes, 1), 0.0)});
+    tree.nodes_[0].shares[0] = 1;
     return tree;
   }
   tree.Grow(features, labels, classes, rows, 0, options);
@@ -38,9 +39,14 @@ int DecisionTreeClassifier::Grow(const std::vector<std::vector<double>>& feature
   for (int row : rows) ++counts[labels[row]];
   nodes_[index].label = static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin());
   const int total = static_cast<int>(rows.size());
+  auto make_leaf = [&] {
+    nodes_[index].shares.resize(classes);
+    for (int c = 0; c < classes; ++c) nodes_[index].shares[c] = static_cast<double>(counts[c]) / total;
+    return index;
+  };
   if (depth >= options.max_depth || counts[nodes_[index].label] == total ||
       total < 2 * options.min_samples_leaf) {
-    return index;
+    return make_leaf();
   }
 
   // Best split over every feature: sort the rows by it and sweep the threshold.
@@ -72,7 +78,7 @@ int DecisionTreeClassifier::Grow(const std::vector<std::vector<double>>& feature
       }
     }
   }
-  if (best_feature < 0) return index;
+  if (best_feature < 0) return make_leaf();
 
   std::vector<int> left_rows, right_rows;
   for (int row : rows) (features[row][best_feature] <= best_threshold ? left_rows : right_rows).push_back(row);
@@ -85,12 +91,18 @@ int DecisionTreeClassifier::Grow(const std::vector<std::vector<double>>& feature
   return index;
 }
 
-int DecisionTreeClassifier::Predict(std::span<const double> features) const {
+int DecisionTreeClassifier::LeafOf(std::span<const double> features) const {
   int node = 0;
   while (nodes_[node].feature >= 0) {
     node = features[nodes_[node].feature] <= nodes_[node].threshold ? nodes_[node].left : nodes_[node].right;
   }
-  return nodes_[node].label;
+  return node;
+}
+
+int DecisionTreeClassifier::Predict(std::span<const double> features) const { return nodes_[LeafOf(features)].label; }
+
+const std::vector<double>& DecisionTreeClassifier::PredictShares(std::span<const double> features) const {
+  return nodes_[LeafOf(features)].shares;
 }
 
 int DecisionTreeClassifier::depth() const {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "model/features.h"
 #include "model/nnls.h"
 
@@ -12,6 +13,8 @@ namespace {
 constexpr int kTileCandidates[] = {8, 16, 32, 64, 128, 256};
 // CTAs resident per SM that the fit tries when the SM count is known.
 constexpr int kCtasPerUnitCandidates[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32};
+// Fewer samples than this cannot pin down a staircase.
+constexpr size_t kMinSamples = 8;
 
 struct Terms {
   std::array<double, KernelCostModel::kTerms> values;
@@ -21,12 +24,24 @@ struct Terms {
 
 Terms TermsOf(const ConvShape& shape, const WorkDecomposition& d) {
   const ConvFeatures f = ComputeFeatures(shape);
-  const int64_t ctas = CtasFor(shape, d.mapping, d.tile_m, d.tile_n);
+  const int64_t ctas = CtasFor(shape, d.mapping, d.tile);
   const int64_t waves = Waves(ctas, d.slots);
-  const double steps = f.gemm_k;
-  return {{1.0, static_cast<double>(waves), waves * steps, ctas * steps / static_cast<double>(d.slots), f.bytes()},
-          ctas,
-          waves};
+  const double steps = static_cast<double>(ReductionLength(shape, d.mapping));
+  const TransformedElements transformed = NonFusedWinogradTransforms(shape, d.mapping);
+  const double element_bytes = BytesPerElement(shape.dtype);
+  Terms terms{{}, ctas, waves};
+  auto& x = terms.values;
+  x[KernelCostModel::kFixed] = 1;
+  x[KernelCostModel::kWaves] = static_cast<double>(waves);
+  x[KernelCostModel::kWaveSteps] = static_cast<double>(waves) * steps;
+  x[KernelCostModel::kStreamedSteps] = static_cast<double>(ctas) * steps / static_cast<double>(d.slots);
+  x[KernelCostModel::kInputBytes] = f.input_bytes;
+  x[KernelCostModel::kOutputBytes] = f.output_bytes;
+  x[KernelCostModel::kFilterBytes] = f.filter_bytes;
+  x[KernelCostModel::kTransformedInputBytes] = transformed.input * element_bytes;
+  x[KernelCostModel::kTransformedOutputBytes] = transformed.output * element_bytes;
+  x[KernelCostModel::kTransformedFilterBytes] = transformed.filter * element_bytes;
+  return terms;
 }
 
 std::vector<int64_t> SlotCandidates(int compute_units) {
@@ -52,51 +67,60 @@ std::optional<Candidate> FitDecomposition(std::span<const Sample* const> samples
   return Candidate{d, std::move(*solution)};
 }
 
-double GridMatchRate(std::span<const Sample* const> samples, WorkMapping mapping, int tile_m, int tile_n) {
+double GridMatchRate(std::span<const Sample* const> samples, WorkMapping mapping, const CtaTile& tile) {
   int with_grid = 0, matches = 0;
   for (const Sample* sample : samples) {
     if (sample->observed_ctas <= 0) continue;
     ++with_grid;
-    matches += CtasFor(sample->shape, mapping, tile_m, tile_n) == sample->observed_ctas;
+    matches += CtasFor(sample->shape, mapping, tile) == sample->observed_ctas;
   }
   return with_grid > 0 ? static_cast<double>(matches) / with_grid : 0;
 }
 
+// The (mapping, tile) pairs to try: a fused-Winograd block or a named GEMM tile is kept, and
+// where the samples carry observed grids and one mapping reproduces most of them, only that one;
+// with nothing known, every candidate tile under every GEMM mapping.
+std::vector<std::pair<WorkMapping, CtaTile>> Decompositions(std::span<const Sample* const> samples,
+                                                            const CostFitHints& hints) {
+  if (hints.tile.block.batch > 0) return {{WorkMapping::kFusedWinograd, hints.tile}};
+  std::vector<std::pair<WorkMapping, CtaTile>> decompositions;
+  if (hints.tile.m > 0 && hints.tile.n > 0) {
+    double best_match = 0;
+    WorkMapping matched = WorkMapping::kImplicitGemm;
+    for (WorkMapping mapping : kGemmWorkMappings) {
+      const double rate = GridMatchRate(samples, mapping, hints.tile);
+      if (rate > best_match) best_match = rate, matched = mapping;
+    }
+    if (best_match >= 0.5) return {{matched, hints.tile}};
+    for (WorkMapping mapping : kGemmWorkMappings) decompositions.push_back({mapping, hints.tile});
+    return decompositions;
+  }
+  for (WorkMapping mapping : kGemmWorkMappings) {
+    for (int m : kTileCandidates) {
+      for (int n : kTileCandidates) decompositions.push_back({mapping, CtaTile{.m = m, .n = n}});
+    }
+  }
+  return decompositions;
+}
+
 }  // namespace
+
+std::string CtaTileName(WorkMapping mapping, const CtaTile& tile) {
+  if (mapping == WorkMapping::kFusedWinograd) {
+    return absl::StrCat("fused ", tile.block.batch, "x", tile.block.p, "x", tile.block.q, "x", tile.block.channels);
+  }
+  return absl::StrCat(tile.m, "x", tile.n);
+}
 
 std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* const> samples,
                                                     const CostFitHints& hints) {
-  if (samples.size() < static_cast<size_t>(kTerms)) return std::nullopt;
-
-  // Tiles: the kernel's own, or every candidate. Mappings: where the samples carry observed
-  // grids and one mapping reproduces most of them, that one; else all are tried on the error.
-  std::vector<std::pair<int, int>> tiles;
-  if (hints.tile_m > 0 && hints.tile_n > 0) {
-    tiles.push_back({hints.tile_m, hints.tile_n});
-  } else {
-    for (int m : kTileCandidates) {
-      for (int n : kTileCandidates) tiles.push_back({m, n});
-    }
-  }
-  std::vector<WorkMapping> mappings(std::begin(kAllWorkMappings), std::end(kAllWorkMappings));
-  double best_match = 0;
-  if (tiles.size() == 1) {
-    WorkMapping matched = WorkMapping::kImplicitGemm;
-    for (WorkMapping mapping : kAllWorkMappings) {
-      const double rate = GridMatchRate(samples, mapping, tiles[0].first, tiles[0].second);
-      if (rate > best_match) best_match = rate, matched = mapping;
-    }
-    if (best_match >= 0.5) mappings = {matched};
-  }
-
+  if (samples.size() < kMinSamples) return std::nullopt;
   std::optional<Candidate> best;
-  for (WorkMapping mapping : mappings) {
-    for (const auto& [tile_m, tile_n] : tiles) {
-      for (int64_t slots : SlotCandidates(hints.compute_units)) {
-        std::optional<Candidate> candidate = FitDecomposition(samples, {mapping, tile_m, tile_n, slots});
-        if (candidate && (!best || candidate->solution.relative_sse < best->solution.relative_sse)) {
-          best = std::move(candidate);
-        }
+  for (const auto& [mapping, tile] : Decompositions(samples, hints)) {
+    for (int64_t slots : SlotCandidates(hints.compute_units)) {
+      std::optional<Candidate> candidate = FitDecomposition(samples, {mapping, tile, slots});
+      if (candidate && (!best || candidate->solution.relative_sse < best->solution.relative_sse)) {
+        best = std::move(candidate);
       }
     }
   }
@@ -106,21 +130,26 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
   model.decomposition_ = best->decomposition;
   for (int i = 0; i < kTerms; ++i) model.coefficients_[i] = best->solution.coefficients[i];
   const WorkDecomposition& d = model.decomposition_;
-  model.grid_match_rate_ = GridMatchRate(samples, d.mapping, d.tile_m, d.tile_n);
+  model.grid_match_rate_ = GridMatchRate(samples, d.mapping, d.tile);
   model.fit_rmspe_ = 100 * std::sqrt(best->solution.relative_sse / static_cast<double>(samples.size()));
   return model;
 }
 
 KernelCostModel::Breakdown KernelCostModel::Evaluate(const ConvShape& shape) const {
   const Terms terms = TermsOf(shape, decomposition_);
-  const auto& b = coefficients_;
-  const auto& x = terms.values;
   Breakdown breakdown;
   breakdown.ctas = terms.ctas;
   breakdown.waves = terms.waves;
-  breakdown.fixed_us = b[0] * x[0];
-  breakdown.compute_us = b[1] * x[1] + b[2] * x[2] + b[3] * x[3];
-  breakdown.memory_us = b[4] * x[4];
+  for (int i = 0; i < kTerms; ++i) {
+    const double cost = coefficients_[i] * terms.values[i];
+    if (i == kFixed) {
+      breakdown.fixed_us += cost;
+    } else if (i <= kStreamedSteps) {
+      breakdown.compute_us += cost;
+    } else {
+      breakdown.memory_us += cost;
+    }
+  }
   return breakdown;
 }
 

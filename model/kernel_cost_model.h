@@ -2,14 +2,16 @@
 // The cost of one kernel (or of a platform whose kernels are unknown) as a function of the layer:
 // the work-quantization half of the two-mode model.
 //
-//   latency = fixed + per_wave · waves + per_wave_step · waves · K_gemm
-//           + per_streamed_step · CTAs · K_gemm / slots + per_byte · bytes
+//   latency = fixed + per_wave · waves + per_wave_step · waves · L + per_streamed_step · CTAs · L / slots
+//           + Σ per_byte_t · bytes_t
 //
-// CTAs come from the kernel's GEMM (implicit GEMM or Winograd) cut into Mt x Nt tiles; `slots`
-// CTAs run at once (SMs × CTAs per SM), so the main loop runs in ⌈CTAs/slots⌉ waves of K_gemm
-// steps each. The waves term makes latency climb in steps; the streamed term is the same work
-// spread perfectly, for kernels whose last wave is cheap; the byte term is the memory floor.
-// All coefficients are fitted non-negative on relative error, so each reads as a cost.
+// CTAs come from the kernel's work mapping (implicit GEMM, non-fused or fused Winograd) and its
+// CTA tile; `slots` CTAs run at once (SMs × CTAs per SM), so the main loop of L reduction steps
+// runs in ⌈CTAs/slots⌉ waves. The waves term makes latency climb in steps; the streamed term is
+// the same work spread perfectly, for kernels whose last wave is cheap. The byte terms are the
+// memory traffic: input, output and filter, plus the transformed tensors non-fused Winograd
+// writes and reads back. All coefficients are fitted non-negative on relative error, so each
+// reads as a cost.
 
 #include <array>
 #include <optional>
@@ -24,32 +26,43 @@ namespace convlat::model {
 
 struct WorkDecomposition {
   WorkMapping mapping = WorkMapping::kImplicitGemm;
-  int tile_m = 1;
-  int tile_n = 1;
+  CtaTile tile{.m = 1, .n = 1};
   int64_t slots = 1;  // CTAs resident at once over the whole device
 };
 
 // What the fit may take as given. A tile from the kernel's name is kept; without one, the fit
 // searches candidate tiles and keeps the one whose staircase follows the measurements best.
 struct CostFitHints {
-  int tile_m = 0, tile_n = 0;  // 0: unknown, search
-  int compute_units = 0;       // 0: unknown, search slots freely
+  CtaTile tile;           // m, n = 0 and no block: unknown, search
+  int compute_units = 0;  // 0: unknown, search slots freely
 };
 
 class KernelCostModel {
  public:
-  static constexpr int kTerms = 5;
+  enum Term {
+    kFixed,
+    kWaves,
+    kWaveSteps,
+    kStreamedSteps,
+    kInputBytes,
+    kOutputBytes,
+    kFilterBytes,
+    kTransformedInputBytes,
+    kTransformedOutputBytes,
+    kTransformedFilterBytes,
+    kTerms,
+  };
 
   struct Breakdown {
     int64_t ctas = 0;
     int64_t waves = 0;
     double fixed_us = 0;
     double compute_us = 0;  // the waves, steps and streamed terms
-    double memory_us = 0;
+    double memory_us = 0;   // the byte terms
     double total_us() const { return fixed_us + compute_us + memory_us; }
   };
 
-  // nullopt when the samples cannot support a fit (fewer than kTerms, or all degenerate).
+  // nullopt when the samples cannot support a fit (too few, or all degenerate).
   static std::optional<KernelCostModel> Fit(std::span<const Sample* const> samples, const CostFitHints& hints);
 
   Breakdown Evaluate(const ConvShape& shape) const;
@@ -67,5 +80,8 @@ class KernelCostModel {
   double grid_match_rate_ = 0;
   double fit_rmspe_ = 0;
 };
+
+// "128x64", or "fused 1x8x16x32" (images x rows x columns x channels) for a fused-Winograd block.
+std::string CtaTileName(WorkMapping mapping, const CtaTile& tile);
 
 }  // namespace convlat::model

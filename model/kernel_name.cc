@@ -36,6 +36,21 @@ void FindTile(absl::string_view name, KernelInfo& info) {
   }
 }
 
+// "tile148t": a fused-Winograd CTA covers 1 image and 4 x 8 Winograd 2x2 output tiles. Checked
+// against every such kernel's grid in the public data (tile148t on T4/V100/A100, tile442t on A100).
+void FindFusedWinogradBlock(absl::string_view name, KernelInfo& info) {
+  for (size_t at = name.find("tile"); at != absl::string_view::npos; at = name.find("tile", at + 1)) {
+    const absl::string_view digits = name.substr(at + 4, 4);
+    if (digits.size() == 4 && digits[3] == 't' && std::isdigit(static_cast<unsigned char>(digits[0])) &&
+        std::isdigit(static_cast<unsigned char>(digits[1])) && std::isdigit(static_cast<unsigned char>(digits[2]))) {
+      const int batch = digits[0] - '0', tiles_h = digits[1] - '0', tiles_w = digits[2] - '0';
+      if (batch == 0 || tiles_h == 0 || tiles_w == 0) continue;
+      info.block = {.batch = batch, .p = 2 * tiles_h, .q = 2 * tiles_w};
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 KernelInfo ParseKernelName(absl::string_view name) {
@@ -48,6 +63,7 @@ KernelInfo ParseKernelName(absl::string_view name) {
   }
   if (absl::StrContains(name, "winograd")) {
     info.family = KernelFamily::kWinograd;
+    FindFusedWinogradBlock(name, info);
   } else if (absl::StrContains(name, "gcgemm")) {
     info.family = KernelFamily::kFft;
   } else if (absl::StrContains(name, "scudnn") || absl::StrContains(name, "hcudnn") ||

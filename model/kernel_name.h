@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "model/work_quantization.h"
 
 namespace convlat::model {
 
@@ -22,6 +23,8 @@ struct KernelInfo {
   KernelFamily family = KernelFamily::kUnknown;
   int tile_m = 0;  // CTA tile rows and columns, 0 when the name does not say
   int tile_n = 0;
+  // Fused Winograd kernels name the block each CTA computes ("tile148t"); batch 0 otherwise.
+  FusedWinogradBlock block;
 };
 
 KernelInfo ParseKernelName(absl::string_view name);

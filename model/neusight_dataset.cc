@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "model/conv_shape.h"
 #include "model/csv_reader.h"
 #include "model/gpu_specs.h"
@@ -21,6 +22,7 @@ class RowView {
  public:
   RowView(const CsvReader& reader, const std::vector<std::string>& cells) : reader_(reader), cells_(cells) {}
   const std::string& Text(const char* column) const { return cells_[reader_.ColumnIndex(column)]; }
+  bool HasColumn(const char* column) const { return reader_.HasColumn(column); }
   absl::StatusOr<double> Number(const char* column) const {
     double value = 0;
     if (!absl::SimpleAtod(Text(column), &value)) {
@@ -72,6 +74,13 @@ absl::StatusOr<v1::Measurement> ToMeasurement(const RowView& row) {
   kernel.mutable_block()->set_x(static_cast<uint32_t>(v[4]));
   kernel.mutable_block()->set_y(static_cast<uint32_t>(v[5]));
   kernel.mutable_block()->set_z(static_cast<uint32_t>(v[6]));
+  // The other kernels of the layer (Winograd transforms, offset computations) are named without
+  // grids or durations; they tell, for one, that a plain GEMM ran non-fused Winograd.
+  if (row.HasColumn("Kernels")) {
+    for (absl::string_view name : absl::StrSplit(row.Text("Kernels"), ';', absl::SkipWhitespace())) {
+      if (name != kernel.name()) m.add_kernels()->set_name(std::string(name));
+    }
+  }
   return m;
 }
 

@@ -1,6 +1,6 @@
 #include "model/nnls.h"
 
-#include <bit>
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -37,7 +37,7 @@ bool SolveInPlace(std::vector<double>& a, int m, std::vector<double>& x) {
 
 RelativeNormalEquations::RelativeNormalEquations(int terms)
     : terms_(terms), gram_(terms * terms, 0), moment_(terms, 0), scale_(terms, 0) {
-  assert(terms > 0 && terms <= 8);
+  assert(terms > 0);
 }
 
 void RelativeNormalEquations::Add(std::span<const double> row, double latency) {
@@ -53,44 +53,93 @@ void RelativeNormalEquations::Add(std::span<const double> row, double latency) {
 }
 
 std::optional<RelativeNormalEquations::Solution> RelativeNormalEquations::SolveNonNegative() const {
-  std::optional<Solution> best;
-  std::vector<int> active;
-  std::vector<double> system, solution;
-  for (unsigned mask = 1; mask < (1u << terms_); ++mask) {
-    active.clear();
-    for (int j = 0; j < terms_; ++j) {
-      if ((mask >> j & 1u) && scale_[j] > 0) active.push_back(j);
+  const int n = terms_;
+  // Columns scaled to unit maximum: raw terms differ by ~10 orders of magnitude. A column that is
+  // zero on every row (a term that does not apply to this kernel) never enters.
+  std::vector<double> g(n * n, 0), m(n, 0);
+  for (int i = 0; i < n; ++i) {
+    if (scale_[i] == 0) continue;
+    m[i] = moment_[i] / scale_[i];
+    for (int j = 0; j < n; ++j) {
+      if (scale_[j] > 0) g[i * n + j] = Gram(std::min(i, j), std::max(i, j)) / (scale_[i] * scale_[j]);
     }
-    const int m = static_cast<int>(active.size());
-    if (m == 0 || m > rows_ || std::popcount(mask) != m) continue;
-    // Columns are scaled to unit maximum: raw terms differ by ~10 orders of magnitude.
-    system.assign(m * (m + 1), 0);
-    for (int p = 0; p < m; ++p) {
-      const int i = active[p];
-      for (int q = 0; q < m; ++q) {
-        const int j = active[q];
-        system[p * (m + 1) + q] = Gram(std::min(i, j), std::max(i, j)) / (scale_[i] * scale_[j]);
-      }
-      system[p * (m + 1) + m] = moment_[i] / scale_[i];
-    }
-    if (!SolveInPlace(system, m, solution)) continue;
-    bool non_negative = true;
-    for (double value : solution) non_negative = non_negative && value >= 0;
-    if (!non_negative) continue;
-    std::vector<double> coefficients(terms_, 0);
-    for (int p = 0; p < m; ++p) coefficients[active[p]] = solution[p] / scale_[active[p]];
-    // Σ((x·b − y)/y)² = bᵀGb − 2bᵀm + yᵀWy, all from the accumulated moments.
-    double sse = y_weighted_;
-    for (int i = 0; i < terms_; ++i) {
-      sse -= 2 * coefficients[i] * moment_[i];
-      for (int j = 0; j < terms_; ++j) {
-        sse += coefficients[i] * coefficients[j] * Gram(std::min(i, j), std::max(i, j));
-      }
-    }
-    sse = std::max(sse, 0.0);
-    if (!best || sse < best->relative_sse) best = Solution{std::move(coefficients), sse};
   }
-  return best;
+  std::vector<bool> passive(n, false);   // terms free to be positive
+  std::vector<bool> excluded(n, false);  // collinear with the passive terms when they entered
+  std::vector<double> x(n, 0), z, system;
+  std::vector<int> active;
+  auto gradient = [&](int j) {  // minus the derivative of the objective: m - Gx
+    double w = m[j];
+    for (int k = 0; k < n; ++k) w -= g[j * n + k] * x[k];
+    return w;
+  };
+  // Solves the unconstrained problem on the passive terms into z (zeros elsewhere).
+  auto solve_passive = [&]() {
+    active.clear();
+    for (int j = 0; j < n; ++j) {
+      if (passive[j]) active.push_back(j);
+    }
+    const int k = static_cast<int>(active.size());
+    system.assign(k * (k + 1), 0);
+    for (int p = 0; p < k; ++p) {
+      for (int q = 0; q < k; ++q) system[p * (k + 1) + q] = g[active[p] * n + active[q]];
+      system[p * (k + 1) + k] = m[active[p]];
+    }
+    std::vector<double> solution;
+    z.assign(n, 0);
+    if (!SolveInPlace(system, k, solution)) return false;
+    for (int p = 0; p < k; ++p) z[active[p]] = solution[p];
+    return true;
+  };
+
+  constexpr double kTolerance = 1e-12;
+  for (int iteration = 0; iteration < 4 * n + 8; ++iteration) {
+    int entering = -1;
+    double best = kTolerance;
+    for (int j = 0; j < n; ++j) {
+      if (passive[j] || excluded[j] || scale_[j] == 0) continue;
+      if (const double w = gradient(j); w > best) best = w, entering = j;
+    }
+    if (entering < 0) break;
+    passive[entering] = true;
+    while (true) {
+      if (!solve_passive()) {  // the entering term is collinear with the passive ones
+        passive[entering] = false;
+        excluded[entering] = true;
+        break;
+      }
+      bool feasible = true;
+      for (int j = 0; j < n; ++j) feasible = feasible && (!passive[j] || z[j] > 0);
+      if (feasible) {
+        x = z;
+        break;
+      }
+      // Step from x towards z as far as non-negativity allows; the term that hits zero leaves.
+      double alpha = 1;
+      for (int j = 0; j < n; ++j) {
+        if (passive[j] && z[j] <= 0) alpha = std::min(alpha, x[j] / (x[j] - z[j]));
+      }
+      for (int j = 0; j < n; ++j) {
+        x[j] += alpha * (z[j] - x[j]);
+        if (passive[j] && x[j] <= kTolerance) passive[j] = false, x[j] = 0;
+      }
+    }
+  }
+  const auto used = std::count(passive.begin(), passive.end(), true);
+  if (used == 0 || used > rows_) return std::nullopt;
+
+  Solution solution{std::vector<double>(n, 0), 0};
+  for (int i = 0; i < n; ++i) solution.coefficients[i] = scale_[i] > 0 ? x[i] / scale_[i] : 0;
+  // Σ((x·b − y)/y)² = bᵀGb − 2bᵀm + yᵀWy, all from the accumulated moments.
+  double sse = y_weighted_;
+  for (int i = 0; i < n; ++i) {
+    sse -= 2 * solution.coefficients[i] * moment_[i];
+    for (int j = 0; j < n; ++j) {
+      sse += solution.coefficients[i] * solution.coefficients[j] * Gram(std::min(i, j), std::max(i, j));
+    }
+  }
+  solution.relative_sse = std::max(sse, 0.0);
+  return solution;
 }
 
 }  // namespace convlat::model

@@ -26,8 +26,9 @@ class RelativeNormalEquations {
     std::vector<double> coefficients;  // all >= 0; 0 for terms the fit left out
     double relative_sse = 0;           // Σ((x·b − y)/y)²
   };
-  // The exact non-negative optimum, by enumerating the subsets of terms (terms <= 8: at most 255
-  // small solves). nullopt when no subset gives a non-singular system.
+  // The non-negative optimum, by Lawson and Hanson's active-set method on the normal equations
+  // (exact at convergence; a few small solves per term). nullopt when there are fewer rows than
+  // terms or no term can enter the fit.
   std::optional<Solution> SolveNonNegative() const;
 
  private:

@@ -65,8 +65,7 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
     std::string family = "inferred";
     if (!name.empty() && !name.starts_with("family:")) {
       const KernelInfo info = ParseKernelName(name);
-      hints.tile_m = info.tile_m;
-      hints.tile_n = info.tile_n;
+      hints.tile = CtaTile{.m = info.tile_m, .n = info.tile_n, .block = info.block};
       family = KernelFamilyName(info.family);
     } else if (!name.empty()) {
       family = name.substr(std::string("family:").size());
@@ -88,6 +87,7 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
     }
   }
 
+  for (const auto& [kernel, group] : group_of_kernel) model->group_of_kernel_[kernel] = group_index[group];
   if (model->groups_.size() > 1) {
     std::vector<std::vector<double>> features;
     std::vector<int> labels;
@@ -101,10 +101,29 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   return model;
 }
 
+// The group whose kernel the library would run: among the groups the classifier's leaf finds
+// plausible for the layer (at least kPlausibleShare of its training layers, or the majority), the
+// fastest. cuDNN's autotuner, like the frameworks' benchmark mode, runs the fastest of its
+// candidates, so near a switching boundary, where a leaf holds both kernels, the choice follows
+// their costs rather than a hard threshold; kernels never seen near the layer are not considered,
+// so no staircase is extrapolated far from its own data.
 size_t TwoModeModel::GroupOf(const ConvShape& shape) const {
   if (!classifier_) return 0;
   const std::vector<double> features = KernelChoiceFeatures(shape);
-  return static_cast<size_t>(classifier_->Predict(features));
+  const std::vector<double>& shares = classifier_->PredictShares(features);
+  size_t chosen = static_cast<size_t>(classifier_->Predict(features));
+  double fastest = groups_[chosen].cost.Evaluate(shape).total_us();
+  for (size_t group = 0; group < shares.size(); ++group) {
+    if (group == chosen || shares[group] < kPlausibleShare) continue;
+    const double latency = groups_[group].cost.Evaluate(shape).total_us();
+    if (latency < fastest) chosen = group, fastest = latency;
+  }
+  return chosen;
+}
+
+bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const {
+  const auto it = group_of_kernel_.find(kernel);
+  return it != group_of_kernel_.end() && it->second == GroupOf(shape);
 }
 
 const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const { return groups_[GroupOf(shape)].name; }
@@ -125,7 +144,7 @@ Prediction TwoModeModel::Predict(const ConvShape& shape) const {
   why.set_kernel_family(group.family);
   why.set_kernel(group.name);
   why.set_work_mapping(WorkMappingName(d.mapping));
-  why.set_tile(absl::StrCat(d.tile_m, "x", d.tile_n));
+  why.set_tile(CtaTileName(d.mapping, d.tile));
   why.set_ctas(cost.ctas);
   why.set_waves(cost.waves);
   return prediction;
@@ -143,14 +162,22 @@ std::map<std::string, double> TwoModeModel::parameters() const {
     const auto& b = group.cost.coefficients();
     const WorkDecomposition& d = group.cost.decomposition();
     parameters[prefix + ".samples"] = static_cast<double>(group.samples);
-    parameters[prefix + ".tile_m"] = d.tile_m;
-    parameters[prefix + ".tile_n"] = d.tile_n;
+    parameters[prefix + ".tile_m"] = d.tile.m;
+    parameters[prefix + ".tile_n"] = d.tile.n;
     parameters[prefix + ".concurrent_ctas"] = static_cast<double>(d.slots);
-    parameters[prefix + ".fixed_us"] = b[0];
-    parameters[prefix + ".us_per_wave"] = b[1];
-    parameters[prefix + ".us_per_wave_step"] = b[2];
-    parameters[prefix + ".us_per_streamed_step"] = b[3];
-    parameters[prefix + ".bandwidth_gbps"] = b[4] > 0 ? 1e-3 / b[4] : 0;
+    parameters[prefix + ".fixed_us"] = b[KernelCostModel::kFixed];
+    parameters[prefix + ".us_per_wave"] = b[KernelCostModel::kWaves];
+    parameters[prefix + ".us_per_wave_step"] = b[KernelCostModel::kWaveSteps];
+    parameters[prefix + ".us_per_streamed_step"] = b[KernelCostModel::kStreamedSteps];
+    // Per-byte costs read as effective bandwidths (µs per byte → GB/s); 0 where the term is unused.
+    const std::pair<const char*, int> bandwidths[] = {
+        {".input_gbps", KernelCostModel::kInputBytes},
+        {".output_gbps", KernelCostModel::kOutputBytes},
+        {".filter_gbps", KernelCostModel::kFilterBytes},
+        {".transformed_input_gbps", KernelCostModel::kTransformedInputBytes},
+        {".transformed_output_gbps", KernelCostModel::kTransformedOutputBytes},
+        {".transformed_filter_gbps", KernelCostModel::kTransformedFilterBytes}};
+    for (const auto& [suffix, term] : bandwidths) parameters[prefix + suffix] = b[term] > 0 ? 1e-3 / b[term] : 0;
     parameters[prefix + ".grid_match_rate"] = group.cost.grid_match_rate();
     parameters[prefix + ".fit_rmspe"] = group.cost.fit_rmspe();
   }

@@ -4,10 +4,11 @@
 //     (KernelCostModel, one per kernel the library was seen to pick).
 //  2. Kernel switching: which kernel the library picks for a layer, learnt from the kernel
 //     records as a small decision tree over the layer's parameters.
-// A prediction is: tree → kernel → that kernel's staircase. Kernels seen too rarely to fit on
+// A prediction is: tree → the kernels plausible for the layer → the fastest of their staircases. Kernels seen too rarely to fit on
 // their own are pooled by family; layers whose kernel is unknown (CPU backends) use one
 // platform-wide staircase whose tile and concurrency are inferred from the measurements.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@ class TwoModeModel final : public LatencyModel {
   static constexpr size_t kMinSamples = 12;
   // A kernel needs this many samples for a staircase of its own.
   static constexpr size_t kMinKernelSamples = 20;
+  // A kernel group is a candidate for a layer when at least this share of the training layers in
+  // the layer's classifier leaf ran it.
+  static constexpr double kPlausibleShare = 0.1;
 
   static absl::StatusOr<std::unique_ptr<TwoModeModel>> Fit(const std::vector<Sample>& samples,
                                                            const HardwareInfo& hardware);
@@ -36,6 +40,9 @@ class TwoModeModel final : public LatencyModel {
   // The kernel group the classifier picks for `shape`: its name ("" when kernels are unknown),
   // for tests and for active sampling.
   const std::string& PredictKernel(const ConvShape& shape) const;
+  // Whether the classifier sends `shape` to the group that holds `kernel` (a kernel seen in the
+  // fit): how often the kernel choice is learnt right.
+  bool PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const;
   size_t kernel_groups() const { return groups_.size(); }
 
  private:
@@ -49,6 +56,7 @@ class TwoModeModel final : public LatencyModel {
   size_t GroupOf(const ConvShape& shape) const;
 
   std::vector<KernelGroup> groups_;
+  std::map<std::string, size_t> group_of_kernel_;  // every kernel seen in the fit → its group
   std::optional<DecisionTreeClassifier> classifier_;  // absent with a single group
 };
 

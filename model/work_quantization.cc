@@ -5,10 +5,26 @@ namespace {
 
 int64_t CeilDiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
 
+// Non-fused Winograd F(t x t, 3x3) transforms each (t+2) x (t+2) input patch, so it runs
+// (t+2)² batched GEMMs; cuDNN pads the batch of the transformed tensors to 16.
+constexpr int64_t kWinogradBatchPadding = 16;
+
+int WinogradOutputTile(WorkMapping mapping) { return mapping == WorkMapping::kWinograd4x4 ? 4 : 2; }
+
+int64_t WinogradTiles(const ConvShape& shape, int output_tile) {
+  const int64_t padded_batch = CeilDiv(shape.n, kWinogradBatchPadding) * kWinogradBatchPadding;
+  return padded_batch * CeilDiv(shape.p(), output_tile) * CeilDiv(shape.q(), output_tile);
+}
+
 int64_t WinogradCtas(const ConvShape& shape, int output_tile, int tile_m, int tile_n) {
-  const int64_t transform_points = (output_tile + 2) * (output_tile + 2);  // 3x3 filter
-  const int64_t tiles = shape.n * CeilDiv(shape.p(), output_tile) * CeilDiv(shape.q(), output_tile);
-  return CeilDiv(tiles, tile_m) * CeilDiv(shape.k / shape.groups, tile_n) * shape.groups * transform_points;
+  const int64_t transform_points = (output_tile + 2) * (output_tile + 2);
+  return CeilDiv(WinogradTiles(shape, output_tile), tile_m) * CeilDiv(shape.k / shape.groups, tile_n) * shape.groups *
+         transform_points;
+}
+
+int64_t FusedWinogradCtas(const ConvShape& shape, const FusedWinogradBlock& block) {
+  return CeilDiv(shape.n, block.batch) * CeilDiv(shape.k / shape.groups, block.channels) * shape.groups *
+         CeilDiv(shape.p(), block.p) * CeilDiv(shape.q(), block.q);
 }
 
 }  // namespace
@@ -18,6 +34,7 @@ std::string WorkMappingName(WorkMapping mapping) {
     case WorkMapping::kImplicitGemm: return "implicit_gemm";
     case WorkMapping::kWinograd4x4: return "winograd_4x4";
     case WorkMapping::kWinograd2x2: return "winograd_2x2";
+    case WorkMapping::kFusedWinograd: return "fused_winograd";
   }
   return "unknown";
 }
@@ -28,13 +45,29 @@ int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n) {
   return CeilDiv(gemm_m, tile_m) * CeilDiv(gemm_n, tile_n) * shape.groups;
 }
 
-int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, int tile_m, int tile_n) {
+int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile) {
   switch (mapping) {
-    case WorkMapping::kImplicitGemm: return ImplicitGemmCtas(shape, tile_m, tile_n);
-    case WorkMapping::kWinograd4x4: return WinogradCtas(shape, 4, tile_m, tile_n);
-    case WorkMapping::kWinograd2x2: return WinogradCtas(shape, 2, tile_m, tile_n);
+    case WorkMapping::kImplicitGemm: return ImplicitGemmCtas(shape, tile.m, tile.n);
+    case WorkMapping::kWinograd4x4:
+    case WorkMapping::kWinograd2x2: return WinogradCtas(shape, WinogradOutputTile(mapping), tile.m, tile.n);
+    case WorkMapping::kFusedWinograd: return tile.block.batch > 0 ? FusedWinogradCtas(shape, tile.block) : 0;
   }
   return 0;
+}
+
+int64_t ReductionLength(const ConvShape& shape, WorkMapping mapping) {
+  const int64_t channels = shape.c / shape.groups;
+  return mapping == WorkMapping::kImplicitGemm ? channels * shape.r * shape.s : channels;
+}
+
+TransformedElements NonFusedWinogradTransforms(const ConvShape& shape, WorkMapping mapping) {
+  if (mapping != WorkMapping::kWinograd4x4 && mapping != WorkMapping::kWinograd2x2) return {};
+  const int output_tile = WinogradOutputTile(mapping);
+  const double points = (output_tile + 2) * (output_tile + 2);
+  const double tiles = static_cast<double>(WinogradTiles(shape, output_tile));
+  return {.input = points * tiles * static_cast<double>(shape.c),
+          .output = points * tiles * static_cast<double>(shape.k),
+          .filter = points * static_cast<double>(shape.k) * static_cast<double>(shape.c / shape.groups)};
 }
 
 int64_t Waves(int64_t ctas, int64_t concurrent_ctas) { return CeilDiv(ctas, concurrent_ctas); }

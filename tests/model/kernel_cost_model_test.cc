@@ -39,8 +39,8 @@ TEST(KernelCostModelTest, InfersTileAndConcurrencyFromTheStaircase) {
   const auto model = KernelCostModel::Fit(Pointers(samples), {.compute_units = 40});
   ASSERT_TRUE(model.has_value());
   EXPECT_EQ(model->decomposition().mapping, WorkMapping::kImplicitGemm);
-  EXPECT_EQ(model->decomposition().tile_m, 64);
-  EXPECT_EQ(model->decomposition().tile_n, 32);
+  EXPECT_EQ(model->decomposition().tile.m, 64);
+  EXPECT_EQ(model->decomposition().tile.n, 32);
   EXPECT_EQ(model->decomposition().slots, 80);
   EXPECT_LT(model->fit_rmspe(), 1e-4);
   const KernelCostModel::Breakdown b = model->Evaluate(samples[10].shape);
@@ -51,7 +51,7 @@ TEST(KernelCostModelTest, InfersTileAndConcurrencyFromTheStaircase) {
 TEST(KernelCostModelTest, KeepsTheTileTheKernelNameGivesAndMatchesObservedGrids) {
   std::vector<Sample> samples = SyntheticStaircase();
   for (Sample& s : samples) s.observed_ctas = ImplicitGemmCtas(s.shape, 64, 32);
-  const auto model = KernelCostModel::Fit(Pointers(samples), {.tile_m = 64, .tile_n = 32, .compute_units = 40});
+  const auto model = KernelCostModel::Fit(Pointers(samples), {.tile = {.m = 64, .n = 32}, .compute_units = 40});
   ASSERT_TRUE(model.has_value());
   EXPECT_EQ(model->grid_match_rate(), 1.0);
   EXPECT_EQ(model->decomposition().slots, 80);

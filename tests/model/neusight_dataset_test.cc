@@ -34,8 +34,12 @@ TEST(NeuSightDatasetTest, LoadsEveryRowOfTheT4File) {
   EXPECT_EQ(first.params().pad_h(), 1);
   EXPECT_NEAR(first.latency().median_us(), 2709.7493, 1e-3);
   EXPECT_EQ(first.algorithm(), "volta_sgemm_64x64_nn");
-  ASSERT_EQ(first.kernels_size(), 1);
+  // The main kernel with its grid first, then the layer's other kernels by name: the three
+  // non-fused Winograd transforms around the GEMM.
+  ASSERT_EQ(first.kernels_size(), 4);
   EXPECT_EQ(first.kernels(0).grid().z(), 36u);
+  EXPECT_THAT(first.kernels(1).name(), ::testing::HasSubstr("winogradforwarddata4x4"));
+  EXPECT_EQ(first.kernels(1).grid().x(), 0u);
   for (const v1::Measurement& m : dataset->measurements) {
     ASSERT_TRUE(ValidateConvParams(m.params(), "").ok());
     ASSERT_GT(m.latency().median_us(), 0);

@@ -1,9 +1,13 @@
 #include "model/work_quantization.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "model/conv_spec.h"
 #include "model/kernel_name.h"
 #include "model/neusight_dataset.h"
@@ -19,26 +23,42 @@ TEST(WorkQuantizationTest, CtasAndWaves) {
   EXPECT_EQ(Waves(81, 40), 3);
 }
 
-// The mapping predicts the grid cuDNN actually launched, for every implicit-GEMM kernel in the
-// public measurements of three GPUs (T4, V100, A100).
-TEST(WorkQuantizationTest, MatchesTheObservedGridOfEveryImplicitGemmKernel) {
+// The mapping predicts the grid cuDNN actually launched for every implicit-GEMM kernel, every
+// fused-Winograd kernel and every GEMM of non-fused Winograd in the public measurements of three
+// GPUs (T4, V100, A100). The GEMM kernels' names do not say they ran Winograd: the transform
+// kernels launched beside them do.
+TEST(WorkQuantizationTest, MatchesTheObservedGridOfEveryImplicitGemmAndWinogradKernel) {
   const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "public dataset not found at " << dir;
-  int checked = 0;
+  std::map<std::string, int> checked;
   for (const char* file : {"Tesla_T4.csv", "Tesla_V100-PCIE-32GB.csv", "NVIDIA_A100_80GB_PCIe.csv"}) {
     absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(dir + "/" + file);
     ASSERT_TRUE(dataset.ok()) << dataset.status();
     for (const v1::Measurement& m : dataset->measurements) {
       const KernelInfo kernel = ParseKernelName(m.algorithm());
-      if (kernel.family != KernelFamily::kImplicitGemm) continue;
+      const bool after_winograd_transform = std::any_of(m.kernels().begin(), m.kernels().end(), [](const auto& k) {
+        return absl::StrContains(absl::AsciiStrToLower(k.name()), "winograd_nonfused::winogradforwarddata4x4");
+      });
+      WorkMapping mapping;
+      if (kernel.family == KernelFamily::kImplicitGemm) {
+        mapping = WorkMapping::kImplicitGemm;
+      } else if (kernel.family == KernelFamily::kWinograd && kernel.block.batch > 0) {
+        mapping = WorkMapping::kFusedWinograd;
+      } else if (kernel.family == KernelFamily::kGemm && after_winograd_transform) {
+        mapping = WorkMapping::kWinograd4x4;
+      } else {
+        continue;  // legacy and FFT kernels: a few dozen rows, no mapping claimed
+      }
       const v1::Dim3& grid = m.kernels(0).grid();
-      ASSERT_EQ(ImplicitGemmCtas(ResolveConvShape(m.params()), kernel.tile_m, kernel.tile_n),
-                int64_t{grid.x()} * grid.y() * grid.z())
+      const CtaTile tile{.m = kernel.tile_m, .n = kernel.tile_n, .block = kernel.block};
+      ASSERT_EQ(CtasFor(ResolveConvShape(m.params()), mapping, tile), int64_t{grid.x()} * grid.y() * grid.z())
           << file << ": " << m.algorithm() << " " << FormatConvSpec(m.params());
-      ++checked;
+      ++checked[WorkMappingName(mapping)];
     }
   }
-  EXPECT_GT(checked, 3000);
+  EXPECT_GT(checked["implicit_gemm"], 3000);
+  EXPECT_GT(checked["fused_winograd"], 3000);
+  EXPECT_GT(checked["winograd_4x4"], 6000);
 }
 
 }  // namespace
@@ -51,9 +71,39 @@ namespace {
 // ran with grid 3 x 6 x 36 for n=38, c=893, k=326, 5x5 input, 3x3 filter, padding 1.
 TEST(WorkQuantizationTest, NonFusedWinogradRunsThirtySixBatchedGemms) {
   const ConvShape shape = ResolveConvShape(*ParseConvSpec("n=38,c=893,h=5,w=5,k=326,r=3,s=3,pad=1"));
-  EXPECT_EQ(CtasFor(shape, WorkMapping::kWinograd4x4, 64, 64), 3 * 6 * 36);
-  EXPECT_EQ(CtasFor(shape, WorkMapping::kImplicitGemm, 64, 64), ImplicitGemmCtas(shape, 64, 64));
+  const CtaTile tile{.m = 64, .n = 64};
+  EXPECT_EQ(CtasFor(shape, WorkMapping::kWinograd4x4, tile), 3 * 6 * 36);  // 48 padded images x 4 tiles / 64
+  EXPECT_EQ(CtasFor(shape, WorkMapping::kImplicitGemm, tile), ImplicitGemmCtas(shape, 64, 64));
+  EXPECT_EQ(ReductionLength(shape, WorkMapping::kWinograd4x4), 893);
+  EXPECT_EQ(ReductionLength(shape, WorkMapping::kImplicitGemm), 893 * 9);
+  const TransformedElements transformed = NonFusedWinogradTransforms(shape, WorkMapping::kWinograd4x4);
+  EXPECT_EQ(transformed.input, 36.0 * 48 * 4 * 893);
+  EXPECT_EQ(transformed.filter, 36.0 * 326 * 893);
+  EXPECT_EQ(NonFusedWinogradTransforms(shape, WorkMapping::kImplicitGemm).input, 0);
   EXPECT_EQ(WorkMappingName(WorkMapping::kWinograd2x2), "winograd_2x2");
+}
+
+}  // namespace
+}  // namespace convlat::model
+
+namespace convlat::model {
+namespace {
+
+// Rows of the public data: tile148t on a T4 (n=5, k=758, 24x24 output: grid 120 x 3 x 2) and
+// tile442t on an A100 (n=8, k=70, 17x17 output: grid 6 x 3 x 5).
+TEST(WorkQuantizationTest, FusedWinogradBlocksComeFromTheKernelName) {
+  const KernelInfo t4 = ParseKernelName("cudnn_infer_volta_scudnn_winograd_128x128_ldg1_ldg4_relu_tile148t_nt_v1");
+  EXPECT_EQ(t4.block.batch, 1);
+  EXPECT_EQ(t4.block.p, 8);
+  EXPECT_EQ(t4.block.q, 16);
+  EXPECT_EQ(CtasFor(ResolveConvShape(*ParseConvSpec("n=5,c=119,h=24,w=24,k=758,r=3,s=3,pad=1")),
+                    WorkMapping::kFusedWinograd, CtaTile{.block = t4.block}),
+            120 * 3 * 2);
+  const KernelInfo a100 = ParseKernelName("cudnn_infer_ampere_scudnn_winograd_128x128_ldg1_ldg4_relu_tile442t_nt_v1");
+  EXPECT_EQ(CtasFor(ResolveConvShape(*ParseConvSpec("n=8,c=513,h=17,w=17,k=70,r=3,s=3,pad=1")),
+                    WorkMapping::kFusedWinograd, CtaTile{.block = a100.block}),
+            6 * 3 * 5);
+  EXPECT_EQ(ParseKernelName("volta_sgemm_128x64_nn").block.batch, 0);
 }
 
 }  // namespace
