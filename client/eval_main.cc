@@ -17,11 +17,15 @@
 #include "client/svg_plot.h"
 #include "model/conv_spec.h"
 #include "model/evaluation.h"
+#include "model/measurements_csv.h"
 #include "model/neusight_dataset.h"
 #include "model/two_mode_model.h"
 #include "server/measurement_store.h"
 
 ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (../shared/datasets/neusight-conv3x3/*.csv)");
+ABSL_FLAG(std::string, csv, "",
+          "convlat measurements CSVs, comma-separated (docs/measurements-csv.md, e.g. data/measurements/*/*.csv)");
+ABSL_FLAG(int32_t, compute_units, 0, "--csv: the device's SMs or cores (0: unknown, the fit searches concurrency)");
 ABSL_FLAG(std::string, db, "", "a convlat store (SQLite path), with --platform");
 ABSL_FLAG(std::string, platform, "", "platform name in --db");
 ABSL_FLAG(std::string, models, "two-mode,roofline,flops-linear,nearest-neighbour,xgboost-gbdt,random-forest",
@@ -47,12 +51,29 @@ struct Dataset {
 };
 
 absl::StatusOr<Dataset> LoadDataset() {
-  const std::string neusight = absl::GetFlag(FLAGS_neusight), db = absl::GetFlag(FLAGS_db);
-  if (neusight.empty() == db.empty()) return absl::InvalidArgumentError("give exactly one of --neusight or --db");
+  const std::string neusight = absl::GetFlag(FLAGS_neusight), csv = absl::GetFlag(FLAGS_csv),
+                    db = absl::GetFlag(FLAGS_db);
+  if (neusight.empty() + csv.empty() + db.empty() != 2) {
+    return absl::InvalidArgumentError("give exactly one of --neusight, --csv or --db");
+  }
   if (!neusight.empty()) {
     absl::StatusOr<model::NeuSightDataset> data = model::LoadNeuSightCsv(neusight);
     if (!data.ok()) return data.status();
     return Dataset{data->device, model::SamplesFromMeasurements(data->measurements), model::HardwareOf(data->platform)};
+  }
+  if (!csv.empty()) {
+    std::vector<v1::Measurement> measurements;
+    for (absl::string_view path : absl::StrSplit(csv, ',', absl::SkipEmpty())) {
+      std::ifstream in{std::string(path)};
+      if (!in) return absl::NotFoundError(absl::StrCat("--csv: cannot open ", path));
+      absl::StatusOr<std::vector<v1::Measurement>> rows =
+          model::ParseMeasurementsCsv(in, std::string(path), "convlat-eval");
+      if (!rows.ok()) return rows.status();
+      measurements.insert(measurements.end(), rows->begin(), rows->end());
+    }
+    const std::string name = absl::GetFlag(FLAGS_platform).empty() ? csv : absl::GetFlag(FLAGS_platform);
+    return Dataset{name, model::SamplesFromMeasurements(measurements),
+                   model::HardwareInfo{.compute_units = absl::GetFlag(FLAGS_compute_units)}};
   }
   const std::string platform = absl::GetFlag(FLAGS_platform);
   if (platform.empty()) return absl::InvalidArgumentError("--db needs --platform");
@@ -247,7 +268,7 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "convlat-eval (--neusight FILE.csv | --db convlat.db --platform P) [--models a,b] [--curve 25,50,...] "
+      "convlat-eval (--neusight FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db --platform P) [--models a,b] [--curve 25,50,...] "
       "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC]");
   absl::ParseCommandLine(argc, argv);
   const absl::Status status = convlat::Run();

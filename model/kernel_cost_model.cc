@@ -27,7 +27,7 @@ Terms TermsOf(const ConvShape& shape, const WorkDecomposition& d) {
   const int64_t ctas = CtasFor(shape, d.mapping, d.tile);
   const int64_t waves = Waves(ctas, d.slots);
   const double steps = static_cast<double>(ReductionLength(shape, d.mapping));
-  const TransformedElements transformed = NonFusedWinogradTransforms(shape, d.mapping);
+  const TransformedElements transformed = MaterializedTransforms(shape, d.mapping);
   const double element_bytes = BytesPerElement(shape.dtype);
   Terms terms{{}, ctas, waves};
   auto& x = terms.values;

@@ -9,8 +9,8 @@
 // CTA tile; `slots` CTAs run at once (SMs × CTAs per SM), so the main loop of L reduction steps
 // runs in ⌈CTAs/slots⌉ waves. The waves term makes latency climb in steps; the streamed term is
 // the same work spread perfectly, for kernels whose last wave is cheap. The byte terms are the
-// memory traffic: input, output and filter, plus the transformed tensors non-fused Winograd
-// writes and reads back. All coefficients are fitted non-negative on relative error, so each
+// memory traffic: input, output and filter, plus what the mapping materializes in memory (the
+// transformed tensors of non-fused Winograd, the im2col input of explicit GEMM). All coefficients are fitted non-negative on relative error, so each
 // reads as a cost.
 
 #include <array>

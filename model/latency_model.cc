@@ -5,10 +5,7 @@
 #include "model/two_mode_model.h"
 
 namespace convlat::model {
-namespace {
 
-// The record whose kernel took longest is the one that explains the latency (the others are
-// offset computations, Winograd transforms and the like).
 const v1::KernelRecord* MainKernel(const v1::Measurement& m) {
   const v1::KernelRecord* main = nullptr;
   for (const v1::KernelRecord& kernel : m.kernels()) {
@@ -16,8 +13,6 @@ const v1::KernelRecord* MainKernel(const v1::Measurement& m) {
   }
   return main;
 }
-
-}  // namespace
 
 HardwareInfo HardwareOf(const v1::Platform& platform) { return {.compute_units = platform.compute_units()}; }
 
@@ -37,7 +32,9 @@ std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& 
     if (const v1::KernelRecord* kernel = MainKernel(m)) {
       sample.kernel = kernel->name();
       const v1::Dim3& grid = kernel->grid();
-      sample.observed_ctas = int64_t{grid.x()} * std::max(1u, grid.y()) * std::max(1u, grid.z());
+      sample.observed_ctas = grid.x() > 0 ? int64_t{grid.x()} * std::max(1u, grid.y()) * std::max(1u, grid.z()) : 0;
+    } else {
+      sample.kernel = m.algorithm();
     }
     if (inserted) {
       samples.push_back(std::move(sample));

@@ -32,6 +32,7 @@ int64_t FusedWinogradCtas(const ConvShape& shape, const FusedWinogradBlock& bloc
 std::string WorkMappingName(WorkMapping mapping) {
   switch (mapping) {
     case WorkMapping::kImplicitGemm: return "implicit_gemm";
+    case WorkMapping::kExplicitGemm: return "explicit_gemm";
     case WorkMapping::kWinograd4x4: return "winograd_4x4";
     case WorkMapping::kWinograd2x2: return "winograd_2x2";
     case WorkMapping::kFusedWinograd: return "fused_winograd";
@@ -47,7 +48,8 @@ int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n) {
 
 int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile) {
   switch (mapping) {
-    case WorkMapping::kImplicitGemm: return ImplicitGemmCtas(shape, tile.m, tile.n);
+    case WorkMapping::kImplicitGemm:
+    case WorkMapping::kExplicitGemm: return ImplicitGemmCtas(shape, tile.m, tile.n);
     case WorkMapping::kWinograd4x4:
     case WorkMapping::kWinograd2x2: return WinogradCtas(shape, WinogradOutputTile(mapping), tile.m, tile.n);
     case WorkMapping::kFusedWinograd: return tile.block.batch > 0 ? FusedWinogradCtas(shape, tile.block) : 0;
@@ -57,10 +59,18 @@ int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile
 
 int64_t ReductionLength(const ConvShape& shape, WorkMapping mapping) {
   const int64_t channels = shape.c / shape.groups;
-  return mapping == WorkMapping::kImplicitGemm ? channels * shape.r * shape.s : channels;
+  const bool winograd = mapping == WorkMapping::kWinograd4x4 || mapping == WorkMapping::kWinograd2x2 ||
+                        mapping == WorkMapping::kFusedWinograd;
+  return winograd ? channels : channels * shape.r * shape.s;
 }
 
-TransformedElements NonFusedWinogradTransforms(const ConvShape& shape, WorkMapping mapping) {
+TransformedElements MaterializedTransforms(const ConvShape& shape, WorkMapping mapping) {
+  if (mapping == WorkMapping::kExplicitGemm) {
+    const bool pointwise = shape.r == 1 && shape.s == 1 && shape.stride_h == 1 && shape.stride_w == 1 &&
+                           shape.pad_h == 0 && shape.pad_w == 0;
+    if (pointwise) return {};
+    return {.input = static_cast<double>(shape.n * shape.p() * shape.q()) * static_cast<double>(shape.c * shape.r * shape.s)};
+  }
   if (mapping != WorkMapping::kWinograd4x4 && mapping != WorkMapping::kWinograd2x2) return {};
   const int output_tile = WinogradOutputTile(mapping);
   const double points = (output_tile + 2) * (output_tile + 2);

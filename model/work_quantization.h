@@ -14,6 +14,10 @@ namespace convlat::model {
 enum class WorkMapping {
   // Implicit GEMM: M = N·P·Q, N = K/groups, per group.
   kImplicitGemm,
+  // Explicit GEMM: the same GEMM after im2col writes the unrolled input (N·P·Q x C·R·S/groups) to
+  // memory, as CPU gemm convolutions (oneDNN's gemm:jit) and cuDNN's GEMM algorithm do; a
+  // pointwise convolution (1x1, stride 1, no padding) needs no im2col.
+  kExplicitGemm,
   // Non-fused Winograd F(4x4, 3x3): 36 batched GEMMs of M = ⌈N/16⌉·16·⌈P/4⌉·⌈Q/4⌉ tiles, N = K
   // (cuDNN pads the batch to 16 in the transformed tensors).
   kWinograd4x4,
@@ -26,8 +30,8 @@ enum class WorkMapping {
 };
 // The mappings a fit may search when a kernel's name does not settle it (the fused one needs the
 // block that only its name gives).
-inline constexpr WorkMapping kGemmWorkMappings[] = {WorkMapping::kImplicitGemm, WorkMapping::kWinograd4x4,
-                                                    WorkMapping::kWinograd2x2};
+inline constexpr WorkMapping kGemmWorkMappings[] = {WorkMapping::kImplicitGemm, WorkMapping::kExplicitGemm,
+                                                    WorkMapping::kWinograd4x4, WorkMapping::kWinograd2x2};
 std::string WorkMappingName(WorkMapping mapping);
 
 // The output block of one fused-Winograd CTA. cuDNN writes it in the kernel name as
@@ -58,14 +62,14 @@ int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile
 // for Winograd (the filter taps are folded into the transform).
 int64_t ReductionLength(const ConvShape& shape, WorkMapping mapping);
 
-// Elements non-fused Winograd writes and reads back through memory: the transformed input,
-// output and filter. Zero for the other mappings.
+// Elements a mapping writes and reads back through memory besides the operands: non-fused
+// Winograd's transformed input, output and filter; explicit GEMM's unrolled input. Zero otherwise.
 struct TransformedElements {
   double input = 0;
   double output = 0;
   double filter = 0;
 };
-TransformedElements NonFusedWinogradTransforms(const ConvShape& shape, WorkMapping mapping);
+TransformedElements MaterializedTransforms(const ConvShape& shape, WorkMapping mapping);
 
 // Waves of `ctas` when `concurrent_ctas` (SMs × CTAs resident per SM) run at once.
 int64_t Waves(int64_t ctas, int64_t concurrent_ctas);

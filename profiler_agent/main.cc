@@ -13,7 +13,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "model/neusight_dataset.h"
-#include "profiler_agent/csv_import.h"
+#include "model/measurements_csv.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
 #include "profiler_agent/sweep_runner.h"
@@ -34,12 +34,14 @@ ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the en
 ABSL_FLAG(std::string, format, "convlat", "import: convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
+ABSL_FLAG(std::string, csv_out, "",
+          "also append every successful measurement to this CSV (docs/measurements-csv.md), a local record of the run");
 
 namespace {
 
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
-    "                    [--sweep quick|default|FILE]\n"
+    "                    [--sweep quick|default|FILE] [--csv_out FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]";
 
@@ -133,7 +135,7 @@ absl::StatusOr<std::vector<convlat::v1::Measurement>> ReadImportFile(const std::
   if (format != "convlat") return absl::InvalidArgumentError("--format must be convlat or neusight");
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  return convlat::agent::ParseMeasurementsCsv(in, path, agent_id);
+  return convlat::model::ParseMeasurementsCsv(in, path, agent_id);
 }
 
 int RunImport(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher, const convlat::agent::SweepOptions& options,
@@ -183,6 +185,7 @@ int main(int argc, char** argv) {
   options.max_configs = absl::GetFlag(FLAGS_max_configs);
   options.timing.min_seconds = absl::GetFlag(FLAGS_min_time);
   options.timing.max_seconds = absl::GetFlag(FLAGS_max_time);
+  options.csv_out = absl::GetFlag(FLAGS_csv_out);
 
   absl::StatusOr<convlat::agent::AlgoSelection> algo = convlat::agent::ParseAlgoSelection(absl::GetFlag(FLAGS_algo));
   if (!algo.ok()) {

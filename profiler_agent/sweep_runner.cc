@@ -2,13 +2,17 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
+#include "model/measurements_csv.h"
 #include "model/sweeps.h"
 #include "profiler_agent/progress.h"
 #include "spdlog/spdlog.h"
@@ -82,6 +86,13 @@ absl::StatusOr<std::vector<v1::ConvParams>> PlanConfigs(const std::shared_ptr<gr
 absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1::ConvParams>& configs, Spool& spool,
                                      Pusher& pusher, const SweepOptions& options, const std::atomic<bool>& stop) {
   SweepResult result;
+  std::ofstream csv;
+  if (!options.csv_out.empty()) {
+    const bool fresh = !std::filesystem::exists(options.csv_out) || std::filesystem::file_size(options.csv_out) == 0;
+    csv.open(options.csv_out, std::ios::app);
+    if (!csv) return absl::FailedPreconditionError(absl::StrCat("--csv_out: cannot open ", options.csv_out));
+    if (fresh) csv << model::MeasurementsCsvHeader();
+  }
   ProgressBar progress(static_cast<int>(configs.size()), std::cerr, isatty(STDERR_FILENO) != 0);
   std::vector<v1::Measurement> pending;
   for (const v1::ConvParams& config : configs) {
@@ -99,6 +110,7 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1:
                       m.algorithm().empty() ? "" : " with " + m.algorithm(), m.failure_reason());
       } else {
         any_succeeded = true;
+        if (csv.is_open()) csv << model::MeasurementCsvRow(m) << std::flush;
       }
       pending.push_back(std::move(m));
     }
@@ -112,6 +124,7 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1:
     }
   }
   progress.Finish();
+  if (csv.is_open() && !csv) spdlog::error("--csv_out: writing {} failed; the spool still has every measurement", options.csv_out);
   if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;
   return result;
 }

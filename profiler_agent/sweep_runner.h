@@ -23,6 +23,9 @@ struct SweepOptions {
   int max_configs = 0;  // 0 = all
   TimingOptions timing;
   std::chrono::milliseconds rpc_timeout{5000};
+  // Also append every successful measurement to this CSV (docs/measurements-csv.md), a local
+  // record of the run to keep or commit; empty: none.
+  std::string csv_out;
 };
 
 // The configs to measure: those of the sweep (named or file) that the server says this platform

@@ -76,10 +76,14 @@ TEST(WorkQuantizationTest, NonFusedWinogradRunsThirtySixBatchedGemms) {
   EXPECT_EQ(CtasFor(shape, WorkMapping::kImplicitGemm, tile), ImplicitGemmCtas(shape, 64, 64));
   EXPECT_EQ(ReductionLength(shape, WorkMapping::kWinograd4x4), 893);
   EXPECT_EQ(ReductionLength(shape, WorkMapping::kImplicitGemm), 893 * 9);
-  const TransformedElements transformed = NonFusedWinogradTransforms(shape, WorkMapping::kWinograd4x4);
+  const TransformedElements transformed = MaterializedTransforms(shape, WorkMapping::kWinograd4x4);
   EXPECT_EQ(transformed.input, 36.0 * 48 * 4 * 893);
   EXPECT_EQ(transformed.filter, 36.0 * 326 * 893);
-  EXPECT_EQ(NonFusedWinogradTransforms(shape, WorkMapping::kImplicitGemm).input, 0);
+  EXPECT_EQ(MaterializedTransforms(shape, WorkMapping::kImplicitGemm).input, 0);
+  // im2col unrolls every 3x3 patch of the 5x5 output: n·P·Q rows of C·R·S.
+  EXPECT_EQ(MaterializedTransforms(shape, WorkMapping::kExplicitGemm).input, 38.0 * 25 * 893 * 9);
+  const ConvShape pointwise = ResolveConvShape(*ParseConvSpec("n=2,c=64,h=7,w=7,k=32,r=1,s=1"));
+  EXPECT_EQ(MaterializedTransforms(pointwise, WorkMapping::kExplicitGemm).input, 0);
   EXPECT_EQ(WorkMappingName(WorkMapping::kWinograd2x2), "winograd_2x2");
 }
 

@@ -1,17 +1,20 @@
-#include "profiler_agent/csv_import.h"
+#include "model/measurements_csv.h"
 
 #include <functional>
 #include <map>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
 #include "model/csv_reader.h"
+#include "model/latency_model.h"
 
-namespace convlat::agent {
+namespace convlat::model {
 namespace {
 
 using Setter = std::function<absl::Status(const std::string&, v1::Measurement&)>;
@@ -33,6 +36,30 @@ Setter Latency(void (v1::LatencyStats::*set)(double)) {
     return absl::OkStatus();
   };
 }
+
+// The kernel columns describe one kernel record, created by whichever column comes first.
+v1::KernelRecord& MainKernelOf(v1::Measurement& m) { return m.kernels_size() > 0 ? *m.mutable_kernels(0) : *m.add_kernels(); }
+
+Setter GridDim(void (v1::Dim3::*set)(uint32_t)) {
+  return [set](const std::string& text, v1::Measurement& m) {
+    uint32_t value = 0;
+    if (!absl::SimpleAtoi(text, &value)) return absl::InvalidArgumentError("is not a non-negative integer");
+    (MainKernelOf(m).mutable_grid()->*set)(value);
+    return absl::OkStatus();
+  };
+}
+
+// RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled.
+std::string CsvCell(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+}
+
+// The columns the writer fills, in order; the reader accepts them all.
+constexpr const char* kWrittenColumns[] = {
+    "n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w",
+    "groups", "dtype", "layout", "math_mode", "median_us", "min_us", "p10_us", "p90_us", "repetitions",
+    "workspace_bytes", "backend", "algorithm", "kernel", "grid_x", "grid_y", "grid_z"};
 
 template <typename Enum>
 Setter EnumColumn(absl::StatusOr<Enum> (*parse)(absl::string_view), void (v1::ConvParams::*set)(Enum)) {
@@ -60,9 +87,9 @@ const std::map<std::string, Setter>& Columns() {
       {"dilation_h", Int(&v1::ConvParams::set_dilation_h)},
       {"dilation_w", Int(&v1::ConvParams::set_dilation_w)},
       {"groups", Int(&v1::ConvParams::set_groups)},
-      {"dtype", EnumColumn(&model::ParseDataType, &v1::ConvParams::set_dtype)},
-      {"layout", EnumColumn(&model::ParseLayout, &v1::ConvParams::set_layout)},
-      {"math_mode", EnumColumn(&model::ParseMathMode, &v1::ConvParams::set_math_mode)},
+      {"dtype", EnumColumn(&ParseDataType, &v1::ConvParams::set_dtype)},
+      {"layout", EnumColumn(&ParseLayout, &v1::ConvParams::set_layout)},
+      {"math_mode", EnumColumn(&ParseMathMode, &v1::ConvParams::set_math_mode)},
       {"median_us", Latency(&v1::LatencyStats::set_median_us)},
       {"min_us", Latency(&v1::LatencyStats::set_min_us)},
       {"p10_us", Latency(&v1::LatencyStats::set_p10_us)},
@@ -83,6 +110,10 @@ const std::map<std::string, Setter>& Columns() {
        }},
       {"backend", [](const std::string& text, v1::Measurement& m) { m.set_backend(text); return absl::OkStatus(); }},
       {"algorithm", [](const std::string& text, v1::Measurement& m) { m.set_algorithm(text); return absl::OkStatus(); }},
+      {"kernel", [](const std::string& text, v1::Measurement& m) { MainKernelOf(m).set_name(text); return absl::OkStatus(); }},
+      {"grid_x", GridDim(&v1::Dim3::set_x)},
+      {"grid_y", GridDim(&v1::Dim3::set_y)},
+      {"grid_z", GridDim(&v1::Dim3::set_z)},
   };
   return *columns;
 }
@@ -93,7 +124,7 @@ constexpr const char* kRequired[] = {"n", "c", "h", "w", "k", "r", "s", "median_
 
 absl::StatusOr<std::vector<v1::Measurement>> ParseMeasurementsCsv(std::istream& in, const std::string& source,
                                                                   const std::string& agent_id) {
-  absl::StatusOr<model::CsvReader> reader = model::CsvReader::Open(in, source);
+  absl::StatusOr<CsvReader> reader = CsvReader::Open(in, source);
   if (!reader.ok()) return reader.status();
   for (const char* column : kRequired) {
     if (!reader->HasColumn(column)) {
@@ -123,17 +154,39 @@ absl::StatusOr<std::vector<v1::Measurement>> ParseMeasurementsCsv(std::istream& 
                                                        reader->header()[i], "' ", s.message()));
       }
     }
-    if (absl::Status s = model::ValidateConvParams(m.params(), ""); !s.ok()) {
+    if (absl::Status s = ValidateConvParams(m.params(), ""); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": ", s.message()));
     }
     if (!(m.latency().median_us() > 0)) {
       return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": column 'median_us' must be > 0"));
     }
-    model::NormalizeConvParams(*m.mutable_params());
+    NormalizeConvParams(*m.mutable_params());
     measurements.push_back(std::move(m));
   }
   if (measurements.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no measurements"));
   return measurements;
 }
 
-}  // namespace convlat::agent
+std::string MeasurementsCsvHeader() { return absl::StrCat(absl::StrJoin(kWrittenColumns, ","), "\n"); }
+
+std::string MeasurementCsvRow(const v1::Measurement& m) {
+  if (m.failed() || !(m.latency().median_us() > 0)) return "";
+  v1::ConvParams p = m.params();
+  NormalizeConvParams(p);
+  const v1::LatencyStats& t = m.latency();
+  const v1::KernelRecord* kernel = MainKernel(m);
+  const v1::KernelRecord none;
+  const v1::KernelRecord& k = kernel != nullptr ? *kernel : none;
+  std::vector<std::string> cells = {
+      absl::StrCat(p.n()), absl::StrCat(p.c()), absl::StrCat(p.h()), absl::StrCat(p.w()), absl::StrCat(p.k()),
+      absl::StrCat(p.r()), absl::StrCat(p.s()), absl::StrCat(p.stride_h()), absl::StrCat(p.stride_w()),
+      absl::StrCat(p.pad_h()), absl::StrCat(p.pad_w()), absl::StrCat(p.dilation_h()), absl::StrCat(p.dilation_w()),
+      absl::StrCat(p.groups()), DataTypeName(p.dtype()), LayoutName(p.layout()), MathModeName(p.math_mode()),
+      absl::StrCat(t.median_us()), absl::StrCat(t.min_us()), absl::StrCat(t.p10_us()), absl::StrCat(t.p90_us()),
+      absl::StrCat(t.repetitions()), absl::StrCat(m.workspace_bytes()), CsvCell(m.backend()), CsvCell(m.algorithm()),
+      CsvCell(k.name()), kernel != nullptr ? absl::StrCat(k.grid().x()) : "",
+      kernel != nullptr ? absl::StrCat(k.grid().y()) : "", kernel != nullptr ? absl::StrCat(k.grid().z()) : ""};
+  return absl::StrCat(absl::StrJoin(cells, ","), "\n");
+}
+
+}  // namespace convlat::model

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Reproduces the numbers and the plot of docs/accuracy.md: every model on the same held-out layers
+# of every public dataset and of this repository's CPU measurements, learning curves, active vs
+# random sampling, and the staircase plot. Needs a build (scripts/build.sh) and the public
+# datasets in ../shared/datasets (or $CONVLAT_DATASETS). Writes Markdown to stdout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval_tool=build/client/convlat-eval
+datasets="${CONVLAT_DATASETS:-../shared/datasets}/neusight-conv3x3"
+common=(--folds 5 --curve 25,50,100,200,500,1000 --repeats 3 --active 25,50,100,200,500 --worst 5)
+
+for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
+  if [ -f "$datasets/$gpu.csv" ]; then
+    "$eval_tool" --neusight "$datasets/$gpu.csv" "${common[@]}"
+  else
+    echo "## $gpu: skipped, $datasets/$gpu.csv not found"
+  fi
+  echo
+done
+
+cpu=data/measurements/cpu-epyc-2core
+"$eval_tool" --csv "$cpu/staircase.csv,$cpu/default-sweep.csv" --platform "cpu-epyc-2core (oneDNN 2.6.3)" \
+  --compute_units 2 "${common[@]}" --plot docs/cpu-staircase.svg --plot_layer n=1,c=64,h=28,w=28,r=3,s=3,pad=1
