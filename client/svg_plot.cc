@@ -9,7 +9,7 @@
 namespace convlat::client {
 namespace {
 
-constexpr double kWidth = 800, kHeight = 480, kLeft = 70, kRight = 180, kTop = 40, kBottom = 50;
+constexpr double kWidth = 900, kHeight = 480, kLeft = 70, kRight = 250, kTop = 40, kBottom = 50;
 
 std::string Escape(const std::string& text) {
   std::string out;
@@ -50,7 +50,7 @@ std::string RenderSvgPlot(const std::string& title, const std::string& x_label, 
     const double x = x_min + (x_max - x_min) * tick / 5, y = y_max * tick / 5;
     absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f</text>\n", px(x),
                           kTop + plot_h + 16, x);
-    absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n", kLeft - 6, py(y) + 4, y);
+    absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.4g</text>\n", kLeft - 6, py(y) + 4, y);
     absl::StrAppendFormat(&svg, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>\n", kLeft,
                           kLeft + plot_w, py(y), py(y));
   }

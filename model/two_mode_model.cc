@@ -128,8 +128,16 @@ bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::stri
 
 const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const { return groups_[GroupOf(shape)].name; }
 
-Prediction TwoModeModel::Predict(const ConvShape& shape) const {
-  const KernelGroup& group = groups_[GroupOf(shape)];
+Prediction TwoModeModel::Predict(const ConvShape& shape) const { return PredictWithGroup(shape, GroupOf(shape)); }
+
+std::optional<Prediction> TwoModeModel::PredictWithKernel(const ConvShape& shape, const std::string& kernel) const {
+  const auto it = group_of_kernel_.find(kernel);
+  if (it == group_of_kernel_.end()) return std::nullopt;
+  return PredictWithGroup(shape, it->second);
+}
+
+Prediction TwoModeModel::PredictWithGroup(const ConvShape& shape, size_t group_index) const {
+  const KernelGroup& group = groups_[group_index];
   const KernelCostModel::Breakdown cost = group.cost.Evaluate(shape);
   const ConvFeatures f = ComputeFeatures(shape);
   const WorkDecomposition& d = group.cost.decomposition();

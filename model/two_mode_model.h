@@ -43,6 +43,9 @@ class TwoModeModel final : public LatencyModel {
   // Whether the classifier sends `shape` to the group that holds `kernel` (a kernel seen in the
   // fit): how often the kernel choice is learnt right.
   bool PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const;
+  // The prediction when the kernel is known (its group's staircase, no classifier): the error of
+  // the work-quantization half alone. nullopt for a kernel not seen in the fit.
+  std::optional<Prediction> PredictWithKernel(const ConvShape& shape, const std::string& kernel) const;
   size_t kernel_groups() const { return groups_.size(); }
 
  private:
@@ -54,6 +57,7 @@ class TwoModeModel final : public LatencyModel {
   };
 
   size_t GroupOf(const ConvShape& shape) const;
+  Prediction PredictWithGroup(const ConvShape& shape, size_t group) const;
 
   std::vector<KernelGroup> groups_;
   std::map<std::string, size_t> group_of_kernel_;  // every kernel seen in the fit → its group
