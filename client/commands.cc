@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "client/text_table.h"
 #include "convlat/v1/latency.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -13,6 +14,7 @@
 #include "grpcpp/client_context.h"
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
+#include "model/onnx_import.h"
 #include "model/sweeps.h"
 
 namespace convlat::client {
@@ -171,7 +173,8 @@ int ShowModelCommand(const CommandContext& context, const std::string& platform)
 }
 
 int QueryNetworkCommand(const CommandContext& context, const std::string& platform,
-                        const std::string& onnx_path, const std::string& layers_file, int batch) {
+                        const std::string& onnx_path, const std::string& layers_file, int batch,
+                        const std::vector<std::string>& inputs) {
   if (platform.empty()) {
     *context.err << "error: --platform is required\n";
     return kExitUsage;
@@ -194,7 +197,24 @@ int QueryNetworkCommand(const CommandContext& context, const std::string& platfo
     }
     std::ostringstream bytes;
     bytes << in.rdbuf();
-    request.set_onnx_model(bytes.str());
+    // Only shapes matter to the server: the weights stay here.
+    absl::StatusOr<std::string> stripped = model::StripOnnxWeights(bytes.str());
+    if (!stripped.ok()) {
+      *context.err << "error: " << onnx_path << ": " << stripped.status().message() << "\n";
+      return kExitUsage;
+    }
+    request.set_onnx_model(*std::move(stripped));
+    for (const std::string& input : inputs) {
+      const std::vector<std::string> parts = absl::StrSplit(input, absl::MaxSplits('=', 1));
+      absl::StatusOr<std::vector<int64_t>> shape =
+          parts.size() == 2 ? model::ParseShape(parts[1]) : absl::InvalidArgumentError("expected NAME=NxCxHxW");
+      if (!shape.ok()) {
+        *context.err << "error: --input " << input << ": " << shape.status().message() << "\n";
+        return kExitUsage;
+      }
+      auto& dims = (*request.mutable_input_shapes())[parts[0]];
+      for (int64_t d : *shape) dims.add_dims(d);
+    }
   }
   v1::PredictNetworkResponse response;
   auto stub = v1::LatencyService::NewStub(context.channel);
@@ -208,6 +228,11 @@ int QueryNetworkCommand(const CommandContext& context, const std::string& platfo
   }
   table.AddRow({"total", "", "", Fixed(response.total_us() / 1000, 4), "100.0%", ""});
   PrintTable(context, table);
+  if (response.unmodelled_layers() > 0) {
+    *context.err << "note: " << response.unmodelled_layers()
+                 << " layers are neither convolutions nor matrix products and this platform declares no memory "
+                    "bandwidth: they are listed as not-modelled and left out of the total\n";
+  }
   return kExitOk;
 }
 

@@ -28,7 +28,9 @@ int PredictCommand(const CommandContext& context, const std::string& platform,
                    const std::vector<std::string>& specs, const std::string& layers_file);
 int ShowModelCommand(const CommandContext& context, const std::string& platform);
 // An ONNX file, or (when `layers_file` is set) an explicit layer list, as one network.
+// `inputs`: "NAME=NxCxHxW" shapes for the ONNX model's graph inputs (fixing dynamic dimensions).
 int QueryNetworkCommand(const CommandContext& context, const std::string& platform,
-                        const std::string& onnx_path, const std::string& layers_file, int batch);
+                        const std::string& onnx_path, const std::string& layers_file, int batch,
+                        const std::vector<std::string>& inputs);
 
 }  // namespace convlat::client

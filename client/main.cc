@@ -1,5 +1,7 @@
 // convlat-client: asks a convlat server for platforms, models and latency predictions.
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -13,6 +15,8 @@ ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");
 ABSL_FLAG(std::string, conv, "", "one layer: n=1,c=64,h=56,w=56,k=64,r=3,s=3,stride=1,pad=1");
 ABSL_FLAG(std::string, layers, "", "file with one conv spec per line ('#' comments)");
 ABSL_FLAG(int32_t, batch, 0, "query: override the network's batch size");
+ABSL_FLAG(std::vector<std::string>, input, {},
+          "query: shapes of the ONNX model's inputs, NAME=NxCxHxW, comma-separated (fixes dynamic dimensions)");
 ABSL_FLAG(std::string, format, "table", "output: table, json or csv");
 ABSL_FLAG(double, timeout, 30, "seconds to wait for the server");
 
@@ -23,7 +27,7 @@ constexpr char kUsage[] =
     "  platforms                                   list platforms and their models\n"
     "  predict --platform P --conv SPEC [SPEC...]  predict conv layers (or --layers FILE)\n"
     "  model --platform P                          show the platform's fitted model\n"
-    "  query NET.onnx --platform P [--batch N]     predict a whole network (or --layers FILE)\n"
+    "  query NET.onnx --platform P [--batch N] [--input NAME=1x3x224x224]   predict a whole network (or --layers FILE)\n"
     "Options: --format table|json|csv, --timeout SECONDS";
 
 }  // namespace
@@ -71,7 +75,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     return convlat::client::QueryNetworkCommand(context, platform, layers.empty() ? arguments[0] : "", layers,
-                                                absl::GetFlag(FLAGS_batch));
+                                                absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_input));
   }
   std::cerr << "error: unknown command '" << command << "'\n" << kUsage << "\n";
   return 2;

@@ -111,14 +111,17 @@ size_t TwoModeModel::GroupOf(const ConvShape& shape) const {
   if (!classifier_) return 0;
   const std::vector<double> features = KernelChoiceFeatures(shape);
   const std::vector<double>& shares = classifier_->PredictShares(features);
+  auto applies = [&](size_t group) { return MappingApplies(groups_[group].cost.decomposition().mapping, shape); };
   size_t chosen = static_cast<size_t>(classifier_->Predict(features));
-  double fastest = groups_[chosen].cost.Evaluate(shape).total_us();
+  double fastest = applies(chosen) ? groups_[chosen].cost.Evaluate(shape).total_us() : HUGE_VAL;
   for (size_t group = 0; group < shares.size(); ++group) {
-    if (group == chosen || shares[group] < kPlausibleShare) continue;
+    if (group == chosen || shares[group] < kPlausibleShare || !applies(group)) continue;
     const double latency = groups_[group].cost.Evaluate(shape).total_us();
     if (latency < fastest) chosen = group, fastest = latency;
   }
-  return chosen;
+  // A kernel that cannot run the layer (Winograd for a 1x1 or strided conv, learnt on 3x3 data)
+  // is never the answer: the platform-wide staircase takes what no plausible kernel can run.
+  return applies(chosen) ? chosen : 0;
 }
 
 bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const {

@@ -40,6 +40,12 @@ std::string WorkMappingName(WorkMapping mapping) {
   return "unknown";
 }
 
+bool MappingApplies(WorkMapping mapping, const ConvShape& shape) {
+  if (mapping == WorkMapping::kImplicitGemm || mapping == WorkMapping::kExplicitGemm) return true;
+  return shape.r == 3 && shape.s == 3 && shape.stride_h == 1 && shape.stride_w == 1 && shape.dilation_h == 1 &&
+         shape.dilation_w == 1;
+}
+
 int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n) {
   const int64_t gemm_m = shape.n * shape.p() * shape.q();
   const int64_t gemm_n = shape.k / shape.groups;

@@ -51,6 +51,10 @@ struct CtaTile {
   FusedWinogradBlock block;
 };
 
+// Whether a kernel of this mapping can run the layer at all: cuDNN's Winograd kernels (fused and
+// non-fused) compute 3x3, stride-1, undilated convolutions only; GEMM mappings run anything.
+bool MappingApplies(WorkMapping mapping, const ConvShape& shape);
+
 // CTAs of an implicit-GEMM kernel with an Mt x Nt output tile: ⌈N·P·Q / Mt⌉ · ⌈K/groups / Nt⌉ per
 // group. Checked against every implicit-GEMM kernel's grid in the public NeuSight data.
 int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n);

@@ -1,6 +1,11 @@
 #include "server/latency_service.h"
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "model/network_prediction.h"
+#include "model/onnx_import.h"
 #include "model/conv_shape.h"
 #include "server/grpc_status.h"
 #include "server/request_validation.h"
@@ -21,6 +26,48 @@ std::string ShapeText(const v1::ConvParams& params) {
                                   s.q(), " ", s.r, "x", s.s, "/", s.stride_h);
   if (s.groups > 1) absl::StrAppend(&text, " g", s.groups);
   return text;
+}
+
+// The request's network as layers: imported from ONNX (errors name the node), or the explicit
+// conv layer list (errors name the field).
+absl::StatusOr<std::vector<model::NetworkLayer>> NetworkLayersOf(const v1::PredictNetworkRequest& request) {
+  switch (request.network_case()) {
+    case v1::PredictNetworkRequest::kOnnxModel: {
+      model::OnnxImportOptions options{.batch = request.batch()};
+      for (const auto& [name, shape] : request.input_shapes()) {
+        std::vector<int64_t> dims(shape.dims().begin(), shape.dims().end());
+        if (dims.empty() || std::any_of(dims.begin(), dims.end(), [](int64_t d) { return d <= 0; })) {
+          return absl::InvalidArgumentError(absl::StrCat("input_shapes[", name, "]: dims must be positive"));
+        }
+        options.input_shapes[name] = std::move(dims);
+      }
+      absl::StatusOr<std::vector<model::NetworkLayer>> layers = model::ImportOnnx(request.onnx_model(), options);
+      if (!layers.ok() && !absl::StartsWith(layers.status().message(), "onnx_model")) {
+        return absl::Status(layers.status().code(), absl::StrCat("onnx_model: ", layers.status().message()));
+      }
+      return layers;
+    }
+    case v1::PredictNetworkRequest::kLayers: {
+      google::protobuf::RepeatedPtrField<v1::ConvParams> convs;
+      for (const v1::LayerList::Layer& layer : request.layers().layers()) {
+        v1::ConvParams* conv = convs.Add();
+        *conv = layer.conv();
+        if (request.batch() > 0) conv->set_n(request.batch());
+      }
+      if (absl::Status s = ValidateLayers(convs, "layers.layers"); !s.ok()) return s;
+      std::vector<model::NetworkLayer> layers;
+      for (int i = 0; i < convs.size(); ++i) {
+        const std::string& name = request.layers().layers(i).name();
+        layers.push_back({.name = name.empty() ? absl::StrCat("conv", i) : name,
+                          .op = "Conv",
+                          .shape = ShapeText(convs[i]),
+                          .conv = convs[i]});
+      }
+      return layers;
+    }
+    default:
+      return absl::InvalidArgumentError("network: set onnx_model or layers");
+  }
 }
 
 }  // namespace
@@ -58,41 +105,26 @@ grpc::Status LatencyServiceImpl::PredictNetwork(grpc::ServerContext*, const v1::
                                                 v1::PredictNetworkResponse* response) {
   RequestTimer timer(metrics_, "PredictNetwork");
   if (request->batch() < 0) return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, "batch must be >= 0"));
-  switch (request->network_case()) {
-    case v1::PredictNetworkRequest::kOnnxModel:
-      return timer.Finish(grpc::Status(
-          grpc::UNIMPLEMENTED, "onnx_model: ONNX import is not supported yet; send an explicit layer list"));
-    case v1::PredictNetworkRequest::kLayers:
-      break;
-    default:
-      return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, "network: set onnx_model or layers"));
-  }
-  google::protobuf::RepeatedPtrField<v1::ConvParams> convs;
-  for (const v1::LayerList::Layer& layer : request->layers().layers()) {
-    v1::ConvParams* conv = convs.Add();
-    *conv = layer.conv();
-    if (request->batch() > 0) conv->set_n(request->batch());
-  }
-  if (absl::Status s = ValidateLayers(convs, "layers.layers"); !s.ok()) return timer.Finish(ToGrpcStatus(s));
+  absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(*request);
+  if (!layers.ok()) return timer.Finish(ToGrpcStatus(layers.status()));
   absl::StatusOr<std::shared_ptr<const FittedModel>> fitted = ModelFor(request->platform());
   if (!fitted.ok()) return timer.Finish(ToGrpcStatus(fitted.status()));
 
-  double total_us = 0;
-  for (int i = 0; i < convs.size(); ++i) {
+  const model::NetworkLatency network =
+      model::PredictNetworkLatency(*(*fitted)->model, *layers, (*fitted)->platform.memory_bandwidth_gbps());
+  for (size_t i = 0; i < layers->size(); ++i) {
     v1::NetworkLayerPrediction* out = response->add_layers();
-    const std::string& name = request->layers().layers(i).name();
-    out->set_name(name.empty() ? absl::StrCat("conv", i) : name);
-    out->set_op("Conv");
-    out->set_shape(ShapeText(convs[i]));
-    FillPrediction(*(*fitted)->model, convs[i], out->mutable_prediction());
-    total_us += out->prediction().latency_us();
+    out->set_name((*layers)[i].name);
+    out->set_op((*layers)[i].op);
+    out->set_shape((*layers)[i].shape);
+    out->mutable_prediction()->set_latency_us(network.layers[i].prediction.latency_us);
+    *out->mutable_prediction()->mutable_explanation() = network.layers[i].prediction.explanation;
+    out->set_share(network.total_us > 0 ? network.layers[i].prediction.latency_us / network.total_us : 0);
   }
-  for (v1::NetworkLayerPrediction& layer : *response->mutable_layers()) {
-    layer.set_share(total_us > 0 ? layer.prediction().latency_us() / total_us : 0);
-  }
-  response->set_total_us(total_us);
+  response->set_total_us(network.total_us);
+  response->set_unmodelled_layers(network.unmodelled);
   response->set_model_version((*fitted)->info.version());
-  metrics_.AddPredictions(request->platform(), convs.size());
+  metrics_.AddPredictions(request->platform(), static_cast<int64_t>(layers->size()));
   return timer.Finish(grpc::Status::OK);
 }
 

@@ -106,6 +106,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   info.set_fit_seconds(elapsed_seconds());
   snapshot->model = std::move(*fitted);
+  if (described.ok()) snapshot->platform = *described;
 
   metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), errors.mape);
   spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}%",

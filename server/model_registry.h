@@ -22,6 +22,7 @@ namespace convlat::server {
 struct FittedModel {
   std::unique_ptr<const model::LatencyModel> model;
   v1::PlatformModel info;  // what GetPlatformModel returns
+  v1::Platform platform;   // the device as registered when the model was fitted
 };
 
 class ModelRegistry {

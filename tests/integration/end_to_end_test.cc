@@ -147,8 +147,8 @@ TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
   const fs::path not_onnx = dir_ / "net.onnx";
   std::ofstream(not_onnx) << "garbage";
   ProcessResult onnx = Client({"query", not_onnx.string(), "--platform=nowhere"});
-  EXPECT_EQ(onnx.exit_code, 1);
-  EXPECT_THAT(onnx.output, HasSubstr("UNIMPLEMENTED"));
+  EXPECT_EQ(onnx.exit_code, 2);
+  EXPECT_THAT(onnx.output, HasSubstr("net.onnx: not an ONNX model"));
 
   EXPECT_TRUE(server_->running());
   ProcessResult platforms = Client({"platforms"});
@@ -182,6 +182,17 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   EXPECT_THAT(imported.output, HasSubstr("4969 measurements stored"));
   const std::string platforms = WaitForModel("t4");
   EXPECT_THAT(platforms, HasSubstr("t4,gpu,Tesla T4,40,cudnn 8.9.2,4969,ready"));
+
+  // The headline use: a whole network from its ONNX file, layer by layer.
+  const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet50.onnx";
+  ProcessResult query = Client({"query", resnet, "--platform=t4", "--batch=16", "--format=csv"});
+  ASSERT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_THAT(query.output, HasSubstr("/conv1/Conv,Conv+Relu,\"16x3x224x224, 64x3x7x7, 64 -> 16x64x112x112\""));
+  EXPECT_THAT(query.output, HasSubstr("two-mode"));
+  EXPECT_THAT(query.output, HasSubstr("total,"));
+  ProcessResult open_batch = Client({"query", resnet, "--platform=t4"});
+  EXPECT_EQ(open_batch.exit_code, 1);
+  EXPECT_THAT(open_batch.output, HasSubstr("does not infer"));
 
   // A file with one bad row is refused whole, before anything is queued or sent.
   const fs::path bad = dir_ / "bad.csv";

@@ -2,8 +2,10 @@
 
 #include <filesystem>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "model/conv_spec.h"
 #include "model/evaluation.h"
 #include "model/kernel_name.h"
 #include "model/neusight_dataset.h"
@@ -55,6 +57,13 @@ TEST_P(TwoModeOnPublicDataTest, BeatsTheLinearBaselinesAndExplainsItself) {
   EXPECT_GT(predicted.size(), 0.9 * split.test.size());
   EXPECT_LT(SummarizeErrors(predicted, measured).mape, results[0].errors.mape);
   EXPECT_FALSE((*model)->PredictWithKernel(split.test.front().shape, "no_such_kernel").has_value());
+
+  // The public data holds 3x3 stride-1 layers only, where Winograd kernels win often; a 1x1 or a
+  // strided layer must still get a kernel that can run it.
+  for (const char* spec : {"n=16,c=64,h=56,w=56,k=256,r=1,s=1", "n=8,c=128,h=56,w=56,k=128,r=3,s=3,stride=2,pad=1"}) {
+    const std::string mapping = (*model)->Predict(ResolveConvShape(*ParseConvSpec(spec))).explanation.work_mapping();
+    EXPECT_THAT(mapping, ::testing::Not(::testing::HasSubstr("winograd"))) << spec;
+  }
 
   const Prediction p = (*model)->Predict(split.test.front().shape);
   EXPECT_EQ(p.explanation.model_kind(), "two-mode");

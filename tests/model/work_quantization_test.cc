@@ -110,5 +110,18 @@ TEST(WorkQuantizationTest, FusedWinogradBlocksComeFromTheKernelName) {
   EXPECT_EQ(ParseKernelName("volta_sgemm_128x64_nn").block.batch, 0);
 }
 
+TEST(WorkQuantizationTest, WinogradRunsOnlyThreeByThreeStrideOne) {
+  const ConvShape three = ResolveConvShape(*ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,pad=1"));
+  const ConvShape strided = ResolveConvShape(*ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,pad=1,stride=2"));
+  const ConvShape pointwise = ResolveConvShape(*ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=1,s=1"));
+  for (WorkMapping winograd : {WorkMapping::kWinograd4x4, WorkMapping::kWinograd2x2, WorkMapping::kFusedWinograd}) {
+    EXPECT_TRUE(MappingApplies(winograd, three));
+    EXPECT_FALSE(MappingApplies(winograd, strided));
+    EXPECT_FALSE(MappingApplies(winograd, pointwise));
+  }
+  EXPECT_TRUE(MappingApplies(WorkMapping::kImplicitGemm, strided));
+  EXPECT_TRUE(MappingApplies(WorkMapping::kExplicitGemm, pointwise));
+}
+
 }  // namespace
 }  // namespace convlat::model

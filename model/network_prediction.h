@@ -1,0 +1,29 @@
+#pragma once
+// A whole network's latency: each layer predicted, in order, with its share of the total.
+
+#include <vector>
+
+#include "model/latency_model.h"
+#include "model/network.h"
+
+namespace convlat::model {
+
+struct LayerLatency {
+  Prediction prediction;
+  bool modelled = true;
+};
+
+struct NetworkLatency {
+  std::vector<LayerLatency> layers;  // one per NetworkLayer, same order
+  double total_us = 0;               // of the modelled layers
+  int unmodelled = 0;
+};
+
+// Convolutions and matrix products go through the platform's conv model. The other ops (pooling,
+// elementwise, concatenation, ...) are not measured by the agents yet; they are estimated as
+// memory-bound transfers, bytes / `memory_bandwidth_gbps`, where the platform declares its peak
+// bandwidth (an optimistic floor: no launch cost, peak bandwidth), and left unmodelled otherwise.
+NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const std::vector<NetworkLayer>& layers,
+                                     double memory_bandwidth_gbps);
+
+}  // namespace convlat::model
