@@ -531,12 +531,14 @@ absl::Status InferShapes(onnx::ModelProto& model) {
       for (int i = first; i < node.input_size(); ++i) {
         const auto value = known.find(node.input(i));
         if (value == known.end() || initializers.contains(node.input(i))) continue;
+        // A copy: inserting into `known` below may rehash it (found by scripts/fuzz_onnx.sh).
+        const std::vector<int64_t> ints = value->second;
         onnx::TensorProto* constant = model.mutable_graph()->add_initializer();
         constant->set_name(absl::StrCat(node.input(i), "/convlat_folded"));
         constant->set_data_type(onnx::TensorProto::INT64);
-        constant->add_dims(static_cast<int64_t>(value->second.size()));
-        for (int64_t v : value->second) constant->add_int64_data(v);
-        known[constant->name()] = value->second;
+        constant->add_dims(static_cast<int64_t>(ints.size()));
+        for (int64_t v : ints) constant->add_int64_data(v);
+        known[constant->name()] = ints;
         initializers.insert(constant->name());
         node.set_input(i, constant->name());
         folded = true;

@@ -101,19 +101,18 @@ grpc::Status LatencyServiceImpl::Predict(grpc::ServerContext*, const v1::Predict
   return timer.Finish(grpc::Status::OK);
 }
 
-grpc::Status LatencyServiceImpl::PredictNetwork(grpc::ServerContext*, const v1::PredictNetworkRequest* request,
-                                                v1::PredictNetworkResponse* response) {
-  RequestTimer timer(metrics_, "PredictNetwork");
-  if (request->batch() < 0) return timer.Finish(grpc::Status(grpc::INVALID_ARGUMENT, "batch must be >= 0"));
-  absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(*request);
-  if (!layers.ok()) return timer.Finish(ToGrpcStatus(layers.status()));
-  absl::StatusOr<std::shared_ptr<const FittedModel>> fitted = ModelFor(request->platform());
-  if (!fitted.ok()) return timer.Finish(ToGrpcStatus(fitted.status()));
+absl::Status LatencyServiceImpl::AnswerNetwork(const v1::PredictNetworkRequest& request,
+                                               v1::PredictNetworkResponse& response) {
+  if (request.batch() < 0) return absl::InvalidArgumentError("batch must be >= 0");
+  absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(request);
+  if (!layers.ok()) return layers.status();
+  absl::StatusOr<std::shared_ptr<const FittedModel>> fitted = ModelFor(request.platform());
+  if (!fitted.ok()) return fitted.status();
 
   const model::NetworkLatency network =
       model::PredictNetworkLatency(*(*fitted)->model, *layers, (*fitted)->platform.memory_bandwidth_gbps());
   for (size_t i = 0; i < layers->size(); ++i) {
-    v1::NetworkLayerPrediction* out = response->add_layers();
+    v1::NetworkLayerPrediction* out = response.add_layers();
     out->set_name((*layers)[i].name);
     out->set_op((*layers)[i].op);
     out->set_shape((*layers)[i].shape);
@@ -121,10 +120,32 @@ grpc::Status LatencyServiceImpl::PredictNetwork(grpc::ServerContext*, const v1::
     *out->mutable_prediction()->mutable_explanation() = network.layers[i].prediction.explanation;
     out->set_share(network.total_us > 0 ? network.layers[i].prediction.latency_us / network.total_us : 0);
   }
-  response->set_total_us(network.total_us);
-  response->set_unmodelled_layers(network.unmodelled);
-  response->set_model_version((*fitted)->info.version());
-  metrics_.AddPredictions(request->platform(), static_cast<int64_t>(layers->size()));
+  response.set_total_us(network.total_us);
+  response.set_unmodelled_layers(network.unmodelled);
+  response.set_model_version((*fitted)->info.version());
+  metrics_.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));
+  return absl::OkStatus();
+}
+
+grpc::Status LatencyServiceImpl::PredictNetwork(grpc::ServerContext*, const v1::PredictNetworkRequest* request,
+                                                v1::PredictNetworkResponse* response) {
+  RequestTimer timer(metrics_, "PredictNetwork");
+  return timer.Finish(ToGrpcStatus(AnswerNetwork(*request, *response)));
+}
+
+grpc::Status LatencyServiceImpl::PredictNetworks(grpc::ServerContext*, const v1::PredictNetworksRequest* request,
+                                                 v1::PredictNetworksResponse* response) {
+  RequestTimer timer(metrics_, "PredictNetworks");
+  response->mutable_results()->Reserve(request->networks_size());
+  for (int i = 0; i < request->networks_size(); ++i) {
+    v1::PredictNetworkResult* result = response->add_results();
+    const absl::Status status = AnswerNetwork(request->networks(i), *result->mutable_response());
+    if (!status.ok()) {
+      result->clear_response();
+      result->set_error_code(static_cast<int32_t>(status.code()));
+      result->set_error_message(absl::StrCat("networks[", i, "].", status.message()));
+    }
+  }
   return timer.Finish(grpc::Status::OK);
 }
 

@@ -19,6 +19,8 @@ class LatencyServiceImpl final : public v1::LatencyService::Service {
                        v1::PredictResponse* response) override;
   grpc::Status PredictNetwork(grpc::ServerContext* context, const v1::PredictNetworkRequest* request,
                               v1::PredictNetworkResponse* response) override;
+  grpc::Status PredictNetworks(grpc::ServerContext* context, const v1::PredictNetworksRequest* request,
+                               v1::PredictNetworksResponse* response) override;
   grpc::Status ListPlatforms(grpc::ServerContext* context, const v1::ListPlatformsRequest* request,
                              v1::ListPlatformsResponse* response) override;
   grpc::Status GetPlatformModel(grpc::ServerContext* context, const v1::GetPlatformModelRequest* request,
@@ -28,6 +30,8 @@ class LatencyServiceImpl final : public v1::LatencyService::Service {
   // The platform's current model; NOT_FOUND for an unknown platform, FAILED_PRECONDITION (with
   // the reason) for a known one that has no model yet.
   absl::StatusOr<std::shared_ptr<const FittedModel>> ModelFor(const std::string& platform);
+  // One network, for PredictNetwork and each of PredictNetworks.
+  absl::Status AnswerNetwork(const v1::PredictNetworkRequest& request, v1::PredictNetworkResponse& response);
 
   MeasurementStore& store_;
   ModelRegistry& models_;

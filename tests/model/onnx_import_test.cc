@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "model/conv_shape.h"
@@ -228,6 +230,65 @@ TEST(OnnxImportTest, ParsesShapes) {
   EXPECT_EQ(*ParseShape("1x3x224x224"), (std::vector<int64_t>{1, 3, 224, 224}));
   EXPECT_FALSE(ParseShape("1x0x2").ok());
   EXPECT_FALSE(ParseShape("abc").ok());
+}
+
+// A bounded, deterministic mutation pass over real models (scripts/fuzz_onnx.sh runs libFuzzer
+// for longer): flipped bytes, cut tails and spliced fragments must give an error or a valid layer
+// list, never a crash or a hang.
+TEST(OnnxImportTest, SurvivesMutatedModels) {
+  std::mt19937 rng(7);
+  int rejected = 0, imported = 0;
+  for (const char* name : {"resnet18", "squeezenet1_1", "shufflenet_v2_x1_0"}) {
+    const std::string original = Fixture(name);
+    ASSERT_FALSE(original.empty());
+    for (int round = 0; round < 300; ++round) {
+      std::string bytes = original;
+      std::uniform_int_distribution<size_t> position(0, bytes.size() - 1);
+      switch (round % 3) {
+        case 0:  // flip a few bytes
+          for (int i = 0; i < 1 + round % 8; ++i) bytes[position(rng)] ^= static_cast<char>(1 + rng() % 255);
+          break;
+        case 1:  // cut the tail
+          bytes.resize(position(rng));
+          break;
+        case 2:  // splice a fragment of the model into itself
+          bytes.insert(position(rng), original.substr(position(rng), 64));
+          break;
+      }
+      absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(bytes, Batch(2));
+      if (!layers.ok()) {
+        ++rejected;
+        EXPECT_FALSE(layers.status().message().empty());
+        continue;
+      }
+      ++imported;
+      for (const NetworkLayer& layer : *layers) {
+        if (layer.conv) {
+          EXPECT_TRUE(ValidateConvParams(*layer.conv, "").ok()) << name << " round " << round;
+        }
+      }
+    }
+  }
+  EXPECT_GT(rejected, 100);
+  EXPECT_GT(imported, 0);  // some mutations only touch names or unused fields
+}
+
+// Inputs the fuzzer once crashed on (tests/fixtures/onnx/regressions/): an answer either way,
+// and under scripts/fuzz_onnx.sh's AddressSanitizer, no memory error.
+TEST(OnnxImportTest, FuzzerRegressions) {
+  const std::filesystem::path dir = std::filesystem::path(CONVLAT_SOURCE_DIR) / "tests/fixtures/onnx/regressions";
+  int inputs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(bytes.str(), Batch(2));
+    if (!layers.ok()) {
+      EXPECT_FALSE(layers.status().message().empty()) << entry.path();
+    }
+    ++inputs;
+  }
+  EXPECT_GT(inputs, 0);
 }
 
 }  // namespace

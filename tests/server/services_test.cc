@@ -380,6 +380,25 @@ TEST_F(ServicesTest, PredictNetworkFromOnnx) {
   const grpc::Status zero = latency_->PredictNetwork(&zero_context, request, &response);
   EXPECT_EQ(zero.error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(zero.error_message(), HasSubstr("input_shapes[input]"));
+
+  // The batch API: several candidate networks in one call; a bad one gets its own error.
+  v1::PredictNetworksRequest many;
+  for (int batch : {1, 4}) {
+    v1::PredictNetworkRequest* network = many.add_networks();
+    network->set_platform("t4");
+    network->set_onnx_model(bytes.str());
+    network->set_batch(batch);
+  }
+  many.add_networks()->set_platform("t4");  // neither ONNX nor layers
+  v1::PredictNetworksResponse answers;
+  grpc::ClientContext many_context;
+  ASSERT_TRUE(latency_->PredictNetworks(&many_context, many, &answers).ok());
+  ASSERT_EQ(answers.results_size(), 3);
+  EXPECT_EQ(answers.results(0).error_code(), 0);
+  EXPECT_EQ(answers.results(1).error_code(), 0);
+  EXPECT_GT(answers.results(1).response().total_us(), answers.results(0).response().total_us());
+  EXPECT_EQ(answers.results(2).error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(answers.results(2).error_message(), HasSubstr("networks[2].network: set onnx_model or layers"));
 }
 
 TEST_F(ServicesTest, MetricsEndpointCountsRequests) {

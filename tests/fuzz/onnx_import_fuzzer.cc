@@ -1,0 +1,19 @@
+// libFuzzer target: arbitrary bytes into the ONNX importer must give an error or a layer list,
+// never a crash, a hang or a sanitizer report. Run with scripts/fuzz_onnx.sh.
+#include <cstddef>
+#include <cstdint>
+
+#include "model/conv_shape.h"
+#include "model/onnx_import.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const convlat::model::OnnxImportOptions options{.batch = 2, .max_model_bytes = 1 << 20};
+  const auto layers =
+      convlat::model::ImportOnnx(absl::string_view(reinterpret_cast<const char*>(data), size), options);
+  if (layers.ok()) {
+    for (const convlat::model::NetworkLayer& layer : *layers) {
+      if (layer.conv && !convlat::model::ValidateConvParams(*layer.conv, "").ok()) __builtin_trap();
+    }
+  }
+  return 0;
+}
