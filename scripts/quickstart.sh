@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on one machine, no GPU needed: build, start the server, profile this CPU with
-# the quick sweep (oneDNN), then ask for predictions of real ResNet-50 layers.
+# the quick sweep (oneDNN), then ask for predictions of real ResNet-50 layers and of a whole
+# ResNet-18 from its ONNX file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -35,6 +36,8 @@ echo "== predictions for ResNet-50 layers at batch 1 and 8"
   n=1,c=512,h=14,w=14,k=512,r=3,s=3,stride=2,pad=1 \
   n=8,c=64,h=56,w=56,k=64,r=3,s=3,pad=1 \
   n=8,c=1024,h=14,w=14,k=256,r=1,s=1
+echo "== a whole network from its ONNX file: ResNet-18 (torchvision structure), batch 1"
+"${client[@]}" query tests/fixtures/onnx/resnet18.onnx --platform "$platform" --batch 1
 echo "== a few of the server's Prometheus metrics (http://127.0.0.1:9464/metrics)"
 exec 3<>/dev/tcp/127.0.0.1/9464
 printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
