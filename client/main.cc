@@ -9,6 +9,7 @@
 #include "client/commands.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "model/secret_file.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
 ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");
@@ -19,6 +20,7 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "query: shapes of the ONNX model's inputs, NAME=NxCxHxW, comma-separated (fixes dynamic dimensions)");
 ABSL_FLAG(std::string, format, "table", "output: table, json or csv");
 ABSL_FLAG(double, timeout, 30, "seconds to wait for the server");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
 
 namespace {
 
@@ -57,8 +59,18 @@ int main(int argc, char** argv) {
   }
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxReceiveMessageSize(64 << 20);
-  context.channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials(),
-                                              channel_args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
+    absl::StatusOr<std::string> pem = convlat::model::ReadSecretFile(ca, "tls_ca");
+    if (!pem.ok()) {
+      std::cerr << "error: " << pem.status().message() << "\n";
+      return 2;
+    }
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = *pem;
+    credentials = grpc::SslCredentials(tls);
+  }
+  context.channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), credentials, channel_args);
   const std::string platform = absl::GetFlag(FLAGS_platform);
 
   if (command == "platforms") return convlat::client::ListPlatformsCommand(context);

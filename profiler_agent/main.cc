@@ -5,6 +5,7 @@
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -12,8 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "model/neusight_dataset.h"
 #include "model/measurements_csv.h"
+#include "model/neusight_dataset.h"
+#include "model/secret_file.h"
+#include "profiler_agent/agent_channel.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
 #include "profiler_agent/sweep_runner.h"
@@ -34,6 +37,8 @@ ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the en
 ABSL_FLAG(std::string, format, "convlat", "import: convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
+ABSL_FLAG(std::string, token_file, "", "file holding the agent token the server requires (--agent_token_file there)");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
 ABSL_FLAG(std::string, csv_out, "",
           "also append every successful measurement to this CSV (docs/measurements-csv.md), a local record of the run");
 
@@ -204,9 +209,19 @@ int main(int argc, char** argv) {
     spdlog::error("{}", std::string(spool.status().message()));
     return 1;
   }
-  grpc::ChannelArguments channel_args;
-  channel_args.SetMaxSendMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), channel_args);
+  convlat::agent::AgentChannelOptions channel_options{.server = server};
+  for (const auto& [flag, path, into] :
+       {std::tuple{"token_file", absl::GetFlag(FLAGS_token_file), &channel_options.token},
+        std::tuple{"tls_ca", absl::GetFlag(FLAGS_tls_ca), &channel_options.tls_ca_pem}}) {
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> content = convlat::model::ReadSecretFile(path, flag);
+    if (!content.ok()) {
+      std::cerr << "error: " << content.status().message() << "\n";
+      return 2;
+    }
+    *into = *std::move(content);
+  }
+  auto channel = convlat::agent::MakeAgentChannel(channel_options);
   convlat::agent::Pusher pusher(channel, *spool, options.agent_id);
 
   if (command == "flush") return Deliver(pusher, *spool, server);

@@ -2,16 +2,22 @@
 #include <csignal>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "model/secret_file.h"
 #include "server/server_app.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address; port 0 picks a free port");
 ABSL_FLAG(std::string, db, "convlat.db", "measurement store: a SQLite file path (or sqlite:PATH)");
 ABSL_FLAG(std::string, metrics, "127.0.0.1:9464", "Prometheus /metrics address; empty disables it");
+ABSL_FLAG(std::string, agent_token_file, "",
+          "file holding the token agents must send to register platforms and push measurements (empty: none)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate file: serve gRPC over TLS (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key file of --tls_cert");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the gRPC port and the metrics port (one per line) here once listening");
 
@@ -45,6 +51,18 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.db = absl::GetFlag(FLAGS_db);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics);
+  for (const auto& [flag, path, into] :
+       {std::tuple{"agent_token_file", absl::GetFlag(FLAGS_agent_token_file), &options.agent_token},
+        std::tuple{"tls_cert", absl::GetFlag(FLAGS_tls_cert), &options.tls_cert_pem},
+        std::tuple{"tls_key", absl::GetFlag(FLAGS_tls_key), &options.tls_key_pem}}) {
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> content = convlat::model::ReadSecretFile(path, flag);
+    if (!content.ok()) {
+      spdlog::error("convlat-server: {}", std::string(content.status().message()));
+      return 2;
+    }
+    *into = *std::move(content);
+  }
   absl::StatusOr<std::unique_ptr<convlat::server::ServerApp>> app = convlat::server::ServerApp::Start(options);
   if (!app.ok()) {
     spdlog::error("convlat-server: {}", app.status().ToString());

@@ -8,10 +8,11 @@
 
 namespace convlat::server {
 
-grpc::Status ProfilerServiceImpl::RegisterPlatform(grpc::ServerContext*,
+grpc::Status ProfilerServiceImpl::RegisterPlatform(grpc::ServerContext* context,
                                                    const v1::RegisterPlatformRequest* request,
                                                    v1::RegisterPlatformResponse* response) {
   RequestTimer timer(metrics_, "RegisterPlatform");
+  if (absl::Status s = auth_.Check(*context); !s.ok()) return timer.Finish(ToGrpcStatus(s));
   if (absl::Status s = ValidatePlatform(request->platform()); !s.ok()) return timer.Finish(ToGrpcStatus(s));
   // Fields the request leaves unset keep their stored values (proto3 MergeFrom copies only set
   // scalars), so `convlat-agent import` can name a platform without erasing its description.
@@ -32,9 +33,10 @@ grpc::Status ProfilerServiceImpl::RegisterPlatform(grpc::ServerContext*,
   return timer.Finish(grpc::Status::OK);
 }
 
-grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext*, const v1::GetSweepPlanRequest* request,
+grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext* context, const v1::GetSweepPlanRequest* request,
                                                v1::SweepPlan* response) {
   RequestTimer timer(metrics_, "GetSweepPlan");
+  if (absl::Status s = auth_.Check(*context); !s.ok()) return timer.Finish(ToGrpcStatus(s));
   if (absl::Status s = ValidatePlatformName(request->platform(), "platform"); !s.ok()) {
     return timer.Finish(ToGrpcStatus(s));
   }
@@ -93,8 +95,9 @@ v1::PushAck ProfilerServiceImpl::StoreBatch(const v1::MeasurementBatch& batch) {
 }
 
 grpc::Status ProfilerServiceImpl::PushMeasurements(
-    grpc::ServerContext*, grpc::ServerReaderWriter<v1::PushAck, v1::MeasurementBatch>* stream) {
+    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::PushAck, v1::MeasurementBatch>* stream) {
   RequestTimer timer(metrics_, "PushMeasurements");
+  if (absl::Status s = auth_.Check(*context); !s.ok()) return timer.Finish(ToGrpcStatus(s));
   v1::MeasurementBatch batch;
   while (stream->Read(&batch)) {
     // Per-batch problems travel in the ack so one bad batch does not end the stream; a failed

@@ -2,6 +2,7 @@
 // ProfilerService: the agents' side of the API.
 
 #include "convlat/v1/profiler.grpc.pb.h"
+#include "server/agent_auth.h"
 #include "server/measurement_store.h"
 #include "server/model_registry.h"
 #include "server/server_metrics.h"
@@ -10,8 +11,8 @@ namespace convlat::server {
 
 class ProfilerServiceImpl final : public v1::ProfilerService::Service {
  public:
-  ProfilerServiceImpl(MeasurementStore& store, ModelRegistry& models, ServerMetrics& metrics)
-      : store_(store), models_(models), metrics_(metrics) {}
+  ProfilerServiceImpl(MeasurementStore& store, ModelRegistry& models, ServerMetrics& metrics, AgentAuth auth)
+      : store_(store), models_(models), metrics_(metrics), auth_(std::move(auth)) {}
 
   grpc::Status RegisterPlatform(grpc::ServerContext* context, const v1::RegisterPlatformRequest* request,
                                 v1::RegisterPlatformResponse* response) override;
@@ -28,6 +29,7 @@ class ProfilerServiceImpl final : public v1::ProfilerService::Service {
   MeasurementStore& store_;
   ModelRegistry& models_;
   ServerMetrics& metrics_;
+  const AgentAuth auth_;
 };
 
 }  // namespace convlat::server

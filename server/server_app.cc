@@ -17,7 +17,8 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   if (!store.ok()) return store.status();
   app->store_ = std::move(*store);
   app->models_ = std::make_unique<ModelRegistry>(*app->store_, app->metrics_);
-  app->profiler_ = std::make_unique<ProfilerServiceImpl>(*app->store_, *app->models_, app->metrics_);
+  app->profiler_ =
+      std::make_unique<ProfilerServiceImpl>(*app->store_, *app->models_, app->metrics_, AgentAuth(options.agent_token));
   app->latency_ = std::make_unique<LatencyServiceImpl>(*app->store_, *app->models_, app->metrics_);
 
   if (!options.metrics_listen.empty()) {
@@ -33,7 +34,16 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &app->port_);
+  if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and its key");
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(options.listen, credentials, &app->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(app->profiler_.get());
@@ -45,8 +55,10 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   // Models are fitted in the background, so the server answers at once; a platform whose model
   // is still being fitted answers FAILED_PRECONDITION until it is ready.
   if (absl::Status s = app->models_->RefitAllInBackground(); !s.ok()) return s;
-  spdlog::info("convlat-server listening on {} (port {}), store {}, metrics {}", options.listen, app->port_,
-               options.db, options.metrics_listen.empty() ? "off" : options.metrics_listen);
+  spdlog::info("convlat-server listening on {} (port {}{}), store {}, metrics {}, agent token {}", options.listen,
+               app->port_, options.tls_cert_pem.empty() ? "" : ", TLS", options.db,
+               options.metrics_listen.empty() ? "off" : options.metrics_listen,
+               options.agent_token.empty() ? "not required" : "required");
   return app;
 }
 

@@ -21,6 +21,11 @@ struct ServerOptions {
   std::string db = "convlat.db";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
   int max_message_bytes = 64 << 20;  // big enough for thousands of layers or an ONNX graph
+  // Agents must send "authorization: Bearer <agent_token>" to write; empty: no check.
+  std::string agent_token;
+  // PEM server certificate and key: TLS on the gRPC port when both are set.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 class ServerApp {

@@ -44,13 +44,13 @@ class EndToEndTest : public ::testing::Test {
   }
 
   // Starts the server on a free port and waits for it to say which.
-  void StartServer() {
+  void StartServer(const std::vector<std::string>& extra = {}) {
     const fs::path port_file = dir_ / "port";
     fs::remove(port_file);
-    server_ = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{kServer, "--listen=127.0.0.1:0", "--db=" + (dir_ / "convlat.db").string(),
-                                 "--metrics=", "--port_file=" + port_file.string()},
-        (dir_ / "server.log").string());
+    std::vector<std::string> argv = {kServer, "--listen=127.0.0.1:0", "--db=" + (dir_ / "convlat.db").string(),
+                                     "--metrics=", "--port_file=" + port_file.string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<BackgroundProcess>(argv, (dir_ / "server.log").string());
     for (int i = 0; i < 200 && !fs::exists(port_file); ++i) {
       ASSERT_TRUE(server_->running()) << "the server exited; see " << dir_ / "server.log";
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -201,6 +201,29 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.output, HasSubstr("bad.csv:3: k must be > 0"));
   EXPECT_EQ(PendingBatches(), 0) << "nothing of a refused file is queued";
+}
+
+// A server that requires the agent token: an agent without it is refused and keeps everything it
+// measured in its spool; the same spool is delivered once the agent has the token.
+TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {
+  const fs::path token = dir_ / "agent.token";
+  std::ofstream(token) << "correct-horse-battery\n";
+  StartServer({"--agent_token_file=" + token.string()});
+  ProcessResult refused = Agent({"--platform=box", "--sweep=quick", "--max_configs=3", "--min_time=0",
+                                 "--max_time=0.01", "--push_timeout=1"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("UNAUTHENTICATED"));
+  EXPECT_EQ(PendingBatches(), 1);
+
+  ProcessResult delivered = Agent({"flush", "--token_file=" + token.string()});
+  ASSERT_EQ(delivered.exit_code, 0) << delivered.output;
+  EXPECT_THAT(delivered.output, HasSubstr("3 measurements stored"));
+  EXPECT_EQ(PendingBatches(), 0);
+
+  const fs::path missing = dir_ / "no-such.token";
+  ProcessResult bad_flag = Agent({"flush", "--token_file=" + missing.string()});
+  EXPECT_EQ(bad_flag.exit_code, 2);
+  EXPECT_THAT(bad_flag.output, HasSubstr("--token_file: cannot read"));
 }
 
 }  // namespace
