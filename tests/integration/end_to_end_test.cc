@@ -2,6 +2,8 @@
 // file, convlat-agent profiling this machine's CPU with oneDNN, convlat-client querying.
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -44,10 +46,11 @@ class EndToEndTest : public ::testing::Test {
   }
 
   // Starts the server on a free port and waits for it to say which.
-  void StartServer(const std::vector<std::string>& extra = {}) {
+  // On a free port, or on `listen` (a restart keeps the address the agents know).
+  void StartServer(const std::vector<std::string>& extra = {}, const std::string& listen = "127.0.0.1:0") {
     const fs::path port_file = dir_ / "port";
     fs::remove(port_file);
-    std::vector<std::string> argv = {kServer, "--listen=127.0.0.1:0", "--db=" + (dir_ / "convlat.db").string(),
+    std::vector<std::string> argv = {kServer, "--listen=" + listen, "--db=" + (dir_ / "convlat.db").string(),
                                      "--metrics=", "--port_file=" + port_file.string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     server_ = std::make_unique<BackgroundProcess>(argv, (dir_ / "server.log").string());
@@ -224,6 +227,41 @@ TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {
   ProcessResult bad_flag = Agent({"flush", "--token_file=" + missing.string()});
   EXPECT_EQ(bad_flag.exit_code, 2);
   EXPECT_THAT(bad_flag.output, HasSubstr("--token_file: cannot read"));
+}
+
+// kill -9 of the server in the middle of an agent's push: the agent retries with backoff, the
+// server restarts on the same address with the same SQLite file, and every measurement is stored
+// exactly once (a batch committed just before the kill is acknowledged as a duplicate on resend).
+TEST_F(EndToEndTest, ServerKilledMidPushLosesNothingAndStoresOnce) {
+  StartServer();
+  const std::string address = address_;
+  const std::string csv = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/default-sweep.csv";
+  ProcessResult pushed;
+  std::thread agent([&] {
+    pushed = Agent({"import", "--platform=box", "--batch_size=2", "--push_timeout=60", csv});
+  });
+  // Kill once the server holds some of the measurements but not all: mid-push for sure.
+  int stored_before_kill = 0;
+  for (int i = 0; i < 400 && stored_before_kill == 0; ++i) {
+    const std::string listed = Client({"platforms", "--format=csv"}).output;
+    const size_t line = listed.find("\nbox,");
+    if (line != std::string::npos) {
+      const std::string row = listed.substr(line + 1, listed.find('\n', line + 1) - line - 1);
+      const size_t last = row.rfind(','), before = row.rfind(',', last - 1);
+      stored_before_kill = std::atoi(row.substr(before + 1, last - before - 1).c_str());
+    }
+    if (stored_before_kill == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  server_->Stop(SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  StartServer({}, address);
+  agent.join();
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.output;
+  EXPECT_EQ(PendingBatches(), 0);
+  const std::string platforms = WaitForModel("box");
+  EXPECT_THAT(platforms, HasSubstr(",1077,ready")) << "each of the 1077 measurements stored exactly once";
+  EXPECT_GT(stored_before_kill, 0);
+  EXPECT_LT(stored_before_kill, 1077) << "the push had finished before the kill";
 }
 
 }  // namespace
