@@ -9,7 +9,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j"$(n
 
 FROM debian:12
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libgrpc++1.51 libprotobuf32 libspdlog1.10 libprometheus-cpp-pull1.0 libsqlite3-0 libdnnl2 \
+      libgrpc++1.51 libprotobuf32 libspdlog1.10 libprometheus-cpp-pull1.0 libsqlite3-0 libdnnl2 libonnx1 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/server/convlat-server /src/build/profiler_agent/convlat-agent \
      /src/build/client/convlat-client /usr/local/bin/

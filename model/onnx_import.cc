@@ -531,7 +531,7 @@ absl::Status InferShapes(onnx::ModelProto& model) {
       for (int i = first; i < node.input_size(); ++i) {
         const auto value = known.find(node.input(i));
         if (value == known.end() || initializers.contains(node.input(i))) continue;
-        // A copy: inserting into `known` below may rehash it (found by scripts/fuzz_onnx.sh).
+        // A copy: inserting into `known` below may rehash it (found by scripts/fuzz.sh).
         const std::vector<int64_t> ints = value->second;
         onnx::TensorProto* constant = model.mutable_graph()->add_initializer();
         constant->set_name(absl::StrCat(node.input(i), "/convlat_folded"));

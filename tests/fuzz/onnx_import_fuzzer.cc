@@ -1,5 +1,5 @@
 // libFuzzer target: arbitrary bytes into the ONNX importer must give an error or a layer list,
-// never a crash, a hang or a sanitizer report. Run with scripts/fuzz_onnx.sh.
+// never a crash, a hang or a sanitizer report. Run with scripts/fuzz.sh.
 #include <cstddef>
 #include <cstdint>
 

@@ -232,7 +232,7 @@ TEST(OnnxImportTest, ParsesShapes) {
   EXPECT_FALSE(ParseShape("abc").ok());
 }
 
-// A bounded, deterministic mutation pass over real models (scripts/fuzz_onnx.sh runs libFuzzer
+// A bounded, deterministic mutation pass over real models (scripts/fuzz.sh runs libFuzzer
 // for longer): flipped bytes, cut tails and spliced fragments must give an error or a valid layer
 // list, never a crash or a hang.
 TEST(OnnxImportTest, SurvivesMutatedModels) {
@@ -274,7 +274,7 @@ TEST(OnnxImportTest, SurvivesMutatedModels) {
 }
 
 // Inputs the fuzzer once crashed on (tests/fixtures/onnx/regressions/): an answer either way,
-// and under scripts/fuzz_onnx.sh's AddressSanitizer, no memory error.
+// and under scripts/fuzz.sh's AddressSanitizer, no memory error.
 TEST(OnnxImportTest, FuzzerRegressions) {
   const std::filesystem::path dir = std::filesystem::path(CONVLAT_SOURCE_DIR) / "tests/fixtures/onnx/regressions";
   int inputs = 0;
