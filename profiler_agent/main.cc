@@ -11,12 +11,15 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "model/measurements_csv.h"
 #include "model/neusight_dataset.h"
 #include "model/secret_file.h"
 #include "profiler_agent/agent_channel.h"
+#include "profiler_agent/agent_metrics.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
 #include "profiler_agent/sweep_runner.h"
@@ -39,6 +42,9 @@ ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent token the server requires (--agent_token_file there)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
+ABSL_FLAG(std::string, metrics_file, "",
+          "write what this run did (configs, failures, deliveries, spool depth) here in Prometheus text format, "
+          "e.g. for node_exporter's textfile collector");
 ABSL_FLAG(std::string, csv_out, "",
           "also append every successful measurement to this CSV (docs/measurements-csv.md), a local record of the run");
 
@@ -59,7 +65,10 @@ std::string DefaultAgentId() {
 }
 
 // Delivers the spool within the push timeout and reports what stays behind.
-int Deliver(convlat::agent::Pusher& pusher, const convlat::agent::Spool& spool, const std::string& server) {
+// `report` carries what the run measured; delivery and spool depth are added here, and the whole
+// goes to --metrics_file when one is given.
+int Deliver(convlat::agent::Pusher& pusher, const convlat::agent::Spool& spool, const std::string& server,
+            convlat::agent::AgentRunReport report = {}) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(absl::GetFlag(FLAGS_push_timeout) * 1000));
   absl::Status status = pusher.PushUntil(deadline);
@@ -67,6 +76,13 @@ int Deliver(convlat::agent::Pusher& pusher, const convlat::agent::Spool& spool, 
   spdlog::info("delivered {} batches ({} measurements stored, {} duplicate batches, {} rejected)",
                totals.acked_batches, totals.stored, totals.duplicate_batches, totals.rejected_batches);
   absl::StatusOr<std::vector<std::string>> left = spool.Pending();
+  if (const std::string path = absl::GetFlag(FLAGS_metrics_file); !path.empty()) {
+    if (report.platform.empty()) report.platform = absl::GetFlag(FLAGS_platform);
+    report.delivered = totals;
+    report.spool_batches = left.ok() ? static_cast<int>(left->size()) : -1;
+    report.finished_unix_seconds = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
+    if (absl::Status s = convlat::agent::WriteAgentMetrics(path, report); !s.ok()) spdlog::error("{}", s.ToString());
+  }
   if (!status.ok() || !left.ok() || !left->empty()) {
     spdlog::error("{}; {} batches kept in spool {}; run `convlat-agent flush --server {} --spool {}` when the "
                   "server is back",
@@ -120,7 +136,12 @@ int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
   spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured,
                result->failed, seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
                result->interrupted ? " (interrupted; the next run resumes)" : "");
-  const int delivered = Deliver(pusher, spool, server);
+  const int delivered = Deliver(pusher, spool, server,
+                                {.platform = options.platform,
+                                 .backend = (*backend)->name(),
+                                 .configs_profiled = result->measured,
+                                 .config_failures = result->failed,
+                                 .profiling_seconds = seconds});
   return result->interrupted ? 130 : delivered;
 }
 

@@ -104,10 +104,20 @@ class EndToEndTest : public ::testing::Test {
 
 TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   StartServer();
+  const fs::path metrics = dir_ / "agent.prom";
   ProcessResult agent = Agent({"--platform=ci-cpu", "--backend=cpu", "--sweep=" + (dir_ / "sweep.txt").string(),
-                               "--batch_size=2"});
+                               "--batch_size=2", "--metrics_file=" + metrics.string()});
   ASSERT_EQ(agent.exit_code, 0) << agent.output;
   EXPECT_EQ(PendingBatches(), 0);
+  // The run's numbers, in Prometheus text format for node_exporter's textfile collector.
+  std::ifstream metrics_in(metrics);
+  const std::string exposed((std::istreambuf_iterator<char>(metrics_in)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_configs_profiled{platform=\"ci-cpu\",backend=\"onednn\"} 5"));
+  EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_measurements_stored{platform=\"ci-cpu\",backend=\"onednn\"} 5"));
+  EXPECT_THAT(exposed, HasSubstr("convlat_agent_spool_batches{platform=\"ci-cpu\",backend=\"onednn\"} 0"));
+  if (fs::exists("/usr/bin/promtool")) {
+    EXPECT_EQ(RunProcess({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + metrics.string()}).exit_code, 0);
+  }
 
   const std::string platforms = WaitForModel("ci-cpu");
   EXPECT_THAT(platforms, HasSubstr("ci-cpu,cpu,"));
