@@ -76,7 +76,16 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 SqliteStore::~SqliteStore() { sqlite3_close(db_); }
 
 absl::Status SqliteStore::Error(const std::string& what) const {
-  return absl::InternalError(absl::StrCat("store ", path_, ": ", what, ": ", sqlite3_errmsg(db_)));
+  const std::string message = absl::StrCat("store ", path_, ": ", what, ": ", sqlite3_errmsg(db_));
+  // The code tells the caller what to do: a full or failing disk is the operator's to fix and the
+  // agent's to retry later (its spool keeps the batch); corruption is data loss.
+  switch (sqlite3_errcode(db_) & 0xff) {
+    case SQLITE_FULL: return absl::ResourceExhaustedError(message);
+    case SQLITE_IOERR: return absl::UnavailableError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return absl::DataLossError(message);
+    default: return absl::InternalError(message);
+  }
 }
 
 absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {

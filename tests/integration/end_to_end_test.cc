@@ -274,5 +274,25 @@ TEST_F(EndToEndTest, ServerKilledMidPushLosesNothingAndStoresOnce) {
   EXPECT_LT(stored_before_kill, 1077) << "the push had finished before the kill";
 }
 
+// Three agents push to one platform at once, each from its own spool: every batch of each is
+// stored once, and nothing is lost to the interleaving.
+TEST_F(EndToEndTest, ConcurrentAgentsAreEachStoredOnce) {
+  StartServer();
+  const std::string data = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/";
+  const std::vector<std::pair<std::string, std::string>> agents = {
+      {"staircase.csv", "agent-a"}, {"default-sweep.csv", "agent-b"}, {"staircase.csv", "agent-c"}};
+  std::vector<ProcessResult> results(agents.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < agents.size(); ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = Agent({"import", "--platform=shared", "--batch_size=7", "--agent_id=" + agents[i].second,
+                          "--spool=" + (dir_ / ("spool-" + agents[i].second)).string(), data + agents[i].first});
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const ProcessResult& result : results) EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(WaitForModel("shared"), HasSubstr(",1959,ready")) << "441 + 1077 + 441 measurements, each once";
+}
+
 }  // namespace
 }  // namespace convlat::testing

@@ -2,7 +2,10 @@
 // round trip checks them all. They are not measurements and are never fitted or reported.
 #include "server/sqlite_store.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -233,6 +236,45 @@ TEST_F(SqliteStoreTest, ConcurrentBatchesAreEachStoredExactlyOnce) {
   EXPECT_EQ(duplicates, 30);
   EXPECT_EQ(stored, 10 * 2 + 4 * 5 * 3);
   EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 10 * 2 + 4 * 5 * 3);
+}
+
+// A disk that fills up (here: a file-size limit on this process, as a quota or a full volume
+// would) makes the batch that does not fit fail with a clear error and leaves nothing of it;
+// everything stored before stays readable, and the same batch goes in once there is room.
+TEST_F(SqliteStoreTest, AFullDiskRefusesTheBatchAndLosesNothingStored) {
+  auto store = OpenLatest();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+  ASSERT_TRUE(store->InsertBatch(Batch("before", "h100", 20)).ok());
+
+  rlimit original{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &original), 0);
+  std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead of killing us
+  rlimit tight = original;
+  tight.rlim_cur = std::filesystem::file_size(path_) + std::filesystem::file_size(path_ + "-wal") + 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tight), 0);
+  absl::Status full;
+  int stored_while_tight = 0;
+  for (int i = 0; i < 200 && full.ok(); ++i) {
+    full = store->InsertBatch(Batch("tight-" + std::to_string(i), "h100", 50, 1000 * (i + 1))).status();
+    if (full.ok()) ++stored_while_tight;
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &original), 0);
+  std::signal(SIGXFSZ, SIG_DFL);
+  ASSERT_FALSE(full.ok()) << "the limit was never reached";
+  EXPECT_TRUE(full.code() == absl::StatusCode::kUnavailable || full.code() == absl::StatusCode::kResourceExhausted)
+      << full;
+  EXPECT_THAT(full.message(), HasSubstr("store "));
+
+  absl::StatusOr<std::vector<v1::Measurement>> loaded = store->LoadMeasurements("h100");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->size(), 20u + 50u * stored_while_tight) << "all of a batch, or none of it";
+  const std::string refused_id = "tight-" + std::to_string(stored_while_tight);
+  absl::StatusOr<InsertBatchResult> retried =
+      store->InsertBatch(Batch(refused_id, "h100", 50, 1000 * (stored_while_tight + 1)));
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_FALSE(retried->duplicate) << "the refused batch had not been recorded";
+  EXPECT_EQ(store->LoadMeasurements("h100")->size(), 20u + 50u * (stored_while_tight + 1));
 }
 
 }  // namespace
