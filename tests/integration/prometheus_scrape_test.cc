@@ -1,7 +1,6 @@
 // Debian's real Prometheus scrapes a running convlat-server and stores real values: the proof
 // that /metrics is what a Prometheus deployment (deploy/) can use. Skips where `prometheus` is not
 // installed (scripts/install-deps.sh installs it).
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "grpcpp/create_channel.h"
 #include "server/server_app.h"
 #include "tests/integration/subprocess.h"
+#include "tests/support/http_get.h"
 
 namespace convlat::testing {
 namespace {
@@ -39,24 +39,6 @@ int FreePort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   close(fd);
   return ntohs(address.sin_port);
-}
-
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  std::string body;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[8192];
-      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) body.append(buffer, n);
-    }
-  }
-  close(fd);
-  return body;
 }
 
 TEST(PrometheusScrapeTest, RealPrometheusStoresTheServersCounters) {

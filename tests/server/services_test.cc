@@ -1,7 +1,5 @@
 // The real server, in-process, on a loopback port with a SQLite file, called over real gRPC.
 // Measurements come from the public NeuSight T4 dataset in ../shared/datasets.
-#include <arpa/inet.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,6 +19,7 @@
 #include "model/conv_spec.h"
 #include "model/neusight_dataset.h"
 #include "server/server_app.h"
+#include "tests/support/http_get.h"
 
 namespace convlat::server {
 namespace {
@@ -38,25 +37,6 @@ const std::vector<v1::Measurement>* T4Measurements() {
 }
 
 v1::ConvParams Conv(const char* spec) { return *model::ParseConvSpec(spec); }
-
-// GET /metrics over a plain socket: the exposition text.
-std::string FetchMetrics(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  std::string body;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[8192];
-      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) body.append(buffer, n);
-    }
-  }
-  close(fd);
-  return body;
-}
 
 class ServicesTest : public ::testing::Test {
  protected:
@@ -403,7 +383,7 @@ TEST_F(ServicesTest, PredictNetworkFromOnnx) {
 
 TEST_F(ServicesTest, MetricsEndpointCountsRequests) {
   ASSERT_TRUE(Register("t4").ok());
-  const std::string metrics = FetchMetrics(app_->metrics_port());
+  const std::string metrics = testing::HttpGet(app_->metrics_port(), "/metrics");
   EXPECT_THAT(metrics, HasSubstr("convlat_requests_total{code=\"OK\",method=\"RegisterPlatform\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("convlat_request_duration_seconds_bucket"));
 }
