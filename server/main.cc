@@ -1,4 +1,6 @@
 // convlat-server: stores measurements, fits one model per platform, answers latency queries.
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -12,10 +14,12 @@
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "gRPC address; port 0 picks a free port");
-ABSL_FLAG(std::string, db, "convlat.db", "measurement store: a SQLite file path (or sqlite:PATH)");
+ABSL_FLAG(std::string, db, "convlat.db", "measurement store: a SQLite file path (or sqlite:PATH), or postgresql://...");
 ABSL_FLAG(std::string, metrics, "127.0.0.1:9464", "Prometheus /metrics address; empty disables it");
 ABSL_FLAG(std::string, agent_token_file, "",
           "file holding the token agents must send to register platforms and push measurements (empty: none)");
+ABSL_FLAG(double, store_sync_seconds, 10,
+          "how often to look for measurements other replicas stored in a shared (PostgreSQL) store; 0: never");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate file: serve gRPC over TLS (with --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key file of --tls_cert");
 ABSL_FLAG(std::string, port_file, "",
@@ -51,6 +55,8 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.db = absl::GetFlag(FLAGS_db);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics);
+  options.store_sync_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(1000 * std::max(0.0, absl::GetFlag(FLAGS_store_sync_seconds))));
   for (const auto& [flag, path, into] :
        {std::tuple{"agent_token_file", absl::GetFlag(FLAGS_agent_token_file), &options.agent_token},
         std::tuple{"tls_cert", absl::GetFlag(FLAGS_tls_cert), &options.tls_cert_pem},

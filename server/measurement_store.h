@@ -46,7 +46,8 @@ class MeasurementStore {
 };
 
 // Opens (creating if needed) the store named by `url`: a file path or "sqlite:PATH" for the
-// embedded SQLite store. Runs pending schema migrations.
+// embedded SQLite store, "postgresql://..." (libpq connection URI) for a shared PostgreSQL
+// database. Runs pending schema migrations.
 absl::StatusOr<std::unique_ptr<MeasurementStore>> OpenMeasurementStore(const std::string& url);
 
 }  // namespace convlat::server

@@ -1,5 +1,6 @@
 #include "server/model_registry.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
@@ -25,8 +26,12 @@ model::ErrorSummary InSampleErrors(const model::LatencyModel& fitted,
 
 }  // namespace
 
-ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics)
-    : store_(store), metrics_(metrics), worker_([this] { WorkerLoop(); }) {}
+ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
+                             std::chrono::milliseconds store_sync_interval)
+    : store_(store),
+      metrics_(metrics),
+      store_sync_interval_(store_sync_interval),
+      worker_([this] { WorkerLoop(); }) {}
 
 ModelRegistry::~ModelRegistry() {
   {
@@ -59,8 +64,18 @@ void ModelRegistry::WaitUntilIdle() {
 
 void ModelRegistry::WorkerLoop() {
   std::unique_lock lock(queue_mutex_);
+  const auto has_work = [this] { return stopping_ || !pending_.empty(); };
   while (true) {
-    queue_changed_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (store_sync_interval_.count() > 0) {
+      if (!queue_changed_.wait_for(lock, store_sync_interval_, has_work)) {
+        lock.unlock();
+        QueueChangedPlatforms();
+        lock.lock();
+        continue;
+      }
+    } else {
+      queue_changed_.wait(lock, has_work);
+    }
     if (stopping_) return;
     const std::string platform = *pending_.begin();
     pending_.erase(pending_.begin());
@@ -75,6 +90,25 @@ void ModelRegistry::WorkerLoop() {
   }
 }
 
+void ModelRegistry::QueueChangedPlatforms() {
+  absl::StatusOr<std::vector<v1::Platform>> platforms = store_.ListPlatforms();
+  if (!platforms.ok()) {
+    spdlog::warn("store sync: {}", platforms.status().ToString());
+    return;
+  }
+  for (const v1::Platform& platform : *platforms) {
+    absl::StatusOr<int64_t> count = store_.CountSuccessfulMeasurements(platform.name());
+    if (!count.ok()) continue;
+    bool changed = false;
+    {
+      std::lock_guard lock(models_mutex_);
+      const auto it = fitted_counts_.find(platform.name());
+      changed = it == fitted_counts_.end() || it->second != *count;
+    }
+    if (changed) RequestRefit(platform.name());
+  }
+}
+
 absl::Status ModelRegistry::Refit(const std::string& platform) {
   const auto start = std::chrono::steady_clock::now();
   auto elapsed_seconds = [&start] {
@@ -83,6 +117,11 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   absl::StatusOr<std::vector<v1::Measurement>> measurements = store_.LoadMeasurements(platform);
   if (!measurements.ok()) return measurements.status();
   const std::vector<model::Sample> samples = model::SamplesFromMeasurements(*measurements);
+  {
+    std::lock_guard lock(models_mutex_);
+    fitted_counts_[platform] = std::count_if(measurements->begin(), measurements->end(),
+                                             [](const v1::Measurement& m) { return !m.failed(); });
+  }
   // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine.
   absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
   const model::HardwareInfo hardware = described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{};

@@ -3,6 +3,7 @@
 // Queries read an immutable snapshot through a shared_ptr, so they never wait for a fit and
 // always see a complete model: a refit builds a new snapshot and swaps the pointer.
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -27,7 +28,11 @@ struct FittedModel {
 
 class ModelRegistry {
  public:
-  ModelRegistry(MeasurementStore& store, ServerMetrics& metrics);
+  // With a positive `store_sync_interval`, the worker also checks the store that often and
+  // refits platforms whose measurements changed behind its back: replicas sharing a PostgreSQL
+  // store learn of each other's ingests this way.
+  ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
+                std::chrono::milliseconds store_sync_interval = std::chrono::milliseconds(0));
   ~ModelRegistry();  // stops the background worker after the fit in progress
 
   ModelRegistry(const ModelRegistry&) = delete;
@@ -49,6 +54,9 @@ class ModelRegistry {
 
  private:
   void WorkerLoop();
+  // Queues every platform whose count of successful measurements differs from the one its
+  // model (or its last failed fit) saw.
+  void QueueChangedPlatforms();
 
   MeasurementStore& store_;
   ServerMetrics& metrics_;
@@ -57,7 +65,9 @@ class ModelRegistry {
   absl::flat_hash_map<std::string, std::shared_ptr<const FittedModel>> models_;
   absl::flat_hash_map<std::string, std::string> fit_errors_;
   absl::flat_hash_map<std::string, int64_t> versions_;
+  absl::flat_hash_map<std::string, int64_t> fitted_counts_;  // successful measurements at the last fit
 
+  const std::chrono::milliseconds store_sync_interval_;
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
   std::set<std::string> pending_;

@@ -16,7 +16,7 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   absl::StatusOr<std::unique_ptr<MeasurementStore>> store = OpenMeasurementStore(options.db);
   if (!store.ok()) return store.status();
   app->store_ = std::move(*store);
-  app->models_ = std::make_unique<ModelRegistry>(*app->store_, app->metrics_);
+  app->models_ = std::make_unique<ModelRegistry>(*app->store_, app->metrics_, options.store_sync_interval);
   app->profiler_ =
       std::make_unique<ProfilerServiceImpl>(*app->store_, *app->models_, app->metrics_, AgentAuth(options.agent_token));
   app->latency_ = std::make_unique<LatencyServiceImpl>(*app->store_, *app->models_, app->metrics_);

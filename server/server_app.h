@@ -2,6 +2,7 @@
 // The assembled server: store, models, gRPC services, health, reflection and metrics endpoint.
 // main.cc parses flags and handles signals; tests start this in-process.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -23,6 +24,8 @@ struct ServerOptions {
   int max_message_bytes = 64 << 20;  // big enough for thousands of layers or an ONNX graph
   // Agents must send "authorization: Bearer <agent_token>" to write; empty: no check.
   std::string agent_token;
+  // How often to look for measurements other replicas stored in a shared store (0: never).
+  std::chrono::milliseconds store_sync_interval{0};
   // PEM server certificate and key: TLS on the gRPC port when both are set.
   std::string tls_cert_pem;
   std::string tls_key_pem;

@@ -1,6 +1,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/measurement_store.h"
+#include "server/postgres_store.h"
 #include "server/schema_migrations.h"
 #include "server/sqlite_store.h"
 
@@ -8,7 +9,9 @@ namespace convlat::server {
 
 absl::StatusOr<std::unique_ptr<MeasurementStore>> OpenMeasurementStore(const std::string& url) {
   if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
-    return absl::UnimplementedError("PostgreSQL stores are not supported yet; use a SQLite file path");
+    absl::StatusOr<std::unique_ptr<PostgresStore>> store = PostgresStore::Open(url);
+    if (!store.ok()) return store.status();
+    return std::unique_ptr<MeasurementStore>(std::move(*store));
   }
   std::string path = url;
   if (absl::StartsWith(path, "sqlite:")) path = path.substr(std::string("sqlite:").size());

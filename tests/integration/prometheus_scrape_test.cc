@@ -1,8 +1,6 @@
 // Debian's real Prometheus scrapes a running convlat-server and stores real values: the proof
 // that /metrics is what a Prometheus deployment (deploy/) can use. Skips where `prometheus` is not
 // installed (scripts/install-deps.sh installs it).
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +16,7 @@
 #include "grpcpp/create_channel.h"
 #include "server/server_app.h"
 #include "tests/integration/subprocess.h"
+#include "tests/support/free_port.h"
 #include "tests/support/http_get.h"
 
 namespace convlat::testing {
@@ -27,19 +26,6 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 constexpr char kPrometheus[] = "/usr/bin/prometheus";
-
-// A port nothing listens on now (the kernel's pick for a socket we close again).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 TEST(PrometheusScrapeTest, RealPrometheusStoresTheServersCounters) {
   if (!fs::exists(kPrometheus)) GTEST_SKIP() << kPrometheus << " not installed (apt-get install prometheus)";

@@ -1,0 +1,212 @@
+#include "server/postgres_store.h"
+
+#include <chrono>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+
+namespace convlat::server {
+namespace {
+
+// Every replica takes this lock while migrating, so only one creates the schema.
+constexpr int64_t kMigrationLock = 0x636f6e766c6174;  // "convlat"
+
+constexpr char kSchemaV1[] = R"sql(
+  CREATE TABLE convlat_platforms (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    record BYTEA NOT NULL,             -- serialized convlat.v1.Platform
+    created_at BIGINT NOT NULL,        -- unix seconds
+    updated_at BIGINT NOT NULL
+  );
+  CREATE TABLE convlat_batches (
+    batch_id TEXT PRIMARY KEY,
+    platform_id BIGINT NOT NULL REFERENCES convlat_platforms(id),
+    received_at BIGINT NOT NULL,
+    measurement_count INTEGER NOT NULL
+  );
+  CREATE TABLE convlat_measurements (
+    id BIGSERIAL PRIMARY KEY,
+    platform_id BIGINT NOT NULL REFERENCES convlat_platforms(id),
+    batch_id TEXT NOT NULL REFERENCES convlat_batches(batch_id),
+    failed BOOLEAN NOT NULL,
+    median_us DOUBLE PRECISION,
+    record BYTEA NOT NULL              -- serialized convlat.v1.Measurement: the source of truth
+  );
+  CREATE INDEX convlat_measurements_platform ON convlat_measurements(platform_id, id);
+)sql";
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// pqxx reports through exceptions; the store's callers get a status that says what to do.
+absl::Status FromException(const std::exception& e, const std::string& what) {
+  const std::string message = absl::StrCat("postgres store: ", what, ": ", e.what());
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return absl::UnavailableError(message);
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    // SQLSTATE class 53: insufficient resources (disk full, out of memory, too many connections).
+    if (sql->sqlstate().rfind("53", 0) == 0) return absl::ResourceExhaustedError(message);
+  }
+  return absl::InternalError(message);
+}
+
+std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
+
+}  // namespace
+
+struct PostgresStore::Connection {
+  pqxx::connection db;
+};
+
+PostgresStore::PostgresStore(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
+PostgresStore::~PostgresStore() = default;
+
+absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url) {
+  std::unique_ptr<Connection> connection;
+  try {
+    connection.reset(new Connection{pqxx::connection(url)});
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to the postgres store: ", e.what()));
+  }
+  try {
+    pqxx::work tx(connection->db);
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+    tx.exec("CREATE TABLE IF NOT EXISTS convlat_schema (version INTEGER NOT NULL)");
+    pqxx::result rows = tx.exec("SELECT version FROM convlat_schema");
+    const int version = rows.empty() ? 0 : rows[0][0].as<int>();
+    if (version > kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat("postgres store has schema version ", version,
+                                                        ", newer than this convlat's ", kSchemaVersion,
+                                                        "; upgrade convlat-server (nothing was changed)"));
+    }
+    if (version < 1) tx.exec(kSchemaV1);
+    if (rows.empty()) {
+      tx.exec_params("INSERT INTO convlat_schema(version) VALUES ($1)", kSchemaVersion);
+    } else {
+      tx.exec_params("UPDATE convlat_schema SET version = $1", kSchemaVersion);
+    }
+    tx.commit();
+  } catch (const std::exception& e) {
+    return FromException(e, "migrating the schema");
+  }
+  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(connection)));
+}
+
+absl::StatusOr<UpsertPlatformResult> PostgresStore::UpsertPlatform(const v1::Platform& platform) {
+  if (platform.name().empty()) return absl::InvalidArgumentError("platform.name is required");
+  std::lock_guard lock(mutex_);
+  try {
+    pqxx::work tx(connection_->db);
+    // xmax is 0 for a row this statement inserted, not for one it updated.
+    const pqxx::row row = tx.exec_params1(
+        "INSERT INTO convlat_platforms(name, record, created_at, updated_at) VALUES ($1, $2, $3, $3) "
+        "ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at "
+        "RETURNING (xmax = 0)",
+        platform.name(), pqxx::binarystring(platform.SerializeAsString()), NowSeconds());
+    tx.commit();
+    return UpsertPlatformResult{.platform = platform, .created = row[0].as<bool>()};
+  } catch (const std::exception& e) {
+    return FromException(e, "storing platform");
+  }
+}
+
+absl::StatusOr<v1::Platform> PostgresStore::GetPlatform(const std::string& name) {
+  std::lock_guard lock(mutex_);
+  try {
+    pqxx::read_transaction tx(connection_->db);
+    const pqxx::result rows = tx.exec_params("SELECT record FROM convlat_platforms WHERE name = $1", name);
+    if (rows.empty()) return absl::NotFoundError(absl::StrCat("platform '", name, "' is not registered"));
+    v1::Platform platform;
+    if (!platform.ParseFromString(Bytes(rows[0][0]))) {
+      return absl::DataLossError(absl::StrCat("postgres store: platform '", name, "' record is corrupt"));
+    }
+    return platform;
+  } catch (const std::exception& e) {
+    return FromException(e, "reading platform");
+  }
+}
+
+absl::StatusOr<std::vector<v1::Platform>> PostgresStore::ListPlatforms() {
+  std::lock_guard lock(mutex_);
+  try {
+    pqxx::read_transaction tx(connection_->db);
+    std::vector<v1::Platform> platforms;
+    for (const pqxx::row& row : tx.exec("SELECT record FROM convlat_platforms ORDER BY name")) {
+      v1::Platform& platform = platforms.emplace_back();
+      if (!platform.ParseFromString(Bytes(row[0]))) {
+        return absl::DataLossError("postgres store: a platform record is corrupt");
+      }
+    }
+    return platforms;
+  } catch (const std::exception& e) {
+    return FromException(e, "listing platforms");
+  }
+}
+
+absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::MeasurementBatch& batch) {
+  if (batch.batch_id().empty()) return absl::InvalidArgumentError("batch_id is required");
+  std::lock_guard lock(mutex_);
+  try {
+    pqxx::work tx(connection_->db);
+    const pqxx::result platform =
+        tx.exec_params("SELECT id FROM convlat_platforms WHERE name = $1", batch.platform());
+    if (platform.empty()) return absl::NotFoundError(absl::StrCat("platform '", batch.platform(), "' is not registered"));
+    const int64_t platform_id = platform[0][0].as<int64_t>();
+    // The batch row goes first: a batch id seen before (an agent resending after a lost ack,
+    // possibly to another replica) inserts nothing and writes nothing else.
+    const pqxx::result inserted = tx.exec_params(
+        "INSERT INTO convlat_batches(batch_id, platform_id, received_at, measurement_count) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (batch_id) DO NOTHING",
+        batch.batch_id(), platform_id, NowSeconds(), batch.measurements_size());
+    if (inserted.affected_rows() == 0) {
+      tx.commit();
+      return InsertBatchResult{.stored = 0, .duplicate = true};
+    }
+    for (const v1::Measurement& m : batch.measurements()) {
+      tx.exec_params(
+          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, median_us, record) VALUES ($1, $2, $3, $4, $5)",
+          platform_id, batch.batch_id(), m.failed(), m.latency().median_us(), pqxx::binarystring(m.SerializeAsString()));
+    }
+    tx.commit();  // all of the batch, or (on any exception above) none of it
+    return InsertBatchResult{.stored = batch.measurements_size(), .duplicate = false};
+  } catch (const std::exception& e) {
+    return FromException(e, "storing batch");
+  }
+}
+
+absl::StatusOr<std::vector<v1::Measurement>> PostgresStore::LoadMeasurements(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  try {
+    pqxx::read_transaction tx(connection_->db);
+    std::vector<v1::Measurement> measurements;
+    for (const pqxx::row& row : tx.exec_params(
+             "SELECT m.record FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
+             "WHERE p.name = $1 ORDER BY m.id",
+             platform)) {
+      v1::Measurement& m = measurements.emplace_back();
+      if (!m.ParseFromString(Bytes(row[0]))) {
+        return absl::DataLossError(absl::StrCat("postgres store: a measurement record of '", platform, "' is corrupt"));
+      }
+    }
+    return measurements;
+  } catch (const std::exception& e) {
+    return FromException(e, "loading measurements");
+  }
+}
+
+absl::StatusOr<int64_t> PostgresStore::CountSuccessfulMeasurements(const std::string& platform) {
+  std::lock_guard lock(mutex_);
+  try {
+    pqxx::read_transaction tx(connection_->db);
+    return tx
+        .exec_params1("SELECT count(*) FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
+                      "WHERE p.name = $1 AND NOT m.failed",
+                      platform)[0]
+        .as<int64_t>();
+  } catch (const std::exception& e) {
+    return FromException(e, "counting measurements");
+  }
+}
+
+}  // namespace convlat::server
