@@ -248,7 +248,7 @@ TEST_F(EndToEndTest, ServerKilledMidPushLosesNothingAndStoresOnce) {
   const std::string csv = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/default-sweep.csv";
   ProcessResult pushed;
   std::thread agent([&] {
-    pushed = Agent({"import", "--platform=box", "--batch_size=2", "--push_timeout=60", csv});
+    pushed = Agent({"import", "--platform=box", "--batch_size=1", "--push_timeout=60", csv});  // a long push
   });
   // Kill once the server holds some of the measurements but not all: mid-push for sure.
   int stored_before_kill = 0;
