@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs convlat's build and test dependencies from Debian 12 packages.
+# Installs convlat's build and test dependencies from Debian 12 packages. `prometheus` and
+# `postgresql` are there for tests that start their own throwaway instances; on a machine with
+# systemd their packages also start system services (`systemctl disable --now prometheus
+# postgresql` if you do not want them).
 set -euo pipefail
 
 packages=(
