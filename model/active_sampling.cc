@@ -15,6 +15,7 @@ constexpr double kKernelSwitchBonus = 0.5;
 constexpr double kStepEdgeBonus = 0.2;
 constexpr double kNearbyDistance = 1.0;  // in log2 units of the classifier's features
 constexpr size_t kRandomEvery = 2;
+constexpr size_t kMaxCommitteeSamples = 1500;
 
 double Distance(const std::vector<double>& a, const std::vector<double>& b) {
   double sum = 0;
@@ -58,7 +59,10 @@ std::vector<size_t> ChooseInformative(const std::vector<ConvShape>& candidates, 
   for (int member = 0; member < kCommitteeSize; ++member) {
     std::vector<Sample> resample;
     std::uniform_int_distribution<size_t> draw(0, measured.size() - 1);
-    for (size_t i = 0; i < measured.size(); ++i) resample.push_back(measured[draw(rng)]);
+    // Bootstrap resamples, capped: the committee only has to disagree where data is thin, and a
+    // plan must come back well within the agent's RPC deadline on platforms of many thousands.
+    const size_t size = std::min(measured.size(), kMaxCommitteeSamples);
+    for (size_t i = 0; i < size; ++i) resample.push_back(measured[draw(rng)]);
     absl::StatusOr<std::unique_ptr<TwoModeModel>> fitted = TwoModeModel::Fit(resample, hardware);
     if (fitted.ok()) committee.push_back(std::move(*fitted));
   }
