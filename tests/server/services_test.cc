@@ -138,6 +138,43 @@ TEST_F(ServicesTest, HealthCheckReportsServing) {
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
 }
 
+// Server reflection (grpcurl and friends) lists convlat's services. The reflection protos are not
+// shipped by Debian, so the stream is spoken in bytes: ServerReflectionRequest{list_services: "*"}.
+TEST_F(ServicesTest, ReflectionListsTheServices) {
+  grpc::GenericStub generic(channel_);
+  grpc::CompletionQueue queue;
+  grpc::ClientContext context;
+  auto stream = generic.PrepareCall(&context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+  void* tag = nullptr;
+  bool ok = false;
+  auto step = [&](int expected) {
+    EXPECT_TRUE(queue.Next(&tag, &ok));
+    EXPECT_EQ(tag, reinterpret_cast<void*>(expected));
+    return ok;
+  };
+  stream->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(step(1));
+  grpc::Slice request(std::string("\x3a\x01*", 3));  // field 7 (list_services), length 1, "*"
+  grpc::ByteBuffer request_buffer(&request, 1);
+  stream->Write(request_buffer, reinterpret_cast<void*>(2));
+  ASSERT_TRUE(step(2));
+  grpc::ByteBuffer response;
+  stream->Read(&response, reinterpret_cast<void*>(3));
+  ASSERT_TRUE(step(3));
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_THAT(bytes, HasSubstr("convlat.v1.LatencyService"));
+  EXPECT_THAT(bytes, HasSubstr("convlat.v1.ProfilerService"));
+  stream->WritesDone(reinterpret_cast<void*>(4));
+  step(4);
+  grpc::Status status;
+  stream->Finish(&status, reinterpret_cast<void*>(5));
+  step(5);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(ServicesTest, RegisterKeepsFieldsTheUpdateLeavesUnset) {
   ASSERT_TRUE(Register("t4").ok());
   v1::RegisterPlatformRequest update;
