@@ -4,6 +4,8 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "model/error_metrics.h"
 #include "spdlog/spdlog.h"
@@ -151,7 +153,12 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}%",
                platform, info.model_kind(), info.sample_count(), info.fit_seconds(), errors.mape);
   std::lock_guard lock(models_mutex_);
-  info.set_version(++versions_[platform]);
+  // Milliseconds since the epoch, bumped past the last one: versions keep increasing across
+  // restarts, and replicas sharing a store give comparable ones.
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  int64_t& version = versions_[platform];
+  version = std::max(version + 1, now_ms);
+  info.set_version(version);
   fit_errors_.erase(platform);
   models_[platform] = std::move(snapshot);
   return absl::OkStatus();
