@@ -198,6 +198,12 @@ Axis ResolveAxis(const onnx::NodeProto& node, int axis, int spatial_axes, int64_
   return a;
 }
 
+// ConvParams hold 32-bit sizes; a claim beyond them (a hostile or broken file) is refused, not
+// truncated into a plausible-looking layer.
+bool FitsConvParams(const Shape& shape) {
+  return std::all_of(shape.begin(), shape.end(), [](int64_t d) { return d <= (int64_t{1} << 30); });
+}
+
 // Fills the ConvParams of a forward convolution of `x` (NCHW or NCL) by filter `w` (K x C/g x R x S).
 absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int index, const Shape& x, const Shape& w,
                                            const Shape& y, int elem_type) {
@@ -207,6 +213,9 @@ absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int inde
   if (w.size() != x.size() || y.size() != x.size()) {
     return NodeError(node, index, absl::StrCat("filter ", ShapeText(w), " and output ", ShapeText(y),
                                                " do not match input ", ShapeText(x)));
+  }
+  for (const Shape* shape : {&x, &w, &y}) {
+    if (!FitsConvParams(*shape)) return NodeError(node, index, absl::StrCat("dimensions too large: ", ShapeText(*shape)));
   }
   std::optional<v1::DataType> dtype = ConvDataType(elem_type);
   if (!dtype) return NodeError(node, index, "unsupported element type for a convolution");
@@ -251,6 +260,7 @@ absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index
                                           int elem_type) {
   std::optional<v1::DataType> dtype = ConvDataType(elem_type);
   if (!dtype) return NodeError(node, index, "unsupported element type for a matrix product");
+  if (!FitsConvParams({m, k, n})) return NodeError(node, index, absl::StrCat("dimensions too large: ", m, "x", k, "x", n));
   v1::ConvParams conv;
   conv.set_n(static_cast<int32_t>(m));
   conv.set_c(static_cast<int32_t>(k));
@@ -366,8 +376,9 @@ class Importer {
     }
     if (op == "MatMul") {
       if (inputs.size() < 2 || inputs[0].empty() || out->empty()) return NodeError(node, index, "expects two tensors");
-      int64_t m = 1;
-      for (size_t d = 0; d + 1 < out->size(); ++d) m *= (*out)[d];
+      if (!FitsConvParams(*out)) return NodeError(node, index, absl::StrCat("dimensions too large: ", ShapeText(*out)));
+      int64_t m = 1;  // the rows of all the batched products; capped before it could overflow
+      for (size_t d = 0; d + 1 < out->size() && m <= (int64_t{1} << 30); ++d) m *= (*out)[d];
       absl::StatusOr<v1::ConvParams> conv = GemmAsConv(node, index, m, inputs[0].back(), out->back(), elem_type);
       if (!conv.ok()) return conv.status();
       layer.conv = *conv;

@@ -220,6 +220,11 @@ TEST(OnnxImportTest, BadInputGetsAClearErrorNamingTheProblem) {
   cycle.Node("Relu", {"a"}, "b");
   EXPECT_THAT(error(cycle.Bytes()), HasSubstr("node 'a_node' (Add): input 'b' is not produced by any earlier node"));
 
+  GraphBuilder huge;
+  huge.Input("x", {int64_t{1} << 40, 8}).Weight("w", {8, 4}).Output("y");
+  huge.Node("MatMul", {"x", "w"}, "y");
+  EXPECT_THAT(error(huge.Bytes()), HasSubstr("node 'y_node' (MatMul): dimensions too large"));
+
   GraphBuilder mismatch;
   mismatch.Input("x", {1, 3, 8, 8}).Weight("w", {4, 5, 3, 3}).Output("y");
   mismatch.Node("Conv", {"x", "w"}, "y");
