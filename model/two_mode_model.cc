@@ -107,41 +107,48 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
 // candidates, so near a switching boundary, where a leaf holds both kernels, the choice follows
 // their costs rather than a hard threshold; kernels never seen near the layer are not considered,
 // so no staircase is extrapolated far from its own data.
-size_t TwoModeModel::GroupOf(const ConvShape& shape) const {
-  if (!classifier_) return 0;
+TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape) const {
+  auto choice = [&](size_t group) { return KernelChoice{group, groups_[group].cost.Evaluate(shape)}; };
+  if (!classifier_) return choice(0);
   const std::vector<double> features = KernelChoiceFeatures(shape);
   const std::vector<double>& shares = classifier_->PredictShares(features);
   auto applies = [&](size_t group) { return MappingApplies(groups_[group].cost.decomposition().mapping, shape); };
-  size_t chosen = static_cast<size_t>(classifier_->Predict(features));
-  double fastest = applies(chosen) ? groups_[chosen].cost.Evaluate(shape).total_us() : HUGE_VAL;
+  const size_t majority = static_cast<size_t>(classifier_->Predict(features));
+  std::optional<KernelChoice> fastest;
+  if (applies(majority)) fastest = choice(majority);
   for (size_t group = 0; group < shares.size(); ++group) {
-    if (group == chosen || shares[group] < kPlausibleShare || !applies(group)) continue;
-    const double latency = groups_[group].cost.Evaluate(shape).total_us();
-    if (latency < fastest) chosen = group, fastest = latency;
+    if (group == majority || shares[group] < kPlausibleShare || !applies(group)) continue;
+    KernelChoice candidate = choice(group);
+    if (!fastest || candidate.cost.total_us() < fastest->cost.total_us()) fastest = candidate;
   }
   // A kernel that cannot run the layer (Winograd for a 1x1 or strided conv, learnt on 3x3 data)
   // is never the answer: the platform-wide staircase takes what no plausible kernel can run.
-  return applies(chosen) ? chosen : 0;
+  return fastest ? *fastest : choice(0);
 }
 
 bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const {
   const auto it = group_of_kernel_.find(kernel);
-  return it != group_of_kernel_.end() && it->second == GroupOf(shape);
+  return it != group_of_kernel_.end() && it->second == ChooseKernel(shape).group;
 }
 
-const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const { return groups_[GroupOf(shape)].name; }
+const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const {
+  return groups_[ChooseKernel(shape).group].name;
+}
 
-Prediction TwoModeModel::Predict(const ConvShape& shape) const { return PredictWithGroup(shape, GroupOf(shape)); }
+Prediction TwoModeModel::Predict(const ConvShape& shape) const {
+  const KernelChoice chosen = ChooseKernel(shape);  // its cost is already evaluated: the hot path
+  return Explain(shape, chosen);
+}
 
 std::optional<Prediction> TwoModeModel::PredictWithKernel(const ConvShape& shape, const std::string& kernel) const {
   const auto it = group_of_kernel_.find(kernel);
   if (it == group_of_kernel_.end()) return std::nullopt;
-  return PredictWithGroup(shape, it->second);
+  return Explain(shape, {it->second, groups_[it->second].cost.Evaluate(shape)});
 }
 
-Prediction TwoModeModel::PredictWithGroup(const ConvShape& shape, size_t group_index) const {
-  const KernelGroup& group = groups_[group_index];
-  const KernelCostModel::Breakdown cost = group.cost.Evaluate(shape);
+Prediction TwoModeModel::Explain(const ConvShape& shape, const KernelChoice& chosen) const {
+  const KernelGroup& group = groups_[chosen.group];
+  const KernelCostModel::Breakdown& cost = chosen.cost;
   const ConvFeatures f = ComputeFeatures(shape);
   const WorkDecomposition& d = group.cost.decomposition();
   Prediction prediction;

@@ -56,8 +56,13 @@ class TwoModeModel final : public LatencyModel {
     size_t samples = 0;
   };
 
-  size_t GroupOf(const ConvShape& shape) const;
-  Prediction PredictWithGroup(const ConvShape& shape, size_t group) const;
+  // The group whose kernel runs the layer, with that kernel's cost for it.
+  struct KernelChoice {
+    size_t group = 0;
+    KernelCostModel::Breakdown cost;
+  };
+  KernelChoice ChooseKernel(const ConvShape& shape) const;
+  Prediction Explain(const ConvShape& shape, const KernelChoice& chosen) const;
 
   std::vector<KernelGroup> groups_;
   std::map<std::string, size_t> group_of_kernel_;  // every kernel seen in the fit → its group
