@@ -3,19 +3,5 @@
 # scripts/validate_cpu_networks.py against it (needs a build and Debian's python3-torchvision).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work="$(mktemp -d)"
-trap 'kill "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-build/server/convlat-server --listen 127.0.0.1:0 --metrics "" --db "$work/v.db" --port_file "$work/port" \
-  >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-address="127.0.0.1:$(head -1 "$work/port")"
-for csv in data/measurements/cpu-epyc-2core/*.csv; do
-  build/profiler_agent/convlat-agent import --server "$address" --platform cpu-epyc-2core --spool "$work/spool" \
-    --batch_size 1000 "$csv" >/dev/null 2>&1
-done
-for _ in $(seq 100); do
-  build/client/convlat-client --server "$address" platforms --format csv | grep -q ",ready" && break
-  sleep 0.2
-done
+source scripts/seeded-server.sh
 /usr/bin/python3 scripts/validate_cpu_networks.py build/client/convlat-client "$address" cpu-epyc-2core
