@@ -90,9 +90,15 @@ absl::StatusOr<std::vector<v1::ConvParams>> CollectLayers(const std::vector<std:
     layers.push_back(*params);
   }
   if (!layers_file.empty()) {
-    absl::StatusOr<std::vector<v1::ConvParams>> from_file = model::LoadSweepFile(layers_file);
+    absl::StatusOr<std::vector<model::SpecLine>> from_file = model::ReadSpecFile(layers_file);
     if (!from_file.ok()) return from_file.status();
-    layers.insert(layers.end(), from_file->begin(), from_file->end());
+    for (const model::SpecLine& spec : *from_file) {
+      if (!spec.conv) {
+        return absl::InvalidArgumentError(absl::StrCat(layers_file, ":", spec.line,
+                                                       ": predict takes convolutions; query --layers takes other ops too"));
+      }
+      layers.push_back(*spec.conv);
+    }
   }
   if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC or --layers FILE");
   return layers;
@@ -183,12 +189,16 @@ int QueryNetworkCommand(const CommandContext& context, const std::string& platfo
   request.set_platform(platform);
   request.set_batch(batch);
   if (!layers_file.empty()) {
-    absl::StatusOr<std::vector<v1::ConvParams>> layers = CollectLayers({}, layers_file);
+    absl::StatusOr<std::vector<model::SpecLine>> layers = model::ReadSpecFile(layers_file);
     if (!layers.ok()) {
       *context.err << "error: " << layers.status().message() << "\n";
       return kExitUsage;
     }
-    for (const v1::ConvParams& conv : *layers) *request.mutable_layers()->add_layers()->mutable_conv() = conv;
+    for (const model::SpecLine& spec : *layers) {
+      v1::LayerList::Layer* layer = request.mutable_layers()->add_layers();
+      if (spec.conv) *layer->mutable_conv() = *spec.conv;
+      if (spec.op) *layer->mutable_op() = *spec.op;
+    }
   } else {
     std::ifstream in(onnx_path, std::ios::binary);
     if (!in) {
@@ -230,8 +240,9 @@ int QueryNetworkCommand(const CommandContext& context, const std::string& platfo
   PrintTable(context, table);
   if (response.unmodelled_layers() > 0) {
     *context.err << "note: " << response.unmodelled_layers()
-                 << " layers are neither convolutions nor matrix products and this platform declares no memory "
-                    "bandwidth: they are listed as not-modelled and left out of the total\n";
+                 << " layers are neither convolutions nor matrix products, this platform's agents timed no such ops "
+                    "(convlat-agent --sweep ops) and it declares no memory bandwidth: they are listed as not-modelled "
+                    "and left out of the total\n";
   }
   return kExitOk;
 }

@@ -23,7 +23,7 @@ std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& 
   std::vector<Sample> samples;
   samples.reserve(measurements.size());
   for (const v1::Measurement& m : measurements) {
-    if (m.failed() || !(m.latency().median_us() > 0)) continue;
+    if (m.has_op() || m.failed() || !(m.latency().median_us() > 0)) continue;
     v1::ConvParams params = m.params();
     NormalizeConvParams(params);
     const auto [it, inserted] = index_of_config.try_emplace(params.SerializeAsString(), samples.size());

@@ -50,7 +50,8 @@ class LatencyModel {
 // Null when the measurement has no kernel records.
 const v1::KernelRecord* MainKernel(const v1::Measurement& m);
 
-// Successful measurements of a platform as fitting samples; failed ones are skipped.
+// Successful convolution measurements of a platform as fitting samples; failed ones and those of
+// other ops (see op_model.h) are skipped.
 std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
 
 // Fits the platform's serving model: the two-mode model when there are enough samples for it,

@@ -1,6 +1,7 @@
 #include "model/measurements_csv.h"
 
 #include <functional>
+#include <iterator>
 #include <map>
 
 #include "absl/strings/numbers.h"
@@ -13,6 +14,7 @@
 #include "model/conv_spec.h"
 #include "model/csv_reader.h"
 #include "model/latency_model.h"
+#include "model/op_params.h"
 
 namespace convlat::model {
 namespace {
@@ -59,7 +61,7 @@ std::string CsvCell(const std::string& text) {
 constexpr const char* kWrittenColumns[] = {
     "n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w",
     "groups", "dtype", "layout", "math_mode", "median_us", "min_us", "p10_us", "p90_us", "repetitions",
-    "workspace_bytes", "backend", "algorithm", "kernel", "grid_x", "grid_y", "grid_z"};
+    "workspace_bytes", "backend", "algorithm", "kernel", "grid_x", "grid_y", "grid_z", "op"};
 
 template <typename Enum>
 Setter EnumColumn(absl::StatusOr<Enum> (*parse)(absl::string_view), void (v1::ConvParams::*set)(Enum)) {
@@ -114,11 +116,34 @@ const std::map<std::string, Setter>& Columns() {
       {"grid_x", GridDim(&v1::Dim3::set_x)},
       {"grid_y", GridDim(&v1::Dim3::set_y)},
       {"grid_z", GridDim(&v1::Dim3::set_z)},
+      {"op",
+       [](const std::string& text, v1::Measurement& m) {
+         absl::StatusOr<v1::OpParams> op = ParseOpSpec(text);
+         if (!op.ok()) return op.status();
+         *m.mutable_op() = *op;
+         return absl::OkStatus();
+       }},
   };
   return *columns;
 }
 
-constexpr const char* kRequired[] = {"n", "c", "h", "w", "k", "r", "s", "median_us"};
+// Required unless the file has an `op` column (then a row is a convolution or another op).
+constexpr const char* kConvColumns[] = {"n", "c", "h", "w", "k", "r", "s"};
+
+// A row's layer: the op of the `op` cell, or else the convolution of the conv cells.
+absl::Status ValidateRowLayer(v1::Measurement& m) {
+  if (!m.has_op()) {
+    if (absl::Status s = ValidateConvParams(m.params(), ""); !s.ok()) return s;
+    NormalizeConvParams(*m.mutable_params());
+    return absl::OkStatus();
+  }
+  if (m.has_params()) {
+    return absl::InvalidArgumentError("a row is a convolution or an op: leave the conv columns empty when 'op' is set");
+  }
+  if (absl::Status s = ValidateOpParams(m.op(), "op"); !s.ok()) return s;
+  NormalizeOpParams(*m.mutable_op());
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -126,7 +151,9 @@ absl::StatusOr<std::vector<v1::Measurement>> ParseMeasurementsCsv(std::istream& 
                                                                   const std::string& agent_id) {
   absl::StatusOr<CsvReader> reader = CsvReader::Open(in, source);
   if (!reader.ok()) return reader.status();
-  for (const char* column : kRequired) {
+  std::vector<const char*> required = {"median_us"};
+  if (!reader->HasColumn("op")) required.insert(required.end(), std::begin(kConvColumns), std::end(kConvColumns));
+  for (const char* column : required) {
     if (!reader->HasColumn(column)) {
       return absl::InvalidArgumentError(absl::StrCat(source, ":1: required column '", column, "' is missing"));
     }
@@ -154,13 +181,12 @@ absl::StatusOr<std::vector<v1::Measurement>> ParseMeasurementsCsv(std::istream& 
                                                        reader->header()[i], "' ", s.message()));
       }
     }
-    if (absl::Status s = ValidateConvParams(m.params(), ""); !s.ok()) {
+    if (absl::Status s = ValidateRowLayer(m); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": ", s.message()));
     }
     if (!(m.latency().median_us() > 0)) {
       return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": column 'median_us' must be > 0"));
     }
-    NormalizeConvParams(*m.mutable_params());
     measurements.push_back(std::move(m));
   }
   if (measurements.empty()) return absl::InvalidArgumentError(absl::StrCat(source, ": no measurements"));
@@ -173,20 +199,30 @@ std::string MeasurementCsvRow(const v1::Measurement& m) {
   if (m.failed() || !(m.latency().median_us() > 0)) return "";
   v1::ConvParams p = m.params();
   NormalizeConvParams(p);
+  std::string op;
+  if (m.has_op()) {
+    v1::OpParams normalized = m.op();
+    NormalizeOpParams(normalized);
+    op = FormatOpSpec(normalized);
+  }
   const v1::LatencyStats& t = m.latency();
   const v1::KernelRecord* kernel = MainKernel(m);
   const v1::KernelRecord none;
   const v1::KernelRecord& k = kernel != nullptr ? *kernel : none;
-  std::vector<std::string> cells = {
+  std::vector<std::string> layer = {
       absl::StrCat(p.n()), absl::StrCat(p.c()), absl::StrCat(p.h()), absl::StrCat(p.w()), absl::StrCat(p.k()),
       absl::StrCat(p.r()), absl::StrCat(p.s()), absl::StrCat(p.stride_h()), absl::StrCat(p.stride_w()),
       absl::StrCat(p.pad_h()), absl::StrCat(p.pad_w()), absl::StrCat(p.dilation_h()), absl::StrCat(p.dilation_w()),
-      absl::StrCat(p.groups()), DataTypeName(p.dtype()), LayoutName(p.layout()), MathModeName(p.math_mode()),
+      absl::StrCat(p.groups()), DataTypeName(p.dtype()), LayoutName(p.layout()), MathModeName(p.math_mode())};
+  // An op's row leaves the conv columns empty.
+  if (m.has_op()) layer.assign(layer.size(), "");
+  std::vector<std::string> cells = {
       absl::StrCat(t.median_us()), absl::StrCat(t.min_us()), absl::StrCat(t.p10_us()), absl::StrCat(t.p90_us()),
       absl::StrCat(t.repetitions()), absl::StrCat(m.workspace_bytes()), CsvCell(m.backend()), CsvCell(m.algorithm()),
       CsvCell(k.name()), kernel != nullptr ? absl::StrCat(k.grid().x()) : "",
-      kernel != nullptr ? absl::StrCat(k.grid().y()) : "", kernel != nullptr ? absl::StrCat(k.grid().z()) : ""};
-  return absl::StrCat(absl::StrJoin(cells, ","), "\n");
+      kernel != nullptr ? absl::StrCat(k.grid().y()) : "", kernel != nullptr ? absl::StrCat(k.grid().z()) : "",
+      CsvCell(op)};
+  return absl::StrCat(absl::StrJoin(layer, ","), ",", absl::StrJoin(cells, ","), "\n");
 }
 
 }  // namespace convlat::model

@@ -1,7 +1,7 @@
 #pragma once
 // A network as convlat predicts it: the layers that launch work, in execution order, each either
-// a convolution (predicted by the platform's conv model) or another op described by its FLOPs and
-// the bytes it moves.
+// a convolution (predicted by the platform's conv model) or another op (predicted by the op model),
+// described by its parameters where the agents can time it, and always by its FLOPs and bytes.
 
 #include <optional>
 #include <string>
@@ -17,8 +17,12 @@ struct NetworkLayer {
   std::string shape;  // inputs → output, e.g. "1x64x56x56 -> 1x64x56x56"
   // Conv, ConvTranspose (as the convolution it transposes), Gemm and MatMul (as 1x1 convolutions).
   std::optional<v1::ConvParams> conv;
-  double flops = 0;  // other ops: arithmetic, 1 per output element per input read for elementwise ops
-  double bytes = 0;  // other ops: bytes read and written
+  // Other ops the agents time (pooling, activations, ...), as the op model predicts them.
+  std::optional<v1::OpParams> op_params;
+  // Other ops: arithmetic (1 per output element per input read for elementwise ops) and bytes read
+  // and written; from op_params when set, else the importer's own count.
+  double flops = 0;
+  double bytes = 0;
 };
 
 }  // namespace convlat::model

@@ -5,6 +5,7 @@
 
 #include "model/latency_model.h"
 #include "model/network.h"
+#include "model/op_model.h"
 
 namespace convlat::model {
 
@@ -19,11 +20,12 @@ struct NetworkLatency {
   int unmodelled = 0;
 };
 
-// Convolutions and matrix products go through the platform's conv model. The other ops (pooling,
-// elementwise, concatenation, ...) are not measured by the agents yet; they are estimated as
-// memory-bound transfers, bytes / `memory_bandwidth_gbps`, where the platform declares its peak
-// bandwidth (an optimistic floor: no launch cost, peak bandwidth), and left unmodelled otherwise.
-NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const std::vector<NetworkLayer>& layers,
-                                     double memory_bandwidth_gbps);
+// Convolutions and matrix products go through the platform's conv model, the other ops (pooling,
+// elementwise, concatenation, ...) through its op model. A platform whose agents timed no ops
+// (`op_model` null) gets them estimated as memory-bound transfers, bytes / `memory_bandwidth_gbps`,
+// where it declares its peak bandwidth (an optimistic floor: no launch cost, peak bandwidth), and
+// left unmodelled otherwise.
+NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLatencyModel* op_model,
+                                     const std::vector<NetworkLayer>& layers, double memory_bandwidth_gbps);
 
 }  // namespace convlat::model

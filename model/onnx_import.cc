@@ -1,17 +1,21 @@
 #include "model/onnx_import.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <exception>
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "model/conv_shape.h"
+#include "model/op_params.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
@@ -275,6 +279,119 @@ absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index
   return conv;
 }
 
+// A tensor of any rank as n x c x h x w with the same element count (rank 1 is channels, rank 2
+// batch x channels, the dims past the third are folded into w); nullopt when a dim does not fit.
+std::optional<std::array<int32_t, 4>> FoldTo4D(const Shape& shape) {
+  std::array<int64_t, 4> dims{1, 1, 1, 1};
+  if (shape.size() == 1) dims[1] = shape[0];
+  for (size_t i = 0; i < shape.size() && shape.size() > 1; ++i) {
+    if (i < 3) {
+      dims[i] = shape[i];
+    } else if (dims[3] > (int64_t{1} << 30) / std::max<int64_t>(shape[i], 1)) {
+      return std::nullopt;
+    } else {
+      dims[3] *= shape[i];
+    }
+  }
+  std::array<int32_t, 4> folded{};
+  for (int i = 0; i < 4; ++i) {
+    if (dims[i] <= 0 || dims[i] > (int64_t{1} << 30)) return std::nullopt;
+    folded[i] = static_cast<int32_t>(dims[i]);
+  }
+  return folded;
+}
+
+bool SetDims(v1::OpParams& op, const Shape& shape) {
+  const std::optional<std::array<int32_t, 4>> dims = FoldTo4D(shape);
+  if (!dims) return false;
+  op.set_n((*dims)[0]);
+  op.set_c((*dims)[1]);
+  op.set_h((*dims)[2]);
+  op.set_w((*dims)[3]);
+  return true;
+}
+
+// The ONNX activations the agents time, by the op model's function name.
+const absl::flat_hash_map<std::string, std::string>& ActivationFunctions() {
+  static const auto* functions = new absl::flat_hash_map<std::string, std::string>{
+      {"Relu", "relu"}, {"LeakyRelu", "leakyrelu"}, {"Clip", "clip"}, {"Sigmoid", "sigmoid"},
+      {"HardSigmoid", "hardsigmoid"}, {"HardSwish", "hardswish"}, {"Tanh", "tanh"}, {"Elu", "elu"},
+      {"Gelu", "gelu"}, {"Exp", "exp"}, {"Log", "log"}, {"Sqrt", "sqrt"}, {"Abs", "abs"},
+      {"Softplus", "softplus"}, {"Mish", "mish"}};
+  return *functions;
+}
+
+bool SetPooling(v1::OpParams& op, const onnx::NodeProto& node, const Shape& in, const Shape& out) {
+  if (in.size() != 4 || out.size() != 4 || !SetDims(op, in)) return false;
+  if (absl::StartsWith(node.op_type(), "Global")) {
+    op.set_kernel_h(op.h());
+    op.set_kernel_w(op.w());
+    return true;
+  }
+  const std::vector<int64_t> kernel = IntsAttribute(node, "kernel_shape");
+  if (kernel.size() != 2 || kernel[0] <= 0 || kernel[1] <= 0 || kernel[0] > in[2] || kernel[1] > in[3]) return false;
+  const Axis h = ResolveAxis(node, 0, 2, in[2], out[2], kernel[0]);
+  const Axis w = ResolveAxis(node, 1, 2, in[3], out[3], kernel[1]);
+  op.set_kernel_h(static_cast<int32_t>(kernel[0]));
+  op.set_kernel_w(static_cast<int32_t>(kernel[1]));
+  op.set_stride_h(static_cast<int32_t>(std::clamp<int64_t>(h.stride, 1, kernel[0] + in[2])));
+  op.set_stride_w(static_cast<int32_t>(std::clamp<int64_t>(w.stride, 1, kernel[1] + in[3])));
+  op.set_pad_h(static_cast<int32_t>(std::clamp<int64_t>(h.pad, 0, kernel[0] - 1)));
+  op.set_pad_w(static_cast<int32_t>(std::clamp<int64_t>(w.pad, 0, kernel[1] - 1)));
+  return true;
+}
+
+// A node other than a convolution or matrix product as an op the agents time (see op_params.h),
+// or nullopt when it is none of those (it is then predicted from its bytes and FLOPs alone).
+std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std::vector<Shape>& inputs,
+                                          const Shape& out, int elem_type) {
+  const std::optional<v1::DataType> dtype = ConvDataType(elem_type);
+  if (!dtype || *dtype == v1::DATA_TYPE_INT8 || inputs.empty()) return std::nullopt;
+  const std::string& type = node.op_type();
+  v1::OpParams op;
+  op.set_dtype(*dtype);
+  bool mapped = false;
+  if (type == "MaxPool" || type == "GlobalMaxPool" || type == "AveragePool" || type == "GlobalAveragePool") {
+    op.set_kind(absl::StrContains(type, "Max") ? v1::OP_KIND_MAX_POOL : v1::OP_KIND_AVG_POOL);
+    mapped = SetPooling(op, node, inputs[0], out);
+  } else if (const auto it = ActivationFunctions().find(type); it != ActivationFunctions().end()) {
+    op.set_kind(v1::OP_KIND_ACTIVATION);
+    op.set_function(it->second);
+    mapped = SetDims(op, inputs[0]);
+  } else if ((type == "Add" || type == "Sub" || type == "Mul" || type == "Div") && inputs.size() == 2) {
+    // The larger operand sets the size; a smaller one is broadcast (a squeeze-excitation scale).
+    const bool first_larger = Elements(inputs[0]) >= Elements(inputs[1]);
+    op.set_kind(v1::OP_KIND_BINARY);
+    op.set_function(absl::AsciiStrToLower(type));
+    op.set_broadcast(Elements(inputs[0]) != Elements(inputs[1]));
+    mapped = SetDims(op, first_larger ? inputs[0] : inputs[1]);
+  } else if (type == "Concat") {
+    op.set_kind(v1::OP_KIND_CONCAT);
+    op.set_inputs(static_cast<int32_t>(inputs.size()));
+    mapped = SetDims(op, out);
+  } else if (type == "Softmax" || type == "LogSoftmax") {
+    op.set_kind(v1::OP_KIND_SOFTMAX);
+    mapped = SetDims(op, inputs[0]);
+  } else if ((type == "Resize" || type == "Upsample") && inputs[0].size() == 4 && out.size() == 4) {
+    op.set_kind(v1::OP_KIND_RESIZE);
+    const onnx::AttributeProto* mode = Attribute(node, "mode");
+    op.set_function(mode != nullptr && mode->s() != "nearest" ? "linear" : "nearest");
+    mapped = SetDims(op, inputs[0]) && out[2] <= (int64_t{1} << 30) && out[3] <= (int64_t{1} << 30);
+    op.set_out_h(static_cast<int32_t>(std::min<int64_t>(out[2], int64_t{1} << 30)));
+    op.set_out_w(static_cast<int32_t>(std::min<int64_t>(out[3], int64_t{1} << 30)));
+  } else if (type == "BatchNormalization") {
+    op.set_kind(v1::OP_KIND_BATCH_NORM);
+    mapped = SetDims(op, inputs[0]);
+  } else if (DataMovementOps().contains(type)) {
+    // Split reads its whole input; the others write their (first) output.
+    op.set_kind(v1::OP_KIND_COPY);
+    mapped = SetDims(op, type == "Split" ? inputs[0] : out);
+  }
+  if (!mapped || !ValidateOpParams(op, "").ok()) return std::nullopt;
+  NormalizeOpParams(op);
+  return op;
+}
+
 class Importer {
  public:
   Importer(const onnx::GraphProto& graph, const ValueTable& values) : graph_(graph), values_(values) {}
@@ -399,6 +516,12 @@ class Importer {
       layer.flops = kernel.empty() ? input_elements : output_elements * window;
     } else if (!DataMovementOps().contains(op)) {
       return NodeError(node, index, "op is not supported by convlat's importer");
+    }
+    layer.op_params = OtherOpParams(node, inputs, *out, elem_type);
+    if (layer.op_params) {
+      const OpWork work = WorkOf(*layer.op_params);
+      layer.bytes = work.bytes;
+      layer.flops = work.flops;
     }
     return layer;
   }

@@ -3,6 +3,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "model/active_sampling.h"
 #include "model/conv_shape.h"
+#include "model/op_params.h"
 #include "model/sweeps.h"
 
 namespace convlat::model {
@@ -11,6 +12,11 @@ namespace {
 std::string ConfigKey(v1::ConvParams params) {
   NormalizeConvParams(params);
   return params.SerializeAsString();
+}
+
+std::string OpKey(v1::OpParams op) {
+  NormalizeOpParams(op);
+  return op.SerializeAsString();
 }
 
 }  // namespace
@@ -25,7 +31,9 @@ absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, const std:
 v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
                                  const std::vector<v1::Measurement>& measured, const PlanOptions& options) {
   absl::flat_hash_set<std::string> done;
-  for (const v1::Measurement& m : measured) done.insert(ConfigKey(m.params()));
+  for (const v1::Measurement& m : measured) {
+    if (!m.has_op()) done.insert(ConfigKey(m.params()));
+  }
   v1::SweepPlan plan;
   std::vector<const v1::ConvParams*> pending;
   for (const v1::ConvParams& config : candidates) {
@@ -47,6 +55,20 @@ v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
     for (size_t i = 0; i < limit; ++i) *plan.add_configs() = *pending[i];
   }
   return plan;
+}
+
+std::vector<v1::OpParams> PlanOps(const std::vector<v1::OpParams>& candidates,
+                                  const std::vector<v1::Measurement>& measured, int max_ops) {
+  absl::flat_hash_set<std::string> done;
+  for (const v1::Measurement& m : measured) {
+    if (m.has_op()) done.insert(OpKey(m.op()));
+  }
+  std::vector<v1::OpParams> pending;
+  for (const v1::OpParams& op : candidates) {
+    if (max_ops > 0 && static_cast<int>(pending.size()) >= max_ops) break;
+    if (done.insert(OpKey(op)).second) pending.push_back(op);
+  }
+  return pending;
 }
 
 }  // namespace convlat::model

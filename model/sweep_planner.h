@@ -27,4 +27,9 @@ absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, const std:
 v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
                                  const std::vector<v1::Measurement>& measured, const PlanOptions& options);
 
+// The op candidates (pooling, activations, ...) the platform has not measured yet, in their order,
+// at most `max_ops` of them (0: all). Failed measurements count as measured here too.
+std::vector<v1::OpParams> PlanOps(const std::vector<v1::OpParams>& candidates,
+                                  const std::vector<v1::Measurement>& measured, int max_ops);
+
 }  // namespace convlat::model

@@ -3,10 +3,13 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
+#include "model/op_params.h"
+#include "model/op_sweeps.h"
 
 namespace convlat::model {
 namespace {
@@ -137,30 +140,64 @@ absl::StatusOr<std::vector<v1::ConvParams>> NamedSweep(absl::string_view name) {
       absl::StrCat("unknown sweep '", name, "' (expected quick, default or a file path)"));
 }
 
-absl::StatusOr<std::vector<v1::ConvParams>> LoadSweepFile(const std::string& path) {
+absl::StatusOr<std::vector<SpecLine>> ReadSpecFile(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open sweep file ", path));
-  SweepBuilder sweep;
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::vector<SpecLine> specs;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     absl::string_view text = line;
     if (const size_t hash = text.find('#'); hash != absl::string_view::npos) text = text.substr(0, hash);
     text = absl::StripAsciiWhitespace(text);
     if (text.empty()) continue;
-    absl::StatusOr<v1::ConvParams> params = ParseConvSpec(text);
-    absl::Status status = params.ok() ? ValidateConvParams(*params, "") : params.status();
-    if (!status.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", status.message()));
+    SpecLine& spec = specs.emplace_back(SpecLine{.line = number});
+    absl::Status status;
+    if (absl::StartsWith(text, "op=")) {
+      absl::StatusOr<v1::OpParams> op = ParseOpSpec(text);
+      status = op.ok() ? ValidateOpParams(*op, "") : op.status();
+      if (status.ok()) {
+        NormalizeOpParams(*op);
+        spec.op = *op;
+      }
+    } else {
+      absl::StatusOr<v1::ConvParams> params = ParseConvSpec(text);
+      status = params.ok() ? ValidateConvParams(*params, "") : params.status();
+      if (status.ok()) spec.conv = *params;
     }
-    sweep.Add(*params);
+    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", status.message()));
   }
-  std::vector<v1::ConvParams> configs = sweep.Take();
-  if (configs.empty()) return absl::InvalidArgumentError(absl::StrCat("sweep file ", path, " has no configs"));
-  return configs;
+  if (specs.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " has no configs"));
+  return specs;
 }
 
-absl::StatusOr<std::vector<v1::ConvParams>> ResolveSweep(absl::string_view name_or_path) {
-  if (name_or_path == "quick" || name_or_path == "default") return NamedSweep(name_or_path);
+absl::StatusOr<Sweep> LoadSweepFile(const std::string& path) {
+  absl::StatusOr<std::vector<SpecLine>> specs = ReadSpecFile(path);
+  if (!specs.ok()) return specs.status();
+  // A sweep measures each configuration once.
+  SweepBuilder convs;
+  Sweep sweep;
+  std::set<std::string> seen_ops;
+  for (const SpecLine& spec : *specs) {
+    if (spec.conv) convs.Add(*spec.conv);
+    if (spec.op && seen_ops.insert(spec.op->SerializeAsString()).second) sweep.ops.push_back(*spec.op);
+  }
+  sweep.convs = convs.Take();
+  return sweep;
+}
+
+absl::StatusOr<Sweep> ResolveSweep(absl::string_view name_or_path) {
+  if (name_or_path == "quick" || name_or_path == "default" || name_or_path == "ops") {
+    Sweep sweep;
+    if (name_or_path != "ops") {
+      absl::StatusOr<std::vector<v1::ConvParams>> convs = NamedSweep(name_or_path);
+      if (!convs.ok()) return convs.status();
+      sweep.convs = *std::move(convs);
+    }
+    absl::StatusOr<std::vector<v1::OpParams>> ops = NamedOpSweep(name_or_path);
+    if (!ops.ok()) return ops.status();
+    sweep.ops = *std::move(ops);
+    return sweep;
+  }
   return LoadSweepFile(std::string(name_or_path));
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// A library that runs convolutions for real on this machine and times them.
+// A library that runs convolutions (and the other ops of a network) for real on this machine and
+// times them.
 
 #include <memory>
 #include <string>
@@ -46,6 +47,9 @@ class ConvBackend {
   // backend was asked for all of them. A configuration the library cannot run comes back with
   // failed=true and the reason: the sweep goes on, and the server learns what is unsupported.
   virtual std::vector<v1::Measurement> Measure(const v1::ConvParams& params, const TimingOptions& timing) = 0;
+  // Runs and times one valid other op (pooling, activation, ...; see op_params.h): one
+  // measurement, failed with the reason when the library cannot run it.
+  virtual v1::Measurement MeasureOp(const v1::OpParams& op, const TimingOptions& timing) = 0;
 };
 
 // "cpu" (oneDNN) or "cudnn"; "cudnn" is UNIMPLEMENTED when the agent was built without CUDA/cuDNN

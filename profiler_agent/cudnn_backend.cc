@@ -107,6 +107,17 @@ class CudnnBackend final : public ConvBackend {
     return *std::move(measured);
   }
 
+  // GPU ops other than convolutions are not timed yet: the server then estimates them from the
+  // platform's peak bandwidth. A failed measurement says so (and keeps the sweep from retrying).
+  v1::Measurement MeasureOp(const v1::OpParams& op, const TimingOptions&) override {
+    v1::Measurement base;
+    *base.mutable_op() = op;
+    base.set_backend(name());
+    *base.mutable_measured_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    return Failed(base, absl::UnimplementedError("the cudnn backend times convolutions only; ops other than "
+                                                 "convolutions are not profiled on GPUs yet"));
+  }
+
  private:
   absl::StatusOr<std::vector<v1::Measurement>> MeasureConfig(const CudnnConvConfig& config,
                                                             const v1::Measurement& base, const TimingOptions& timing) {

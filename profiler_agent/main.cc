@@ -31,7 +31,8 @@ ABSL_FLAG(std::string, backend, "cpu", "cpu (oneDNN) or cudnn");
 ABSL_FLAG(std::string, algo, "heuristic",
           "cudnn: heuristic (cuDNN's top choice), exhaustive (benchmark all, keep the fastest) or all (time every "
           "supported algorithm, one measurement each)");
-ABSL_FLAG(std::string, sweep, "quick", "quick, default, or a file of conv specs");
+ABSL_FLAG(std::string, sweep, "quick",
+          "quick or default (convolutions and other ops), ops (other ops only), or a file of conv and op specs");
 ABSL_FLAG(std::string, spool, "convlat-spool", "directory that keeps measurements until the server has them");
 ABSL_FLAG(std::string, agent_id, "", "this agent's id (default: the host name)");
 ABSL_FLAG(int32_t, batch_size, 16, "measurements per batch");
@@ -52,7 +53,7 @@ namespace {
 
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
-    "                    [--sweep quick|default|FILE] [--csv_out FILE]\n"
+    "                    [--sweep quick|default|ops|FILE] [--csv_out FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]";
 
@@ -119,12 +120,13 @@ int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
     spdlog::warn("server {} not reachable ({}); measuring anyway, results stay in {}", server, std::string(s.message()),
                  spool.dir());
   }
-  absl::StatusOr<std::vector<convlat::v1::ConvParams>> configs = convlat::agent::PlanConfigs(channel, spool, options);
+  absl::StatusOr<convlat::model::Sweep> configs = convlat::agent::PlanConfigs(channel, spool, options);
   if (!configs.ok()) {
     spdlog::error("{}", std::string(configs.status().message()));
     return 2;
   }
-  spdlog::info("measuring {} configs with {}", configs->size(), (*backend)->name());
+  spdlog::info("measuring {} convolutions and {} other ops with {}", configs->convs.size(), configs->ops.size(),
+               (*backend)->name());
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<convlat::agent::SweepResult> result =
       convlat::agent::RunSweep(**backend, *configs, spool, pusher, options, stop_requested);

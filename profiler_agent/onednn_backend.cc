@@ -1,7 +1,5 @@
 #include "profiler_agent/onednn_backend.h"
 
-#include <chrono>
-#include <cstring>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -13,7 +11,8 @@
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
 #include "oneapi/dnnl/dnnl.hpp"
-#include "profiler_agent/timing_stats.h"
+#include "profiler_agent/onednn_ops.h"
+#include "profiler_agent/onednn_primitive.h"
 
 namespace convlat::agent {
 namespace {
@@ -45,26 +44,6 @@ std::string ProcField(const char* file, absl::string_view key) {
     }
   }
   return "";
-}
-
-// Random non-zero values: zeros would let some kernels (and denormal-free paths) run faster than
-// real activations do.
-void FillRandom(memory& mem, v1::DataType dtype, std::mt19937& rng) {
-  std::uniform_real_distribution<float> value(0.1f, 1.0f);
-  const size_t bytes = mem.get_desc().get_size();
-  void* data = mem.get_data_handle();
-  if (dtype == v1::DATA_TYPE_BF16) {
-    auto* out = static_cast<uint16_t*>(data);
-    for (size_t i = 0; i < bytes / 2; ++i) {
-      float f = value(rng);
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      out[i] = static_cast<uint16_t>(bits >> 16);
-    }
-  } else {
-    auto* out = static_cast<float*>(data);
-    for (size_t i = 0; i < bytes / 4; ++i) out[i] = value(rng);
-  }
 }
 
 class OneDnnBackend final : public ConvBackend {
@@ -108,6 +87,26 @@ class OneDnnBackend final : public ConvBackend {
     return {std::move(measurement)};
   }
 
+  v1::Measurement MeasureOp(const v1::OpParams& op, const TimingOptions& timing) override {
+    v1::Measurement measurement;
+    *measurement.mutable_op() = op;
+    measurement.set_backend(name());
+    *measurement.mutable_measured_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    try {
+      absl::StatusOr<PreparedPrimitive> prepared = PrepareOneDnnOp(op, engine_);
+      if (prepared.ok()) {
+        TimePrimitive(*prepared, stream_, timing, measurement);
+      } else {
+        Fail(measurement, std::string(prepared.status().message()));
+      }
+    } catch (const dnnl::error& e) {
+      Fail(measurement, absl::StrCat("oneDNN: ", e.what()));
+    } catch (const std::bad_alloc&) {
+      Fail(measurement, "out of memory");
+    }
+    return measurement;
+  }
+
  private:
   static void Fail(v1::Measurement& measurement, const std::string& reason) {
     measurement.set_failed(true);
@@ -116,14 +115,12 @@ class OneDnnBackend final : public ConvBackend {
   }
 
   void Run(const model::ConvShape& shape, const TimingOptions& timing, v1::Measurement& measurement) {
-    memory::data_type type;
-    switch (shape.dtype) {
-      case v1::DATA_TYPE_FP32: type = memory::data_type::f32; break;
-      case v1::DATA_TYPE_BF16: type = memory::data_type::bf16; break;
-      default:
-        Fail(measurement, absl::StrCat("dtype ", model::DataTypeName(shape.dtype), " is not supported by the cpu backend"));
-        return;
+    const std::optional<memory::data_type> data_type = OneDnnDataType(shape.dtype);
+    if (!data_type) {
+      Fail(measurement, absl::StrCat("dtype ", model::DataTypeName(shape.dtype), " is not supported by the cpu backend"));
+      return;
     }
+    const memory::data_type type = *data_type;
     const auto activation_tag = shape.layout == v1::LAYOUT_NHWC ? memory::format_tag::nhwc : memory::format_tag::nchw;
     const memory::dims src_dims = {shape.n, shape.c, shape.h, shape.w};
     const memory::dims dst_dims = {shape.n, shape.k, shape.p(), shape.q()};
@@ -149,28 +146,12 @@ class OneDnnBackend final : public ConvBackend {
     std::mt19937 rng(42);
     FillRandom(src, shape.dtype, rng);
     FillRandom(weights, shape.dtype, rng);
-    const dnnl::convolution_forward conv(pd);
-    const std::unordered_map<int, memory> args = {
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad}};
-
-    for (int i = 0; i < timing.warmup_runs; ++i) conv.execute(stream_, args);
-    stream_.wait();
-    // Each repetition on warm caches, as a framework runs a layer again and again.
-    std::vector<double> samples_us;
-    const auto start = std::chrono::steady_clock::now();
-    double elapsed = 0;
-    while (static_cast<int>(samples_us.size()) < timing.max_repetitions && elapsed < timing.max_seconds &&
-           (static_cast<int>(samples_us.size()) < timing.min_repetitions || elapsed < timing.min_seconds)) {
-      const auto before = std::chrono::steady_clock::now();
-      conv.execute(stream_, args);
-      stream_.wait();
-      const auto after = std::chrono::steady_clock::now();
-      samples_us.push_back(std::chrono::duration<double, std::micro>(after - before).count());
-      elapsed = std::chrono::duration<double>(after - start).count();
-    }
-    *measurement.mutable_latency() = SummarizeTimings(std::move(samples_us));
-    measurement.set_algorithm(pd.impl_info_str());
-    measurement.set_workspace_bytes(static_cast<int64_t>(pd.scratchpad_desc().get_size()));
+    const PreparedPrimitive prepared{
+        dnnl::convolution_forward(pd),
+        {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, scratchpad}},
+        pd.impl_info_str(),
+        static_cast<int64_t>(pd.scratchpad_desc().get_size())};
+    TimePrimitive(prepared, stream_, timing, measurement);
   }
 
   dnnl::engine engine_;

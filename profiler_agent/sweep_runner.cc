@@ -13,6 +13,7 @@
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
 #include "model/measurements_csv.h"
+#include "model/op_params.h"
 #include "model/sweeps.h"
 #include "profiler_agent/progress.h"
 #include "spdlog/spdlog.h"
@@ -20,16 +21,34 @@
 namespace convlat::agent {
 namespace {
 
-std::string Key(v1::ConvParams params) {
+// One key space for convolutions and ops: a measurement is of one or the other.
+std::string Key(const v1::Measurement& m) {
+  if (m.has_op()) {
+    v1::OpParams op = m.op();
+    model::NormalizeOpParams(op);
+    return "op:" + op.SerializeAsString();
+  }
+  v1::ConvParams params = m.params();
   model::NormalizeConvParams(params);
-  return params.SerializeAsString();
+  return "conv:" + params.SerializeAsString();
+}
+std::string Key(const v1::ConvParams& params) {
+  v1::Measurement m;
+  *m.mutable_params() = params;
+  return Key(m);
+}
+std::string Key(const v1::OpParams& op) {
+  v1::Measurement m;
+  *m.mutable_op() = op;
+  return Key(m);
 }
 
 absl::StatusOr<v1::SweepPlan> AskServer(const std::shared_ptr<grpc::Channel>& channel, const SweepOptions& options,
-                                        const std::vector<v1::ConvParams>& sweep) {
+                                        const model::Sweep& sweep) {
   v1::GetSweepPlanRequest request;
   request.set_platform(options.platform);
-  for (const v1::ConvParams& config : sweep) *request.add_candidates() = config;
+  for (const v1::ConvParams& config : sweep.convs) *request.add_candidates() = config;
+  for (const v1::OpParams& op : sweep.ops) *request.add_op_candidates() = op;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + options.rpc_timeout);
   v1::SweepPlan plan;
@@ -50,18 +69,21 @@ absl::Status SpoolBatch(Spool& spool, const SweepOptions& options, std::vector<v
 
 }  // namespace
 
-absl::StatusOr<std::vector<v1::ConvParams>> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel,
-                                                        const Spool& spool, const SweepOptions& options) {
-  absl::StatusOr<std::vector<v1::ConvParams>> sweep = model::ResolveSweep(options.sweep);
+absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel, const Spool& spool,
+                                         const SweepOptions& options) {
+  absl::StatusOr<model::Sweep> sweep = model::ResolveSweep(options.sweep);
   if (!sweep.ok()) return sweep.status();
-  std::vector<v1::ConvParams> configs = *sweep;
+  model::Sweep planned = *sweep;
   absl::StatusOr<v1::SweepPlan> plan = AskServer(channel, options, *sweep);
   if (plan.ok()) {
-    if (plan->already_measured() > 0) {
+    const size_t planned_count = plan->configs_size() + plan->ops_size();
+    const size_t sweep_count = sweep->convs.size() + sweep->ops.size();
+    if (planned_count < sweep_count) {
       spdlog::info("the server has {} configs of sweep '{}' for '{}' already; measuring the other {}",
-                   plan->already_measured(), options.sweep, options.platform, plan->configs_size());
+                   sweep_count - planned_count, options.sweep, options.platform, planned_count);
     }
-    configs.assign(plan->configs().begin(), plan->configs().end());
+    planned.convs.assign(plan->configs().begin(), plan->configs().end());
+    planned.ops.assign(plan->ops().begin(), plan->ops().end());
   } else {
     spdlog::warn("no sweep plan from the server ({}); measuring the whole sweep", std::string(plan.status().message()));
   }
@@ -72,42 +94,54 @@ absl::StatusOr<std::vector<v1::ConvParams>> PlanConfigs(const std::shared_ptr<gr
   for (const std::string& path : *pending) {
     absl::StatusOr<v1::MeasurementBatch> batch = spool.Read(path);
     if (!batch.ok() || batch->platform() != options.platform) continue;
-    for (const v1::Measurement& m : batch->measurements()) spooled.insert(Key(m.params()));
+    for (const v1::Measurement& m : batch->measurements()) spooled.insert(Key(m));
   }
-  std::vector<v1::ConvParams> selected;
-  for (const v1::ConvParams& config : configs) {
-    if (spooled.contains(Key(config))) continue;
-    if (options.max_configs > 0 && static_cast<int>(selected.size()) >= options.max_configs) break;
-    selected.push_back(config);
+  model::Sweep selected;
+  auto room = [&] {
+    return options.max_configs <= 0 ||
+           static_cast<int>(selected.convs.size() + selected.ops.size()) < options.max_configs;
+  };
+  for (const v1::ConvParams& config : planned.convs) {
+    if (room() && !spooled.contains(Key(config))) selected.convs.push_back(config);
+  }
+  for (const v1::OpParams& op : planned.ops) {
+    if (room() && !spooled.contains(Key(op))) selected.ops.push_back(op);
   }
   return selected;
 }
 
-absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1::ConvParams>& configs, Spool& spool,
-                                     Pusher& pusher, const SweepOptions& options, const std::atomic<bool>& stop) {
+absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& sweep, Spool& spool, Pusher& pusher,
+                                     const SweepOptions& options, const std::atomic<bool>& stop) {
   SweepResult result;
   std::ofstream csv;
   if (!options.csv_out.empty()) {
     const bool fresh = !std::filesystem::exists(options.csv_out) || std::filesystem::file_size(options.csv_out) == 0;
+    if (!fresh) {
+      // Rows are appended under the file's header: it must name this version's columns.
+      std::ifstream existing(options.csv_out);
+      std::string header;
+      std::getline(existing, header);
+      if (header + "\n" != model::MeasurementsCsvHeader()) {
+        return absl::FailedPreconditionError(absl::StrCat("--csv_out: ", options.csv_out,
+                                                          " has other columns (written by another convlat version?); "
+                                                          "give a new file"));
+      }
+    }
     csv.open(options.csv_out, std::ios::app);
     if (!csv) return absl::FailedPreconditionError(absl::StrCat("--csv_out: cannot open ", options.csv_out));
     if (fresh) csv << model::MeasurementsCsvHeader();
   }
-  ProgressBar progress(static_cast<int>(configs.size()), std::cerr, isatty(STDERR_FILENO) != 0);
+  ProgressBar progress(static_cast<int>(sweep.convs.size() + sweep.ops.size()), std::cerr,
+                       isatty(STDERR_FILENO) != 0);
   std::vector<v1::Measurement> pending;
-  for (const v1::ConvParams& config : configs) {
-    if (stop) {
-      result.interrupted = true;
-      break;
-    }
-    // One config may give several measurements (one per algorithm with --algo all); it counts as
-    // failed only when none of them succeeded.
+  // One config may give several measurements (one per algorithm with --algo all); it counts as
+  // failed only when none of them succeeded.
+  auto record = [&](std::vector<v1::Measurement> measurements, const std::string& label) -> absl::Status {
     bool any_succeeded = false;
-    for (v1::Measurement& m : backend.Measure(config, options.timing)) {
+    for (v1::Measurement& m : measurements) {
       m.set_agent_id(options.agent_id);
       if (m.failed()) {
-        spdlog::debug("{} failed{}: {}", model::FormatConvSpec(config),
-                      m.algorithm().empty() ? "" : " with " + m.algorithm(), m.failure_reason());
+        spdlog::debug("{} failed{}: {}", label, m.algorithm().empty() ? "" : " with " + m.algorithm(), m.failure_reason());
       } else {
         any_succeeded = true;
         if (csv.is_open()) csv << model::MeasurementCsvRow(m) << std::flush;
@@ -116,13 +150,23 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1:
     }
     if (!any_succeeded) ++result.failed;
     ++result.measured;
-    progress.Advance(model::FormatConvSpec(config));
+    progress.Advance(label);
     if (static_cast<int>(pending.size()) >= options.batch_size) {
       if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;
       // One quick try: a server that is away must not slow the sweep down.
       pusher.PushOnce(options.rpc_timeout).IgnoreError();
     }
+    return absl::OkStatus();
+  };
+  for (const v1::ConvParams& config : sweep.convs) {
+    if (stop) break;
+    if (absl::Status s = record(backend.Measure(config, options.timing), model::FormatConvSpec(config)); !s.ok()) return s;
   }
+  for (const v1::OpParams& op : sweep.ops) {
+    if (stop) break;
+    if (absl::Status s = record({backend.MeasureOp(op, options.timing)}, model::FormatOpSpec(op)); !s.ok()) return s;
+  }
+  result.interrupted = stop && result.measured < static_cast<int>(sweep.convs.size() + sweep.ops.size());
   progress.Finish();
   if (csv.is_open() && !csv) spdlog::error("--csv_out: writing {} failed; the spool still has every measurement", options.csv_out);
   if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/channel.h"
+#include "model/sweeps.h"
 #include "profiler_agent/conv_backend.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
@@ -17,7 +18,7 @@ namespace convlat::agent {
 
 struct SweepOptions {
   std::string platform;
-  std::string sweep = "quick";  // "quick", "default" or a sweep file
+  std::string sweep = "quick";  // "quick", "default", "ops" or a sweep file
   std::string agent_id;
   int batch_size = 16;
   int max_configs = 0;  // 0 = all
@@ -28,11 +29,12 @@ struct SweepOptions {
   std::string csv_out;
 };
 
-// The configs to measure: those of the sweep (named or file) that the server says this platform
-// still lacks, so an interrupted or repeated run resumes; with the server away, the whole sweep.
-// Configs already waiting in the spool are left out either way.
-absl::StatusOr<std::vector<v1::ConvParams>> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel,
-                                                        const Spool& spool, const SweepOptions& options);
+// The configs to measure: those of the sweep (named or file; convolutions and other ops) that the
+// server says this platform still lacks, so an interrupted or repeated run resumes; with the
+// server away, the whole sweep. Configs already waiting in the spool are left out either way, and
+// `max_configs` caps convolutions and ops together.
+absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel, const Spool& spool,
+                                         const SweepOptions& options);
 
 struct SweepResult {
   int measured = 0;  // configs measured (a config may give one measurement per algorithm)
@@ -40,10 +42,10 @@ struct SweepResult {
   bool interrupted = false;
 };
 
-// Measures each config, spools every `batch_size` measurements and tries one quick push after
+// Measures each config (convolutions first, then ops), spools every `batch_size` measurements and tries one quick push after
 // each batch (a server that is away only delays delivery). Stops early when `stop` is set,
 // after spooling what was measured.
-absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const std::vector<v1::ConvParams>& configs, Spool& spool,
-                                     Pusher& pusher, const SweepOptions& options, const std::atomic<bool>& stop);
+absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& sweep, Spool& spool, Pusher& pusher,
+                                     const SweepOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace convlat::agent

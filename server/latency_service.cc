@@ -7,6 +7,7 @@
 #include "model/network_prediction.h"
 #include "model/onnx_import.h"
 #include "model/conv_shape.h"
+#include "model/op_params.h"
 #include "server/grpc_status.h"
 #include "server/request_validation.h"
 
@@ -28,6 +29,47 @@ std::string ShapeText(const v1::ConvParams& params) {
   return text;
 }
 
+std::string ShapeText(const v1::OpParams& op) { return absl::StrCat(op.n(), "x", op.c(), "x", op.h(), "x", op.w()); }
+
+// An explicit layer list: each layer a convolution or another op, validated with errors naming
+// the field; `batch` > 0 replaces every layer's n.
+absl::StatusOr<std::vector<model::NetworkLayer>> ExplicitLayers(const v1::LayerList& list, int batch) {
+  if (list.layers().empty()) return absl::InvalidArgumentError("layers.layers must not be empty");
+  if (list.layers_size() > kMaxLayersPerRequest) {
+    return absl::InvalidArgumentError(absl::StrCat("layers.layers has ", list.layers_size(), " entries; at most ",
+                                                   kMaxLayersPerRequest, " per request"));
+  }
+  std::vector<model::NetworkLayer> layers;
+  for (int i = 0; i < list.layers_size(); ++i) {
+    const v1::LayerList::Layer& layer = list.layers(i);
+    const std::string path = absl::StrCat("layers.layers[", i, "]");
+    if (layer.has_conv() == layer.has_op()) return absl::InvalidArgumentError(path + " must set exactly one of conv and op");
+    model::NetworkLayer out{.name = layer.name()};
+    if (layer.has_conv()) {
+      v1::ConvParams conv = layer.conv();
+      if (batch > 0) conv.set_n(batch);
+      if (absl::Status s = model::ValidateConvParams(conv, path + ".conv"); !s.ok()) return s;
+      out.op = "Conv";
+      out.shape = ShapeText(conv);
+      out.conv = conv;
+    } else {
+      v1::OpParams op = layer.op();
+      if (batch > 0) op.set_n(batch);
+      if (absl::Status s = model::ValidateOpParams(op, path + ".op"); !s.ok()) return s;
+      model::NormalizeOpParams(op);
+      const model::OpWork work = model::WorkOf(op);
+      out.op = op.function().empty() ? model::OpKindName(op.kind()) : absl::StrCat(model::OpKindName(op.kind()), ":", op.function());
+      out.shape = ShapeText(op);
+      out.bytes = work.bytes;
+      out.flops = work.flops;
+      out.op_params = op;
+    }
+    if (out.name.empty()) out.name = absl::StrCat(out.op == "Conv" ? "conv" : out.op, i);
+    layers.push_back(std::move(out));
+  }
+  return layers;
+}
+
 // The request's network as layers: imported from ONNX (errors name the node), or the explicit
 // conv layer list (errors name the field).
 absl::StatusOr<std::vector<model::NetworkLayer>> NetworkLayersOf(const v1::PredictNetworkRequest& request) {
@@ -47,24 +89,7 @@ absl::StatusOr<std::vector<model::NetworkLayer>> NetworkLayersOf(const v1::Predi
       }
       return layers;
     }
-    case v1::PredictNetworkRequest::kLayers: {
-      google::protobuf::RepeatedPtrField<v1::ConvParams> convs;
-      for (const v1::LayerList::Layer& layer : request.layers().layers()) {
-        v1::ConvParams* conv = convs.Add();
-        *conv = layer.conv();
-        if (request.batch() > 0) conv->set_n(request.batch());
-      }
-      if (absl::Status s = ValidateLayers(convs, "layers.layers"); !s.ok()) return s;
-      std::vector<model::NetworkLayer> layers;
-      for (int i = 0; i < convs.size(); ++i) {
-        const std::string& name = request.layers().layers(i).name();
-        layers.push_back({.name = name.empty() ? absl::StrCat("conv", i) : name,
-                          .op = "Conv",
-                          .shape = ShapeText(convs[i]),
-                          .conv = convs[i]});
-      }
-      return layers;
-    }
+    case v1::PredictNetworkRequest::kLayers: return ExplicitLayers(request.layers(), request.batch());
     default:
       return absl::InvalidArgumentError("network: set onnx_model or layers");
   }
@@ -110,7 +135,8 @@ absl::Status LatencyServiceImpl::AnswerNetwork(const v1::PredictNetworkRequest& 
   if (!fitted.ok()) return fitted.status();
 
   const model::NetworkLatency network =
-      model::PredictNetworkLatency(*(*fitted)->model, *layers, (*fitted)->platform.memory_bandwidth_gbps());
+      model::PredictNetworkLatency(*(*fitted)->model, (*fitted)->op_model ? &*(*fitted)->op_model : nullptr, *layers,
+                                   (*fitted)->platform.memory_bandwidth_gbps());
   for (size_t i = 0; i < layers->size(); ++i) {
     v1::NetworkLayerPrediction* out = response.add_layers();
     out->set_name((*layers)[i].name);

@@ -26,6 +26,15 @@ model::ErrorSummary InSampleErrors(const model::LatencyModel& fitted,
   return model::SummarizeErrors(predicted, measured);
 }
 
+double OpInSampleMape(const model::OpLatencyModel& fitted, const std::vector<model::OpSample>& samples) {
+  std::vector<double> predicted, measured;
+  for (const model::OpSample& sample : samples) {
+    predicted.push_back(fitted.Predict(sample.op).latency_us);
+    measured.push_back(sample.latency_us);
+  }
+  return model::SummarizeErrors(predicted, measured).mape;
+}
+
 }  // namespace
 
 ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
@@ -145,13 +154,26 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   info.set_fit_rmspe(errors.rmspe);
   for (const auto& [name, value] : (*fitted)->parameters()) (*info.mutable_parameters())[name] = value;
   *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-  info.set_fit_seconds(elapsed_seconds());
   snapshot->model = std::move(*fitted);
   if (described.ok()) snapshot->platform = *described;
+  const std::vector<model::OpSample> op_samples = model::OpSamplesFromMeasurements(*measurements);
+  if (!op_samples.empty()) {
+    absl::StatusOr<model::OpLatencyModel> op_model = model::OpLatencyModel::Fit(op_samples);
+    if (op_model.ok()) {
+      info.set_op_sample_count(static_cast<int64_t>(op_samples.size()));
+      info.set_op_fit_mape(OpInSampleMape(*op_model, op_samples));
+      for (const auto& [name, value] : op_model->parameters()) (*info.mutable_parameters())[name] = value;
+      snapshot->op_model = *std::move(op_model);
+    } else {
+      spdlog::warn("platform '{}': no op model: {}", platform, op_model.status().ToString());
+    }
+  }
+  info.set_fit_seconds(elapsed_seconds());
 
   metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), errors.mape);
-  spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}%",
-               platform, info.model_kind(), info.sample_count(), info.fit_seconds(), errors.mape);
+  spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}% (ops: {} samples, {:.1f}%)",
+               platform, info.model_kind(), info.sample_count(), info.fit_seconds(), errors.mape,
+               info.op_sample_count(), info.op_fit_mape());
   std::lock_guard lock(models_mutex_);
   // Milliseconds since the epoch, bumped past the last one: versions keep increasing across
   // restarts, and replicas sharing a store give comparable ones.

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "convlat/v1/latency.pb.h"
 #include "model/latency_model.h"
+#include "model/op_model.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
 
@@ -22,6 +24,7 @@ namespace convlat::server {
 
 struct FittedModel {
   std::unique_ptr<const model::LatencyModel> model;
+  std::optional<model::OpLatencyModel> op_model;  // none when the platform has no op measurements
   v1::PlatformModel info;  // what GetPlatformModel returns
   v1::Platform platform;   // the device as registered when the model was fitted
 };

@@ -52,12 +52,21 @@ grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext* context, con
                                    .hardware = model::HardwareOf(*platform)};
   absl::StatusOr<std::vector<v1::Measurement>> measured = store_.LoadMeasurements(request->platform());
   if (!measured.ok()) return timer.Finish(ToGrpcStatus(measured.status()));
-  if (request->candidates_size() > 0) {
-    if (absl::Status s = ValidateLayers(request->candidates(), "candidates"); !s.ok()) {
+  if (request->candidates_size() > 0 || request->op_candidates_size() > 0) {
+    if (request->candidates_size() > 0) {
+      if (absl::Status s = ValidateLayers(request->candidates(), "candidates"); !s.ok()) {
+        return timer.Finish(ToGrpcStatus(s));
+      }
+    }
+    if (absl::Status s = ValidateOps(request->op_candidates(), "op_candidates"); !s.ok()) {
       return timer.Finish(ToGrpcStatus(s));
     }
     const std::vector<v1::ConvParams> candidates(request->candidates().begin(), request->candidates().end());
     *response = model::PlanFromCandidates(candidates, *measured, options);
+    const std::vector<v1::OpParams> op_candidates(request->op_candidates().begin(), request->op_candidates().end());
+    for (v1::OpParams& op : model::PlanOps(op_candidates, *measured, request->max_configs())) {
+      *response->add_ops() = std::move(op);
+    }
     return timer.Finish(grpc::Status::OK);
   }
   absl::StatusOr<v1::SweepPlan> plan = model::PlanSweep(request->sweep(), *measured, options);

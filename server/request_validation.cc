@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "model/conv_shape.h"
+#include "model/op_params.h"
 
 namespace convlat::server {
 namespace {
@@ -16,7 +17,12 @@ absl::Status Invalid(absl::string_view field, absl::string_view why) {
 bool FiniteNonNegative(double value) { return std::isfinite(value) && value >= 0; }
 
 absl::Status ValidateMeasurement(const v1::Measurement& m, const std::string& path) {
-  if (absl::Status s = model::ValidateConvParams(m.params(), path + ".params"); !s.ok()) return s;
+  if (m.has_op()) {
+    if (m.has_params()) return Invalid(path + ".params", "must be unset when op is set (a measurement is of one layer)");
+    if (absl::Status s = model::ValidateOpParams(m.op(), path + ".op"); !s.ok()) return s;
+  } else if (absl::Status s = model::ValidateConvParams(m.params(), path + ".params"); !s.ok()) {
+    return s;
+  }
   const v1::LatencyStats& latency = m.latency();
   if (m.failed()) {
     if (m.failure_reason().empty()) return Invalid(path + ".failure_reason", "is required when failed is set");
@@ -93,6 +99,16 @@ absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvPar
   for (int i = 0; i < layers.size(); ++i) {
     absl::Status s = model::ValidateConvParams(layers[i], absl::StrCat(field, "[", i, "]"));
     if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOps(const google::protobuf::RepeatedPtrField<v1::OpParams>& ops, absl::string_view field) {
+  if (ops.size() > kMaxLayersPerRequest) {
+    return Invalid(field, absl::StrCat("has ", ops.size(), " entries; at most ", kMaxLayersPerRequest, " per request"));
+  }
+  for (int i = 0; i < ops.size(); ++i) {
+    if (absl::Status s = model::ValidateOpParams(ops[i], absl::StrCat(field, "[", i, "]")); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -21,5 +21,7 @@ absl::Status ValidatePlatform(const v1::Platform& platform);
 absl::Status ValidateBatch(const v1::MeasurementBatch& batch);
 absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvParams>& layers,
                             absl::string_view field);
+// Other ops (may be empty).
+absl::Status ValidateOps(const google::protobuf::RepeatedPtrField<v1::OpParams>& ops, absl::string_view field);
 
 }  // namespace convlat::server
