@@ -20,6 +20,7 @@
 #include "model/evaluation.h"
 #include "model/measurements_csv.h"
 #include "model/neusight_dataset.h"
+#include "model/op_evaluation.h"
 #include "model/two_mode_model.h"
 #include "server/measurement_store.h"
 
@@ -49,6 +50,7 @@ struct Dataset {
   std::string name;
   std::vector<model::Sample> samples;
   model::HardwareInfo hardware;
+  std::vector<model::OpSample> ops;  // the other ops measured (pooling, activations, ...)
 };
 
 absl::StatusOr<Dataset> LoadDataset() {
@@ -74,7 +76,8 @@ absl::StatusOr<Dataset> LoadDataset() {
     }
     const std::string name = absl::GetFlag(FLAGS_platform).empty() ? csv : absl::GetFlag(FLAGS_platform);
     return Dataset{name, model::SamplesFromMeasurements(measurements),
-                   model::HardwareInfo{.compute_units = absl::GetFlag(FLAGS_compute_units)}};
+                   model::HardwareInfo{.compute_units = absl::GetFlag(FLAGS_compute_units)},
+                   model::OpSamplesFromMeasurements(measurements)};
   }
   const std::string platform = absl::GetFlag(FLAGS_platform);
   if (platform.empty()) return absl::InvalidArgumentError("--db needs --platform");
@@ -85,7 +88,7 @@ absl::StatusOr<Dataset> LoadDataset() {
   absl::StatusOr<std::vector<v1::Measurement>> measurements = (*store)->LoadMeasurements(platform);
   if (!measurements.ok()) return measurements.status();
   return Dataset{platform + " (" + info->device_name() + ")", model::SamplesFromMeasurements(*measurements),
-                 model::HardwareOf(*info)};
+                 model::HardwareOf(*info), model::OpSamplesFromMeasurements(*measurements)};
 }
 
 absl::StatusOr<std::vector<size_t>> ParseSizes(const std::string& text, const char* flag) {
@@ -206,9 +209,32 @@ void ReportKernelChoice(const Dataset& data, const model::SampleSplit& split) {
   }
 }
 
+// The op model's held-out error per op kind, against one roofline fit for all kinds.
+absl::Status ReportOps(const Dataset& data) {
+  const uint64_t seed = absl::GetFlag(FLAGS_seed);
+  absl::StatusOr<std::vector<model::OpKindEvaluation>> rows =
+      model::EvaluateOpModel(data.ops, absl::GetFlag(FLAGS_test_fraction), seed);
+  if (!rows.ok()) return rows.status();
+  std::cout << absl::StrFormat("## %s: other ops\n\n%zu ops measured, %.0f%% held out (seed %d)\n\n", data.name,
+                               data.ops.size(), 100 * absl::GetFlag(FLAGS_test_fraction), seed)
+            << "| op kind | held-out ops | per-kind MAPE % | per-kind ±10% | one fit for all ops MAPE % | one fit ±10% |\n"
+            << "|---|---|---|---|---|---|\n";
+  for (const model::OpKindEvaluation& row : *rows) {
+    std::cout << absl::StrFormat("| %s | %zu | %.1f | %.1f | %.1f | %.1f |\n", row.kind, row.test_size,
+                                 row.per_kind.mape, 100 * row.per_kind.within_10, row.pooled.mape,
+                                 100 * row.pooled.within_10);
+  }
+  std::cout << "\n";
+  return absl::OkStatus();
+}
+
 absl::Status Run() {
   absl::StatusOr<Dataset> data = LoadDataset();
   if (!data.ok()) return data.status();
+  if (!data->ops.empty()) {
+    if (absl::Status s = ReportOps(*data); !s.ok()) return s;
+    if (data->samples.empty()) return absl::OkStatus();  // an ops-only file
+  }
   absl::StatusOr<std::vector<model::ModelFitter>> fitters = model::ModelFittersNamed(absl::GetFlag(FLAGS_models));
   if (!fitters.ok()) return fitters.status();
   absl::StatusOr<std::vector<size_t>> curve = ParseSizes(absl::GetFlag(FLAGS_curve), "curve");

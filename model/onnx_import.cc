@@ -25,6 +25,8 @@ namespace {
 using Shape = std::vector<int64_t>;  // -1 where a dimension is unknown
 
 constexpr int kMinOpset = 7;
+// Integer tensors up to this size are shapes, indices and the like, not data.
+constexpr double kMaxShapeElements = 64;
 
 // Ops that move no data of their own (views, shape arithmetic, constants, inference no-ops).
 const absl::flat_hash_set<std::string>& FreeOps() {
@@ -341,6 +343,16 @@ bool SetPooling(v1::OpParams& op, const onnx::NodeProto& node, const Shape& in, 
   return true;
 }
 
+// A reduction of an n x c x h x w tensor over exactly its last two axes (the `axes` attribute,
+// before opset 18 moved it to an input).
+bool IsSpatialReduction(const onnx::NodeProto& node, const Shape& input) {
+  if (input.size() != 4) return false;
+  std::vector<int64_t> axes = IntsAttribute(node, "axes");
+  for (int64_t& axis : axes) axis = axis < 0 ? axis + 4 : axis;
+  std::sort(axes.begin(), axes.end());
+  return axes == std::vector<int64_t>{2, 3};
+}
+
 // A node other than a convolution or matrix product as an op the agents time (see op_params.h),
 // or nullopt when it is none of those (it is then predicted from its bytes and FLOPs alone).
 std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std::vector<Shape>& inputs,
@@ -354,6 +366,12 @@ std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std
   if (type == "MaxPool" || type == "GlobalMaxPool" || type == "AveragePool" || type == "GlobalAveragePool") {
     op.set_kind(absl::StrContains(type, "Max") ? v1::OP_KIND_MAX_POOL : v1::OP_KIND_AVG_POOL);
     mapped = SetPooling(op, node, inputs[0], out);
+  } else if ((type == "ReduceMean" || type == "ReduceMax") && IsSpatialReduction(node, inputs[0])) {
+    // A mean (max) over height and width is a global average (max) pool.
+    op.set_kind(type == "ReduceMax" ? v1::OP_KIND_MAX_POOL : v1::OP_KIND_AVG_POOL);
+    mapped = SetDims(op, inputs[0]);
+    op.set_kernel_h(op.h());
+    op.set_kernel_w(op.w());
   } else if (const auto it = ActivationFunctions().find(type); it != ActivationFunctions().end()) {
     op.set_kind(v1::OP_KIND_ACTIVATION);
     op.set_function(it->second);
@@ -423,7 +441,7 @@ class Importer {
           continue;
         }
       }
-      if (FreeOps().contains(op)) continue;
+      if (FreeOps().contains(op) || IsShapeArithmetic(node)) continue;
       absl::StatusOr<NetworkLayer> layer = Describe(node, i);
       if (!layer.ok()) return layer.status();
       if (layer->conv && node.output_size() > 0 && consumers[node.output(0)] == 1) {
@@ -452,6 +470,17 @@ class Importer {
       for (const std::string& output : node.output()) available.insert(output);
     }
     return absl::OkStatus();
+  }
+
+  // Integer ops on shape-sized tensors (Shape → Gather → Div → Concat → Reshape chains that the
+  // folding left, e.g. because they depend on the batch): a runtime computes them on the host
+  // once, they launch no work on the device.
+  bool IsShapeArithmetic(const onnx::NodeProto& node) const {
+    if (node.output_size() == 0) return false;
+    const int type = values_.TypeOf(node.output(0));
+    if (type != onnx::TensorProto::INT64 && type != onnx::TensorProto::INT32) return false;
+    const std::optional<Shape> shape = values_.Find(node.output(0));
+    return shape && Known(*shape) && Elements(*shape) <= kMaxShapeElements;
   }
 
   absl::StatusOr<NetworkLayer> Describe(const onnx::NodeProto& node, int index) const {

@@ -5,6 +5,19 @@
 #include "model/op_params.h"
 
 namespace convlat::model {
+namespace {
+
+// What the costs multiply: 1, bytes, flops, and the inputs of a concat (each one a separate copy
+// with its own set-up; 0 for the other kinds, so no other fit uses the term).
+std::array<double, 4> TermsOf(const v1::OpParams& op) {
+  const OpWork work = WorkOf(op);
+  return {1.0, work.bytes, work.flops, op.kind() == v1::OP_KIND_CONCAT ? static_cast<double>(op.inputs()) : 0.0};
+}
+
+std::string KindKey(const v1::OpParams& op) { return OpKindName(op.kind()); }
+std::string FunctionKey(const v1::OpParams& op) { return absl::StrCat(OpKindName(op.kind()), ":", op.function()); }
+
+}  // namespace
 
 std::vector<OpSample> OpSamplesFromMeasurements(const std::vector<v1::Measurement>& measurements) {
   std::vector<OpSample> samples;
@@ -17,54 +30,55 @@ std::vector<OpSample> OpSamplesFromMeasurements(const std::vector<v1::Measuremen
 }
 
 std::optional<OpLatencyModel::Costs> OpLatencyModel::FitCosts(const std::vector<const OpSample*>& samples) {
-  RelativeNormalEquations equations(3);
-  for (const OpSample* sample : samples) {
-    const OpWork work = WorkOf(sample->op);
-    equations.Add(std::array<double, 3>{1.0, work.bytes, work.flops}, sample->latency_us);
-  }
-  if (equations.rows() < equations.terms()) return std::nullopt;
+  RelativeNormalEquations equations(kTerms);
+  for (const OpSample* sample : samples) equations.Add(TermsOf(sample->op), sample->latency_us);
+  if (equations.rows() < 3) return std::nullopt;
   const std::optional<RelativeNormalEquations::Solution> fit = equations.SolveNonNegative();
   if (!fit) return std::nullopt;
   Costs costs;
-  for (int i = 0; i < 3; ++i) costs.coefficients[i] = fit->coefficients[i];
+  for (int i = 0; i < kTerms; ++i) costs.coefficients[i] = fit->coefficients[i];
   costs.samples = equations.rows();
   return costs;
 }
 
-absl::StatusOr<OpLatencyModel> OpLatencyModel::Fit(const std::vector<OpSample>& samples) {
+absl::StatusOr<OpLatencyModel> OpLatencyModel::Fit(const std::vector<OpSample>& samples, int min_samples_per_fit) {
   std::vector<const OpSample*> all;
-  absl::flat_hash_map<int, std::vector<const OpSample*>> by_kind;
+  absl::flat_hash_map<std::string, std::vector<const OpSample*>> groups;
   for (const OpSample& sample : samples) {
     all.push_back(&sample);
-    by_kind[sample.op.kind()].push_back(&sample);
+    groups[KindKey(sample.op)].push_back(&sample);
+    if (!sample.op.function().empty()) groups[FunctionKey(sample.op)].push_back(&sample);
   }
-  OpLatencyModel model;
   std::optional<Costs> pooled = FitCosts(all);
   if (!pooled) {
     return absl::FailedPreconditionError(
         absl::StrCat("the op model needs at least 3 successful op measurements, got ", samples.size()));
   }
+  OpLatencyModel model;
   model.pooled_ = *pooled;
   model.sample_count_ = static_cast<int>(samples.size());
-  for (const auto& [kind, kind_samples] : by_kind) {
-    if (static_cast<int>(kind_samples.size()) < kMinSamplesPerKind) continue;
-    if (std::optional<Costs> costs = FitCosts(kind_samples)) model.by_kind_[kind] = *costs;
+  for (const auto& [key, group] : groups) {
+    if (static_cast<int>(group.size()) < min_samples_per_fit) continue;
+    if (std::optional<Costs> costs = FitCosts(group)) model.fits_[key] = *costs;
   }
   return model;
 }
 
-Prediction OpLatencyModel::Evaluate(const Costs& costs, double bytes, double flops, absl::string_view model_kind) {
-  const double memory_us = costs.coefficients[1] * bytes;
-  const double compute_us = costs.coefficients[2] * flops;
+Prediction OpLatencyModel::Evaluate(const Costs& costs, const std::array<double, kTerms>& terms,
+                                    const std::string& fit_name) {
+  double total = 0;
+  for (int i = 0; i < kTerms; ++i) total += costs.coefficients[i] * terms[i];
+  const double memory_us = costs.coefficients[1] * terms[1];
+  const double compute_us = costs.coefficients[2] * terms[2];
   Prediction prediction;
-  prediction.latency_us = costs.coefficients[0] + memory_us + compute_us;
+  prediction.latency_us = total;
   v1::Explanation& why = prediction.explanation;
-  why.set_model_kind(std::string(model_kind));
-  why.set_bytes(bytes);
-  why.set_flops(flops);
-  if (prediction.latency_us > 0) {
-    why.set_memory_share(memory_us / prediction.latency_us);
-    why.set_compute_share(compute_us / prediction.latency_us);
+  why.set_model_kind(absl::StrCat("op-roofline (", fit_name, ")"));
+  why.set_bytes(terms[1]);
+  why.set_flops(terms[2]);
+  if (total > 0) {
+    why.set_memory_share(memory_us / total);
+    why.set_compute_share(compute_us / total);
   }
   return prediction;
 }
@@ -72,26 +86,29 @@ Prediction OpLatencyModel::Evaluate(const Costs& costs, double bytes, double flo
 Prediction OpLatencyModel::Predict(const v1::OpParams& op) const {
   v1::OpParams normalized = op;
   NormalizeOpParams(normalized);
-  const OpWork work = WorkOf(normalized);
-  const auto it = by_kind_.find(normalized.kind());
-  if (it == by_kind_.end()) return Evaluate(pooled_, work.bytes, work.flops, "op-roofline (all ops)");
-  return Evaluate(it->second, work.bytes, work.flops, absl::StrCat("op-roofline (", OpKindName(normalized.kind()), ")"));
+  const std::array<double, kTerms> terms = TermsOf(normalized);
+  for (const std::string& key : {FunctionKey(normalized), KindKey(normalized)}) {
+    if (const auto it = fits_.find(key); it != fits_.end()) return Evaluate(it->second, terms, key);
+  }
+  return Evaluate(pooled_, terms, "all ops");
 }
 
 Prediction OpLatencyModel::PredictWork(double bytes, double flops) const {
-  return Evaluate(pooled_, bytes, flops, "op-roofline (all ops)");
+  return Evaluate(pooled_, {1.0, bytes, flops, 0.0}, "all ops");
 }
 
 std::map<std::string, double> OpLatencyModel::parameters() const {
   std::map<std::string, double> out;
   auto add = [&out](const std::string& prefix, const Costs& costs) {
-    out[prefix + ".fixed_us"] = costs.coefficients[0];
-    out[prefix + ".bandwidth_gbps"] = costs.coefficients[1] > 0 ? 1e-3 / costs.coefficients[1] : 0;
-    out[prefix + ".throughput_gflops"] = costs.coefficients[2] > 0 ? 1e-3 / costs.coefficients[2] : 0;
+    const std::array<double, kTerms>& b = costs.coefficients;
+    out[prefix + ".fixed_us"] = b[0];
+    out[prefix + ".bandwidth_gbps"] = b[1] > 0 ? 1e-3 / b[1] : 0;
+    out[prefix + ".throughput_gflops"] = b[2] > 0 ? 1e-3 / b[2] : 0;
+    if (b[3] > 0) out[prefix + ".us_per_input"] = b[3];
     out[prefix + ".samples"] = costs.samples;
   };
   add("op.all", pooled_);
-  for (const auto& [kind, costs] : by_kind_) add("op." + OpKindName(static_cast<v1::OpKind>(kind)), costs);
+  for (const auto& [key, costs] : fits_) add("op." + key, costs);
   return out;
 }
 

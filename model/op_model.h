@@ -1,9 +1,10 @@
 #pragma once
-// The per-platform model of ops other than convolutions: a roofline-style cost per op kind,
-//   latency = fixed + bytes / bandwidth + flops / throughput,
-// fitted (non-negative, on relative error) to the ops the platform's agent timed. Kinds the agent
-// did not time, and layers the importer can describe only by their bytes and flops, get the same
-// form fitted to every op measured on the platform.
+// The per-platform model of ops other than convolutions: a roofline-style cost,
+//   latency = fixed + bytes / bandwidth + flops / throughput (+ a cost per input of a concat),
+// fitted (non-negative, on relative error) to the ops the platform's agent timed. An op gets the
+// fit of its kind and function (sigmoid costs more per element than relu) when that was timed
+// often enough, else the fit of its kind, else the same form fitted to every op of the platform;
+// so do layers the importer can describe only by their bytes and flops.
 
 #include <array>
 #include <map>
@@ -28,32 +29,36 @@ std::vector<OpSample> OpSamplesFromMeasurements(const std::vector<v1::Measuremen
 
 class OpLatencyModel {
  public:
-  // A kind needs this many samples for a fit of its own; fewer fall back to the pooled fit.
-  static constexpr int kMinSamplesPerKind = 6;
+  // A kind (or kind and function) needs this many samples for a fit of its own.
+  static constexpr int kMinSamplesPerFit = 6;
 
-  // FAILED_PRECONDITION when there are too few samples for even the pooled fit.
-  static absl::StatusOr<OpLatencyModel> Fit(const std::vector<OpSample>& samples);
+  // Kinds and functions with at least `min_samples_per_fit` samples get fits of their own (give
+  // a huge number for the single pooled fit). FAILED_PRECONDITION when there are too few samples
+  // for even the pooled fit.
+  static absl::StatusOr<OpLatencyModel> Fit(const std::vector<OpSample>& samples,
+                                            int min_samples_per_fit = kMinSamplesPerFit);
 
-  // Of a valid op: its kind's fit, else the pooled one.
+  // Of a valid op: the most specific fit there is for it.
   Prediction Predict(const v1::OpParams& op) const;
   // Of a layer known only by the bytes it moves and its arithmetic: the pooled fit.
   Prediction PredictWork(double bytes, double flops) const;
 
-  // "op.<kind>.fixed_us", ".bandwidth_gbps", ".throughput_gflops", ".samples", and "op.all.*" for
-  // the pooled fit; bandwidth/throughput 0 where the fit left the term out.
+  // "op.<kind>[:<function>].fixed_us", ".bandwidth_gbps", ".throughput_gflops", ".us_per_input",
+  // ".samples", and "op.all.*" for the pooled fit; 0 where the fit left a term out.
   std::map<std::string, double> parameters() const;
   int sample_count() const { return sample_count_; }
 
  private:
+  static constexpr int kTerms = 4;
   struct Costs {
-    std::array<double, 3> coefficients{};  // µs, µs per byte, µs per flop
+    std::array<double, kTerms> coefficients{};  // µs, µs per byte, µs per flop, µs per concat input
     int samples = 0;
   };
   static std::optional<Costs> FitCosts(const std::vector<const OpSample*>& samples);
-  static Prediction Evaluate(const Costs& costs, double bytes, double flops, absl::string_view model_kind);
+  static Prediction Evaluate(const Costs& costs, const std::array<double, kTerms>& terms, const std::string& fit_name);
 
   Costs pooled_;
-  absl::flat_hash_map<int, Costs> by_kind_;  // keyed by v1::OpKind
+  absl::flat_hash_map<std::string, Costs> fits_;  // by "kind" and "kind:function"
   int sample_count_ = 0;
 };
 

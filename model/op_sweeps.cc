@@ -89,8 +89,8 @@ class OpSweepBuilder {
     }
   }
 
-  // Classifier outputs: n x classes.
-  void AddSoftmax(int n, int classes) { Add(Op(v1::OP_KIND_SOFTMAX, n, {classes, 1})); }
+  // Over channels: classifier outputs (n x classes), or per pixel (segmentation heads).
+  void AddSoftmax(int n, int classes, int hw = 1) { Add(Op(v1::OP_KIND_SOFTMAX, n, {classes, hw})); }
 
   std::vector<v1::OpParams> Take() { return std::move(ops_); }
 
@@ -110,7 +110,8 @@ absl::StatusOr<std::vector<v1::OpParams>> NamedOpSweep(absl::string_view name) {
   if (name == "default" || name == "ops") {
     for (int n : {1, 4}) {
       for (const Activation& size : kDefaultSizes) sweep.AddEveryKind(n, size, {"relu", "sigmoid", "hardswish", "clip"});
-      for (int classes : {10, 100, 1000, 10000}) sweep.AddSoftmax(n, classes);
+      for (int classes : {10, 100, 1000, 10000, 21843}) sweep.AddSoftmax(n, classes);
+      for (int hw : {28, 56, 112}) sweep.AddSoftmax(n, 21, hw);
     }
     return sweep.Take();
   }

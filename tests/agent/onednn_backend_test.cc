@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "model/conv_spec.h"
+#include "model/op_params.h"
 
 namespace convlat::agent {
 namespace {
@@ -42,6 +43,55 @@ INSTANTIATE_TEST_SUITE_P(Layers, OneDnnBackendTest,
                                            "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32",
                                            "n=1,c=16,h=28,w=28,k=16,r=3,s=3,pad=2,dilation=2",
                                            "n=1,c=8,h=15,w=9,k=12,r=5,s=3,stride_h=2,stride_w=1,pad_h=2,pad_w=0,groups=4"));
+
+// Every op kind, and every activation function the op model knows, runs as a real primitive.
+class OneDnnOpTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(OneDnnOpTest, MeasuresARealOp) {
+  auto backend = MakeOneDnnBackend();
+  absl::StatusOr<v1::OpParams> op = model::ParseOpSpec(GetParam());
+  ASSERT_TRUE(op.ok()) << op.status();
+  ASSERT_TRUE(model::ValidateOpParams(*op, "").ok());
+  model::NormalizeOpParams(*op);
+  const v1::Measurement m = backend->MeasureOp(*op, Fast());
+  ASSERT_FALSE(m.failed()) << m.failure_reason();
+  EXPECT_EQ(model::FormatOpSpec(m.op()), model::FormatOpSpec(*op));
+  EXPECT_FALSE(m.has_params());
+  EXPECT_GT(m.latency().median_us(), 0);
+  EXPECT_LE(m.latency().min_us(), m.latency().median_us());
+  EXPECT_GE(m.latency().repetitions(), 3);
+  EXPECT_EQ(m.backend(), "onednn");
+  EXPECT_FALSE(m.algorithm().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ops, OneDnnOpTest,
+    ::testing::Values("op=max_pool,n=1,c=16,h=28,w=28,kernel=3,stride=2,pad=1",
+                      "op=max_pool,n=2,c=16,h=28,w=28,kernel=2,stride=2,layout=nhwc",
+                      "op=avg_pool,n=1,c=32,h=7,w=7,kernel=7", "op=avg_pool,n=1,c=8,h=9,w=15,kernel_h=3,kernel_w=5,pad=1",
+                      "op=activation,function=relu,n=1,c=16,h=14,w=14", "op=activation,function=leakyrelu,n=1,c=4,h=5,w=5",
+                      "op=activation,function=clip,n=1,c=4,h=5,w=5", "op=activation,function=sigmoid,n=1,c=4,h=5,w=5",
+                      "op=activation,function=hardsigmoid,n=1,c=4,h=5,w=5",
+                      "op=activation,function=hardswish,n=1,c=4,h=5,w=5", "op=activation,function=tanh,n=1,c=4,h=5,w=5",
+                      "op=activation,function=elu,n=1,c=4,h=5,w=5", "op=activation,function=gelu,n=1,c=4,h=5,w=5",
+                      "op=activation,function=exp,n=1,c=4,h=5,w=5", "op=activation,function=log,n=1,c=4,h=5,w=5",
+                      "op=activation,function=sqrt,n=1,c=4,h=5,w=5", "op=activation,function=abs,n=1,c=4,h=5,w=5",
+                      "op=activation,function=softplus,n=1,c=4,h=5,w=5", "op=activation,function=mish,n=1,c=4,h=5,w=5",
+                      "op=binary,function=add,n=1,c=16,h=14,w=14", "op=binary,function=mul,n=2,c=16,h=14,w=14,broadcast=1",
+                      "op=binary,function=sub,n=1,c=4,h=5,w=5", "op=binary,function=div,n=1,c=4,h=5,w=5,layout=nhwc",
+                      "op=concat,n=1,c=10,h=7,w=7,inputs=3", "op=concat,n=2,c=64,h=14,w=14,layout=nhwc",
+                      "op=softmax,n=4,c=1000,h=1,w=1", "op=softmax,n=1,c=21,h=14,w=14",
+                      "op=resize,function=nearest,n=1,c=8,h=7,w=7,out_h=14,out_w=14",
+                      "op=resize,function=linear,n=1,c=8,h=7,w=9,out_h=5,out_w=20", "op=batch_norm,n=2,c=24,h=14,w=14",
+                      "op=copy,n=1,c=24,h=14,w=14", "op=copy,n=1,c=24,h=14,w=14,layout=nhwc"));
+
+TEST(OneDnnBackendFailureTest, UnsupportedOpDtypeIsAFailedMeasurement) {
+  const v1::Measurement m =
+      MakeOneDnnBackend()->MeasureOp(*model::ParseOpSpec("op=activation,n=1,c=8,h=8,w=8,dtype=fp16"), Fast());
+  EXPECT_TRUE(m.failed());
+  EXPECT_THAT(m.failure_reason(), ::testing::HasSubstr("fp16"));
+  EXPECT_EQ(m.op().kind(), v1::OP_KIND_ACTIVATION);
+}
 
 TEST(OneDnnBackendFailureTest, UnsupportedDtypeIsAFailedMeasurement) {
   auto backend = MakeOneDnnBackend();

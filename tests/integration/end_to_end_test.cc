@@ -216,6 +216,37 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   EXPECT_EQ(PendingBatches(), 0) << "nothing of a refused file is queued";
 }
 
+// The agent times the other ops of a network too (pooling, activations, additions, ...), so that
+// a whole-network query counts every layer.
+TEST_F(EndToEndTest, AgentTimesOtherOpsAndNetworkTotalsCountThem) {
+  StartServer();
+  std::ofstream(dir_ / "ops.txt") << kTinySweep
+                                  << "op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1\n"
+                                     "op=activation,function=relu,n=1,c=64,h=56,w=56\n"
+                                     "op=activation,function=relu,n=1,c=256,h=14,w=14\n"
+                                     "op=binary,function=add,n=1,c=64,h=56,w=56\n"
+                                     "op=binary,function=add,n=1,c=256,h=14,w=14\n"
+                                     "op=avg_pool,n=1,c=512,h=7,w=7,kernel=7\n";
+  ProcessResult agent = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "ops.txt").string(), "--min_time=0"});
+  ASSERT_EQ(agent.exit_code, 0) << agent.output;
+  EXPECT_THAT(agent.output, HasSubstr("measuring 5 convolutions and 6 other ops"));
+  EXPECT_THAT(WaitForModel("ci-cpu"), HasSubstr(",11,ready"));
+
+  const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
+  ProcessResult query = Client({"query", resnet, "--platform=ci-cpu", "--batch=1", "--format=csv"});
+  ASSERT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_THAT(query.output, HasSubstr("/maxpool/MaxPool,MaxPool,"));
+  EXPECT_THAT(query.output, HasSubstr("op-roofline (all ops)"));
+  EXPECT_THAT(query.output, ::testing::Not(HasSubstr("not-modelled")));
+  ProcessResult model = Client({"model", "--platform=ci-cpu", "--format=json"});
+  EXPECT_THAT(model.output, HasSubstr("\"op_sample_count\": \"6\""));
+
+  // The ops are measured once: a second run finds nothing left to do.
+  ProcessResult again = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "ops.txt").string()});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("measuring 0 convolutions and 0 other ops"));
+}
+
 // A server that requires the agent token: an agent without it is refused and keeps everything it
 // measured in its spool; the same spool is delivered once the agent has the token.
 TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "model/conv_shape.h"
+#include "model/op_params.h"
 
 namespace convlat::model {
 namespace {
@@ -96,6 +97,46 @@ TEST(MeasurementsCsvTest, WrittenRowsReadBackWithTheirKernel) {
   EXPECT_EQ(back.kernels(0).name(), main->name());
   EXPECT_EQ(back.kernels(0).grid().x(), 49u);
   EXPECT_EQ(back.kernels(0).grid().y(), 2u);
+}
+
+TEST(MeasurementsCsvTest, OpRowsRoundTripBesideConvRows) {
+  v1::Measurement conv;
+  conv.mutable_params()->set_n(1);
+  conv.mutable_params()->set_c(8);
+  conv.mutable_params()->set_h(8);
+  conv.mutable_params()->set_w(8);
+  conv.mutable_params()->set_k(8);
+  conv.mutable_params()->set_r(1);
+  conv.mutable_params()->set_s(1);
+  conv.mutable_latency()->set_median_us(3.5);
+  v1::Measurement pool;
+  *pool.mutable_op() = *ParseOpSpec("op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1");
+  pool.mutable_latency()->set_median_us(250);
+  pool.set_algorithm("jit:avx512_core");
+  std::istringstream in(MeasurementsCsvHeader() + MeasurementCsvRow(conv) + MeasurementCsvRow(pool));
+  absl::StatusOr<std::vector<v1::Measurement>> rows = ParseMeasurementsCsv(in, "mixed.csv", "a");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_FALSE((*rows)[0].has_op());
+  EXPECT_EQ((*rows)[0].params().k(), 8);
+  EXPECT_FALSE((*rows)[1].has_params());
+  EXPECT_EQ(FormatOpSpec((*rows)[1].op()), "op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1");
+  EXPECT_DOUBLE_EQ((*rows)[1].latency().median_us(), 250);
+  EXPECT_EQ((*rows)[1].algorithm(), "jit:avx512_core");
+}
+
+TEST(MeasurementsCsvTest, OpOnlyFilesNeedNoConvColumnsAndBadOpsAreRefused) {
+  std::istringstream ok("op,median_us\n\"op=copy,n=1,c=8,h=4,w=4\",2.5\n");
+  absl::StatusOr<std::vector<v1::Measurement>> rows = ParseMeasurementsCsv(ok, "ops.csv", "a");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ((*rows)[0].op().kind(), v1::OP_KIND_COPY);
+
+  std::istringstream bad_op("op,median_us\n\"op=max_pool,n=1,c=8,h=4,w=4\",2.5\n");
+  EXPECT_THAT(ParseMeasurementsCsv(bad_op, "ops.csv", "a").status().message(),
+              HasSubstr("ops.csv:2: op.kernel_h and kernel_w are required"));
+  std::istringstream both("n,c,h,w,k,r,s,op,median_us\n1,8,4,4,8,1,1,\"op=copy,n=1,c=8,h=4,w=4\",2.5\n");
+  EXPECT_THAT(ParseMeasurementsCsv(both, "ops.csv", "a").status().message(),
+              HasSubstr("ops.csv:2: a row is a convolution or an op"));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "model/conv_shape.h"
+#include "model/op_params.h"
 #include "model/conv_spec.h"
 #include "onnx/onnx_pb.h"
 
@@ -52,6 +53,33 @@ TEST(OnnxImportTest, ResNet18LayerByLayer) {
   int residual_adds = 0;
   for (const NetworkLayer& layer : *layers) residual_adds += layer.op == "Add";
   EXPECT_EQ(residual_adds, 8);
+  // The other ops as the agents time them.
+  auto spec_of = [&](const std::string& op) {
+    for (const NetworkLayer& layer : *layers) {
+      if (layer.op == op) return layer.op_params ? FormatOpSpec(*layer.op_params) : std::string("unmapped");
+    }
+    return std::string("absent");
+  };
+  EXPECT_EQ(spec_of("MaxPool"), "op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1");
+  EXPECT_EQ(spec_of("Add"), "op=binary,function=add,n=1,c=64,h=56,w=56");
+  EXPECT_EQ(spec_of("Relu"), "op=activation,function=relu,n=1,c=64,h=56,w=56");  // after the Add: not fused
+  EXPECT_EQ(spec_of("GlobalAveragePool"), "op=avg_pool,n=1,c=512,h=7,w=7,kernel=7");
+}
+
+TEST(OnnxImportTest, MobileNetV3ScalesAndActivationsAreTimedOps) {
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("mobilenet_v3_large"), Batch(1));
+  ASSERT_TRUE(layers.ok()) << layers.status();
+  int broadcast_scales = 0, hardsigmoid = 0;
+  for (const NetworkLayer& layer : *layers) {
+    if (!layer.op_params) continue;
+    broadcast_scales += layer.op_params->kind() == v1::OP_KIND_BINARY && layer.op_params->function() == "mul" &&
+                        layer.op_params->broadcast();
+    hardsigmoid += layer.op_params->function() == "hardsigmoid";
+  }
+  // torchvision exports hardswish as x * HardSigmoid(x); the squeeze-excitation gates are
+  // HardSigmoids too, and their scales the broadcast Muls.
+  EXPECT_EQ(broadcast_scales, 8);
+  EXPECT_EQ(hardsigmoid, 29);
 }
 
 TEST(OnnxImportTest, BatchReplacesTheSymbolicBatchDimension) {
@@ -99,6 +127,11 @@ TEST_P(OnnxFixtureTest, ImportsWithValidConvolutions) {
       EXPECT_EQ(layer.conv->n(), 4) << layer.name;
     } else {
       EXPECT_GT(layer.bytes, 0) << layer.name << " " << layer.op;
+      // Every other op of these networks is one the agents time, with the batch carried over.
+      ASSERT_TRUE(layer.op_params.has_value()) << layer.name << " " << layer.op << " " << layer.shape;
+      EXPECT_TRUE(ValidateOpParams(*layer.op_params, "").ok()) << layer.name;
+      EXPECT_EQ(layer.op_params->n(), 4) << layer.name;
+      EXPECT_DOUBLE_EQ(WorkOf(*layer.op_params).bytes, layer.bytes) << layer.name;
     }
   }
 }

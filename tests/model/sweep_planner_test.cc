@@ -1,4 +1,5 @@
 #include "model/sweep_planner.h"
+#include "model/op_sweeps.h"
 
 #include <gtest/gtest.h>
 
@@ -31,6 +32,22 @@ TEST(SweepPlannerTest, CapsTheCountAndDefaultsToQuick) {
 
 TEST(SweepPlannerTest, UnknownSweepIsNotFound) {
   EXPECT_EQ(PlanSweep("mystery", {}, {}).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SweepPlannerTest, OpsNotYetMeasuredKeepTheirOrder) {
+  const std::vector<v1::OpParams> ops = *NamedOpSweep("quick");
+  std::vector<v1::Measurement> measured(2);
+  *measured[0].mutable_op() = ops[0];
+  *measured[1].mutable_op() = ops[2];
+  measured[1].set_failed(true);  // failed counts as measured
+  measured[1].set_failure_reason("unsupported");
+  const std::vector<v1::OpParams> plan = PlanOps(ops, measured, 0);
+  ASSERT_EQ(plan.size(), ops.size() - 2);
+  EXPECT_EQ(plan[0].SerializeAsString(), ops[1].SerializeAsString());
+  EXPECT_EQ(plan[1].SerializeAsString(), ops[3].SerializeAsString());
+  EXPECT_EQ(PlanOps(ops, measured, 3).size(), 3u);
+  // Op measurements do not count as measured convolutions, and vice versa.
+  EXPECT_EQ(PlanFromCandidates(*NamedSweep("quick"), measured, {}).already_measured(), 0);
 }
 
 }  // namespace

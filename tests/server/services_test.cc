@@ -13,11 +13,14 @@
 
 #include "convlat/v1/latency.grpc.pb.h"
 #include "convlat/v1/profiler.grpc.pb.h"
+#include "absl/strings/match.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "model/conv_spec.h"
+#include "model/measurements_csv.h"
 #include "model/neusight_dataset.h"
+#include "model/op_params.h"
 #include "server/server_app.h"
 #include "tests/support/http_get.h"
 
@@ -416,6 +419,143 @@ TEST_F(ServicesTest, PredictNetworkFromOnnx) {
   EXPECT_GT(answers.results(1).response().total_us(), answers.results(0).response().total_us());
   EXPECT_EQ(answers.results(2).error_code(), grpc::INVALID_ARGUMENT);
   EXPECT_THAT(answers.results(2).error_message(), HasSubstr("networks[2].network: set onnx_model or layers"));
+}
+
+// This repository's real CPU measurements (data/measurements/cpu-epyc-2core/): convolutions and
+// the other ops, as the agent recorded them.
+std::vector<v1::Measurement> CpuMeasurements(const std::string& file) {
+  const std::string path = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/" + file;
+  std::ifstream in(path);
+  absl::StatusOr<std::vector<v1::Measurement>> rows = model::ParseMeasurementsCsv(in, path, "test");
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  return rows.ok() ? *rows : std::vector<v1::Measurement>{};
+}
+
+TEST_F(ServicesTest, OtherOpsGetAModelOfTheirOwnAndWholeNetworksCountThem) {
+  ASSERT_TRUE(Register("cpu").ok());
+  const std::vector<v1::Measurement> convs = CpuMeasurements("staircase.csv");
+  const std::vector<v1::Measurement> ops = CpuMeasurements("ops.csv");
+  ASSERT_GT(ops.size(), 600u);
+  std::vector<v1::MeasurementBatch> batches(2);
+  for (int i = 0; i < 2; ++i) {
+    batches[i].set_batch_id(i == 0 ? "convs" : "ops");
+    batches[i].set_platform("cpu");
+    for (const v1::Measurement& m : i == 0 ? convs : ops) *batches[i].add_measurements() = m;
+  }
+  const std::vector<v1::PushAck> acks = Push(batches);
+  ASSERT_EQ(acks[1].code(), 0) << acks[1].error();
+  EXPECT_EQ(acks[1].stored(), static_cast<int>(ops.size()));
+  app_->models().WaitUntilIdle();
+
+  v1::GetPlatformModelRequest model_request;
+  model_request.set_platform("cpu");
+  v1::PlatformModel model;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(latency_->GetPlatformModel(&context, model_request, &model).ok());
+  }
+  EXPECT_EQ(model.sample_count(), static_cast<int64_t>(convs.size()));  // the conv model ignores ops
+  EXPECT_EQ(model.op_sample_count(), static_cast<int64_t>(ops.size()));
+  EXPECT_GT(model.op_fit_mape(), 0);
+  EXPECT_LT(model.op_fit_mape(), 50);
+  EXPECT_GT(model.parameters().at("op.max_pool.bandwidth_gbps"), 0);
+  EXPECT_TRUE(model.parameters().contains("op.activation:sigmoid.fixed_us"));
+
+  // ResNet-18: every layer predicted, none left out of the total.
+  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx", std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  v1::PredictNetworkRequest request;
+  request.set_platform("cpu");
+  request.set_onnx_model(bytes.str());
+  request.set_batch(1);
+  v1::PredictNetworkResponse response;
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = latency_->PredictNetwork(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  EXPECT_EQ(response.unmodelled_layers(), 0);
+  std::map<std::string, std::string> kind_of_op;
+  double ops_us = 0, all_us = 0;
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    kind_of_op[layer.op()] = layer.prediction().explanation().model_kind();
+    EXPECT_GT(layer.prediction().latency_us(), 0) << layer.name();
+    if (!absl::StartsWith(layer.op(), "Conv") && layer.op() != "Gemm") ops_us += layer.prediction().latency_us();
+    all_us += layer.prediction().latency_us();
+  }
+  EXPECT_EQ(kind_of_op["MaxPool"], "op-roofline (max_pool)");
+  EXPECT_EQ(kind_of_op["Add"], "op-roofline (binary:add)");
+  EXPECT_EQ(kind_of_op["Relu"], "op-roofline (activation:relu)");
+  EXPECT_EQ(kind_of_op["GlobalAveragePool"], "op-roofline (avg_pool)");
+  EXPECT_GT(ops_us, 0);
+  EXPECT_NEAR(response.total_us(), all_us, 1e-9 * all_us);  // the ops are in the total
+
+  // An explicit layer list may hold ops too; a bad one is refused naming its field.
+  v1::PredictNetworkRequest list;
+  list.set_platform("cpu");
+  *list.mutable_layers()->add_layers()->mutable_conv() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  v1::LayerList::Layer* pool = list.mutable_layers()->add_layers();
+  *pool->mutable_op() = *model::ParseOpSpec("op=max_pool,n=1,c=64,h=56,w=56,kernel=2,stride=2");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(latency_->PredictNetwork(&context, list, &response).ok());
+    ASSERT_EQ(response.layers_size(), 2);
+    EXPECT_EQ(response.layers(1).op(), "max_pool");
+    EXPECT_EQ(response.layers(1).name(), "max_pool1");
+    EXPECT_EQ(response.layers(1).prediction().explanation().model_kind(), "op-roofline (max_pool)");
+  }
+  pool->mutable_op()->set_kernel_h(0);
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = latency_->PredictNetwork(&context, list, &response);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("layers.layers[1].op.kernel_h and kernel_w are required"));
+  }
+  *pool->mutable_conv() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  {
+    grpc::ClientContext context;
+    EXPECT_THAT(latency_->PredictNetwork(&context, list, &response).error_message(),
+                HasSubstr("layers.layers[1] must set exactly one of conv and op"));
+  }
+
+  // A bad op measurement is refused in its ack, naming the field; nothing stored is lost.
+  v1::MeasurementBatch bad;
+  bad.set_batch_id("bad-op");
+  bad.set_platform("cpu");
+  v1::Measurement* m = bad.add_measurements();
+  *m = ops[0];
+  m->mutable_op()->set_c(0);
+  v1::Measurement* both = bad.add_measurements();
+  *both = ops[1];
+  *both->mutable_params() = Conv("n=1,c=8,h=8,w=8,k=8,r=1,s=1");
+  const std::vector<v1::PushAck> refused = Push({bad});
+  EXPECT_EQ(refused[0].code(), grpc::INVALID_ARGUMENT);
+  EXPECT_THAT(refused[0].error(), HasSubstr("measurements[0].op.c must be > 0"));
+  bad.mutable_measurements()->DeleteSubrange(0, 1);
+  EXPECT_THAT(Push({bad})[0].error(), HasSubstr("measurements[0].params must be unset when op is set"));
+  EXPECT_EQ(SampleCount("cpu"), static_cast<int64_t>(convs.size() + ops.size()));
+
+  // The sweep plan leaves out the ops already measured.
+  v1::GetSweepPlanRequest plan_request;
+  plan_request.set_platform("cpu");
+  *plan_request.add_op_candidates() = ops[0].op();
+  *plan_request.add_op_candidates() = *model::ParseOpSpec("op=softmax,n=3,c=7,h=1,w=1");
+  v1::SweepPlan plan;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(profiler_->GetSweepPlan(&context, plan_request, &plan).ok());
+  }
+  EXPECT_EQ(plan.configs_size(), 0);
+  ASSERT_EQ(plan.ops_size(), 1);
+  EXPECT_EQ(plan.ops(0).c(), 7);
+  plan_request.mutable_op_candidates(1)->set_kind(v1::OP_KIND_UNSPECIFIED);
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = profiler_->GetSweepPlan(&context, plan_request, &plan);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("op_candidates[1].kind must be a known op kind"));
+  }
 }
 
 TEST_F(ServicesTest, MetricsEndpointCountsRequests) {
