@@ -178,18 +178,24 @@ int ShowModelCommand(const CommandContext& context, const std::string& platform)
   return kExitOk;
 }
 
-int QueryNetworkCommand(const CommandContext& context, const std::string& platform,
-                        const std::string& onnx_path, const std::string& layers_file, int batch,
-                        const std::vector<std::string>& inputs) {
-  if (platform.empty()) {
+int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query) {
+  if (query.platform.empty()) {
     *context.err << "error: --platform is required\n";
     return kExitUsage;
   }
   v1::PredictNetworkRequest request;
-  request.set_platform(platform);
-  request.set_batch(batch);
-  if (!layers_file.empty()) {
-    absl::StatusOr<std::vector<model::SpecLine>> layers = model::ReadSpecFile(layers_file);
+  request.set_platform(query.platform);
+  request.set_batch(query.batch);
+  if (!query.layout.empty()) {
+    absl::StatusOr<v1::Layout> layout = model::ParseLayout(query.layout);
+    if (!layout.ok()) {
+      *context.err << "error: --layout: " << layout.status().message() << "\n";
+      return kExitUsage;
+    }
+    request.set_layout(*layout);
+  }
+  if (!query.layers_file.empty()) {
+    absl::StatusOr<std::vector<model::SpecLine>> layers = model::ReadSpecFile(query.layers_file);
     if (!layers.ok()) {
       *context.err << "error: " << layers.status().message() << "\n";
       return kExitUsage;
@@ -200,9 +206,9 @@ int QueryNetworkCommand(const CommandContext& context, const std::string& platfo
       if (spec.op) *layer->mutable_op() = *spec.op;
     }
   } else {
-    std::ifstream in(onnx_path, std::ios::binary);
+    std::ifstream in(query.onnx_path, std::ios::binary);
     if (!in) {
-      *context.err << "error: cannot read " << onnx_path << "\n";
+      *context.err << "error: cannot read " << query.onnx_path << "\n";
       return kExitUsage;
     }
     std::ostringstream bytes;
@@ -210,11 +216,11 @@ int QueryNetworkCommand(const CommandContext& context, const std::string& platfo
     // Only shapes matter to the server: the weights stay here.
     absl::StatusOr<std::string> stripped = model::StripOnnxWeights(bytes.str());
     if (!stripped.ok()) {
-      *context.err << "error: " << onnx_path << ": " << stripped.status().message() << "\n";
+      *context.err << "error: " << query.onnx_path << ": " << stripped.status().message() << "\n";
       return kExitUsage;
     }
     request.set_onnx_model(*std::move(stripped));
-    for (const std::string& input : inputs) {
+    for (const std::string& input : query.inputs) {
       const std::vector<std::string> parts = absl::StrSplit(input, absl::MaxSplits('=', 1));
       absl::StatusOr<std::vector<int64_t>> shape =
           parts.size() == 2 ? model::ParseShape(parts[1]) : absl::InvalidArgumentError("expected NAME=NxCxHxW");

@@ -27,10 +27,16 @@ int ListPlatformsCommand(const CommandContext& context);
 int PredictCommand(const CommandContext& context, const std::string& platform,
                    const std::vector<std::string>& specs, const std::string& layers_file);
 int ShowModelCommand(const CommandContext& context, const std::string& platform);
-// An ONNX file, or (when `layers_file` is set) an explicit layer list, as one network.
-// `inputs`: "NAME=NxCxHxW" shapes for the ONNX model's graph inputs (fixing dynamic dimensions).
-int QueryNetworkCommand(const CommandContext& context, const std::string& platform,
-                        const std::string& onnx_path, const std::string& layers_file, int batch,
-                        const std::vector<std::string>& inputs);
+// A whole network to predict: an ONNX file, or (when `layers_file` is set) an explicit layer list
+// of conv and op specs.
+struct NetworkQuery {
+  std::string platform;
+  std::string onnx_path;
+  std::string layers_file;
+  int batch = 0;                    // > 0 replaces the batch size
+  std::vector<std::string> inputs;  // ONNX input shapes, NAME=NxCxHxW
+  std::string layout;               // nchw, nhwc or native for every layer; empty: as the network says
+};
+int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query);
 
 }  // namespace convlat::client

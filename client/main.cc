@@ -16,6 +16,9 @@ ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");
 ABSL_FLAG(std::string, conv, "", "one layer: n=1,c=64,h=56,w=56,k=64,r=3,s=3,stride=1,pad=1");
 ABSL_FLAG(std::string, layers, "", "file with one conv spec per line ('#' comments)");
 ABSL_FLAG(int32_t, batch, 0, "query: override the network's batch size");
+ABSL_FLAG(std::string, layout, "",
+          "query: every layer in this layout, nchw, nhwc or native (what an optimizing CPU runtime keeps); "
+          "empty: as the network says");
 ABSL_FLAG(std::vector<std::string>, input, {},
           "query: shapes of the ONNX model's inputs, NAME=NxCxHxW, comma-separated (fixes dynamic dimensions)");
 ABSL_FLAG(std::string, format, "table", "output: table, json or csv");
@@ -29,7 +32,8 @@ constexpr char kUsage[] =
     "  platforms                                   list platforms and their models\n"
     "  predict --platform P --conv SPEC [SPEC...]  predict conv layers (or --layers FILE)\n"
     "  model --platform P                          show the platform's fitted model\n"
-    "  query NET.onnx --platform P [--batch N] [--input NAME=1x3x224x224]   predict a whole network (or --layers FILE)\n"
+    "  query NET.onnx --platform P [--batch N] [--input NAME=1x3x224x224] [--layout native]\n"
+    "                                            predict a whole network (or --layers FILE of conv and op specs)\n"
     "Options: --format table|json|csv, --timeout SECONDS";
 
 }  // namespace
@@ -86,8 +90,12 @@ int main(int argc, char** argv) {
       std::cerr << "error: query takes one ONNX file, or --layers FILE\n";
       return 2;
     }
-    return convlat::client::QueryNetworkCommand(context, platform, layers.empty() ? arguments[0] : "", layers,
-                                                absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_input));
+    return convlat::client::QueryNetworkCommand(context, {.platform = platform,
+                                                          .onnx_path = layers.empty() ? arguments[0] : "",
+                                                          .layers_file = layers,
+                                                          .batch = absl::GetFlag(FLAGS_batch),
+                                                          .inputs = absl::GetFlag(FLAGS_input),
+                                                          .layout = absl::GetFlag(FLAGS_layout)});
   }
   std::cerr << "error: unknown command '" << command << "'\n" << kUsage << "\n";
   return 2;

@@ -60,7 +60,7 @@ const std::vector<std::pair<std::string, v1::DataType>>& DataTypes() {
 }
 const std::vector<std::pair<std::string, v1::Layout>>& Layouts() {
   static const auto* table = new std::vector<std::pair<std::string, v1::Layout>>{
-      {"nchw", v1::LAYOUT_NCHW}, {"nhwc", v1::LAYOUT_NHWC}};
+      {"nchw", v1::LAYOUT_NCHW}, {"nhwc", v1::LAYOUT_NHWC}, {"native", v1::LAYOUT_NATIVE}};
   return *table;
 }
 const std::vector<std::pair<std::string, v1::MathMode>>& MathModes() {
@@ -151,7 +151,9 @@ std::string FormatConvSpec(const v1::ConvParams& p) {
   if (p.dtype() != v1::DATA_TYPE_UNSPECIFIED && p.dtype() != v1::DATA_TYPE_FP32) {
     absl::StrAppend(&out, ",dtype=", DataTypeName(p.dtype()));
   }
-  if (p.layout() == v1::LAYOUT_NHWC) absl::StrAppend(&out, ",layout=nhwc");
+  if (p.layout() == v1::LAYOUT_NHWC || p.layout() == v1::LAYOUT_NATIVE) {
+    absl::StrAppend(&out, ",layout=", LayoutName(p.layout()));
+  }
   if (p.math_mode() == v1::MATH_MODE_TENSOR_OP) absl::StrAppend(&out, ",math=tensor_op");
   return out;
 }

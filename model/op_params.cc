@@ -250,7 +250,9 @@ std::string FormatOpSpec(const v1::OpParams& op) {
   if (op.dtype() != v1::DATA_TYPE_UNSPECIFIED && op.dtype() != v1::DATA_TYPE_FP32) {
     absl::StrAppend(&out, ",dtype=", DataTypeName(op.dtype()));
   }
-  if (op.layout() == v1::LAYOUT_NHWC) absl::StrAppend(&out, ",layout=nhwc");
+  if (op.layout() == v1::LAYOUT_NHWC || op.layout() == v1::LAYOUT_NATIVE) {
+    absl::StrAppend(&out, ",layout=", LayoutName(op.layout()));
+  }
   return out;
 }
 

@@ -65,6 +65,9 @@ absl::StatusOr<CudnnConvConfig> MakeCudnnConvConfig(const v1::ConvParams& params
                                                    " is not supported by the cudnn backend (fp32, fp16 and bf16 are)"));
   }
   config.compute_type = CUDNN_DATA_FLOAT;
+  if (shape.layout == v1::LAYOUT_NATIVE) {
+    return absl::UnimplementedError("layout native is the CPU libraries' blocked layout; cuDNN takes nchw or nhwc");
+  }
   config.format = shape.layout == v1::LAYOUT_NHWC ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
   config.math_type = shape.math_mode == v1::MATH_MODE_TENSOR_OP ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
 

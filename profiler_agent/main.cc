@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <tuple>
 
@@ -22,6 +23,9 @@
 #include "profiler_agent/agent_metrics.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
+#include "model/conv_spec.h"
+#include "model/onnx_import.h"
+#include "profiler_agent/network_runner.h"
 #include "profiler_agent/sweep_runner.h"
 #include "spdlog/spdlog.h"
 
@@ -46,6 +50,11 @@ ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server 
 ABSL_FLAG(std::string, metrics_file, "",
           "write what this run did (configs, failures, deliveries, spool depth) here in Prometheus text format, "
           "e.g. for node_exporter's textfile collector");
+ABSL_FLAG(std::string, layout, "",
+          "measure every conv and op of the sweep in this layout: nchw, nhwc, or native (the CPU library's blocked "
+          "layout, as optimizing runtimes keep activations); empty: as the sweep says");
+ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
+ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
 ABSL_FLAG(std::string, csv_out, "",
           "also append every successful measurement to this CSV (docs/measurements-csv.md), a local record of the run");
 
@@ -53,9 +62,10 @@ namespace {
 
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
-    "                    [--sweep quick|default|ops|FILE] [--csv_out FILE]\n"
+    "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--csv_out FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
-    "convlat-agent flush [--server ADDR]";
+    "convlat-agent flush [--server ADDR]\n"
+    "convlat-agent network NET.onnx [--batch 1] [--layout native] [--runs 20]   # run a whole network on oneDNN";
 
 std::atomic<bool> stop_requested{false};
 
@@ -196,6 +206,37 @@ int RunImport(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher, cons
   return Deliver(pusher, spool, server);
 }
 
+// Runs an ONNX network's layers for real on this CPU with oneDNN and prints the measured latency:
+// "total_us <median of a pass>", then one tab-separated line per layer (name, op, median µs,
+// implementation), then the layers oneDNN has no primitive for here.
+int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout) {
+  std::ifstream in(onnx_path, std::ios::binary);
+  if (!in) {
+    std::cerr << "error: cannot read " << onnx_path << "\n";
+    return 2;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  absl::StatusOr<std::vector<convlat::model::NetworkLayer>> layers = convlat::model::ImportOnnx(
+      bytes.str(), {.batch = absl::GetFlag(FLAGS_batch), .force_batch = true, .max_model_bytes = int64_t{1} << 31});
+  if (!layers.ok()) {
+    std::cerr << "error: " << onnx_path << ": " << layers.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<convlat::agent::NetworkRun> run =
+      convlat::agent::RunNetworkOnOneDnn(*layers, layout, std::max(1, absl::GetFlag(FLAGS_runs)));
+  if (!run.ok()) {
+    std::cerr << "error: " << run.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "total_us\t" << run->median_us << "\n";
+  for (const convlat::agent::NetworkRunLayer& layer : run->layers) {
+    std::cout << layer.name << "\t" << layer.op << "\t" << layer.median_us << "\t" << layer.implementation << "\n";
+  }
+  for (const std::string& skipped : run->skipped) std::cout << "skipped\t" << skipped << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -214,6 +255,14 @@ int main(int argc, char** argv) {
   options.timing.min_seconds = absl::GetFlag(FLAGS_min_time);
   options.timing.max_seconds = absl::GetFlag(FLAGS_max_time);
   options.csv_out = absl::GetFlag(FLAGS_csv_out);
+  if (const std::string layout = absl::GetFlag(FLAGS_layout); !layout.empty()) {
+    absl::StatusOr<convlat::v1::Layout> parsed = convlat::model::ParseLayout(layout);
+    if (!parsed.ok()) {
+      std::cerr << "error: --layout: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    options.layout = *parsed;
+  }
 
   absl::StatusOr<convlat::agent::AlgoSelection> algo = convlat::agent::ParseAlgoSelection(absl::GetFlag(FLAGS_algo));
   if (!algo.ok()) {
@@ -248,6 +297,13 @@ int main(int argc, char** argv) {
   convlat::agent::Pusher pusher(channel, *spool, options.agent_id);
 
   if (command == "flush") return Deliver(pusher, *spool, server);
+  if (command == "network") {
+    if (positional.size() != 3) {
+      std::cerr << "error: network takes one ONNX file\n" << kUsage << "\n";
+      return 2;
+    }
+    return RunNetwork(positional[2], options.layout);
+  }
   if (command != "run" && command != "import") {
     std::cerr << "unknown command '" << command << "'\n" << kUsage << "\n";
     return 2;

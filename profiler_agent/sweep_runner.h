@@ -27,6 +27,8 @@ struct SweepOptions {
   // Also append every successful measurement to this CSV (docs/measurements-csv.md), a local
   // record of the run to keep or commit; empty: none.
   std::string csv_out;
+  // Every conv and op of the sweep in this layout; unspecified: as the sweep says.
+  v1::Layout layout = v1::LAYOUT_UNSPECIFIED;
 };
 
 // The configs to measure: those of the sweep (named or file; convolutions and other ops) that the

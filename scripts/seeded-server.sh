@@ -13,7 +13,10 @@ for csv in data/measurements/cpu-epyc-2core/*.csv; do
   build/profiler_agent/convlat-agent import --server "$address" --platform cpu-epyc-2core --spool "$work/spool" \
     --batch_size 1000 "$csv" >/dev/null 2>&1
 done
-for _ in $(seq 100); do
-  build/client/convlat-client --server "$address" platforms --format csv | grep -q ",ready" && break
+# Ready once the model has been fitted on everything imported (each import triggers a refit).
+stored="$(build/client/convlat-client --server "$address" platforms --format csv | grep '^cpu-epyc-2core,' | cut -d, -f6)"
+for _ in $(seq 300); do
+  build/client/convlat-client --server "$address" model --platform cpu-epyc-2core --format json 2>/dev/null |
+    grep -q "\"measurements_seen\": \"$stored\"" && break
   sleep 0.2
 done

@@ -1,12 +1,21 @@
 #!/usr/bin/python3
-"""Whole networks on this CPU: convlat's prediction against PyTorch actually running them.
+"""Whole networks on this CPU: convlat's prediction against the networks actually running.
 
-For each fixture network (tests/fixtures/onnx/, exported from these same torchvision models),
-runs the torchvision model at batch 1 on this CPU with Debian's PyTorch (its convolutions are
-oneDNN's), measures the median wall time per inference and, with the profiler, the time spent in
-convolutions and matrix products; then asks a running convlat server for its per-layer
-prediction of the ONNX fixture and sums the convolution and matrix-product layers (the only ones
-the agents measure so far). Prints a Markdown table.
+For each fixture network (tests/fixtures/onnx/), `convlat-agent network` runs the ONNX graph's
+layers back to back on oneDNN, each reading what the layer before it wrote (the library the
+agent profiles, executing the network as convlat imports it), in the native blocked layout and in
+NCHW. For context, the same torchvision models run at batch 1 on this CPU with Debian's PyTorch in
+two ways (median wall time per inference):
+- deployed: TorchScript frozen and optimized for inference (torch.jit.optimize_for_inference):
+  batch norms folded into the convolutions, every convolution a prepacked oneDNN one, activations
+  fused where oneDNN can. This is the runtime the ONNX fixture describes (convlat folds and fuses
+  the same way) and the library the agent times.
+- eager: module by module. Eager PyTorch 1.13 sends many batch-1 convolutions to its own im2col +
+  BLAS path (aten::_slow_conv2d_forward, 68 % of SqueezeNet's time in the profiler) instead of
+  oneDNN, so it is not what the agent measured.
+Then asks a running convlat server for its per-layer prediction of the ONNX fixture (convolutions,
+matrix products and every other op): in the native layout for the deployed runtime, in NCHW for
+eager PyTorch. Prints a Markdown table.
 
     scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-epyc-2core
 """
@@ -18,59 +27,78 @@ import time
 
 import torch
 import torchvision.models as models
-from torch.profiler import ProfilerActivity, profile
 
 NETWORKS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large", "vgg16", "efficientnet_b0",
             "densenet121", "squeezenet1_1", "shufflenet_v2_x1_0"]
-GEMM_OPS = {"aten::mkldnn_convolution", "aten::thnn_conv2d", "aten::_convolution_depthwise2d",
-            "aten::_slow_conv2d_forward", "aten::addmm", "aten::mm"}
+
+
+def median_ms(net, x, runs):
+    for _ in range(3):
+        net(x)
+    walls = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        net(x)
+        walls.append(time.perf_counter() - start)
+    return statistics.median(walls) * 1e3
 
 
 def measure(name, runs=10):
+    """Median ms deployed (TorchScript optimized for inference), median ms eager."""
     torch.manual_seed(0)
     net = getattr(models, name)(weights=None).eval()
     x = torch.randn(1, 3, 224, 224)
     with torch.no_grad():
-        for _ in range(3):
-            net(x)
-        walls = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            net(x)
-            walls.append(time.perf_counter() - start)
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            for _ in range(runs):
-                net(x)
-    gemm_us = sum(e.self_cpu_time_total for e in prof.key_averages() if e.key in GEMM_OPS) / runs
-    return statistics.median(walls) * 1e3, gemm_us / 1e3
+        deployed = torch.jit.optimize_for_inference(torch.jit.script(net))
+        deployed_ms = median_ms(deployed, x, runs)
+        eager_ms = median_ms(net, x, runs)
+    return deployed_ms, eager_ms
 
 
-def predict(client, server, platform, name):
-    out = subprocess.run([client, "--server", server, "query", f"tests/fixtures/onnx/{name}.onnx",
-                          "--platform", platform, "--batch", "1", "--format", "json"],
-                         check=True, capture_output=True, text=True).stdout
-    layers = json.loads(out).get("layers", [])
-    convs = [l for l in layers if l.get("prediction", {}).get("explanation", {}).get("model_kind") not in
-             (None, "not-modelled", "peak-bandwidth-estimate")]
-    return sum(l["prediction"].get("latency_us", 0) for l in convs) / 1e3, len(convs), len(layers)
+def predict(client, server, platform, name, layout):
+    """Predicted total ms, layers, layers not modelled."""
+    out = json.loads(subprocess.run([client, "--server", server, "query", f"tests/fixtures/onnx/{name}.onnx",
+                                     "--platform", platform, "--batch", "1", "--layout", layout, "--format", "json"],
+                                    check=True, capture_output=True, text=True).stdout)
+    return out.get("total_us", 0) / 1e3, len(out.get("layers", [])), out.get("unmodelled_layers", 0)
+
+
+def run_on_onednn(agent, name, layout):
+    """The network's layers run back to back on oneDNN by the agent: median ms of a pass."""
+    out = subprocess.run([agent, "network", f"tests/fixtures/onnx/{name}.onnx", "--batch", "1", "--layout", layout,
+                          "--runs", "20"], check=True, capture_output=True, text=True).stdout
+    lines = [line.split("\t") for line in out.splitlines()]
+    skipped = sum(1 for line in lines if line[0] == "skipped")
+    return float(lines[0][1]) / 1e3, skipped
 
 
 def main():
-    client, server, platform = sys.argv[1:4]
+    client, agent, server, platform = sys.argv[1:5]
     torch.set_num_threads(2)
     print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads, oneDNN "
           f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), batch 1, 224x224\n")
-    print("| network | measured network ms | measured conv+matmul ms | predicted conv+matmul ms | error | layers predicted |")
-    print("|---|---|---|---|---|---|")
-    errors = []
+    print("| network | predicted native ms | oneDNN run native ms | error | TorchScript ms | error "
+          "| predicted nchw ms | oneDNN run nchw ms | error | eager PyTorch ms | error | layers (not modelled) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    errors = {key: [] for key in ("native", "deployed", "nchw", "eager")}
     for name in NETWORKS:
-        wall_ms, gemm_ms = measure(name)
-        predicted_ms, predicted_layers, all_layers = predict(client, server, platform, name)
-        error = predicted_ms / gemm_ms - 1
-        errors.append(abs(error))
-        print(f"| {name} | {wall_ms:.1f} | {gemm_ms:.1f} | {predicted_ms:.1f} | {100 * error:+.0f} % | "
-              f"{predicted_layers} of {all_layers} |", flush=True)
-    print(f"\nMean absolute error of the conv+matmul time: {100 * statistics.mean(errors):.0f} %")
+        deployed_ms, eager_ms = measure(name)
+        native_run_ms, _ = run_on_onednn(agent, name, "native")
+        nchw_run_ms, _ = run_on_onednn(agent, name, "nchw")
+        native_ms, layers, unmodelled = predict(client, server, platform, name, "native")
+        nchw_ms, _, _ = predict(client, server, platform, name, "nchw")
+        pairs = {"native": (native_ms, native_run_ms), "deployed": (native_ms, deployed_ms),
+                 "nchw": (nchw_ms, nchw_run_ms), "eager": (nchw_ms, eager_ms)}
+        for key, (predicted, measured) in pairs.items():
+            errors[key].append(predicted / measured - 1)
+        e = {key: f"{100 * values[-1]:+.0f} %" for key, values in errors.items()}
+        print(f"| {name} | {native_ms:.1f} | {native_run_ms:.1f} | {e['native']} | {deployed_ms:.1f} | {e['deployed']} "
+              f"| {nchw_ms:.1f} | {nchw_run_ms:.1f} | {e['nchw']} | {eager_ms:.1f} | {e['eager']} "
+              f"| {layers} ({unmodelled}) |", flush=True)
+    mean = {key: 100 * statistics.mean(map(abs, values)) for key, values in errors.items()}
+    print(f"\nMean absolute error of the whole-network prediction: against the oneDNN runs {mean['native']:.0f} % "
+          f"(native layout) and {mean['nchw']:.0f} % (nchw); against TorchScript {mean['deployed']:.0f} %, "
+          f"against eager PyTorch {mean['eager']:.0f} %")
 
 
 if __name__ == "__main__":

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/seeded-server.sh
-/usr/bin/python3 scripts/validate_cpu_networks.py build/client/convlat-client "$address" cpu-epyc-2core
+/usr/bin/python3 scripts/validate_cpu_networks.py build/client/convlat-client build/profiler_agent/convlat-agent "$address" \
+  cpu-epyc-2core

@@ -129,8 +129,17 @@ grpc::Status LatencyServiceImpl::Predict(grpc::ServerContext*, const v1::Predict
 absl::Status LatencyServiceImpl::AnswerNetwork(const v1::PredictNetworkRequest& request,
                                                v1::PredictNetworkResponse& response) {
   if (request.batch() < 0) return absl::InvalidArgumentError("batch must be >= 0");
+  if (!v1::Layout_IsValid(request.layout())) {
+    return absl::InvalidArgumentError(absl::StrCat("layout is not a known layout: ", request.layout()));
+  }
   absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(request);
   if (!layers.ok()) return layers.status();
+  if (request.layout() != v1::LAYOUT_UNSPECIFIED) {
+    for (model::NetworkLayer& layer : *layers) {
+      if (layer.conv) layer.conv->set_layout(request.layout());
+      if (layer.op_params) layer.op_params->set_layout(request.layout());
+    }
+  }
   absl::StatusOr<std::shared_ptr<const FittedModel>> fitted = ModelFor(request.platform());
   if (!fitted.ok()) return fitted.status();
 

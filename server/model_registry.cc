@@ -128,10 +128,11 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   absl::StatusOr<std::vector<v1::Measurement>> measurements = store_.LoadMeasurements(platform);
   if (!measurements.ok()) return measurements.status();
   const std::vector<model::Sample> samples = model::SamplesFromMeasurements(*measurements);
+  const int64_t successful = std::count_if(measurements->begin(), measurements->end(),
+                                           [](const v1::Measurement& m) { return !m.failed(); });
   {
     std::lock_guard lock(models_mutex_);
-    fitted_counts_[platform] = std::count_if(measurements->begin(), measurements->end(),
-                                             [](const v1::Measurement& m) { return !m.failed(); });
+    fitted_counts_[platform] = successful;
   }
   // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine.
   absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
@@ -150,6 +151,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   info.set_platform(platform);
   info.set_model_kind((*fitted)->kind());
   info.set_sample_count(static_cast<int64_t>(samples.size()));
+  info.set_measurements_seen(successful);
   info.set_fit_mape(errors.mape);
   info.set_fit_rmspe(errors.rmspe);
   for (const auto& [name, value] : (*fitted)->parameters()) (*info.mutable_parameters())[name] = value;

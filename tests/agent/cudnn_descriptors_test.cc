@@ -67,6 +67,14 @@ TEST(CudnnConvConfigTest, Int8IsUnsupportedWithTheReason) {
   EXPECT_THAT(config.status().message(), HasSubstr("cudnn backend"));
 }
 
+TEST(CudnnConvConfigTest, NativeLayoutIsTheCpuLibrariesOwn) {
+  absl::StatusOr<CudnnConvConfig> config =
+      MakeCudnnConvConfig(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,layout=native"));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(config.status().message(), HasSubstr("layout native"));
+}
+
 TEST(CudnnConvConfigTest, MalformedParamsAreInvalid) {
   v1::ConvParams params = *model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3");
   params.set_k(-1);

@@ -241,6 +241,14 @@ TEST_F(EndToEndTest, AgentTimesOtherOpsAndNetworkTotalsCountThem) {
   ProcessResult model = Client({"model", "--platform=ci-cpu", "--format=json"});
   EXPECT_THAT(model.output, HasSubstr("\"op_sample_count\": \"6\""));
 
+  // The same network run for real on oneDNN, layer after layer: what the prediction is checked
+  // against (scripts/validate_cpu_networks.sh).
+  ProcessResult run = Agent({"network", resnet, "--batch=1", "--layout=native", "--runs=1"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("total_us\t"));
+  EXPECT_THAT(run.output, HasSubstr("/maxpool/MaxPool\tMaxPool\t"));
+  EXPECT_THAT(run.output, ::testing::Not(HasSubstr("skipped")));
+
   // The ops are measured once: a second run finds nothing left to do.
   ProcessResult again = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "ops.txt").string()});
   ASSERT_EQ(again.exit_code, 0) << again.output;

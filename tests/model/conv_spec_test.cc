@@ -32,7 +32,8 @@ TEST(ConvSpecTest, ParsesAllKeys) {
 TEST(ConvSpecTest, FormatThenParseRoundTrips) {
   for (const char* text : {"n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1",
                            "n=8,c=32,h=112,w=112,k=32,r=3,s=3,stride=2,pad=1,groups=32,dtype=fp16,layout=nhwc",
-                           "n=1,c=3,h=9,w=7,k=4,r=3,s=1,stride_h=2,stride_w=1,pad_h=1,pad_w=0,dilation=2"}) {
+                           "n=1,c=3,h=9,w=7,k=4,r=3,s=1,stride_h=2,stride_w=1,pad_h=1,pad_w=0,dilation=2",
+                           "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32,layout=native"}) {
     absl::StatusOr<v1::ConvParams> parsed = ParseConvSpec(text);
     ASSERT_TRUE(parsed.ok()) << parsed.status();
     EXPECT_EQ(FormatConvSpec(*parsed), text);

@@ -456,6 +456,7 @@ TEST_F(ServicesTest, OtherOpsGetAModelOfTheirOwnAndWholeNetworksCountThem) {
   }
   EXPECT_EQ(model.sample_count(), static_cast<int64_t>(convs.size()));  // the conv model ignores ops
   EXPECT_EQ(model.op_sample_count(), static_cast<int64_t>(ops.size()));
+  EXPECT_EQ(model.measurements_seen(), static_cast<int64_t>(convs.size() + ops.size()));
   EXPECT_GT(model.op_fit_mape(), 0);
   EXPECT_LT(model.op_fit_mape(), 50);
   EXPECT_GT(model.parameters().at("op.max_pool.bandwidth_gbps"), 0);
@@ -490,6 +491,20 @@ TEST_F(ServicesTest, OtherOpsGetAModelOfTheirOwnAndWholeNetworksCountThem) {
   EXPECT_EQ(kind_of_op["GlobalAveragePool"], "op-roofline (avg_pool)");
   EXPECT_GT(ops_us, 0);
   EXPECT_NEAR(response.total_us(), all_us, 1e-9 * all_us);  // the ops are in the total
+
+  // Every layer in another layout, for runtimes that keep activations in the library's own.
+  request.set_layout(v1::LAYOUT_NATIVE);
+  {
+    grpc::ClientContext context;
+    EXPECT_TRUE(latency_->PredictNetwork(&context, request, &response).ok());
+  }
+  request.set_layout(static_cast<v1::Layout>(42));
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = latency_->PredictNetwork(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("layout is not a known layout: 42"));
+  }
 
   // An explicit layer list may hold ops too; a bad one is refused naming its field.
   v1::PredictNetworkRequest list;
