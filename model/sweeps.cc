@@ -59,6 +59,23 @@ constexpr Layer kMobileNetV2[] = {
 };
 
 // EfficientNet-B0: 5x5 depthwise convs, squeeze-excitation 1x1 convs on 1x1 maps, projections.
+// Classifier heads (Gemm/MatMul import as 1x1 convolutions on a 1x1 input): at batch 1 a
+// matrix-vector product that streams its weights (VGG-16's first: 411 MB), far from any conv layer.
+constexpr Layer kClassifiers[] = {
+    {512, 1, 1000, 1, 1, 0, 1},   {1024, 1, 1000, 1, 1, 0, 1}, {1280, 1, 1000, 1, 1, 0, 1},
+    {2048, 1, 1000, 1, 1, 0, 1},  {960, 1, 1280, 1, 1, 0, 1},  {25088, 1, 4096, 1, 1, 0, 1},
+    {4096, 1, 4096, 1, 1, 0, 1},  {4096, 1, 1000, 1, 1, 0, 1},
+};
+
+// Squeeze-excitation reductions and expansions (MobileNetV3, EfficientNet): 1x1 convolutions on
+// the pooled 1x1 activation.
+constexpr Layer kSqueezeExcitation[] = {
+    {96, 1, 4, 1, 1, 0, 1},     {4, 1, 96, 1, 1, 0, 1},     {240, 1, 10, 1, 1, 0, 1},  {10, 1, 240, 1, 1, 0, 1},
+    {672, 1, 28, 1, 1, 0, 1},   {28, 1, 672, 1, 1, 0, 1},   {1152, 1, 48, 1, 1, 0, 1}, {48, 1, 1152, 1, 1, 0, 1},
+    {72, 1, 24, 1, 1, 0, 1},    {24, 1, 72, 1, 1, 0, 1},    {480, 1, 120, 1, 1, 0, 1}, {120, 1, 480, 1, 1, 0, 1},
+    {960, 1, 240, 1, 1, 0, 1},  {240, 1, 960, 1, 1, 0, 1},
+};
+
 constexpr Layer kEfficientNetB0[] = {
     {3, 224, 32, 3, 2, 1, 1},       {144, 56, 144, 5, 2, 2, 144},   {240, 28, 240, 5, 1, 2, 240},
     {240, 28, 40, 1, 1, 0, 1},      {40, 28, 240, 1, 1, 0, 1},      {480, 14, 480, 5, 1, 2, 480},
@@ -121,6 +138,8 @@ std::vector<v1::ConvParams> DefaultSweep() {
     sweep.AddNetwork(kVgg16, batch);
     sweep.AddNetwork(kMobileNetV2, batch);
     sweep.AddNetwork(kEfficientNetB0, batch);
+    sweep.AddNetwork(kClassifiers, batch);
+    sweep.AddNetwork(kSqueezeExcitation, batch);
   }
   // Dense 1-D sweeps around a ResNet-like 3x3 layer: each varies one parameter in steps of one,
   // which is what exposes tile and wave quantization.

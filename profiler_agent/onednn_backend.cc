@@ -93,7 +93,7 @@ class OneDnnBackend final : public ConvBackend {
     try {
       absl::StatusOr<PreparedPrimitive> prepared = prepare();
       if (prepared.ok()) {
-        TimePrimitive(*prepared, stream_, timing, measurement);
+        TimePrimitive(*prepared, stream_, timing, scrubber_, measurement);
       } else {
         Fail(measurement, std::string(prepared.status().message()));
       }
@@ -112,6 +112,7 @@ class OneDnnBackend final : public ConvBackend {
 
   dnnl::engine engine_;
   dnnl::stream stream_;
+  CacheScrubber scrubber_;
 };
 
 }  // namespace

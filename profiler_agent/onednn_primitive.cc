@@ -36,7 +36,7 @@ void FillRandom(dnnl::memory& memory, v1::DataType dtype, std::mt19937& rng) {
 }
 
 void TimePrimitive(const PreparedPrimitive& prepared, dnnl::stream& stream, const TimingOptions& timing,
-                   v1::Measurement& measurement) {
+                   CacheScrubber& scrubber, v1::Measurement& measurement) {
   for (int i = 0; i < timing.warmup_runs; ++i) prepared.primitive.execute(stream, prepared.args);
   stream.wait();
   std::vector<double> samples_us;
@@ -44,6 +44,7 @@ void TimePrimitive(const PreparedPrimitive& prepared, dnnl::stream& stream, cons
   double elapsed = 0;
   while (static_cast<int>(samples_us.size()) < timing.max_repetitions && elapsed < timing.max_seconds &&
          (static_cast<int>(samples_us.size()) < timing.min_repetitions || elapsed < timing.min_seconds)) {
+    scrubber.Scrub();
     const auto before = std::chrono::steady_clock::now();
     prepared.primitive.execute(stream, prepared.args);
     stream.wait();

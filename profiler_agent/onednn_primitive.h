@@ -9,6 +9,7 @@
 
 #include "convlat/v1/types.pb.h"
 #include "oneapi/dnnl/dnnl.hpp"
+#include "profiler_agent/cache_scrubber.h"
 #include "profiler_agent/conv_backend.h"
 
 namespace convlat::agent {
@@ -28,10 +29,10 @@ std::optional<dnnl::memory::data_type> OneDnnDataType(v1::DataType dtype);
 // than real activations do.
 void FillRandom(dnnl::memory& memory, v1::DataType dtype, std::mt19937& rng);
 
-// Warm-up runs, then each repetition on warm caches (as a framework runs a layer again and again)
-// until the timing rules are met; the measurement gets the statistics, implementation and
-// scratchpad size.
+// Warm-up runs, then timed repetitions until the timing rules are met, each after the scrubber
+// has evicted the caches (a layer in a network does not find its operands hot; the scrubbing is
+// not timed); the measurement gets the statistics, implementation and scratchpad size.
 void TimePrimitive(const PreparedPrimitive& prepared, dnnl::stream& stream, const TimingOptions& timing,
-                   v1::Measurement& measurement);
+                   CacheScrubber& scrubber, v1::Measurement& measurement);
 
 }  // namespace convlat::agent

@@ -21,3 +21,7 @@ done
 cpu=data/measurements/cpu-epyc-2core
 "$eval_tool" --csv "$cpu/staircase.csv,$cpu/default-sweep.csv" --platform "cpu-epyc-2core (oneDNN 2.6.3)" \
   --compute_units 2 "${common[@]}" --plot docs/cpu-staircase.svg --plot_layer n=1,c=64,h=28,w=28,r=3,s=3,pad=1 --plot_k_max 512
+echo
+# The same CPU in oneDNN's native (blocked) layout. Both CPU runs also report the other ops.
+"$eval_tool" --csv "$cpu/native-staircase.csv,$cpu/native-default-sweep.csv" \
+  --platform "cpu-epyc-2core native layout (oneDNN 2.6.3)" --compute_units 2 "${common[@]}"

@@ -81,6 +81,27 @@ TEST(RooflineModelTest, TooFewSamplesIsFailedPrecondition) {
   EXPECT_EQ(RooflineModel::Fit(samples).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// The serving choice: the two-mode model only where it predicts held-out layers at least as well
+// as the roofline. Synthetic layers made by a roofline: the line wins.
+TEST(LatencyModelTest, ServesTheRooflineWhereTheTwoModeModelDoesWorseOnHeldOutLayers) {
+  const std::vector<Sample> samples = SyntheticSamples(5.0, 200.0, 20.0, 0.0);
+  absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples);
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ((*served)->kind(), "roofline-linear");
+}
+
+// Synthetic layers on a 16-wide out-channel staircase, which no line follows: the two-mode wins.
+TEST(LatencyModelTest, ServesTheTwoModeModelWhereItHoldsUp) {
+  std::vector<Sample> samples;
+  for (int k = 4; k <= 256; k += 4) {
+    const ConvShape shape = Shape(32, 16, k, 3);
+    samples.push_back({shape, 3 + 0.5 * ((k + 15) / 16)});
+  }
+  absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples);
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ((*served)->kind(), "two-mode");
+}
+
 TEST(LatencyModelTest, SkipsFailedMeasurements) {
   std::vector<v1::Measurement> measurements(3);
   for (auto& m : measurements) {
