@@ -93,18 +93,28 @@ std::string DataTypeName(v1::DataType dtype) { return NameOf(dtype, DataTypes(),
 std::string LayoutName(v1::Layout layout) { return NameOf(layout, Layouts(), "nchw"); }
 std::string MathModeName(v1::MathMode mode) { return NameOf(mode, MathModes(), "default"); }
 
-absl::StatusOr<v1::ConvParams> ParseConvSpec(absl::string_view spec) {
-  v1::ConvParams params;
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitSpec(absl::string_view spec,
+                                                                           absl::string_view what) {
   const absl::string_view trimmed = absl::StripAsciiWhitespace(spec);
-  if (trimmed.empty()) return absl::InvalidArgumentError("empty conv spec");
+  if (trimmed.empty()) return absl::InvalidArgumentError(absl::StrCat("empty ", what, " spec"));
+  std::vector<std::pair<std::string, std::string>> items;
   for (absl::string_view item : absl::StrSplit(trimmed, ',')) {
     item = absl::StripAsciiWhitespace(item);
     const std::vector<absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
     if (kv.size() != 2 || kv[0].empty()) {
       return absl::InvalidArgumentError(absl::StrCat("'", item, "' is not key=value"));
     }
-    const std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(kv[0]));
-    const absl::string_view value = absl::StripAsciiWhitespace(kv[1]);
+    items.emplace_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(kv[0])),
+                       std::string(absl::StripAsciiWhitespace(kv[1])));
+  }
+  return items;
+}
+
+absl::StatusOr<v1::ConvParams> ParseConvSpec(absl::string_view spec) {
+  v1::ConvParams params;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> items = SplitSpec(spec, "conv");
+  if (!items.ok()) return items.status();
+  for (const auto& [key, value] : *items) {
     if (key == "dtype") {
       absl::StatusOr<v1::DataType> dtype = ParseDataType(value);
       if (!dtype.ok()) return dtype.status();

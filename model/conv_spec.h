@@ -6,6 +6,8 @@
 // math=default|tensor_op. Unknown keys and malformed values are errors naming the key.
 
 #include <string>
+#include <utility>
+#include <vector>
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
@@ -14,6 +16,12 @@
 namespace convlat::model {
 
 absl::StatusOr<v1::ConvParams> ParseConvSpec(absl::string_view spec);
+
+// The items of a "key=value,key=value" spec (conv and op specs alike): lower-case keys and their
+// values, whitespace trimmed. INVALID_ARGUMENT for an empty spec (naming `what`) or an item that
+// is not key=value.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitSpec(absl::string_view spec,
+                                                                           absl::string_view what);
 std::string FormatConvSpec(const v1::ConvParams& params);
 
 absl::StatusOr<v1::DataType> ParseDataType(absl::string_view name);

@@ -10,15 +10,6 @@
 namespace convlat::model {
 namespace {
 
-ErrorSummary TestErrors(const LatencyModel& model, const std::vector<Sample>& test) {
-  std::vector<double> predicted, measured;
-  for (const Sample& sample : test) {
-    predicted.push_back(model.Predict(sample.shape).latency_us);
-    measured.push_back(sample.latency_us);
-  }
-  return SummarizeErrors(predicted, measured);
-}
-
 // Averages the summaries of several repeats (counts add up).
 ErrorSummary Mean(const std::vector<ErrorSummary>& runs) {
   ErrorSummary mean;
@@ -76,7 +67,7 @@ EvaluationResult Evaluate(const ModelFitter& fitter, const std::vector<Sample>& 
     result.failure = std::string(model.status().message());
     return result;
   }
-  result.errors = TestErrors(**model, test);
+  result.errors = ErrorsOn(**model, test);
   return result;
 }
 

@@ -46,16 +46,18 @@ std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& 
   return samples;
 }
 
-namespace {
-
-double HeldOutMape(const LatencyModel& model, const std::vector<Sample>& test) {
+ErrorSummary ErrorsOn(const LatencyModel& model, const std::vector<Sample>& samples) {
   std::vector<double> predicted, measured;
-  for (const Sample& sample : test) {
+  predicted.reserve(samples.size());
+  measured.reserve(samples.size());
+  for (const Sample& sample : samples) {
     predicted.push_back(model.Predict(sample.shape).latency_us);
     measured.push_back(sample.latency_us);
   }
-  return SummarizeErrors(predicted, measured).mape;
+  return SummarizeErrors(predicted, measured);
 }
+
+namespace {
 
 // Whether the two-mode model, fitted on four fifths of the layers, predicts the other fifth at
 // least as well as the roofline does. With few layers a staircase per kernel can be far worse than
@@ -66,7 +68,7 @@ bool TwoModeHoldsUp(const std::vector<Sample>& samples, const HardwareInfo& hard
   absl::StatusOr<std::unique_ptr<TwoModeModel>> two_mode = TwoModeModel::Fit(train, hardware);
   absl::StatusOr<std::unique_ptr<RooflineModel>> roofline = RooflineModel::Fit(train);
   if (!two_mode.ok() || !roofline.ok() || test.empty()) return two_mode.ok();
-  return HeldOutMape(**two_mode, test) <= HeldOutMape(**roofline, test);
+  return ErrorsOn(**two_mode, test).mape <= ErrorsOn(**roofline, test).mape;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "convlat/v1/latency.pb.h"
 #include "convlat/v1/types.pb.h"
 #include "model/conv_shape.h"
+#include "model/error_metrics.h"
 
 namespace convlat::model {
 
@@ -53,6 +54,9 @@ const v1::KernelRecord* MainKernel(const v1::Measurement& m);
 // Successful convolution measurements of a platform as fitting samples; failed ones and those of
 // other ops (see op_model.h) are skipped.
 std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
+
+// The model's errors on these samples (predicted against measured).
+ErrorSummary ErrorsOn(const LatencyModel& model, const std::vector<Sample>& samples);
 
 // Fits the platform's serving model: the two-mode model when there are enough samples for it and,
 // fitted on four fifths of them, it predicts the other fifth at least as well as the roofline;

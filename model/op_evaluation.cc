@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <random>
+#include <string>
 
 #include "model/op_params.h"
 
@@ -21,27 +22,13 @@ absl::StatusOr<std::vector<OpKindEvaluation>> EvaluateOpModel(std::vector<OpSamp
   absl::StatusOr<OpLatencyModel> pooled = OpLatencyModel::Fit(train, std::numeric_limits<int>::max());
   if (!pooled.ok()) return pooled.status();
 
-  struct Errors {
-    std::vector<double> measured, per_kind, pooled;
-  };
-  std::map<std::string, Errors> by_kind;
-  for (const OpSample& sample : test) {
-    for (const std::string& key : {OpKindName(sample.op.kind()), std::string("all")}) {
-      Errors& errors = by_kind[key];
-      errors.measured.push_back(sample.latency_us);
-      errors.per_kind.push_back(per_kind->Predict(sample.op).latency_us);
-      errors.pooled.push_back(pooled->Predict(sample.op).latency_us);
-    }
-  }
+  std::map<std::string, std::vector<OpSample>> test_by_kind;
+  for (const OpSample& sample : test) test_by_kind[OpKindName(sample.op.kind())].push_back(sample);
   std::vector<OpKindEvaluation> rows;
-  for (const auto& [kind, errors] : by_kind) {
-    if (kind == "all") continue;
-    rows.push_back({kind, errors.measured.size(), SummarizeErrors(errors.per_kind, errors.measured),
-                    SummarizeErrors(errors.pooled, errors.measured)});
+  for (const auto& [kind, kind_test] : test_by_kind) {
+    rows.push_back({kind, kind_test.size(), ErrorsOn(*per_kind, kind_test), ErrorsOn(*pooled, kind_test)});
   }
-  const Errors& all = by_kind["all"];
-  rows.push_back({"all", all.measured.size(), SummarizeErrors(all.per_kind, all.measured),
-                  SummarizeErrors(all.pooled, all.measured)});
+  rows.push_back({"all", test.size(), ErrorsOn(*per_kind, test), ErrorsOn(*pooled, test)});
   return rows;
 }
 

@@ -29,6 +29,17 @@ std::vector<OpSample> OpSamplesFromMeasurements(const std::vector<v1::Measuremen
   return samples;
 }
 
+ErrorSummary ErrorsOn(const OpLatencyModel& model, const std::vector<OpSample>& samples) {
+  std::vector<double> predicted, measured;
+  predicted.reserve(samples.size());
+  measured.reserve(samples.size());
+  for (const OpSample& sample : samples) {
+    predicted.push_back(model.Predict(sample.op).latency_us);
+    measured.push_back(sample.latency_us);
+  }
+  return SummarizeErrors(predicted, measured);
+}
+
 std::optional<OpLatencyModel::Costs> OpLatencyModel::FitCosts(const std::vector<const OpSample*>& samples) {
   RelativeNormalEquations equations(kTerms);
   for (const OpSample* sample : samples) equations.Add(TermsOf(sample->op), sample->latency_us);

@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "convlat/v1/types.pb.h"
+#include "model/error_metrics.h"
 #include "model/latency_model.h"
 
 namespace convlat::model {
@@ -26,6 +27,10 @@ struct OpSample {
 
 // The successful op measurements (those with `op` set) of a platform.
 std::vector<OpSample> OpSamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
+
+class OpLatencyModel;
+// The model's errors on these samples (predicted against measured).
+ErrorSummary ErrorsOn(const OpLatencyModel& model, const std::vector<OpSample>& samples);
 
 class OpLatencyModel {
  public:

@@ -8,8 +8,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
 
@@ -170,14 +168,9 @@ absl::StatusOr<v1::OpKind> ParseOpKind(absl::string_view name) {
 
 absl::StatusOr<v1::OpParams> ParseOpSpec(absl::string_view spec) {
   v1::OpParams op;
-  const absl::string_view trimmed = absl::StripAsciiWhitespace(spec);
-  if (trimmed.empty()) return absl::InvalidArgumentError("empty op spec");
-  for (absl::string_view item : absl::StrSplit(trimmed, ',')) {
-    item = absl::StripAsciiWhitespace(item);
-    const std::vector<absl::string_view> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-    if (kv.size() != 2 || kv[0].empty()) return absl::InvalidArgumentError(absl::StrCat("'", item, "' is not key=value"));
-    const std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(kv[0]));
-    const absl::string_view value = absl::StripAsciiWhitespace(kv[1]);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> items = SplitSpec(spec, "op");
+  if (!items.ok()) return items.status();
+  for (const auto& [key, value] : *items) {
     if (key == "op") {
       absl::StatusOr<v1::OpKind> kind = ParseOpKind(value);
       if (!kind.ok()) return kind.status();

@@ -11,32 +11,6 @@
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
-namespace {
-
-// In-sample accuracy of the fitted model: what GetPlatformModel and the metrics report.
-model::ErrorSummary InSampleErrors(const model::LatencyModel& fitted,
-                                   const std::vector<model::Sample>& samples) {
-  std::vector<double> predicted, measured;
-  predicted.reserve(samples.size());
-  measured.reserve(samples.size());
-  for (const model::Sample& sample : samples) {
-    predicted.push_back(fitted.Predict(sample.shape).latency_us);
-    measured.push_back(sample.latency_us);
-  }
-  return model::SummarizeErrors(predicted, measured);
-}
-
-double OpInSampleMape(const model::OpLatencyModel& fitted, const std::vector<model::OpSample>& samples) {
-  std::vector<double> predicted, measured;
-  for (const model::OpSample& sample : samples) {
-    predicted.push_back(fitted.Predict(sample.op).latency_us);
-    measured.push_back(sample.latency_us);
-  }
-  return model::SummarizeErrors(predicted, measured).mape;
-}
-
-}  // namespace
-
 ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
                              std::chrono::milliseconds store_sync_interval)
     : store_(store),
@@ -146,7 +120,8 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   }
 
   auto snapshot = std::make_shared<FittedModel>();
-  const model::ErrorSummary errors = InSampleErrors(**fitted, samples);
+  // In-sample accuracy of the fitted model: what GetPlatformModel and the metrics report.
+  const model::ErrorSummary errors = model::ErrorsOn(**fitted, samples);
   v1::PlatformModel& info = snapshot->info;
   info.set_platform(platform);
   info.set_model_kind((*fitted)->kind());
@@ -163,7 +138,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     absl::StatusOr<model::OpLatencyModel> op_model = model::OpLatencyModel::Fit(op_samples);
     if (op_model.ok()) {
       info.set_op_sample_count(static_cast<int64_t>(op_samples.size()));
-      info.set_op_fit_mape(OpInSampleMape(*op_model, op_samples));
+      info.set_op_fit_mape(model::ErrorsOn(*op_model, op_samples).mape);
       for (const auto& [name, value] : op_model->parameters()) (*info.mutable_parameters())[name] = value;
       snapshot->op_model = *std::move(op_model);
     } else {
