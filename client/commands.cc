@@ -64,7 +64,10 @@ std::string Fixed(double value, int digits) { return absl::StrFormat("%.*f", dig
 std::string Explain(const v1::Explanation& why) {
   std::string text = absl::StrFormat("%s, %.3g GFLOP, %.3g MB, compute %.0f%%", why.model_kind(),
                                      why.flops() / 1e9, why.bytes() / 1e6, 100 * why.compute_share());
-  if (!why.kernel_family().empty()) absl::StrAppend(&text, ", ", why.kernel_family());
+  // CPU libraries' implementations (oneDNN's "brgconv:avx512_core") have no GPU kernel family: the
+  // implementation's own name says more than "unknown".
+  const bool named_only = why.kernel_family() == "unknown" && !why.kernel().empty();
+  if (!why.kernel_family().empty()) absl::StrAppend(&text, ", ", named_only ? why.kernel() : why.kernel_family());
   if (!why.tile().empty()) absl::StrAppend(&text, " tile ", why.tile());
   if (why.ctas() > 0) absl::StrAppend(&text, ", ", why.ctas(), " CTAs in ", why.waves(), " waves");
   return text;
