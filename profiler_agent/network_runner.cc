@@ -42,9 +42,11 @@ constexpr int kOutputArgs[] = {DNNL_ARG_DST, DNNL_ARG_TO};
 class PingPongActivations {
  public:
   explicit PingPongActivations(const std::vector<PreparedPrimitive>& primitives) {
-    size_t largest = 0;
+    size_t largest = 0;  // of the activations only: weights keep their own buffers
     for (const PreparedPrimitive& p : primitives) {
-      for (const auto& [arg, memory] : p.args) largest = std::max(largest, memory.get_desc().get_size());
+      for (const auto& [arg, memory] : p.args) {
+        if (IsActivation(arg)) largest = std::max(largest, memory.get_desc().get_size());
+      }
     }
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> value(0.1f, 1.0f);
@@ -52,6 +54,11 @@ class PingPongActivations {
       buffer.resize(largest / sizeof(float) + 16);
       for (float& v : buffer) v = value(rng);
     }
+  }
+
+  static bool IsActivation(int arg) {
+    return std::find(std::begin(kInputArgs), std::end(kInputArgs), arg) != std::end(kInputArgs) ||
+           std::find(std::begin(kOutputArgs), std::end(kOutputArgs), arg) != std::end(kOutputArgs);
   }
 
   void Chain(PreparedPrimitive& layer, size_t index, const dnnl::engine& engine) {
