@@ -1,6 +1,7 @@
 #include "model/op_model.h"
 
 #include "absl/strings/str_cat.h"
+#include "model/conv_spec.h"
 #include "model/nnls.h"
 #include "model/op_params.h"
 
@@ -14,8 +15,17 @@ std::array<double, 4> TermsOf(const v1::OpParams& op) {
   return {1.0, work.bytes, work.flops, op.kind() == v1::OP_KIND_CONCAT ? static_cast<double>(op.inputs()) : 0.0};
 }
 
-std::string KindKey(const v1::OpParams& op) { return OpKindName(op.kind()); }
-std::string FunctionKey(const v1::OpParams& op) { return absl::StrCat(OpKindName(op.kind()), ":", op.function()); }
+// The groups an op belongs to, most specific first: its kind and function, its kind, every op; each
+// within its layout (oneDNN runs NCHW pooling with a reference kernel, blocked pooling with a JIT
+// one: one fit for both misses both).
+std::vector<std::string> GroupsOf(const v1::OpParams& op) {
+  const std::string layout = LayoutName(op.layout());
+  std::vector<std::string> groups;
+  if (!op.function().empty()) groups.push_back(absl::StrCat(OpKindName(op.kind()), ":", op.function(), "@", layout));
+  groups.push_back(absl::StrCat(OpKindName(op.kind()), "@", layout));
+  groups.push_back(absl::StrCat("all@", layout));
+  return groups;
+}
 
 }  // namespace
 
@@ -57,8 +67,7 @@ absl::StatusOr<OpLatencyModel> OpLatencyModel::Fit(const std::vector<OpSample>& 
   absl::flat_hash_map<std::string, std::vector<const OpSample*>> groups;
   for (const OpSample& sample : samples) {
     all.push_back(&sample);
-    groups[KindKey(sample.op)].push_back(&sample);
-    if (!sample.op.function().empty()) groups[FunctionKey(sample.op)].push_back(&sample);
+    for (const std::string& group : GroupsOf(sample.op)) groups[group].push_back(&sample);
   }
   std::optional<Costs> pooled = FitCosts(all);
   if (!pooled) {
@@ -98,8 +107,8 @@ Prediction OpLatencyModel::Predict(const v1::OpParams& op) const {
   v1::OpParams normalized = op;
   NormalizeOpParams(normalized);
   const std::array<double, kTerms> terms = TermsOf(normalized);
-  for (const std::string& key : {FunctionKey(normalized), KindKey(normalized)}) {
-    if (const auto it = fits_.find(key); it != fits_.end()) return Evaluate(it->second, terms, key);
+  for (const std::string& group : GroupsOf(normalized)) {
+    if (const auto it = fits_.find(group); it != fits_.end()) return Evaluate(it->second, terms, group);
   }
   return Evaluate(pooled_, terms, "all ops");
 }

@@ -236,7 +236,7 @@ TEST_F(EndToEndTest, AgentTimesOtherOpsAndNetworkTotalsCountThem) {
   ProcessResult query = Client({"query", resnet, "--platform=ci-cpu", "--batch=1", "--format=csv"});
   ASSERT_EQ(query.exit_code, 0) << query.output;
   EXPECT_THAT(query.output, HasSubstr("/maxpool/MaxPool,MaxPool,"));
-  EXPECT_THAT(query.output, HasSubstr("op-roofline (all ops)"));
+  EXPECT_THAT(query.output, HasSubstr("op-roofline (all@nchw)"));  // 6 ops: one fit for them all
   EXPECT_THAT(query.output, ::testing::Not(HasSubstr("not-modelled")));
   ProcessResult model = Client({"model", "--platform=ci-cpu", "--format=json"});
   EXPECT_THAT(model.output, HasSubstr("\"op_sample_count\": \"6\""));

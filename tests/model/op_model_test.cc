@@ -59,29 +59,32 @@ TEST(OpModelTest, RecoversTheCostsOfEachKindAndFunction) {
   absl::StatusOr<OpLatencyModel> model = OpLatencyModel::Fit(SyntheticSamples());
   ASSERT_TRUE(model.ok()) << model.status();
   const std::map<std::string, double> p = model->parameters();
-  EXPECT_NEAR(p.at("op.activation:relu.fixed_us"), 2, 1e-6);
-  EXPECT_NEAR(p.at("op.activation:relu.bandwidth_gbps"), 50, 1e-6);
-  EXPECT_NEAR(p.at("op.activation:sigmoid.bandwidth_gbps"), 20, 1e-6);
-  EXPECT_NEAR(p.at("op.copy.bandwidth_gbps"), 100, 1e-6);
+  EXPECT_NEAR(p.at("op.activation:relu@nchw.fixed_us"), 2, 1e-6);
+  EXPECT_NEAR(p.at("op.activation:relu@nchw.bandwidth_gbps"), 50, 1e-6);
+  EXPECT_NEAR(p.at("op.activation:sigmoid@nchw.bandwidth_gbps"), 20, 1e-6);
+  EXPECT_NEAR(p.at("op.copy@nchw.bandwidth_gbps"), 100, 1e-6);
   EXPECT_EQ(p.at("op.all.samples"), 36);
 
   const v1::OpParams unseen_size = Op(v1::OP_KIND_ACTIVATION, 512, 112, "sigmoid");
   const Prediction sigmoid = model->Predict(unseen_size);
   EXPECT_NEAR(sigmoid.latency_us, 3 + WorkOf(unseen_size).bytes / 20e3, 1e-6);
-  EXPECT_EQ(sigmoid.explanation.model_kind(), "op-roofline (activation:sigmoid)");
+  EXPECT_EQ(sigmoid.explanation.model_kind(), "op-roofline (activation:sigmoid@nchw)");
   EXPECT_GT(sigmoid.explanation.memory_share(), 0.9);
 }
 
-TEST(OpModelTest, FallsBackFromFunctionToKindToAllOps) {
+TEST(OpModelTest, FallsBackFromFunctionToKindToLayoutToAllOps) {
   absl::StatusOr<OpLatencyModel> model = OpLatencyModel::Fit(SyntheticSamples());
   ASSERT_TRUE(model.ok());
   // No tanh was timed: the activation fit (relu and sigmoid together) answers.
   EXPECT_EQ(model->Predict(Op(v1::OP_KIND_ACTIVATION, 64, 28, "tanh")).explanation.model_kind(),
-            "op-roofline (activation)");
-  // No pooling was timed: the fit of all ops answers, and so it does for bytes-only layers.
+            "op-roofline (activation@nchw)");
+  // No pooling was timed: the fit of every NCHW op answers.
   v1::OpParams pool = Op(v1::OP_KIND_MAX_POOL, 64, 28);
   pool.set_kernel_h(2);
   pool.set_kernel_w(2);
+  EXPECT_EQ(model->Predict(pool).explanation.model_kind(), "op-roofline (all@nchw)");
+  // Nothing was timed in the native layout: the fit of all ops answers, as for bytes-only layers.
+  pool.set_layout(v1::LAYOUT_NATIVE);
   const Prediction pooled = model->Predict(pool);
   EXPECT_EQ(pooled.explanation.model_kind(), "op-roofline (all ops)");
   EXPECT_GT(pooled.latency_us, 0);

@@ -462,8 +462,8 @@ TEST_F(ServicesTest, OtherOpsGetAModelOfTheirOwnAndWholeNetworksCountThem) {
   EXPECT_EQ(model.measurements_seen(), static_cast<int64_t>(convs.size() + ops.size()));
   EXPECT_GT(model.op_fit_mape(), 0);
   EXPECT_LT(model.op_fit_mape(), 50);
-  EXPECT_GT(model.parameters().at("op.max_pool.bandwidth_gbps"), 0);
-  EXPECT_TRUE(model.parameters().contains("op.activation:sigmoid.fixed_us"));
+  EXPECT_GT(model.parameters().at("op.max_pool@nchw.bandwidth_gbps"), 0);
+  EXPECT_TRUE(model.parameters().contains("op.activation:sigmoid@nchw.fixed_us"));
 
   // ResNet-18: every layer predicted, none left out of the total.
   std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx", std::ios::binary);
@@ -488,10 +488,10 @@ TEST_F(ServicesTest, OtherOpsGetAModelOfTheirOwnAndWholeNetworksCountThem) {
     if (!absl::StartsWith(layer.op(), "Conv") && layer.op() != "Gemm") ops_us += layer.prediction().latency_us();
     all_us += layer.prediction().latency_us();
   }
-  EXPECT_EQ(kind_of_op["MaxPool"], "op-roofline (max_pool)");
-  EXPECT_EQ(kind_of_op["Add"], "op-roofline (binary:add)");
-  EXPECT_EQ(kind_of_op["Relu"], "op-roofline (activation:relu)");
-  EXPECT_EQ(kind_of_op["GlobalAveragePool"], "op-roofline (avg_pool)");
+  EXPECT_EQ(kind_of_op["MaxPool"], "op-roofline (max_pool@nchw)");
+  EXPECT_EQ(kind_of_op["Add"], "op-roofline (binary:add@nchw)");
+  EXPECT_EQ(kind_of_op["Relu"], "op-roofline (activation:relu@nchw)");
+  EXPECT_EQ(kind_of_op["GlobalAveragePool"], "op-roofline (avg_pool@nchw)");
   EXPECT_GT(ops_us, 0);
   EXPECT_NEAR(response.total_us(), all_us, 1e-9 * all_us);  // the ops are in the total
 
@@ -521,7 +521,7 @@ TEST_F(ServicesTest, OtherOpsGetAModelOfTheirOwnAndWholeNetworksCountThem) {
     ASSERT_EQ(response.layers_size(), 2);
     EXPECT_EQ(response.layers(1).op(), "max_pool");
     EXPECT_EQ(response.layers(1).name(), "max_pool1");
-    EXPECT_EQ(response.layers(1).prediction().explanation().model_kind(), "op-roofline (max_pool)");
+    EXPECT_EQ(response.layers(1).prediction().explanation().model_kind(), "op-roofline (max_pool@nchw)");
   }
   pool->mutable_op()->set_kernel_h(0);
   {
