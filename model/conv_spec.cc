@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "model/enum_names.h"
 
 namespace convlat::model {
 namespace {
@@ -39,19 +40,6 @@ const std::map<std::string, IntSetter, std::less<>>& IntKeys() {
   return *keys;
 }
 
-template <typename Enum>
-absl::StatusOr<Enum> LookUp(absl::string_view what, absl::string_view name,
-                            const std::vector<std::pair<std::string, Enum>>& table) {
-  const std::string lower = absl::AsciiStrToLower(name);
-  std::vector<std::string> known;
-  for (const auto& [spelling, value] : table) {
-    if (spelling == lower) return value;
-    known.push_back(spelling);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown ", what, " '", name, "' (expected one of ", absl::StrJoin(known, ", "), ")"));
-}
-
 const std::vector<std::pair<std::string, v1::DataType>>& DataTypes() {
   static const auto* table = new std::vector<std::pair<std::string, v1::DataType>>{
       {"fp32", v1::DATA_TYPE_FP32}, {"fp16", v1::DATA_TYPE_FP16},
@@ -69,29 +57,20 @@ const std::vector<std::pair<std::string, v1::MathMode>>& MathModes() {
   return *table;
 }
 
-template <typename Enum>
-std::string NameOf(Enum value, const std::vector<std::pair<std::string, Enum>>& table,
-                   std::string fallback) {
-  for (const auto& [spelling, v] : table) {
-    if (v == value) return spelling;
-  }
-  return fallback;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::DataType> ParseDataType(absl::string_view name) {
-  return LookUp("dtype", name, DataTypes());
+  return LookUpEnum("dtype", name, DataTypes());
 }
 absl::StatusOr<v1::Layout> ParseLayout(absl::string_view name) {
-  return LookUp("layout", name, Layouts());
+  return LookUpEnum("layout", name, Layouts());
 }
 absl::StatusOr<v1::MathMode> ParseMathMode(absl::string_view name) {
-  return LookUp("math mode", name, MathModes());
+  return LookUpEnum("math mode", name, MathModes());
 }
-std::string DataTypeName(v1::DataType dtype) { return NameOf(dtype, DataTypes(), "fp32"); }
-std::string LayoutName(v1::Layout layout) { return NameOf(layout, Layouts(), "nchw"); }
-std::string MathModeName(v1::MathMode mode) { return NameOf(mode, MathModes(), "default"); }
+std::string DataTypeName(v1::DataType dtype) { return EnumName(dtype, DataTypes(), "fp32"); }
+std::string LayoutName(v1::Layout layout) { return EnumName(layout, Layouts(), "nchw"); }
+std::string MathModeName(v1::MathMode mode) { return EnumName(mode, MathModes(), "default"); }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitSpec(absl::string_view spec,
                                                                            absl::string_view what) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "model/conv_shape.h"
 #include "model/conv_spec.h"
+#include "model/enum_names.h"
 
 namespace convlat::model {
 namespace {
@@ -20,8 +21,8 @@ absl::Status Invalid(absl::string_view path, absl::string_view field, absl::stri
   return absl::InvalidArgumentError(absl::StrCat(path.empty() ? "" : absl::StrCat(path, "."), field, " ", why));
 }
 
-const std::vector<std::pair<std::string, v1::OpKind>>& KindNames() {
-  static const auto* table = new std::vector<std::pair<std::string, v1::OpKind>>{
+const EnumNames<v1::OpKind>& KindNames() {
+  static const auto* table = new EnumNames<v1::OpKind>{
       {"max_pool", v1::OP_KIND_MAX_POOL}, {"avg_pool", v1::OP_KIND_AVG_POOL},
       {"activation", v1::OP_KIND_ACTIVATION}, {"binary", v1::OP_KIND_BINARY},
       {"concat", v1::OP_KIND_CONCAT}, {"softmax", v1::OP_KIND_SOFTMAX},
@@ -148,23 +149,9 @@ OpWork WorkOf(const v1::OpParams& op) {
   }
 }
 
-std::string OpKindName(v1::OpKind kind) {
-  for (const auto& [name, value] : KindNames()) {
-    if (value == kind) return name;
-  }
-  return "unspecified";
-}
+std::string OpKindName(v1::OpKind kind) { return EnumName(kind, KindNames(), "unspecified"); }
 
-absl::StatusOr<v1::OpKind> ParseOpKind(absl::string_view name) {
-  const std::string lower = absl::AsciiStrToLower(name);
-  std::vector<std::string> known;
-  for (const auto& [spelling, value] : KindNames()) {
-    if (spelling == lower) return value;
-    known.push_back(spelling);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown op '", name, "' (expected one of ", absl::StrJoin(known, ", "), ")"));
-}
+absl::StatusOr<v1::OpKind> ParseOpKind(absl::string_view name) { return LookUpEnum("op", name, KindNames()); }
 
 absl::StatusOr<v1::OpParams> ParseOpSpec(absl::string_view spec) {
   v1::OpParams op;

@@ -8,14 +8,10 @@
 #include "oneapi/dnnl/dnnl.hpp"
 #include "profiler_agent/onednn_conv.h"
 #include "profiler_agent/onednn_ops.h"
+#include "profiler_agent/timing_stats.h"
 
 namespace convlat::agent {
 namespace {
-
-double Median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values.empty() ? 0 : values[values.size() / 2];
-}
 
 absl::StatusOr<PreparedPrimitive> Prepare(const model::NetworkLayer& layer, v1::Layout layout,
                                           const dnnl::engine& engine) {
@@ -121,8 +117,10 @@ absl::StatusOr<NetworkRun> RunNetworkOnOneDnn(const std::vector<model::NetworkLa
       pass_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - pass_start).count());
     }
   }
-  run.median_us = Median(pass_us);
-  for (size_t i = 0; i < primitives.size(); ++i) run.layers[i].median_us = Median(layer_us[i]);
+  run.median_us = SummarizeTimings(std::move(pass_us)).median_us();
+  for (size_t i = 0; i < primitives.size(); ++i) {
+    run.layers[i].median_us = SummarizeTimings(std::move(layer_us[i])).median_us();
+  }
   return run;
 }
 

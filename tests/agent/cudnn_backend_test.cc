@@ -10,6 +10,7 @@
 #include "model/conv_spec.h"
 #include "profiler_agent/cuda_device.h"
 #include "profiler_agent/cupti_recorder.h"
+#include "tests/agent/fast_timing.h"
 
 namespace convlat::agent {
 namespace {
@@ -36,15 +37,6 @@ class NeedsGpu : public Base {
 };
 
 using CudnnGpuTest = NeedsGpu<::testing::Test>;
-
-TimingOptions Fast() {
-  TimingOptions timing;
-  timing.warmup_runs = 1;
-  timing.min_repetitions = 3;
-  timing.min_seconds = 0;
-  timing.max_seconds = 0.2;
-  return timing;
-}
 
 std::unique_ptr<ConvBackend> Backend(AlgoSelection algo) {
   absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeCudnnBackend(algo);
@@ -76,7 +68,7 @@ class CudnnBackendTest : public NeedsGpu<::testing::TestWithParam<const char*>> 
 TEST_P(CudnnBackendTest, MeasuresARealConvolutionWithItsKernels) {
   auto backend = Backend(AlgoSelection::kHeuristic);
   ASSERT_NE(backend, nullptr);
-  const std::vector<v1::Measurement> measurements = backend->Measure(*model::ParseConvSpec(GetParam()), Fast());
+  const std::vector<v1::Measurement> measurements = backend->Measure(*model::ParseConvSpec(GetParam()), FastTiming());
   ASSERT_EQ(measurements.size(), 1u);
   ExpectRealMeasurement(measurements[0]);
 }
@@ -94,7 +86,7 @@ TEST_F(CudnnGpuTest, Bf16TensorOpOnAmpereAndNewer) {
   ASSERT_NE(backend, nullptr);
   const std::vector<v1::Measurement> measurements =
       backend->Measure(*model::ParseConvSpec("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1,dtype=bf16,layout=nhwc,math=tensor_op"),
-                       Fast());
+                       FastTiming());
   ASSERT_EQ(measurements.size(), 1u);
   if (QueryCudaDevice(0)->compute_capability_major < 8) {
     EXPECT_TRUE(measurements[0].failed());
@@ -108,7 +100,7 @@ TEST_F(CudnnGpuTest, AllTimesEverySupportedAlgorithmSeparately) {
   auto backend = Backend(AlgoSelection::kAll);
   ASSERT_NE(backend, nullptr);
   const std::vector<v1::Measurement> measurements =
-      backend->Measure(*model::ParseConvSpec("n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1"), Fast());
+      backend->Measure(*model::ParseConvSpec("n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1"), FastTiming());
   ASSERT_GE(measurements.size(), 2u) << "a 3x3 fp32 convolution has several algorithms";
   std::set<std::string> algorithms;
   int succeeded = 0;
@@ -128,7 +120,7 @@ TEST_F(CudnnGpuTest, ExhaustiveKeepsTheFastest) {
   auto backend = Backend(AlgoSelection::kExhaustive);
   ASSERT_NE(backend, nullptr);
   const std::vector<v1::Measurement> measurements =
-      backend->Measure(*model::ParseConvSpec("n=4,c=64,h=28,w=28,k=128,r=3,s=3,pad=1"), Fast());
+      backend->Measure(*model::ParseConvSpec("n=4,c=64,h=28,w=28,k=128,r=3,s=3,pad=1"), FastTiming());
   ASSERT_EQ(measurements.size(), 1u);
   ExpectRealMeasurement(measurements[0]);
 }
@@ -137,13 +129,13 @@ TEST_F(CudnnGpuTest, Int8IsAFailedMeasurementAndTheSweepGoesOn) {
   auto backend = Backend(AlgoSelection::kHeuristic);
   ASSERT_NE(backend, nullptr);
   const std::vector<v1::Measurement> failed =
-      backend->Measure(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,dtype=int8"), Fast());
+      backend->Measure(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,dtype=int8"), FastTiming());
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_TRUE(failed[0].failed());
   EXPECT_THAT(failed[0].failure_reason(), HasSubstr("int8"));
   EXPECT_EQ(failed[0].latency().median_us(), 0);
   const std::vector<v1::Measurement> next =
-      backend->Measure(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3"), Fast());
+      backend->Measure(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3"), FastTiming());
   ASSERT_EQ(next.size(), 1u);
   ExpectRealMeasurement(next[0]);
 }

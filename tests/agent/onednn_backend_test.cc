@@ -6,25 +6,17 @@
 
 #include "model/conv_spec.h"
 #include "model/op_params.h"
+#include "tests/agent/fast_timing.h"
 
 namespace convlat::agent {
 namespace {
-
-TimingOptions Fast() {
-  TimingOptions timing;
-  timing.warmup_runs = 1;
-  timing.min_repetitions = 3;
-  timing.min_seconds = 0;
-  timing.max_seconds = 0.2;
-  return timing;
-}
 
 class OneDnnBackendTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(OneDnnBackendTest, MeasuresARealConvolution) {
   auto backend = MakeOneDnnBackend();
   const v1::ConvParams params = *model::ParseConvSpec(GetParam());
-  const std::vector<v1::Measurement> measurements = backend->Measure(params, Fast());
+  const std::vector<v1::Measurement> measurements = backend->Measure(params, FastTiming());
   ASSERT_EQ(measurements.size(), 1u);
   const v1::Measurement& m = measurements[0];
   ASSERT_FALSE(m.failed()) << m.failure_reason();
@@ -55,7 +47,7 @@ TEST_P(OneDnnOpTest, MeasuresARealOp) {
   ASSERT_TRUE(op.ok()) << op.status();
   ASSERT_TRUE(model::ValidateOpParams(*op, "").ok());
   model::NormalizeOpParams(*op);
-  const v1::Measurement m = backend->MeasureOp(*op, Fast());
+  const v1::Measurement m = backend->MeasureOp(*op, FastTiming());
   ASSERT_FALSE(m.failed()) << m.failure_reason();
   EXPECT_EQ(model::FormatOpSpec(m.op()), model::FormatOpSpec(*op));
   EXPECT_FALSE(m.has_params());
@@ -100,7 +92,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(OneDnnBackendFailureTest, UnsupportedOpDtypeIsAFailedMeasurement) {
   const v1::Measurement m =
-      MakeOneDnnBackend()->MeasureOp(*model::ParseOpSpec("op=activation,n=1,c=8,h=8,w=8,dtype=fp16"), Fast());
+      MakeOneDnnBackend()->MeasureOp(*model::ParseOpSpec("op=activation,n=1,c=8,h=8,w=8,dtype=fp16"), FastTiming());
   EXPECT_TRUE(m.failed());
   EXPECT_THAT(m.failure_reason(), ::testing::HasSubstr("fp16"));
   EXPECT_EQ(m.op().kind(), v1::OP_KIND_ACTIVATION);
@@ -109,7 +101,7 @@ TEST(OneDnnBackendFailureTest, UnsupportedOpDtypeIsAFailedMeasurement) {
 TEST(OneDnnBackendFailureTest, UnsupportedDtypeIsAFailedMeasurement) {
   auto backend = MakeOneDnnBackend();
   const std::vector<v1::Measurement> measurements =
-      backend->Measure(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,dtype=int8"), Fast());
+      backend->Measure(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,dtype=int8"), FastTiming());
   ASSERT_EQ(measurements.size(), 1u);
   const v1::Measurement& m = measurements[0];
   EXPECT_TRUE(m.failed());
