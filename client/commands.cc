@@ -8,14 +8,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "client/text_table.h"
+#include "common/status_bridge.h"
 #include "convlat/v1/latency.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
-#include "model/conv_shape.h"
-#include "model/conv_spec.h"
-#include "model/onnx_import.h"
-#include "model/sweeps.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
+#include "model/onnx/onnx_import.h"
+#include "model/sweeps/sweeps.h"
 
 namespace convlat::client {
 namespace {
@@ -30,11 +31,9 @@ std::unique_ptr<grpc::ClientContext> NewCallContext(const CommandContext& contex
   return call;
 }
 
-
 int ReportRpcError(const CommandContext& context, const grpc::Status& status) {
-  // gRPC and absl share the canonical code numbers; absl spells them ("NOT_FOUND").
-  *context.err << "error: " << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
-               << status.error_message() << "\n";
+  // absl spells the code ("NOT_FOUND: ...").
+  *context.err << "error: " << FromGrpcStatus(status).ToString() << "\n";
   return kExitFailed;
 }
 

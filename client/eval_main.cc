@@ -16,12 +16,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "client/svg_plot.h"
-#include "model/conv_spec.h"
-#include "model/evaluation.h"
-#include "model/measurements_csv.h"
-#include "model/neusight_dataset.h"
-#include "model/op_evaluation.h"
-#include "model/two_mode_model.h"
+#include "model/layers/conv_spec.h"
+#include "model/eval/evaluation.h"
+#include "model/datasets/measurements_csv.h"
+#include "model/datasets/neusight_dataset.h"
+#include "model/eval/op_evaluation.h"
+#include "model/two_mode/two_mode_model.h"
 #include "server/measurement_store.h"
 
 ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (../shared/datasets/neusight-conv3x3/*.csv)");

@@ -9,7 +9,7 @@
 #include "client/commands.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "model/secret_file.h"
+#include "common/secret_file.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
 ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   channel_args.SetMaxReceiveMessageSize(64 << 20);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
-    absl::StatusOr<std::string> pem = convlat::model::ReadSecretFile(ca, "tls_ca");
+    absl::StatusOr<std::string> pem = convlat::ReadSecretFile(ca, "tls_ca");
     if (!pem.ok()) {
       std::cerr << "error: " << pem.status().message() << "\n";
       return 2;

@@ -4,8 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "model/conv_shape.h"
-#include "model/conv_spec.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
 #include "profiler_agent/cuda_status.h"
 
 namespace convlat::agent {

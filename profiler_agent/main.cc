@@ -16,15 +16,15 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "model/measurements_csv.h"
-#include "model/neusight_dataset.h"
-#include "model/secret_file.h"
+#include "model/datasets/measurements_csv.h"
+#include "model/datasets/neusight_dataset.h"
+#include "common/secret_file.h"
 #include "profiler_agent/agent_channel.h"
 #include "profiler_agent/agent_metrics.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"
-#include "model/conv_spec.h"
-#include "model/onnx_import.h"
+#include "model/layers/conv_spec.h"
+#include "model/onnx/onnx_import.h"
 #include "profiler_agent/network_runner.h"
 #include "profiler_agent/sweep_runner.h"
 #include "spdlog/spdlog.h"
@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
        {std::tuple{"token_file", absl::GetFlag(FLAGS_token_file), &channel_options.token},
         std::tuple{"tls_ca", absl::GetFlag(FLAGS_tls_ca), &channel_options.tls_ca_pem}}) {
     if (path.empty()) continue;
-    absl::StatusOr<std::string> content = convlat::model::ReadSecretFile(path, flag);
+    absl::StatusOr<std::string> content = convlat::ReadSecretFile(path, flag);
     if (!content.ok()) {
       std::cerr << "error: " << content.status().message() << "\n";
       return 2;

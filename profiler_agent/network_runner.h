@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "model/network.h"
+#include "model/layers/network.h"
 
 namespace convlat::agent {
 

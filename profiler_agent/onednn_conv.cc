@@ -3,8 +3,8 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "model/conv_shape.h"
-#include "model/conv_spec.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
 
 namespace convlat::agent {
 

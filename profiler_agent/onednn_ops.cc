@@ -4,8 +4,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "model/conv_spec.h"
-#include "model/op_params.h"
+#include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 
 namespace convlat::agent {
 namespace {

@@ -4,17 +4,13 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_bridge.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
 namespace {
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
 
 void SetDeadline(grpc::ClientContext& context, std::chrono::milliseconds timeout) {
   context.set_deadline(std::chrono::system_clock::now() + timeout);
@@ -40,7 +36,7 @@ absl::Status Pusher::RegisterSpooledPlatforms(std::chrono::milliseconds rpc_time
     grpc::ClientContext context;
     SetDeadline(context, rpc_timeout);
     grpc::Status status = stub->RegisterPlatform(&context, request, &response);
-    if (!status.ok()) return FromGrpc(status, absl::StrCat("registering platform '", platform.name(), "'"));
+    if (!status.ok()) return FromGrpcStatus(status, absl::StrCat("registering platform '", platform.name(), "'"));
     registered_.insert(platform.name());
   }
   return absl::OkStatus();
@@ -95,7 +91,7 @@ absl::Status Pusher::PushOnce(std::chrono::milliseconds rpc_timeout) {
   }
   stream->WritesDone();
   grpc::Status finish = stream->Finish();
-  if (outcome.ok() && !finish.ok()) outcome = FromGrpc(finish, "pushing measurements");
+  if (outcome.ok() && !finish.ok()) outcome = FromGrpcStatus(finish, "pushing measurements");
   if (!outcome.ok()) registered_.clear();  // the server may have restarted with another store
   return outcome;
 }

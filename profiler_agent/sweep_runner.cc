@@ -8,13 +8,14 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_bridge.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/client_context.h"
-#include "model/conv_shape.h"
-#include "model/conv_spec.h"
-#include "model/measurements_csv.h"
-#include "model/op_params.h"
-#include "model/sweeps.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
+#include "model/datasets/measurements_csv.h"
+#include "model/layers/op_params.h"
+#include "model/sweeps/sweeps.h"
 #include "profiler_agent/progress.h"
 #include "spdlog/spdlog.h"
 
@@ -53,7 +54,7 @@ absl::StatusOr<v1::SweepPlan> AskServer(const std::shared_ptr<grpc::Channel>& ch
   context.set_deadline(std::chrono::system_clock::now() + options.rpc_timeout);
   v1::SweepPlan plan;
   grpc::Status status = v1::ProfilerService::NewStub(channel)->GetSweepPlan(&context, request, &plan);
-  if (!status.ok()) return absl::UnavailableError(status.error_message());
+  if (!status.ok()) return FromGrpcStatus(status, "GetSweepPlan");
   return plan;
 }
 

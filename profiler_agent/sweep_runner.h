@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/channel.h"
-#include "model/sweeps.h"
+#include "model/sweeps/sweeps.h"
 #include "profiler_agent/conv_backend.h"
 #include "profiler_agent/pusher.h"
 #include "profiler_agent/spool.h"

@@ -4,11 +4,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "model/network_prediction.h"
-#include "model/onnx_import.h"
-#include "model/conv_shape.h"
-#include "model/op_params.h"
-#include "server/grpc_status.h"
+#include "model/latency/network_prediction.h"
+#include "model/onnx/onnx_import.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/op_params.h"
+#include "common/status_bridge.h"
 #include "server/request_validation.h"
 
 namespace convlat::server {

@@ -9,7 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "model/secret_file.h"
+#include "common/secret_file.h"
 #include "server/server_app.h"
 #include "spdlog/spdlog.h"
 
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
         std::tuple{"tls_cert", absl::GetFlag(FLAGS_tls_cert), &options.tls_cert_pem},
         std::tuple{"tls_key", absl::GetFlag(FLAGS_tls_key), &options.tls_key_pem}}) {
     if (path.empty()) continue;
-    absl::StatusOr<std::string> content = convlat::model::ReadSecretFile(path, flag);
+    absl::StatusOr<std::string> content = convlat::ReadSecretFile(path, flag);
     if (!content.ok()) {
       spdlog::error("convlat-server: {}", std::string(content.status().message()));
       return 2;

@@ -7,7 +7,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
-#include "model/error_metrics.h"
+#include "model/serving_model.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
@@ -101,7 +101,6 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   };
   absl::StatusOr<std::vector<v1::Measurement>> measurements = store_.LoadMeasurements(platform);
   if (!measurements.ok()) return measurements.status();
-  const std::vector<model::Sample> samples = model::SamplesFromMeasurements(*measurements);
   const int64_t successful = std::count_if(measurements->begin(), measurements->end(),
                                            [](const v1::Measurement& m) { return !m.failed(); });
   {
@@ -111,45 +110,38 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine.
   absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
   const model::HardwareInfo hardware = described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{};
-  absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples, hardware);
+  absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
   if (!fitted.ok()) {
     metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
     std::lock_guard lock(models_mutex_);
     fit_errors_[platform] = std::string(fitted.status().message());
     return fitted.status();
   }
+  if (!fitted->op_fit_error.empty()) spdlog::warn("platform '{}': no op model: {}", platform, fitted->op_fit_error);
 
   auto snapshot = std::make_shared<FittedModel>();
-  // In-sample accuracy of the fitted model: what GetPlatformModel and the metrics report.
-  const model::ErrorSummary errors = model::ErrorsOn(**fitted, samples);
   v1::PlatformModel& info = snapshot->info;
   info.set_platform(platform);
-  info.set_model_kind((*fitted)->kind());
-  info.set_sample_count(static_cast<int64_t>(samples.size()));
+  info.set_model_kind(fitted->conv->kind());
+  info.set_sample_count(fitted->conv_samples);
   info.set_measurements_seen(successful);
-  info.set_fit_mape(errors.mape);
-  info.set_fit_rmspe(errors.rmspe);
-  for (const auto& [name, value] : (*fitted)->parameters()) (*info.mutable_parameters())[name] = value;
+  info.set_fit_mape(fitted->conv_fit.mape);
+  info.set_fit_rmspe(fitted->conv_fit.rmspe);
+  for (const auto& [name, value] : fitted->conv->parameters()) (*info.mutable_parameters())[name] = value;
   *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-  snapshot->model = std::move(*fitted);
-  if (described.ok()) snapshot->platform = *described;
-  const std::vector<model::OpSample> op_samples = model::OpSamplesFromMeasurements(*measurements);
-  if (!op_samples.empty()) {
-    absl::StatusOr<model::OpLatencyModel> op_model = model::OpLatencyModel::Fit(op_samples);
-    if (op_model.ok()) {
-      info.set_op_sample_count(static_cast<int64_t>(op_samples.size()));
-      info.set_op_fit_mape(model::ErrorsOn(*op_model, op_samples).mape);
-      for (const auto& [name, value] : op_model->parameters()) (*info.mutable_parameters())[name] = value;
-      snapshot->op_model = *std::move(op_model);
-    } else {
-      spdlog::warn("platform '{}': no op model: {}", platform, op_model.status().ToString());
-    }
+  if (fitted->ops) {
+    info.set_op_sample_count(fitted->op_samples);
+    info.set_op_fit_mape(fitted->op_fit_mape);
+    for (const auto& [name, value] : fitted->ops->parameters()) (*info.mutable_parameters())[name] = value;
   }
+  snapshot->model = std::move(fitted->conv);
+  snapshot->op_model = std::move(fitted->ops);
+  if (described.ok()) snapshot->platform = *described;
   info.set_fit_seconds(elapsed_seconds());
 
-  metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), errors.mape);
+  metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), info.fit_mape());
   spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}% (ops: {} samples, {:.1f}%)",
-               platform, info.model_kind(), info.sample_count(), info.fit_seconds(), errors.mape,
+               platform, info.model_kind(), info.sample_count(), info.fit_seconds(), info.fit_mape(),
                info.op_sample_count(), info.op_fit_mape());
   std::lock_guard lock(models_mutex_);
   // Milliseconds since the epoch, bumped past the last one: versions keep increasing across

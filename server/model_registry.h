@@ -15,8 +15,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "convlat/v1/latency.pb.h"
-#include "model/latency_model.h"
-#include "model/op_model.h"
+#include "model/latency/latency_model.h"
+#include "model/latency/op_model.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
 

@@ -1,8 +1,8 @@
 #include "server/profiler_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "model/sweep_planner.h"
-#include "server/grpc_status.h"
+#include "model/sweeps/sweep_planner.h"
+#include "common/status_bridge.h"
 #include "server/request_validation.h"
 #include "spdlog/spdlog.h"
 

@@ -4,8 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "model/conv_shape.h"
-#include "model/op_params.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/op_params.h"
 
 namespace convlat::server {
 namespace {

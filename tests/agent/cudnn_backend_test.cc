@@ -7,7 +7,7 @@
 
 #include <set>
 
-#include "model/conv_spec.h"
+#include "model/layers/conv_spec.h"
 #include "profiler_agent/cuda_device.h"
 #include "profiler_agent/cupti_recorder.h"
 #include "tests/agent/fast_timing.h"

@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "model/conv_spec.h"
+#include "model/layers/conv_spec.h"
 
 namespace convlat::agent {
 namespace {

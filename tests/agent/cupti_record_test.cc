@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "model/kernel_name.h"
+#include "model/two_mode/kernel_name.h"
 #include "profiler_agent/cupti_recorder.h"
 
 namespace convlat::agent {

@@ -4,8 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "model/conv_spec.h"
-#include "model/op_params.h"
+#include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 
 namespace convlat::agent {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "model/conv_spec.h"
+#include "model/layers/conv_spec.h"
 #include "profiler_agent/onednn_backend.h"
 #include "server/server_app.h"
 

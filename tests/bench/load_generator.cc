@@ -17,9 +17,9 @@
 #include "absl/strings/str_format.h"
 #include "convlat/v1/latency.grpc.pb.h"
 #include "grpcpp/create_channel.h"
-#include "model/conv_spec.h"
-#include "model/onnx_import.h"
-#include "model/sweeps.h"
+#include "model/layers/conv_spec.h"
+#include "model/onnx/onnx_import.h"
+#include "model/sweeps/sweeps.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server");
 ABSL_FLAG(std::string, platform, "", "platform to predict for");

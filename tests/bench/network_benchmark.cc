@@ -11,9 +11,10 @@
 
 #include "convlat/v1/latency.grpc.pb.h"
 #include "grpcpp/create_channel.h"
-#include "model/neusight_dataset.h"
-#include "model/network_prediction.h"
-#include "model/onnx_import.h"
+#include "model/datasets/neusight_dataset.h"
+#include "model/latency/network_prediction.h"
+#include "model/serving_model.h"
+#include "model/onnx/onnx_import.h"
 #include "server/measurement_store.h"
 #include "server/server_app.h"
 

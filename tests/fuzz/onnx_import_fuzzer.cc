@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "model/conv_shape.h"
-#include "model/onnx_import.h"
+#include "model/layers/conv_shape.h"
+#include "model/onnx/onnx_import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const convlat::model::OnnxImportOptions options{.batch = 2, .max_model_bytes = 1 << 20};

@@ -8,7 +8,7 @@
 #include "convlat/v1/latency.pb.h"
 #include "convlat/v1/profiler.pb.h"
 #include "google/protobuf/stubs/logging.h"
-#include "model/conv_shape.h"
+#include "model/layers/conv_shape.h"
 #include "server/request_validation.h"
 
 namespace {

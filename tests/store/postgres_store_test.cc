@@ -14,7 +14,7 @@
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/create_channel.h"
-#include "model/conv_spec.h"
+#include "model/layers/conv_spec.h"
 #include "server/server_app.h"
 #include "tests/support/temporary_postgres.h"
 

@@ -15,7 +15,7 @@
 
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
-#include "model/conv_spec.h"
+#include "model/layers/conv_spec.h"
 #include "server/schema_migrations.h"
 
 namespace convlat::server {

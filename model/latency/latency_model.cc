@@ -1,0 +1,18 @@
+#include "model/latency/latency_model.h"
+
+namespace convlat::model {
+
+HardwareInfo HardwareOf(const v1::Platform& platform) { return {.compute_units = platform.compute_units()}; }
+
+ErrorSummary ErrorsOn(const LatencyModel& model, const std::vector<Sample>& samples) {
+  std::vector<double> predicted, measured;
+  predicted.reserve(samples.size());
+  measured.reserve(samples.size());
+  for (const Sample& sample : samples) {
+    predicted.push_back(model.Predict(sample.shape).latency_us);
+    measured.push_back(sample.latency_us);
+  }
+  return SummarizeErrors(predicted, measured);
+}
+
+}  // namespace convlat::model

@@ -1,0 +1,40 @@
+#pragma once
+// The per-platform latency model interface: what every convolution model (roofline, two-mode,
+// the baselines) answers, and what it may know of the hardware.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "convlat/v1/latency.pb.h"
+#include "convlat/v1/types.pb.h"
+#include "model/fit/error_metrics.h"
+#include "model/latency/samples.h"
+#include "model/layers/conv_shape.h"
+
+namespace convlat::model {
+
+// What a model may know of the platform's hardware; 0 means unknown.
+struct HardwareInfo {
+  int compute_units = 0;  // SMs on a GPU, cores on a CPU
+};
+HardwareInfo HardwareOf(const v1::Platform& platform);
+
+struct Prediction {
+  double latency_us = 0;
+  v1::Explanation explanation;
+};
+
+class LatencyModel {
+ public:
+  virtual ~LatencyModel() = default;
+  // Pure arithmetic on fitted parameters: no allocation beyond the explanation strings.
+  virtual Prediction Predict(const ConvShape& shape) const = 0;
+  virtual std::string kind() const = 0;
+  virtual std::map<std::string, double> parameters() const = 0;
+};
+
+// The model's errors on these samples (predicted against measured).
+ErrorSummary ErrorsOn(const LatencyModel& model, const std::vector<Sample>& samples);
+
+}  // namespace convlat::model

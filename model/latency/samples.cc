@@ -1,0 +1,46 @@
+#include "model/latency/samples.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace convlat::model {
+
+const v1::KernelRecord* MainKernel(const v1::Measurement& m) {
+  const v1::KernelRecord* main = nullptr;
+  for (const v1::KernelRecord& kernel : m.kernels()) {
+    if (main == nullptr || kernel.duration_us() > main->duration_us()) main = &kernel;
+  }
+  return main;
+}
+
+std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements) {
+  // One sample per configuration, the fastest: `--algo all` records every algorithm of a layer,
+  // and the framework would run the fastest (so would cudnn.benchmark).
+  absl::flat_hash_map<std::string, size_t> index_of_config;
+  std::vector<Sample> samples;
+  samples.reserve(measurements.size());
+  for (const v1::Measurement& m : measurements) {
+    if (m.has_op() || m.failed() || !(m.latency().median_us() > 0)) continue;
+    v1::ConvParams params = m.params();
+    NormalizeConvParams(params);
+    const auto [it, inserted] = index_of_config.try_emplace(params.SerializeAsString(), samples.size());
+    if (!inserted && m.latency().median_us() >= samples[it->second].latency_us) continue;
+    Sample sample{.shape = ResolveConvShape(m.params()), .latency_us = m.latency().median_us()};
+    if (const v1::KernelRecord* kernel = MainKernel(m)) {
+      sample.kernel = kernel->name();
+      const v1::Dim3& grid = kernel->grid();
+      sample.observed_ctas = grid.x() > 0 ? int64_t{grid.x()} * std::max(1u, grid.y()) * std::max(1u, grid.z()) : 0;
+    } else {
+      sample.kernel = m.algorithm();
+    }
+    if (inserted) {
+      samples.push_back(std::move(sample));
+    } else {
+      samples[it->second] = std::move(sample);  // a faster algorithm of a layer already seen
+    }
+  }
+  return samples;
+}
+
+}  // namespace convlat::model

@@ -1,0 +1,33 @@
+#pragma once
+// Measurements as fitting samples: one per convolution configuration, the fastest algorithm's.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "convlat/v1/types.pb.h"
+#include "model/layers/conv_shape.h"
+
+namespace convlat::model {
+
+struct Sample {
+  ConvShape shape;
+  double latency_us = 0;
+  // The main kernel the library ran (the longest one) and its CTA count, when the measurement
+  // recorded kernels. Without kernel records (CPU backends, GPUs without CUPTI) the kernel is the
+  // implementation the library reported (oneDNN's "x64:gemm:jit", cuDNN's algorithm), so a switch
+  // between implementations is still learnt; empty and 0 when neither is known.
+  std::string kernel;
+  int64_t observed_ctas = 0;
+};
+
+// The kernel that explains a measurement's latency: the record that took longest (the others are
+// offset computations, Winograd transforms and the like); the first when none has a duration.
+// Null when the measurement has no kernel records.
+const v1::KernelRecord* MainKernel(const v1::Measurement& m);
+
+// Successful convolution measurements of a platform as fitting samples; failed ones and those of
+// other ops (see op_model.h) are skipped.
+std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
+
+}  // namespace convlat::model

@@ -1,0 +1,41 @@
+#pragma once
+// ONNX models (opset 7 and newer) to convlat's layer list, with the ONNX library's own protobuf
+// definitions and shape inference. Bad input never crashes: every failure is an error that names
+// the node or value it is about.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "model/layers/network.h"
+
+namespace convlat::model {
+
+struct OnnxImportOptions {
+  // > 0: the batch, replacing the first dimension of every graph input that has a symbolic or
+  // unknown first dimension (and of every input, when `force_batch`).
+  int batch = 0;
+  bool force_batch = false;
+  // Shapes for graph inputs, by name: what fixes dynamic dimensions ("input" → {1, 3, 224, 224}).
+  std::map<std::string, std::vector<int64_t>> input_shapes;
+  // Larger models are refused before parsing (weights are not needed: strip them).
+  int64_t max_model_bytes = int64_t{512} << 20;
+};
+
+// INVALID_ARGUMENT for a file that is not ONNX, a truncated one, an opset before 7, an op convlat
+// does not know, a graph that is not a DAG in node order, or shapes that do not infer (naming
+// the node and telling to fix inputs with `input_shapes`); RESOURCE_EXHAUSTED above the size limit.
+absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_bytes, const OnnxImportOptions& options);
+
+// The model with the data of its floating-point initializers (the weights) removed: names, types
+// and dims stay, and they are all the importer reads. Turns a 100 MB network into a few tens of
+// kB before it goes over the wire. INVALID_ARGUMENT when `model_bytes` is not ONNX.
+absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes);
+
+// "1x3x224x224" → {1, 3, 224, 224}; INVALID_ARGUMENT otherwise.
+absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text);
+
+}  // namespace convlat::model

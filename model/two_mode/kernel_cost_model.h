@@ -1,0 +1,87 @@
+#pragma once
+// The cost of one kernel (or of a platform whose kernels are unknown) as a function of the layer:
+// the work-quantization half of the two-mode model.
+//
+//   latency = fixed + per_wave · waves + per_wave_step · waves · L + per_streamed_step · CTAs · L / slots
+//           + Σ per_byte_t · bytes_t
+//
+// CTAs come from the kernel's work mapping (implicit GEMM, non-fused or fused Winograd) and its
+// CTA tile; `slots` CTAs run at once (SMs × CTAs per SM), so the main loop of L reduction steps
+// runs in ⌈CTAs/slots⌉ waves. The waves term makes latency climb in steps; the streamed term is
+// the same work spread perfectly, for kernels whose last wave is cheap. The byte terms are the
+// memory traffic: input, output and filter, plus what the mapping materializes in memory (the
+// transformed tensors of non-fused Winograd, the im2col input of explicit GEMM). All coefficients are fitted non-negative on relative error, so each
+// reads as a cost.
+
+#include <array>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "model/layers/conv_shape.h"
+#include "model/latency/latency_model.h"
+#include "model/two_mode/work_quantization.h"
+
+namespace convlat::model {
+
+struct WorkDecomposition {
+  WorkMapping mapping = WorkMapping::kImplicitGemm;
+  CtaTile tile{.m = 1, .n = 1};
+  int64_t slots = 1;  // CTAs resident at once over the whole device
+};
+
+// What the fit may take as given. A tile from the kernel's name is kept; without one, the fit
+// searches candidate tiles and keeps the one whose staircase follows the measurements best.
+struct CostFitHints {
+  CtaTile tile;           // m, n = 0 and no block: unknown, search
+  int compute_units = 0;  // 0: unknown, search slots freely
+};
+
+class KernelCostModel {
+ public:
+  enum Term {
+    kFixed,
+    kWaves,
+    kWaveSteps,
+    kStreamedSteps,
+    kInputBytes,
+    kOutputBytes,
+    kFilterBytes,
+    kTransformedInputBytes,
+    kTransformedOutputBytes,
+    kTransformedFilterBytes,
+    kTerms,
+  };
+
+  struct Breakdown {
+    int64_t ctas = 0;
+    int64_t waves = 0;
+    double fixed_us = 0;
+    double compute_us = 0;  // the waves, steps and streamed terms
+    double memory_us = 0;   // the byte terms
+    double total_us() const { return fixed_us + compute_us + memory_us; }
+  };
+
+  // nullopt when the samples cannot support a fit (too few, or all degenerate).
+  static std::optional<KernelCostModel> Fit(std::span<const Sample* const> samples, const CostFitHints& hints);
+
+  Breakdown Evaluate(const ConvShape& shape) const;
+
+  const WorkDecomposition& decomposition() const { return decomposition_; }
+  const std::array<double, kTerms>& coefficients() const { return coefficients_; }
+  // Share of the fitting samples whose observed CTA count the decomposition reproduces exactly
+  // (0 when the samples carried no grids).
+  double grid_match_rate() const { return grid_match_rate_; }
+  double fit_rmspe() const { return fit_rmspe_; }
+
+ private:
+  WorkDecomposition decomposition_;
+  std::array<double, kTerms> coefficients_{};
+  double grid_match_rate_ = 0;
+  double fit_rmspe_ = 0;
+};
+
+// "128x64", or "fused 1x8x16x32" (images x rows x columns x channels) for a fused-Winograd block.
+std::string CtaTileName(WorkMapping mapping, const CtaTile& tile);
+
+}  // namespace convlat::model

@@ -1,0 +1,205 @@
+#include "model/two_mode/two_mode_model.h"
+
+#include <cmath>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "model/layers/features.h"
+#include "model/two_mode/kernel_name.h"
+
+namespace convlat::model {
+namespace {
+
+constexpr char kPlatformWide[] = "";
+
+std::string PooledName(const std::string& family) { return absl::StrCat("family:", family); }
+
+}  // namespace
+
+std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
+  const ConvFeatures f = ComputeFeatures(shape);
+  auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
+  return {log2(shape.n),          log2(shape.c),       log2(shape.h),      log2(shape.w),
+          log2(shape.k),          double(shape.r),     double(shape.s),    double(shape.stride_h),
+          double(shape.stride_w), double(shape.pad_h), double(shape.dilation_h),
+          log2(shape.groups),     log2(f.gemm_m),      log2(f.gemm_n),     log2(f.gemm_k),
+          log2(shape.p() * shape.q()), double(shape.dtype), double(shape.layout), double(shape.math_mode)};
+}
+
+absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vector<Sample>& samples,
+                                                                 const HardwareInfo& hardware) {
+  if (samples.size() < kMinSamples) {
+    return absl::FailedPreconditionError(absl::StrCat("the two-mode model needs at least ", kMinSamples,
+                                                      " successful measurements, got ", samples.size()));
+  }
+  // Group the samples by the kernel that ran; rare kernels are pooled by family, and what is
+  // still too rare joins the platform-wide group, which every sample also trains.
+  // Ordered maps: group order decides the classifier's labels, and fits must be reproducible.
+  std::map<std::string, std::vector<const Sample*>> by_kernel;
+  for (const Sample& sample : samples) by_kernel[sample.kernel].push_back(&sample);
+  std::map<std::string, std::vector<const Sample*>> pooled;
+  std::map<std::string, std::string> group_of_kernel;
+  for (auto& [kernel, members] : by_kernel) {
+    std::string group = kernel;
+    if (!kernel.empty() && members.size() < kMinKernelSamples) {
+      group = PooledName(KernelFamilyName(ParseKernelName(kernel).family));
+    }
+    group_of_kernel[kernel] = group;
+    auto& into = pooled[group];
+    into.insert(into.end(), members.begin(), members.end());
+  }
+  for (auto& [group, members] : pooled) {
+    if (!group.empty() && members.size() < kMinKernelSamples) {
+      for (auto& [kernel, target] : group_of_kernel) {
+        if (target == group) target = kPlatformWide;
+      }
+    }
+  }
+
+  auto model = std::make_unique<TwoModeModel>();
+  std::map<std::string, int> group_index;
+  std::vector<const Sample*> all;
+  for (const Sample& sample : samples) all.push_back(&sample);
+  auto add_group = [&](const std::string& name, std::span<const Sample* const> members) -> absl::Status {
+    CostFitHints hints{.compute_units = hardware.compute_units};
+    std::string family = "inferred";
+    if (!name.empty() && !name.starts_with("family:")) {
+      const KernelInfo info = ParseKernelName(name);
+      hints.tile = CtaTile{.m = info.tile_m, .n = info.tile_n, .block = info.block};
+      family = KernelFamilyName(info.family);
+    } else if (!name.empty()) {
+      family = name.substr(std::string("family:").size());
+    }
+    std::optional<KernelCostModel> cost = KernelCostModel::Fit(members, hints);
+    if (!cost) return absl::FailedPreconditionError(absl::StrCat("no cost model fits kernel group '", name, "'"));
+    group_index[name] = static_cast<int>(model->groups_.size());
+    model->groups_.push_back({name, family, *cost, members.size()});
+    return absl::OkStatus();
+  };
+  // The platform-wide group first: it is the fallback for anything the others cannot take.
+  if (absl::Status status = add_group(kPlatformWide, all); !status.ok()) return status;
+  for (auto& [group, members] : pooled) {
+    if (group.empty() || members.size() < kMinKernelSamples) continue;
+    if (!add_group(group, members).ok()) {
+      for (auto& [kernel, target] : group_of_kernel) {
+        if (target == group) target = kPlatformWide;
+      }
+    }
+  }
+
+  for (const auto& [kernel, group] : group_of_kernel) model->group_of_kernel_[kernel] = group_index[group];
+  if (model->groups_.size() > 1) {
+    std::vector<std::vector<double>> features;
+    std::vector<int> labels;
+    for (const Sample& sample : samples) {
+      features.push_back(KernelChoiceFeatures(sample.shape));
+      labels.push_back(group_index[group_of_kernel[sample.kernel]]);
+    }
+    model->classifier_ = DecisionTreeClassifier::Fit(features, labels, static_cast<int>(model->groups_.size()),
+                                                     DecisionTreeOptions{});
+  }
+  return model;
+}
+
+// The group whose kernel the library would run: among the groups the classifier's leaf finds
+// plausible for the layer (at least kPlausibleShare of its training layers, or the majority), the
+// fastest. cuDNN's autotuner, like the frameworks' benchmark mode, runs the fastest of its
+// candidates, so near a switching boundary, where a leaf holds both kernels, the choice follows
+// their costs rather than a hard threshold; kernels never seen near the layer are not considered,
+// so no staircase is extrapolated far from its own data.
+TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape) const {
+  auto choice = [&](size_t group) { return KernelChoice{group, groups_[group].cost.Evaluate(shape)}; };
+  if (!classifier_) return choice(0);
+  const std::vector<double> features = KernelChoiceFeatures(shape);
+  const std::vector<double>& shares = classifier_->PredictShares(features);
+  auto applies = [&](size_t group) { return MappingApplies(groups_[group].cost.decomposition().mapping, shape); };
+  const size_t majority = static_cast<size_t>(classifier_->Predict(features));
+  std::optional<KernelChoice> fastest;
+  if (applies(majority)) fastest = choice(majority);
+  for (size_t group = 0; group < shares.size(); ++group) {
+    if (group == majority || shares[group] < kPlausibleShare || !applies(group)) continue;
+    KernelChoice candidate = choice(group);
+    if (!fastest || candidate.cost.total_us() < fastest->cost.total_us()) fastest = candidate;
+  }
+  // A kernel that cannot run the layer (Winograd for a 1x1 or strided conv, learnt on 3x3 data)
+  // is never the answer: the platform-wide staircase takes what no plausible kernel can run.
+  return fastest ? *fastest : choice(0);
+}
+
+bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const {
+  const auto it = group_of_kernel_.find(kernel);
+  return it != group_of_kernel_.end() && it->second == ChooseKernel(shape).group;
+}
+
+const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const {
+  return groups_[ChooseKernel(shape).group].name;
+}
+
+Prediction TwoModeModel::Predict(const ConvShape& shape) const {
+  const KernelChoice chosen = ChooseKernel(shape);  // its cost is already evaluated: the hot path
+  return Explain(shape, chosen);
+}
+
+std::optional<Prediction> TwoModeModel::PredictWithKernel(const ConvShape& shape, const std::string& kernel) const {
+  const auto it = group_of_kernel_.find(kernel);
+  if (it == group_of_kernel_.end()) return std::nullopt;
+  return Explain(shape, {it->second, groups_[it->second].cost.Evaluate(shape)});
+}
+
+Prediction TwoModeModel::Explain(const ConvShape& shape, const KernelChoice& chosen) const {
+  const KernelGroup& group = groups_[chosen.group];
+  const KernelCostModel::Breakdown& cost = chosen.cost;
+  const ConvFeatures f = ComputeFeatures(shape);
+  const WorkDecomposition& d = group.cost.decomposition();
+  Prediction prediction;
+  prediction.latency_us = cost.total_us();
+  v1::Explanation& why = prediction.explanation;
+  why.set_model_kind("two-mode");
+  why.set_flops(f.flops);
+  why.set_bytes(f.bytes());
+  why.set_compute_share(prediction.latency_us > 0 ? cost.compute_us / prediction.latency_us : 0);
+  why.set_memory_share(prediction.latency_us > 0 ? cost.memory_us / prediction.latency_us : 0);
+  why.set_kernel_family(group.family);
+  why.set_kernel(group.name);
+  why.set_work_mapping(WorkMappingName(d.mapping));
+  why.set_tile(CtaTileName(d.mapping, d.tile));
+  why.set_ctas(cost.ctas);
+  why.set_waves(cost.waves);
+  return prediction;
+}
+
+std::map<std::string, double> TwoModeModel::parameters() const {
+  std::map<std::string, double> parameters;
+  parameters["kernel_groups"] = static_cast<double>(groups_.size());
+  if (classifier_) {
+    parameters["classifier_depth"] = classifier_->depth();
+    parameters["classifier_nodes"] = classifier_->node_count();
+  }
+  for (const KernelGroup& group : groups_) {
+    const std::string prefix = group.name.empty() ? "platform" : group.name;
+    const auto& b = group.cost.coefficients();
+    const WorkDecomposition& d = group.cost.decomposition();
+    parameters[prefix + ".samples"] = static_cast<double>(group.samples);
+    parameters[prefix + ".tile_m"] = d.tile.m;
+    parameters[prefix + ".tile_n"] = d.tile.n;
+    parameters[prefix + ".concurrent_ctas"] = static_cast<double>(d.slots);
+    parameters[prefix + ".fixed_us"] = b[KernelCostModel::kFixed];
+    parameters[prefix + ".us_per_wave"] = b[KernelCostModel::kWaves];
+    parameters[prefix + ".us_per_wave_step"] = b[KernelCostModel::kWaveSteps];
+    parameters[prefix + ".us_per_streamed_step"] = b[KernelCostModel::kStreamedSteps];
+    // Per-byte costs read as effective bandwidths (µs per byte → GB/s); 0 where the term is unused.
+    const std::pair<const char*, int> bandwidths[] = {
+        {".input_gbps", KernelCostModel::kInputBytes},
+        {".output_gbps", KernelCostModel::kOutputBytes},
+        {".filter_gbps", KernelCostModel::kFilterBytes},
+        {".transformed_input_gbps", KernelCostModel::kTransformedInputBytes},
+        {".transformed_output_gbps", KernelCostModel::kTransformedOutputBytes},
+        {".transformed_filter_gbps", KernelCostModel::kTransformedFilterBytes}};
+    for (const auto& [suffix, term] : bandwidths) parameters[prefix + suffix] = b[term] > 0 ? 1e-3 / b[term] : 0;
+    parameters[prefix + ".grid_match_rate"] = group.cost.grid_match_rate();
+    parameters[prefix + ".fit_rmspe"] = group.cost.fit_rmspe();
+  }
+  return parameters;
+}
+
+}  // namespace convlat::model

@@ -1,0 +1,75 @@
+#pragma once
+// convlat's model: the two non-linear modes of GPU convolution latency.
+//  1. Work quantization: each kernel's cost climbs in steps of CTA tiles and waves
+//     (KernelCostModel, one per kernel the library was seen to pick).
+//  2. Kernel switching: which kernel the library picks for a layer, learnt from the kernel
+//     records as a small decision tree over the layer's parameters.
+// A prediction is: tree → the kernels plausible for the layer → the fastest of their staircases. Kernels seen too rarely to fit on
+// their own are pooled by family; layers whose kernel is unknown (CPU backends) use one
+// platform-wide staircase whose tile and concurrency are inferred from the measurements.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/fit/decision_tree.h"
+#include "model/two_mode/kernel_cost_model.h"
+#include "model/latency/latency_model.h"
+
+namespace convlat::model {
+
+class TwoModeModel final : public LatencyModel {
+ public:
+  static constexpr size_t kMinSamples = 12;
+  // A kernel needs this many samples for a staircase of its own.
+  static constexpr size_t kMinKernelSamples = 20;
+  // A kernel group is a candidate for a layer when at least this share of the training layers in
+  // the layer's classifier leaf ran it.
+  static constexpr double kPlausibleShare = 0.1;
+
+  static absl::StatusOr<std::unique_ptr<TwoModeModel>> Fit(const std::vector<Sample>& samples,
+                                                           const HardwareInfo& hardware);
+
+  Prediction Predict(const ConvShape& shape) const override;
+  std::string kind() const override { return "two-mode"; }
+  std::map<std::string, double> parameters() const override;
+
+  // The kernel group the classifier picks for `shape`: its name ("" when kernels are unknown),
+  // for tests and for active sampling.
+  const std::string& PredictKernel(const ConvShape& shape) const;
+  // Whether the classifier sends `shape` to the group that holds `kernel` (a kernel seen in the
+  // fit): how often the kernel choice is learnt right.
+  bool PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const;
+  // The prediction when the kernel is known (its group's staircase, no classifier): the error of
+  // the work-quantization half alone. nullopt for a kernel not seen in the fit.
+  std::optional<Prediction> PredictWithKernel(const ConvShape& shape, const std::string& kernel) const;
+  size_t kernel_groups() const { return groups_.size(); }
+
+ private:
+  struct KernelGroup {
+    std::string name;    // a kernel name, "family:<f>" for pooled rare kernels, "" for unknown
+    std::string family;  // implicit_gemm, winograd, ..., or "inferred"
+    KernelCostModel cost;
+    size_t samples = 0;
+  };
+
+  // The group whose kernel runs the layer, with that kernel's cost for it.
+  struct KernelChoice {
+    size_t group = 0;
+    KernelCostModel::Breakdown cost;
+  };
+  KernelChoice ChooseKernel(const ConvShape& shape) const;
+  Prediction Explain(const ConvShape& shape, const KernelChoice& chosen) const;
+
+  std::vector<KernelGroup> groups_;
+  std::map<std::string, size_t> group_of_kernel_;  // every kernel seen in the fit → its group
+  std::optional<DecisionTreeClassifier> classifier_;  // absent with a single group
+};
+
+// The layer parameters the kernel classifier reads (log-scaled sizes, filter, stride, type).
+std::vector<double> KernelChoiceFeatures(const ConvShape& shape);
+
+}  // namespace convlat::model

@@ -1,0 +1,91 @@
+#include "model/two_mode/work_quantization.h"
+
+namespace convlat::model {
+namespace {
+
+int64_t CeilDiv(int64_t a, int64_t b) { return b > 0 ? (a + b - 1) / b : 0; }
+
+// Non-fused Winograd F(t x t, 3x3) transforms each (t+2) x (t+2) input patch, so it runs
+// (t+2)² batched GEMMs; cuDNN pads the batch of the transformed tensors to 16.
+constexpr int64_t kWinogradBatchPadding = 16;
+
+int WinogradOutputTile(WorkMapping mapping) { return mapping == WorkMapping::kWinograd4x4 ? 4 : 2; }
+
+int64_t WinogradTiles(const ConvShape& shape, int output_tile) {
+  const int64_t padded_batch = CeilDiv(shape.n, kWinogradBatchPadding) * kWinogradBatchPadding;
+  return padded_batch * CeilDiv(shape.p(), output_tile) * CeilDiv(shape.q(), output_tile);
+}
+
+int64_t WinogradCtas(const ConvShape& shape, int output_tile, int tile_m, int tile_n) {
+  const int64_t transform_points = (output_tile + 2) * (output_tile + 2);
+  return CeilDiv(WinogradTiles(shape, output_tile), tile_m) * CeilDiv(shape.k / shape.groups, tile_n) * shape.groups *
+         transform_points;
+}
+
+int64_t FusedWinogradCtas(const ConvShape& shape, const FusedWinogradBlock& block) {
+  return CeilDiv(shape.n, block.batch) * CeilDiv(shape.k / shape.groups, block.channels) * shape.groups *
+         CeilDiv(shape.p(), block.p) * CeilDiv(shape.q(), block.q);
+}
+
+}  // namespace
+
+std::string WorkMappingName(WorkMapping mapping) {
+  switch (mapping) {
+    case WorkMapping::kImplicitGemm: return "implicit_gemm";
+    case WorkMapping::kExplicitGemm: return "explicit_gemm";
+    case WorkMapping::kWinograd4x4: return "winograd_4x4";
+    case WorkMapping::kWinograd2x2: return "winograd_2x2";
+    case WorkMapping::kFusedWinograd: return "fused_winograd";
+  }
+  return "unknown";
+}
+
+bool MappingApplies(WorkMapping mapping, const ConvShape& shape) {
+  if (mapping == WorkMapping::kImplicitGemm || mapping == WorkMapping::kExplicitGemm) return true;
+  return shape.r == 3 && shape.s == 3 && shape.stride_h == 1 && shape.stride_w == 1 && shape.dilation_h == 1 &&
+         shape.dilation_w == 1;
+}
+
+int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n) {
+  const int64_t gemm_m = shape.n * shape.p() * shape.q();
+  const int64_t gemm_n = shape.k / shape.groups;
+  return CeilDiv(gemm_m, tile_m) * CeilDiv(gemm_n, tile_n) * shape.groups;
+}
+
+int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile) {
+  switch (mapping) {
+    case WorkMapping::kImplicitGemm:
+    case WorkMapping::kExplicitGemm: return ImplicitGemmCtas(shape, tile.m, tile.n);
+    case WorkMapping::kWinograd4x4:
+    case WorkMapping::kWinograd2x2: return WinogradCtas(shape, WinogradOutputTile(mapping), tile.m, tile.n);
+    case WorkMapping::kFusedWinograd: return tile.block.batch > 0 ? FusedWinogradCtas(shape, tile.block) : 0;
+  }
+  return 0;
+}
+
+int64_t ReductionLength(const ConvShape& shape, WorkMapping mapping) {
+  const int64_t channels = shape.c / shape.groups;
+  const bool winograd = mapping == WorkMapping::kWinograd4x4 || mapping == WorkMapping::kWinograd2x2 ||
+                        mapping == WorkMapping::kFusedWinograd;
+  return winograd ? channels : channels * shape.r * shape.s;
+}
+
+TransformedElements MaterializedTransforms(const ConvShape& shape, WorkMapping mapping) {
+  if (mapping == WorkMapping::kExplicitGemm) {
+    const bool pointwise = shape.r == 1 && shape.s == 1 && shape.stride_h == 1 && shape.stride_w == 1 &&
+                           shape.pad_h == 0 && shape.pad_w == 0;
+    if (pointwise) return {};
+    return {.input = static_cast<double>(shape.n * shape.p() * shape.q()) * static_cast<double>(shape.c * shape.r * shape.s)};
+  }
+  if (mapping != WorkMapping::kWinograd4x4 && mapping != WorkMapping::kWinograd2x2) return {};
+  const int output_tile = WinogradOutputTile(mapping);
+  const double points = (output_tile + 2) * (output_tile + 2);
+  const double tiles = static_cast<double>(WinogradTiles(shape, output_tile));
+  return {.input = points * tiles * static_cast<double>(shape.c),
+          .output = points * tiles * static_cast<double>(shape.k),
+          .filter = points * static_cast<double>(shape.k) * static_cast<double>(shape.c / shape.groups)};
+}
+
+int64_t Waves(int64_t ctas, int64_t concurrent_ctas) { return CeilDiv(ctas, concurrent_ctas); }
+
+}  // namespace convlat::model

@@ -1,0 +1,80 @@
+// Unit tests of the serving choice. The samples here are synthetic, made by a known formula, so
+// the test knows which model should win; they are not measurements.
+#include "model/serving_model.h"
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/datasets/measurements_csv.h"
+#include "model/layers/conv_spec.h"
+#include "model/layers/features.h"
+
+namespace convlat::model {
+namespace {
+
+ConvShape Shape(int c, int hw, int k, int r) {
+  return ResolveConvShape(*ParseConvSpec(absl::StrCat("n=1,c=", c, ",h=", hw, ",w=", hw, ",k=", k, ",r=", r,
+                                                      ",s=", r, ",pad=", r / 2)));
+}
+
+// The serving choice: the two-mode model only where it predicts held-out layers at least as well
+// as the roofline. Synthetic layers made by a roofline: the line wins.
+TEST(ServingModelTest, ServesTheRooflineWhereTheTwoModeModelDoesWorseOnHeldOutLayers) {
+  std::vector<Sample> samples;
+  for (int c : {16, 64, 256}) {
+    for (int k : {32, 128, 512}) {
+      for (int r : {1, 3}) {
+        const ConvShape shape = Shape(c, 28, k, r);
+        const ConvFeatures f = ComputeFeatures(shape);
+        samples.push_back({shape, 5.0 + f.flops / 200e3 + f.bytes() / 20e3});
+      }
+    }
+  }
+  absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples);
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ((*served)->kind(), "roofline-linear");
+}
+
+// Synthetic layers on a 16-wide out-channel staircase, which no line follows: the two-mode wins.
+TEST(ServingModelTest, ServesTheTwoModeModelWhereItHoldsUp) {
+  std::vector<Sample> samples;
+  for (int k = 4; k <= 256; k += 4) {
+    const ConvShape shape = Shape(32, 16, k, 3);
+    samples.push_back({shape, 3 + 0.5 * ((k + 15) / 16)});
+  }
+  absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples);
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ((*served)->kind(), "two-mode");
+}
+
+// Real measurements (this repository's CPU default sweep: convolutions and ops): both models.
+TEST(ServingModelTest, FitsTheConvolutionAndTheOpModelOfAPlatform) {
+  const std::string path = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/default-sweep.csv";
+  std::ifstream in(path);
+  absl::StatusOr<std::vector<v1::Measurement>> measurements = ParseMeasurementsCsv(in, path, "test");
+  ASSERT_TRUE(measurements.ok()) << measurements.status();
+  absl::StatusOr<ServingModel> serving = FitServingModel(*measurements, {.compute_units = 2});
+  ASSERT_TRUE(serving.ok()) << serving.status();
+  EXPECT_EQ(serving->conv_samples, static_cast<int64_t>(SamplesFromMeasurements(*measurements).size()));
+  EXPECT_GT(serving->conv_fit.mape, 0);
+  ASSERT_TRUE(serving->ops.has_value()) << serving->op_fit_error;
+  EXPECT_EQ(serving->op_samples, static_cast<int64_t>(OpSamplesFromMeasurements(*measurements).size()));
+  EXPECT_GT(serving->op_fit_mape, 0);
+}
+
+TEST(ServingModelTest, NoConvolutionsIsFailedPreconditionEvenWithOps) {
+  std::vector<v1::Measurement> measurements(8);
+  for (int i = 0; i < 8; ++i) {
+    v1::OpParams& op = *measurements[i].mutable_op();
+    op.set_kind(v1::OP_KIND_ACTIVATION);
+    op.set_function("relu");
+    op.set_n(1); op.set_c(16 << i); op.set_h(8); op.set_w(8);
+    measurements[i].mutable_latency()->set_median_us(1 + i);
+  }
+  EXPECT_EQ(FitServingModel(measurements).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace convlat::model

@@ -1,0 +1,104 @@
+#include "model/two_mode/two_mode_model.h"
+
+#include <filesystem>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/layers/conv_spec.h"
+#include "model/eval/evaluation.h"
+#include "model/two_mode/kernel_name.h"
+#include "model/datasets/neusight_dataset.h"
+
+namespace convlat::model {
+namespace {
+
+std::string DatasetPath(const char* file) {
+  return DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/" + file;
+}
+
+class TwoModeOnPublicDataTest : public ::testing::TestWithParam<const char*> {};
+
+// On held-out layers of the real T4/V100/A100 measurements: the two-mode model beats the
+// FLOPs-linear, roofline and gradient-boosted-tree baselines, picks the kernel cuDNN picked for
+// most layers, is more accurate still when told the kernel, and every prediction explains itself.
+TEST_P(TwoModeOnPublicDataTest, BeatsTheLinearBaselinesAndExplainsItself) {
+  const std::string path = DatasetPath(GetParam());
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "public dataset not found at " << path;
+  absl::StatusOr<NeuSightDataset> data = LoadNeuSightCsv(path);
+  ASSERT_TRUE(data.ok()) << data.status();
+  const HardwareInfo hardware = HardwareOf(data->platform);
+  ASSERT_GT(hardware.compute_units, 0);
+  const SampleSplit split = SplitSamples(SamplesFromMeasurements(data->measurements), 0.2, 1);
+
+  absl::StatusOr<std::vector<ModelFitter>> fitters = ModelFittersNamed("two-mode,roofline,flops-linear,xgboost-gbdt");
+  ASSERT_TRUE(fitters.ok());
+  std::vector<EvaluationResult> results;
+  for (const ModelFitter& fitter : *fitters) results.push_back(Evaluate(fitter, split.train, split.test, hardware));
+  ASSERT_TRUE(results[0].failure.empty()) << results[0].failure;
+  EXPECT_LT(results[0].errors.mape, results[1].errors.mape);
+  EXPECT_LT(results[0].errors.mape, results[2].errors.mape);
+  EXPECT_LT(results[0].errors.mape, results[3].errors.mape);
+  EXPECT_GT(results[0].errors.within_10, results[1].errors.within_10);
+
+  absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(split.train, hardware);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_GT((*model)->kernel_groups(), 3u);
+  int right_kernel = 0;
+  for (const Sample& sample : split.test) right_kernel += (*model)->PredictKernel(sample.shape) == sample.kernel;
+  EXPECT_GT(right_kernel, 0.6 * split.test.size()) << right_kernel << " of " << split.test.size();
+  std::vector<double> predicted, measured;
+  for (const Sample& sample : split.test) {
+    if (std::optional<Prediction> p = (*model)->PredictWithKernel(sample.shape, sample.kernel)) {
+      predicted.push_back(p->latency_us);
+      measured.push_back(sample.latency_us);
+    }
+  }
+  EXPECT_GT(predicted.size(), 0.9 * split.test.size());
+  EXPECT_LT(SummarizeErrors(predicted, measured).mape, results[0].errors.mape);
+  EXPECT_FALSE((*model)->PredictWithKernel(split.test.front().shape, "no_such_kernel").has_value());
+
+  // The public data holds 3x3 stride-1 layers only, where Winograd kernels win often; a 1x1 or a
+  // strided layer must still get a kernel that can run it.
+  for (const char* spec : {"n=16,c=64,h=56,w=56,k=256,r=1,s=1", "n=8,c=128,h=56,w=56,k=128,r=3,s=3,stride=2,pad=1"}) {
+    const std::string mapping = (*model)->Predict(ResolveConvShape(*ParseConvSpec(spec))).explanation.work_mapping();
+    EXPECT_THAT(mapping, ::testing::Not(::testing::HasSubstr("winograd"))) << spec;
+  }
+
+  const Prediction p = (*model)->Predict(split.test.front().shape);
+  EXPECT_EQ(p.explanation.model_kind(), "two-mode");
+  EXPECT_GT(p.explanation.ctas(), 0);
+  EXPECT_GT(p.explanation.waves(), 0);
+  EXPECT_FALSE(p.explanation.tile().empty());
+  EXPECT_NE(p.explanation.kernel_family(), "");
+  EXPECT_GE(p.explanation.compute_share() + p.explanation.memory_share(), 0.0);
+  EXPECT_LE(p.explanation.compute_share() + p.explanation.memory_share(), 1.0 + 1e-9);
+}
+
+INSTANTIATE_TEST_SUITE_P(Gpus, TwoModeOnPublicDataTest,
+                         ::testing::Values("Tesla_T4.csv", "Tesla_V100-PCIE-32GB.csv", "NVIDIA_A100_80GB_PCIe.csv"));
+
+TEST(TwoModeModelTest, NeedsAMinimumOfSamples) {
+  std::vector<Sample> few(3);
+  for (Sample& s : few) s.latency_us = 10;
+  EXPECT_EQ(TwoModeModel::Fit(few, {}).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// Without kernel records (CPU backends) there is one platform-wide staircase and no classifier.
+TEST(TwoModeModelTest, WithoutKernelRecordsUsesOnePlatformWideGroup) {
+  std::vector<Sample> samples;
+  for (int k = 4; k <= 256; k += 4) {
+    Sample s;
+    s.shape.c = 32, s.shape.h = s.shape.w = 16, s.shape.k = k, s.shape.r = s.shape.s = 3, s.shape.pad_h = s.shape.pad_w = 1;
+    s.latency_us = 3 + 0.5 * ((k + 15) / 16);  // synthetic 16-wide staircase: a fitting unit test
+    samples.push_back(s);
+  }
+  absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(samples, {});
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ((*model)->kernel_groups(), 1u);
+  EXPECT_EQ((*model)->Predict(samples[5].shape).explanation.kernel_family(), "inferred");
+  for (const Sample& s : samples) EXPECT_NEAR((*model)->Predict(s.shape).latency_us, s.latency_us, 0.02 * s.latency_us);
+}
+
+}  // namespace
+}  // namespace convlat::model
