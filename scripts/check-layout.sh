@@ -29,7 +29,7 @@ errors = []
 include = re.compile(r'^\s*#include\s+"([^"]+)"', re.M)
 for path in sorted(glob.glob("model/**/*.h", recursive=True) + glob.glob("model/**/*.cc", recursive=True)):
     parts = path.split("/")
-    stage = parts[1] if len(parts) == 3 else ""
+    stage = parts[1] if len(parts) >= 3 else ""  # model/STAGE/internal/ belongs to STAGE
     if stage not in ALLOWED:
         errors.append(f"{path}: model/{stage}/ is not a known stage (add it to scripts/check-layout.sh and the README tour)")
         continue
@@ -38,7 +38,7 @@ for path in sorted(glob.glob("model/**/*.h", recursive=True) + glob.glob("model/
             errors.append(f"{path}: includes {target}; the model library knows nothing of gRPC or the binaries")
         elif target.startswith("model/"):
             t = target.split("/")
-            target_stage = t[1] if len(t) == 3 else ""
+            target_stage = t[1] if len(t) >= 3 else ""
             if target_stage != stage and target_stage not in ALLOWED[stage]:
                 errors.append(f"{path}: model/{stage or '.'} includes {target}, against the stage order")
 

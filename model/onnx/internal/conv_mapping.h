@@ -1,0 +1,40 @@
+#pragma once
+// Conv, ConvTranspose, Gemm and MatMul nodes as the ConvParams of convlat's conv model. Not API:
+// only model/onnx/ uses it.
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "convlat/v1/types.pb.h"
+#include "model/onnx/internal/graph.h"
+#include "onnx/onnx_pb.h"
+
+namespace convlat::model::onnx_internal {
+
+// The element types the conv model has data for; nullopt for the others.
+std::optional<v1::DataType> ConvDataType(int elem_type);
+
+// Conv and ConvTranspose attributes resolved to one spatial axis: pads from auto_pad as the
+// runtime computes them, and the symmetric pad convlat's ConvParams hold (asymmetric pads are
+// averaged, which changes the output size by at most one).
+struct Axis {
+  int64_t stride = 1, dilation = 1, pad = 0;
+};
+
+Axis ResolveAxis(const onnx::NodeProto& node, int axis, int spatial_axes, int64_t in, int64_t out, int64_t kernel);
+
+// ConvParams hold 32-bit sizes; a claim beyond them (a hostile or broken file) is refused, not
+// truncated into a plausible-looking layer.
+bool FitsConvParams(const Shape& shape);
+
+// Fills the ConvParams of a forward convolution of `x` (NCHW or NCL) by filter `w` (K x C/g x R x S).
+absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int index, const Shape& x, const Shape& w,
+                                           const Shape& y, int elem_type);
+
+// A GEMM of M x K by K x N as the 1x1 convolution convlat's conv model predicts: M images of K
+// channels, N filters.
+absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index, int64_t m, int64_t k, int64_t n,
+                                          int elem_type);
+
+}  // namespace convlat::model::onnx_internal
