@@ -9,18 +9,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "convlat/v1/types.pb.h"
+#include "profiler_agent/repetition_rule.h"
 
 namespace convlat::agent {
-
-// How long each configuration is timed: warm-up runs, then repetitions until both minimums are
-// met or either maximum is reached.
-struct TimingOptions {
-  int warmup_runs = 2;
-  int min_repetitions = 5;
-  int max_repetitions = 1000;
-  double min_seconds = 0.05;
-  double max_seconds = 1.0;
-};
 
 // Which of a library's algorithms a configuration is timed with (libraries that choose for
 // themselves, such as oneDNN, ignore it).

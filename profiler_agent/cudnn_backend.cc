@@ -277,12 +277,9 @@ class CudnnBackend final : public ConvBackend {
     std::vector<double> samples_us;
     const auto start = std::chrono::steady_clock::now();
     double elapsed = 0;
-    while (static_cast<int>(samples_us.size()) < timing.max_repetitions && elapsed < timing.max_seconds &&
-           (static_cast<int>(samples_us.size()) < timing.min_repetitions || elapsed < timing.min_seconds)) {
-      const double time_left = std::max(timing.min_seconds, timing.max_seconds) - elapsed;
-      const int affordable = seconds_per_run > 0 ? static_cast<int>(time_left / seconds_per_run) : kMaxRunsPerChunk;
-      const int chunk = std::clamp(std::min(affordable, timing.max_repetitions - static_cast<int>(samples_us.size())),
-                                   1, kMaxRunsPerChunk);
+    while (WantsAnotherRun(timing, static_cast<int>(samples_us.size()), elapsed)) {
+      const int chunk =
+          RunsInNextChunk(timing, static_cast<int>(samples_us.size()), elapsed, seconds_per_run, kMaxRunsPerChunk);
       // Event i marks the start of run i and the end of run i - 1.
       if (absl::Status s = CudaStatus(cudaEventRecord(events[0].get(), stream_), "cudaEventRecord"); !s.ok()) return s;
       for (int i = 0; i < chunk; ++i) {

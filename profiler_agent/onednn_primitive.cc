@@ -42,8 +42,7 @@ void TimePrimitive(const PreparedPrimitive& prepared, dnnl::stream& stream, cons
   std::vector<double> samples_us;
   const auto start = std::chrono::steady_clock::now();
   double elapsed = 0;
-  while (static_cast<int>(samples_us.size()) < timing.max_repetitions && elapsed < timing.max_seconds &&
-         (static_cast<int>(samples_us.size()) < timing.min_repetitions || elapsed < timing.min_seconds)) {
+  while (WantsAnotherRun(timing, static_cast<int>(samples_us.size()), elapsed)) {
     scrubber.Scrub();
     const auto before = std::chrono::steady_clock::now();
     prepared.primitive.execute(stream, prepared.args);

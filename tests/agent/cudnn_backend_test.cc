@@ -51,7 +51,7 @@ void ExpectRealMeasurement(const v1::Measurement& m) {
   EXPECT_GT(m.latency().median_us(), 0);
   EXPECT_LE(m.latency().min_us(), m.latency().median_us());
   EXPECT_LE(m.latency().median_us(), m.latency().p90_us());
-  EXPECT_GE(m.latency().repetitions(), 3);
+  EXPECT_GE(m.latency().repetitions(), 1);  // how many fit the time limits depends on the load (repetition_rule_test)
   EXPECT_GT(m.measured_at().seconds(), 0);
   ASSERT_GT(m.kernels_size(), 0) << "CUPTI recorded no kernel";
   for (const v1::KernelRecord& kernel : m.kernels()) {

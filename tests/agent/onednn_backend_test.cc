@@ -23,7 +23,7 @@ TEST_P(OneDnnBackendTest, MeasuresARealConvolution) {
   EXPECT_GT(m.latency().median_us(), 0);
   EXPECT_LE(m.latency().min_us(), m.latency().median_us());
   EXPECT_LE(m.latency().median_us(), m.latency().p90_us());
-  EXPECT_GE(m.latency().repetitions(), 3);
+  EXPECT_GE(m.latency().repetitions(), 1);  // how many fit the time limits depends on the load (repetition_rule_test)
   EXPECT_EQ(m.backend(), "onednn");
   EXPECT_FALSE(m.algorithm().empty());
   EXPECT_GT(m.measured_at().seconds(), 0);
@@ -53,7 +53,7 @@ TEST_P(OneDnnOpTest, MeasuresARealOp) {
   EXPECT_FALSE(m.has_params());
   EXPECT_GT(m.latency().median_us(), 0);
   EXPECT_LE(m.latency().min_us(), m.latency().median_us());
-  EXPECT_GE(m.latency().repetitions(), 3);
+  EXPECT_GE(m.latency().repetitions(), 1);  // how many fit the time limits depends on the load (repetition_rule_test)
   EXPECT_EQ(m.backend(), "onednn");
   EXPECT_FALSE(m.algorithm().empty());
 }
