@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <mutex>
 
+#include "absl/base/const_init.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "profiler_agent/cuda_status.h"
 #include "spdlog/spdlog.h"
 
@@ -16,10 +18,11 @@ namespace convlat::agent {
 namespace {
 
 // CUPTI hands records over through C callbacks without a user pointer, so they land here.
-std::mutex recorded_mutex;
-std::vector<KernelActivity> recorded_kernels;  // guarded by recorded_mutex
-bool recorder_exists = false;                  // guarded by recorded_mutex
-uint64_t dropped_records = 0;                  // guarded by recorded_mutex
+// The callbacks run on CUPTI's threads, the recorder on the caller's.
+ABSL_CONST_INIT absl::Mutex recorded_mutex(absl::kConstInit);
+std::vector<KernelActivity> recorded_kernels ABSL_GUARDED_BY(recorded_mutex);
+bool recorder_exists ABSL_GUARDED_BY(recorded_mutex) = false;
+uint64_t dropped_records ABSL_GUARDED_BY(recorded_mutex) = 0;
 
 constexpr size_t kActivityBufferBytes = 1 << 20;
 constexpr size_t kActivityBufferAlignment = 8;  // CUPTI requires 8-byte aligned buffers
@@ -42,7 +45,7 @@ void CUPTIAPI OnBufferCompleted(CUcontext context, uint32_t stream_id, uint8_t* 
   size_t dropped = 0;
   cuptiActivityGetNumDroppedRecords(context, stream_id, &dropped);
   std::free(buffer);
-  std::lock_guard<std::mutex> lock(recorded_mutex);
+  absl::MutexLock lock(&recorded_mutex);
   recorded_kernels.insert(recorded_kernels.end(), kernels.begin(), kernels.end());
   dropped_records += dropped;
 }
@@ -96,14 +99,14 @@ v1::KernelRecord ToKernelRecord(const KernelActivity& activity) {
 
 absl::StatusOr<std::unique_ptr<CuptiKernelRecorder>> CuptiKernelRecorder::Create() {
   {
-    std::lock_guard<std::mutex> lock(recorded_mutex);
+    absl::MutexLock lock(&recorded_mutex);
     if (recorder_exists) return absl::FailedPreconditionError("a CUPTI kernel recorder already exists in this process");
     recorder_exists = true;
   }
   absl::Status status = CuptiStatus(cuptiActivityRegisterCallbacks(OnBufferRequested, OnBufferCompleted),
                                     "cuptiActivityRegisterCallbacks");
   if (!status.ok()) {
-    std::lock_guard<std::mutex> lock(recorded_mutex);
+    absl::MutexLock lock(&recorded_mutex);
     recorder_exists = false;
     return status;
   }
@@ -112,7 +115,7 @@ absl::StatusOr<std::unique_ptr<CuptiKernelRecorder>> CuptiKernelRecorder::Create
 
 CuptiKernelRecorder::~CuptiKernelRecorder() {
   if (recording_) Stop().IgnoreError();
-  std::lock_guard<std::mutex> lock(recorded_mutex);
+  absl::MutexLock lock(&recorded_mutex);
   recorder_exists = false;
 }
 
@@ -120,7 +123,7 @@ absl::Status CuptiKernelRecorder::Start() {
   // Kernels still in flight from earlier work must not be counted as this run's.
   if (absl::Status s = CudaStatus(cudaDeviceSynchronize(), "cudaDeviceSynchronize"); !s.ok()) return s;
   {
-    std::lock_guard<std::mutex> lock(recorded_mutex);
+    absl::MutexLock lock(&recorded_mutex);
     recorded_kernels.clear();
     dropped_records = 0;
   }
@@ -147,7 +150,7 @@ absl::StatusOr<std::vector<KernelActivity>> CuptiKernelRecorder::Stop() {
   std::vector<KernelActivity> kernels;
   uint64_t dropped = 0;
   {
-    std::lock_guard<std::mutex> lock(recorded_mutex);
+    absl::MutexLock lock(&recorded_mutex);
     kernels.swap(recorded_kernels);
     dropped = dropped_records;
   }

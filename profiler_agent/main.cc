@@ -11,21 +11,16 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
-#include "model/datasets/measurements_csv.h"
-#include "model/datasets/neusight_dataset.h"
 #include "common/secret_file.h"
-#include "profiler_agent/agent_channel.h"
-#include "profiler_agent/agent_metrics.h"
-#include "profiler_agent/pusher.h"
-#include "profiler_agent/spool.h"
 #include "model/layers/conv_spec.h"
 #include "model/onnx/onnx_import.h"
+#include "profiler_agent/agent_channel.h"
+#include "profiler_agent/delivery.h"
+#include "profiler_agent/import_command.h"
 #include "profiler_agent/network_runner.h"
+#include "profiler_agent/profile_command.h"
+#include "profiler_agent/pusher.h"
+#include "profiler_agent/spool.h"
 #include "profiler_agent/sweep_runner.h"
 #include "spdlog/spdlog.h"
 
@@ -75,141 +70,10 @@ std::string DefaultAgentId() {
   return host[0] ? host : "agent";
 }
 
-// Delivers the spool within the push timeout and reports what stays behind.
-// `report` carries what the run measured; delivery and spool depth are added here, and the whole
-// goes to --metrics_file when one is given.
-int Deliver(convlat::agent::Pusher& pusher, const convlat::agent::Spool& spool, const std::string& server,
-            convlat::agent::AgentRunReport report = {}) {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<int64_t>(absl::GetFlag(FLAGS_push_timeout) * 1000));
-  absl::Status status = pusher.PushUntil(deadline);
-  const convlat::agent::PushTotals& totals = pusher.totals();
-  spdlog::info("delivered {} batches ({} measurements stored, {} duplicate batches, {} rejected)",
-               totals.acked_batches, totals.stored, totals.duplicate_batches, totals.rejected_batches);
-  absl::StatusOr<std::vector<std::string>> left = spool.Pending();
-  if (const std::string path = absl::GetFlag(FLAGS_metrics_file); !path.empty()) {
-    if (report.platform.empty()) report.platform = absl::GetFlag(FLAGS_platform);
-    report.delivered = totals;
-    report.spool_batches = left.ok() ? static_cast<int>(left->size()) : -1;
-    report.finished_unix_seconds = absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch());
-    if (absl::Status s = convlat::agent::WriteAgentMetrics(path, report); !s.ok()) spdlog::error("{}", s.ToString());
-  }
-  if (!status.ok() || !left.ok() || !left->empty()) {
-    spdlog::error("{}; {} batches kept in spool {}; run `convlat-agent flush --server {} --spool {}` when the "
-                  "server is back",
-                  status.ok() ? "not everything was delivered" : status.ToString(), left.ok() ? left->size() : 0,
-                  spool.dir(), server, spool.dir());
-    return 1;
-  }
-  return totals.rejected_batches > 0 ? 1 : 0;
-}
-
-int RunProfile(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher,
-               const std::shared_ptr<grpc::Channel>& channel, const convlat::agent::SweepOptions& options,
-               const convlat::agent::BackendOptions& backend_options, const std::string& server) {
-  absl::StatusOr<std::unique_ptr<convlat::agent::ConvBackend>> backend =
-      convlat::agent::MakeBackend(absl::GetFlag(FLAGS_backend), backend_options);
-  if (!backend.ok()) {
-    spdlog::error("{}", std::string(backend.status().message()));
-    return 2;
-  }
-  absl::StatusOr<convlat::v1::Platform> platform = (*backend)->DescribePlatform();
-  if (!platform.ok()) {
-    spdlog::error("cannot describe this device: {}", platform.status().ToString());
-    return 1;
-  }
-  platform->set_name(options.platform);
-  if (absl::Status s = spool.SavePlatform(*platform); !s.ok()) {
-    spdlog::error("{}", s.ToString());
-    return 1;
-  }
-  spdlog::info("platform '{}': {} ({} units, {} {})", platform->name(), platform->device_name(),
-               platform->compute_units(), platform->library(), platform->library_version());
-  // Registers the platform and delivers anything left from an earlier run before planning.
-  if (absl::Status s = pusher.PushOnce(options.rpc_timeout); !s.ok()) {
-    spdlog::warn("server {} not reachable ({}); measuring anyway, results stay in {}", server, std::string(s.message()),
-                 spool.dir());
-  }
-  absl::StatusOr<convlat::model::Sweep> configs = convlat::agent::PlanConfigs(channel, spool, options);
-  if (!configs.ok()) {
-    spdlog::error("{}", std::string(configs.status().message()));
-    return 2;
-  }
-  spdlog::info("measuring {} convolutions and {} other ops with {}", configs->convs.size(), configs->ops.size(),
-               (*backend)->name());
-  const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<convlat::agent::SweepResult> result =
-      convlat::agent::RunSweep(**backend, *configs, spool, pusher, options, stop_requested);
-  if (!result.ok()) {
-    spdlog::error("{}", result.status().ToString());
-    return 1;
-  }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured,
-               result->failed, seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
-               result->interrupted ? " (interrupted; the next run resumes)" : "");
-  const int delivered = Deliver(pusher, spool, server,
-                                {.platform = options.platform,
-                                 .backend = (*backend)->name(),
-                                 .configs_profiled = result->measured,
-                                 .config_failures = result->failed,
-                                 .profiling_seconds = seconds});
-  return result->interrupted ? 130 : delivered;
-}
-
-// The measurements of an import file, and what the file says of its device (empty for the
-// convlat format: the server then keeps any description an agent registered before).
-absl::StatusOr<std::vector<convlat::v1::Measurement>> ReadImportFile(const std::string& path,
-                                                                    const std::string& agent_id,
-                                                                    convlat::v1::Platform& platform) {
-  const std::string format = absl::GetFlag(FLAGS_format);
-  if (format == "neusight") {
-    absl::StatusOr<convlat::model::NeuSightDataset> dataset = convlat::model::LoadNeuSightCsv(path);
-    if (!dataset.ok()) return dataset.status();
-    for (convlat::v1::Measurement& m : dataset->measurements) m.set_agent_id(agent_id);
-    platform.MergeFrom(dataset->platform);
-    return std::move(dataset->measurements);
-  }
-  if (format != "convlat") return absl::InvalidArgumentError("--format must be convlat or neusight");
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  return convlat::model::ParseMeasurementsCsv(in, path, agent_id);
-}
-
-int RunImport(convlat::agent::Spool& spool, convlat::agent::Pusher& pusher, const convlat::agent::SweepOptions& options,
-              const std::string& csv_path, const std::string& server) {
-  convlat::v1::Platform platform;
-  platform.set_name(options.platform);
-  absl::StatusOr<std::vector<convlat::v1::Measurement>> measurements =
-      ReadImportFile(csv_path, options.agent_id, platform);
-  if (!measurements.ok()) {
-    spdlog::error("{}", std::string(measurements.status().message()));
-    return 2;
-  }
-  if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
-    spdlog::error("{}", s.ToString());
-    return 1;
-  }
-  for (size_t first = 0; first < measurements->size(); first += options.batch_size) {
-    convlat::v1::MeasurementBatch batch;
-    batch.set_batch_id(spool.NewBatchId(options.agent_id));
-    batch.set_platform(options.platform);
-    for (size_t i = first; i < std::min(measurements->size(), first + options.batch_size); ++i) {
-      *batch.add_measurements() = (*measurements)[i];
-    }
-    if (absl::Status s = spool.Add(batch).status(); !s.ok()) {
-      spdlog::error("{}", s.ToString());
-      return 1;
-    }
-  }
-  spdlog::info("imported {} measurements from {}", measurements->size(), csv_path);
-  return Deliver(pusher, spool, server);
-}
-
 // Runs an ONNX network's layers for real on this CPU with oneDNN and prints the measured latency:
 // "total_us <median of a pass>", then one tab-separated line per layer (name, op, median µs,
 // implementation), then the layers oneDNN has no primitive for here.
-int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout) {
+int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout, int batch, int runs) {
   std::ifstream in(onnx_path, std::ios::binary);
   if (!in) {
     std::cerr << "error: cannot read " << onnx_path << "\n";
@@ -218,13 +82,13 @@ int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   absl::StatusOr<std::vector<convlat::model::NetworkLayer>> layers = convlat::model::ImportOnnx(
-      bytes.str(), {.batch = absl::GetFlag(FLAGS_batch), .force_batch = true, .max_model_bytes = int64_t{1} << 31});
+      bytes.str(), {.batch = batch, .force_batch = true, .max_model_bytes = int64_t{1} << 31});
   if (!layers.ok()) {
     std::cerr << "error: " << onnx_path << ": " << layers.status().message() << "\n";
     return 2;
   }
   absl::StatusOr<convlat::agent::NetworkRun> run =
-      convlat::agent::RunNetworkOnOneDnn(*layers, layout, std::max(1, absl::GetFlag(FLAGS_runs)));
+      convlat::agent::RunNetworkOnOneDnn(*layers, layout, std::max(1, runs));
   if (!run.ok()) {
     std::cerr << "error: " << run.status().message() << "\n";
     return 1;
@@ -255,6 +119,7 @@ int main(int argc, char** argv) {
   options.timing.min_seconds = absl::GetFlag(FLAGS_min_time);
   options.timing.max_seconds = absl::GetFlag(FLAGS_max_time);
   options.csv_out = absl::GetFlag(FLAGS_csv_out);
+  options.server = absl::GetFlag(FLAGS_server);
   if (const std::string layout = absl::GetFlag(FLAGS_layout); !layout.empty()) {
     absl::StatusOr<convlat::v1::Layout> parsed = convlat::model::ParseLayout(layout);
     if (!parsed.ok()) {
@@ -269,19 +134,21 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << algo.status().message() << "\n" << kUsage << "\n";
     return 2;
   }
-  convlat::agent::BackendOptions backend_options;
-  backend_options.algo = *algo;
   if (absl::GetFlag(FLAGS_backend) != "cudnn" && *algo != convlat::agent::AlgoSelection::kHeuristic) {
     spdlog::warn("--algo applies to --backend cudnn only; oneDNN picks its implementation itself");
   }
 
-  const std::string server = absl::GetFlag(FLAGS_server);
+  const convlat::agent::DeliveryOptions delivery{
+      .server = options.server,
+      .push_timeout = std::chrono::milliseconds(static_cast<int64_t>(absl::GetFlag(FLAGS_push_timeout) * 1000)),
+      .metrics_file = absl::GetFlag(FLAGS_metrics_file),
+      .platform = options.platform};
   absl::StatusOr<convlat::agent::Spool> spool = convlat::agent::Spool::Open(absl::GetFlag(FLAGS_spool));
   if (!spool.ok()) {
     spdlog::error("{}", std::string(spool.status().message()));
     return 1;
   }
-  convlat::agent::AgentChannelOptions channel_options{.server = server};
+  convlat::agent::AgentChannelOptions channel_options{.server = delivery.server};
   for (const auto& [flag, path, into] :
        {std::tuple{"token_file", absl::GetFlag(FLAGS_token_file), &channel_options.token},
         std::tuple{"tls_ca", absl::GetFlag(FLAGS_tls_ca), &channel_options.tls_ca_pem}}) {
@@ -296,13 +163,13 @@ int main(int argc, char** argv) {
   auto channel = convlat::agent::MakeAgentChannel(channel_options);
   convlat::agent::Pusher pusher(channel, *spool, options.agent_id);
 
-  if (command == "flush") return Deliver(pusher, *spool, server);
+  if (command == "flush") return convlat::agent::Deliver(pusher, *spool, delivery).ok() ? 0 : 1;
   if (command == "network") {
     if (positional.size() != 3) {
       std::cerr << "error: network takes one ONNX file\n" << kUsage << "\n";
       return 2;
     }
-    return RunNetwork(positional[2], options.layout);
+    return RunNetwork(positional[2], options.layout, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_runs));
   }
   if (command != "run" && command != "import") {
     std::cerr << "unknown command '" << command << "'\n" << kUsage << "\n";
@@ -317,7 +184,18 @@ int main(int argc, char** argv) {
       std::cerr << "error: import takes one CSV file\n" << kUsage << "\n";
       return 2;
     }
-    return RunImport(*spool, pusher, options, positional[2], server);
+    return convlat::agent::RunImport(*spool, pusher,
+                                     {.path = positional[2],
+                                      .format = absl::GetFlag(FLAGS_format),
+                                      .platform = options.platform,
+                                      .agent_id = options.agent_id,
+                                      .batch_size = options.batch_size,
+                                      .delivery = delivery});
   }
-  return RunProfile(*spool, pusher, channel, options, backend_options, server);
+  return convlat::agent::RunProfile(*spool, pusher, channel,
+                                    {.backend = absl::GetFlag(FLAGS_backend),
+                                     .backend_options = {.algo = *algo},
+                                     .sweep = options,
+                                     .delivery = delivery},
+                                    stop_requested);
 }

@@ -7,6 +7,7 @@
 #include "common/status_bridge.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "profiler_agent/call_failure.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
@@ -55,6 +56,7 @@ absl::Status Pusher::PushOnce(std::chrono::milliseconds rpc_timeout) {
   SetDeadline(context, rpc_timeout + std::chrono::milliseconds(100) * static_cast<int>(pending->size()));
   auto stream = stub->PushMeasurements(&context);
   absl::Status outcome = absl::OkStatus();
+  bool stream_closed = false;
   // Lock-step, one batch then its ack: the spool changes only on what the server confirmed.
   for (const std::string& path : *pending) {
     absl::StatusOr<v1::MeasurementBatch> batch = spool_.Read(path);
@@ -66,7 +68,7 @@ absl::Status Pusher::PushOnce(std::chrono::milliseconds rpc_timeout) {
     }
     v1::PushAck ack;
     if (!stream->Write(*batch) || !stream->Read(&ack)) {
-      outcome = absl::UnavailableError("the server closed the measurement stream");
+      stream_closed = true;  // Finish says why (a refused token, a server gone away, ...)
       break;
     }
     if (ack.batch_id() != batch->batch_id()) {
@@ -92,6 +94,7 @@ absl::Status Pusher::PushOnce(std::chrono::milliseconds rpc_timeout) {
   stream->WritesDone();
   grpc::Status finish = stream->Finish();
   if (outcome.ok() && !finish.ok()) outcome = FromGrpcStatus(finish, "pushing measurements");
+  if (outcome.ok() && stream_closed) outcome = absl::UnavailableError("the server closed the measurement stream");
   if (!outcome.ok()) registered_.clear();  // the server may have restarted with another store
   return outcome;
 }
@@ -102,6 +105,8 @@ absl::Status Pusher::PushUntil(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     absl::Status status = PushOnce(std::clamp(left, std::chrono::milliseconds(200), std::chrono::milliseconds(30000)));
     if (status.ok()) return status;
+    // The server answered, and it will answer the same until someone fixes the token.
+    if (IsTokenRefused(status)) return status;
     if (std::chrono::steady_clock::now() + backoff >= deadline) return status;
     spdlog::warn("push failed ({}); retrying in {} ms", status.ToString(), backoff.count());
     std::this_thread::sleep_for(backoff);

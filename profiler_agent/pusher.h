@@ -27,7 +27,9 @@ class Pusher {
 
   // One attempt. UNAVAILABLE (or the server's own error) leaves what was not acked in the spool.
   absl::Status PushOnce(std::chrono::milliseconds rpc_timeout);
-  // Retries PushOnce with exponential backoff (100 ms doubling to 5 s) until `deadline`.
+  // Retries PushOnce with exponential backoff (100 ms doubling to 5 s) until `deadline`; stops at
+  // once when the server refuses the agent's token (UNAUTHENTICATED, PERMISSION_DENIED), which
+  // no retry can change.
   absl::Status PushUntil(std::chrono::steady_clock::time_point deadline);
 
   const PushTotals& totals() const { return totals_; }

@@ -16,6 +16,7 @@
 #include "model/datasets/measurements_csv.h"
 #include "model/layers/op_params.h"
 #include "model/sweeps/sweeps.h"
+#include "profiler_agent/call_failure.h"
 #include "profiler_agent/progress.h"
 #include "spdlog/spdlog.h"
 
@@ -102,7 +103,8 @@ absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& c
     planned.convs.assign(plan->configs().begin(), plan->configs().end());
     planned.ops.assign(plan->ops().begin(), plan->ops().end());
   } else {
-    spdlog::warn("no sweep plan from the server ({}); measuring the whole sweep", std::string(plan.status().message()));
+    spdlog::log(CallFailureLogLevel(plan.status()), "no sweep plan: {}; measuring the whole sweep",
+                DescribeCallFailure(plan.status(), options.server));
   }
 
   absl::flat_hash_set<std::string> spooled;

@@ -24,6 +24,8 @@ struct SweepOptions {
   int max_configs = 0;  // 0 = all
   TimingOptions timing;
   std::chrono::milliseconds rpc_timeout{5000};
+  // The server's host:port, named in the log when it cannot be asked for a plan; empty: unnamed.
+  std::string server;
   // Also append every successful measurement to this CSV (docs/measurements-csv.md), a local
   // record of the run to keep or commit; empty: none.
   std::string csv_out;

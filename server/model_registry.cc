@@ -20,10 +20,9 @@ ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
 
 ModelRegistry::~ModelRegistry() {
   {
-    std::lock_guard lock(queue_mutex_);
+    absl::MutexLock lock(&queue_mutex_);
     stopping_ = true;
   }
-  queue_changed_.notify_all();
   worker_.join();
 }
 
@@ -35,44 +34,42 @@ absl::Status ModelRegistry::RefitAllInBackground() {
 }
 
 void ModelRegistry::RequestRefit(const std::string& platform) {
-  {
-    std::lock_guard lock(queue_mutex_);
-    pending_.insert(platform);
-  }
-  queue_changed_.notify_all();
+  absl::MutexLock lock(&queue_mutex_);
+  pending_.insert(platform);
 }
 
 void ModelRegistry::WaitUntilIdle() {
-  std::unique_lock lock(queue_mutex_);
-  queue_changed_.wait(lock, [this] { return stopping_ || (pending_.empty() && !busy_); });
+  absl::MutexLock lock(&queue_mutex_);
+  queue_mutex_.Await(absl::Condition(this, &ModelRegistry::IdleOrStopping));
 }
 
 void ModelRegistry::WorkerLoop() {
-  std::unique_lock lock(queue_mutex_);
-  const auto has_work = [this] { return stopping_ || !pending_.empty(); };
+  const absl::Condition has_work(this, &ModelRegistry::HasWork);
+  // Locked and unlocked explicitly: the lock is let go around each fit and store sync.
+  queue_mutex_.Lock();
   while (true) {
     if (store_sync_interval_.count() > 0) {
-      if (!queue_changed_.wait_for(lock, store_sync_interval_, has_work)) {
-        lock.unlock();
+      if (!queue_mutex_.AwaitWithTimeout(has_work, absl::FromChrono(store_sync_interval_))) {
+        queue_mutex_.Unlock();
         QueueChangedPlatforms();
-        lock.lock();
+        queue_mutex_.Lock();
         continue;
       }
     } else {
-      queue_changed_.wait(lock, has_work);
+      queue_mutex_.Await(has_work);
     }
-    if (stopping_) return;
+    if (stopping_) break;
     const std::string platform = *pending_.begin();
     pending_.erase(pending_.begin());
     busy_ = true;
-    lock.unlock();
+    queue_mutex_.Unlock();
     if (absl::Status status = Refit(platform); !status.ok()) {
       spdlog::warn("model for platform '{}' not refitted: {}", platform, status.ToString());
     }
-    lock.lock();
+    queue_mutex_.Lock();
     busy_ = false;
-    queue_changed_.notify_all();
   }
+  queue_mutex_.Unlock();
 }
 
 void ModelRegistry::QueueChangedPlatforms() {
@@ -86,7 +83,7 @@ void ModelRegistry::QueueChangedPlatforms() {
     if (!count.ok()) continue;
     bool changed = false;
     {
-      std::lock_guard lock(models_mutex_);
+      absl::MutexLock lock(&models_mutex_);
       const auto it = fitted_counts_.find(platform.name());
       changed = it == fitted_counts_.end() || it->second != *count;
     }
@@ -104,7 +101,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   const int64_t successful = std::count_if(measurements->begin(), measurements->end(),
                                            [](const v1::Measurement& m) { return !m.failed(); });
   {
-    std::lock_guard lock(models_mutex_);
+    absl::MutexLock lock(&models_mutex_);
     fitted_counts_[platform] = successful;
   }
   // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine.
@@ -113,7 +110,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
   if (!fitted.ok()) {
     metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
-    std::lock_guard lock(models_mutex_);
+    absl::MutexLock lock(&models_mutex_);
     fit_errors_[platform] = std::string(fitted.status().message());
     return fitted.status();
   }
@@ -143,7 +140,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}% (ops: {} samples, {:.1f}%)",
                platform, info.model_kind(), info.sample_count(), info.fit_seconds(), info.fit_mape(),
                info.op_sample_count(), info.op_fit_mape());
-  std::lock_guard lock(models_mutex_);
+  absl::MutexLock lock(&models_mutex_);
   // Milliseconds since the epoch, bumped past the last one: versions keep increasing across
   // restarts, and replicas sharing a store give comparable ones.
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
@@ -156,13 +153,13 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
 }
 
 std::shared_ptr<const FittedModel> ModelRegistry::Get(const std::string& platform) const {
-  std::lock_guard lock(models_mutex_);
+  absl::MutexLock lock(&models_mutex_);
   auto it = models_.find(platform);
   return it == models_.end() ? nullptr : it->second;
 }
 
 std::string ModelRegistry::LastFitError(const std::string& platform) const {
-  std::lock_guard lock(models_mutex_);
+  absl::MutexLock lock(&models_mutex_);
   auto it = fit_errors_.find(platform);
   return it == fit_errors_.end() ? "" : it->second;
 }

@@ -4,16 +4,16 @@
 // always see a complete model: a refit builds a new snapshot and swaps the pointer.
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "convlat/v1/latency.pb.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
@@ -44,38 +44,45 @@ class ModelRegistry {
   // Queues a background refit of every stored platform (used at start-up).
   absl::Status RefitAllInBackground();
   // Queues a background refit; repeated requests before the fit starts coalesce into one.
-  void RequestRefit(const std::string& platform);
+  void RequestRefit(const std::string& platform) ABSL_LOCKS_EXCLUDED(queue_mutex_);
   // Fits now, on the calling thread, and publishes the result.
-  absl::Status Refit(const std::string& platform);
+  absl::Status Refit(const std::string& platform) ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Blocks until no refit is queued or running (tests and orderly shutdown).
-  void WaitUntilIdle();
+  void WaitUntilIdle() ABSL_LOCKS_EXCLUDED(queue_mutex_);
 
   // The current model, or null when the platform has none yet.
-  std::shared_ptr<const FittedModel> Get(const std::string& platform) const;
+  std::shared_ptr<const FittedModel> Get(const std::string& platform) const ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Why the platform has no model (empty when it has one or was never fitted).
-  std::string LastFitError(const std::string& platform) const;
+  std::string LastFitError(const std::string& platform) const ABSL_LOCKS_EXCLUDED(models_mutex_);
 
  private:
-  void WorkerLoop();
+  void WorkerLoop() ABSL_LOCKS_EXCLUDED(queue_mutex_);
   // Queues every platform whose count of successful measurements differs from the one its
   // model (or its last failed fit) saw.
-  void QueueChangedPlatforms();
+  void QueueChangedPlatforms() ABSL_LOCKS_EXCLUDED(queue_mutex_, models_mutex_);
+  // What the worker and WaitUntilIdle wait for (absl::Mutex re-checks them whenever the queue's
+  // lock is released, so no condition variable needs notifying).
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) { return stopping_ || !pending_.empty(); }
+  bool IdleOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mutex_) {
+    return stopping_ || (pending_.empty() && !busy_);
+  }
 
   MeasurementStore& store_;
   ServerMetrics& metrics_;
 
-  mutable std::mutex models_mutex_;  // guards models_ and fit_errors_; held only to copy pointers
-  absl::flat_hash_map<std::string, std::shared_ptr<const FittedModel>> models_;
-  absl::flat_hash_map<std::string, std::string> fit_errors_;
-  absl::flat_hash_map<std::string, int64_t> versions_;
-  absl::flat_hash_map<std::string, int64_t> fitted_counts_;  // successful measurements at the last fit
+  // Held only to copy pointers and counters, never during a fit.
+  mutable absl::Mutex models_mutex_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const FittedModel>> models_ ABSL_GUARDED_BY(models_mutex_);
+  absl::flat_hash_map<std::string, std::string> fit_errors_ ABSL_GUARDED_BY(models_mutex_);
+  absl::flat_hash_map<std::string, int64_t> versions_ ABSL_GUARDED_BY(models_mutex_);
+  // Successful measurements at the last fit.
+  absl::flat_hash_map<std::string, int64_t> fitted_counts_ ABSL_GUARDED_BY(models_mutex_);
 
   const std::chrono::milliseconds store_sync_interval_;
-  std::mutex queue_mutex_;
-  std::condition_variable queue_changed_;
-  std::set<std::string> pending_;
-  bool busy_ = false;
-  bool stopping_ = false;
+  absl::Mutex queue_mutex_;  // the refit queue, shared by requesters and the worker
+  std::set<std::string> pending_ ABSL_GUARDED_BY(queue_mutex_);
+  bool busy_ ABSL_GUARDED_BY(queue_mutex_) = false;
+  bool stopping_ ABSL_GUARDED_BY(queue_mutex_) = false;
   std::thread worker_;  // declared last: started after every member it uses exists
 };
 

@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::st
 
 absl::StatusOr<UpsertPlatformResult> PostgresStore::UpsertPlatform(const v1::Platform& platform) {
   if (platform.name().empty()) return absl::InvalidArgumentError("platform.name is required");
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   try {
     pqxx::work tx(connection_->db);
     // xmax is 0 for a row this statement inserted, not for one it updated.
@@ -112,7 +112,7 @@ absl::StatusOr<UpsertPlatformResult> PostgresStore::UpsertPlatform(const v1::Pla
 }
 
 absl::StatusOr<v1::Platform> PostgresStore::GetPlatform(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   try {
     pqxx::read_transaction tx(connection_->db);
     const pqxx::result rows = tx.exec_params("SELECT record FROM convlat_platforms WHERE name = $1", name);
@@ -128,7 +128,7 @@ absl::StatusOr<v1::Platform> PostgresStore::GetPlatform(const std::string& name)
 }
 
 absl::StatusOr<std::vector<v1::Platform>> PostgresStore::ListPlatforms() {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   try {
     pqxx::read_transaction tx(connection_->db);
     std::vector<v1::Platform> platforms;
@@ -146,7 +146,7 @@ absl::StatusOr<std::vector<v1::Platform>> PostgresStore::ListPlatforms() {
 
 absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::MeasurementBatch& batch) {
   if (batch.batch_id().empty()) return absl::InvalidArgumentError("batch_id is required");
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   try {
     pqxx::work tx(connection_->db);
     const pqxx::result platform =
@@ -176,7 +176,7 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
 }
 
 absl::StatusOr<std::vector<v1::Measurement>> PostgresStore::LoadMeasurements(const std::string& platform) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   try {
     pqxx::read_transaction tx(connection_->db);
     std::vector<v1::Measurement> measurements;
@@ -196,7 +196,7 @@ absl::StatusOr<std::vector<v1::Measurement>> PostgresStore::LoadMeasurements(con
 }
 
 absl::StatusOr<int64_t> PostgresStore::CountSuccessfulMeasurements(const std::string& platform) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   try {
     pqxx::read_transaction tx(connection_->db);
     return tx

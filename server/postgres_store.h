@@ -4,9 +4,10 @@
 // or not at all, a batch id once, and the serialized protos are the source of truth.
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "server/measurement_store.h"
 
 namespace convlat::server {
@@ -33,8 +34,8 @@ class PostgresStore final : public MeasurementStore {
   struct Connection;  // the libpqxx connection, kept out of this header
   explicit PostgresStore(std::unique_ptr<Connection> connection);
 
-  std::mutex mutex_;  // one connection, used by one thread at a time
-  std::unique_ptr<Connection> connection_;
+  absl::Mutex mutex_;  // one connection, used by one thread at a time
+  const std::unique_ptr<Connection> connection_ ABSL_PT_GUARDED_BY(mutex_);
 };
 
 }  // namespace convlat::server

@@ -88,6 +88,12 @@ absl::Status SqliteStore::Error(const std::string& what) const {
   }
 }
 
+absl::Status SqliteStore::RollBack(const std::string& what) {
+  absl::Status status = Error(what);  // before ROLLBACK replaces the connection's last error
+  Exec(db_, "ROLLBACK");
+  return status;
+}
+
 absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {
   Statement select(db_, "SELECT id FROM platforms WHERE name = ?");
   if (!select.prepared()) return Error("reading platform");
@@ -100,7 +106,7 @@ absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {
 
 absl::StatusOr<UpsertPlatformResult> SqliteStore::UpsertPlatform(const v1::Platform& platform) {
   if (platform.name().empty()) return absl::InvalidArgumentError("platform.name is required");
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   absl::StatusOr<int64_t> existing = PlatformId(platform.name());
   if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
   const bool created = !existing.ok();
@@ -116,7 +122,7 @@ absl::StatusOr<UpsertPlatformResult> SqliteStore::UpsertPlatform(const v1::Platf
 }
 
 absl::StatusOr<v1::Platform> SqliteStore::GetPlatform(const std::string& name) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Statement select(db_, "SELECT record FROM platforms WHERE name = ?");
   if (!select.prepared()) return Error("reading platform");
   select.Bind(1, name);
@@ -131,7 +137,7 @@ absl::StatusOr<v1::Platform> SqliteStore::GetPlatform(const std::string& name) {
 }
 
 absl::StatusOr<std::vector<v1::Platform>> SqliteStore::ListPlatforms() {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Statement select(db_, "SELECT record FROM platforms ORDER BY name");
   if (!select.prepared()) return Error("listing platforms");
   std::vector<v1::Platform> platforms;
@@ -147,26 +153,21 @@ absl::StatusOr<std::vector<v1::Platform>> SqliteStore::ListPlatforms() {
 
 absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::MeasurementBatch& batch) {
   if (batch.batch_id().empty()) return absl::InvalidArgumentError("batch_id is required");
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   absl::StatusOr<int64_t> platform_id = PlatformId(batch.platform());
   if (!platform_id.ok()) return platform_id.status();
   if (!Exec(db_, "BEGIN IMMEDIATE")) return Error("starting a transaction");
   // Anything that fails below rolls the whole batch back: all of it is stored, or none.
-  auto fail = [this](const std::string& what) {
-    absl::Status status = Error(what);
-    Exec(db_, "ROLLBACK");
-    return status;
-  };
   {
     Statement insert_batch(db_,
                            "INSERT INTO batches(batch_id, platform_id, received_at, measurement_count) "
                            "VALUES (?, ?, ?, ?) ON CONFLICT(batch_id) DO NOTHING");
-    if (!insert_batch.prepared()) return fail("recording batch");
+    if (!insert_batch.prepared()) return RollBack("recording batch");
     insert_batch.Bind(1, batch.batch_id());
     insert_batch.Bind(2, *platform_id);
     insert_batch.Bind(3, NowSeconds());
     insert_batch.Bind(4, static_cast<int64_t>(batch.measurements_size()));
-    if (insert_batch.Step() != SQLITE_DONE) return fail("recording batch");
+    if (insert_batch.Step() != SQLITE_DONE) return RollBack("recording batch");
     if (sqlite3_changes(db_) == 0) {
       Exec(db_, "ROLLBACK");
       return InsertBatchResult{0, true};
@@ -177,7 +178,7 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
                    "pad_h, pad_w, dilation_h, dilation_w, groups_, dtype, layout, math_mode, backend, algorithm, "
                    "median_us, failed, measured_at, record) "
                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-  if (!insert.prepared()) return fail("preparing measurement insert");
+  if (!insert.prepared()) return RollBack("preparing measurement insert");
   for (const v1::Measurement& m : batch.measurements()) {
     const v1::ConvParams& p = m.params();
     int column = 1;
@@ -196,15 +197,15 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
     insert.Bind(column++, static_cast<int64_t>(m.failed() ? 1 : 0));
     insert.Bind(column++, static_cast<int64_t>(m.measured_at().seconds()));
     insert.BindBlob(column++, m.SerializeAsString());
-    if (insert.Step() != SQLITE_DONE) return fail("storing a measurement");
+    if (insert.Step() != SQLITE_DONE) return RollBack("storing a measurement");
     insert.Reset();
   }
-  if (!Exec(db_, "COMMIT")) return fail("committing batch");
+  if (!Exec(db_, "COMMIT")) return RollBack("committing batch");
   return InsertBatchResult{batch.measurements_size(), false};
 }
 
 absl::StatusOr<std::vector<v1::Measurement>> SqliteStore::LoadMeasurements(const std::string& platform) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Statement select(db_,
                    "SELECT m.record FROM measurements m JOIN platforms p ON p.id = m.platform_id "
                    "WHERE p.name = ? ORDER BY m.id");
@@ -223,7 +224,7 @@ absl::StatusOr<std::vector<v1::Measurement>> SqliteStore::LoadMeasurements(const
 }
 
 absl::StatusOr<int64_t> SqliteStore::CountSuccessfulMeasurements(const std::string& platform) {
-  std::lock_guard lock(mutex_);
+  absl::MutexLock lock(&mutex_);
   Statement select(db_,
                    "SELECT COUNT(*) FROM measurements m JOIN platforms p ON p.id = m.platform_id "
                    "WHERE p.name = ? AND m.failed = 0");

@@ -2,10 +2,12 @@
 // The embedded SQLite measurement store (the default; one file, WAL mode).
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <sqlite3.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 #include "server/measurement_store.h"
 
@@ -28,15 +30,18 @@ class SqliteStore final : public MeasurementStore {
  private:
   SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
-  // Callers hold mutex_. Status naming the store and SQLite's message.
-  absl::Status Error(const std::string& what) const;
-  absl::StatusOr<int64_t> PlatformId(const std::string& name);
+  // Status naming the store and SQLite's message (the connection's last error, hence the lock).
+  absl::Status Error(const std::string& what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Error(what) after rolling back the transaction in progress.
+  absl::Status RollBack(const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<int64_t> PlatformId(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // One connection serialised by a mutex: SQLite allows one writer at a time anyway, and reads
   // here are short indexed scans, so a connection pool would add complexity and no throughput.
-  std::mutex mutex_;
-  sqlite3* db_;
-  std::string path_;
+  // The pointer never changes; guarding it makes every use of the connection take the lock.
+  absl::Mutex mutex_;
+  sqlite3* const db_ ABSL_GUARDED_BY(mutex_);
+  const std::string path_;
 };
 
 }  // namespace convlat::server

@@ -12,6 +12,7 @@
 #include "model/layers/conv_spec.h"
 #include "profiler_agent/onednn_backend.h"
 #include "server/server_app.h"
+#include "tests/agent/test_directory.h"
 
 namespace convlat::agent {
 namespace {
@@ -21,10 +22,7 @@ namespace fs = std::filesystem;
 class PusherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("pusher_test_" + std::to_string(getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = convlat::testing::FreshTestDirectory("pusher_test");
     absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
     ASSERT_TRUE(spool.ok());
     spool_ = std::make_unique<Spool>(*std::move(spool));

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/agent/test_directory.h"
+
 namespace convlat::agent {
 namespace {
 
@@ -13,9 +15,7 @@ namespace fs = std::filesystem;
 class SpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("spool_test_" + std::to_string(getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = convlat::testing::FreshTestDirectory("spool_test");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kServer = std::string(CONVLAT_BINARY_DIR) + "/server/convlat-server";
 const std::string kAgent = std::string(CONVLAT_BINARY_DIR) + "/profiler_agent/convlat-agent";
@@ -174,6 +175,7 @@ TEST_F(EndToEndTest, NothingIsLostWhileTheServerIsAway) {
   ProcessResult offline = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string(), "--batch_size=2"});
   EXPECT_NE(offline.exit_code, 0) << offline.output;
   EXPECT_THAT(offline.output, HasSubstr("spool"));
+  EXPECT_THAT(offline.output, HasSubstr("server at 127.0.0.1:1 unreachable"));
   EXPECT_EQ(PendingBatches(), 3);
 
   // The spool keeps the platform's description too, so a flush to a server that has never
@@ -265,6 +267,10 @@ TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {
                                  "--max_time=0.01", "--push_timeout=1"});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.output, HasSubstr("UNAUTHENTICATED"));
+  // Told as a token to fix, not as a server to wait for.
+  EXPECT_THAT(refused.output, HasSubstr("refused this agent's token"));
+  EXPECT_THAT(refused.output, HasSubstr("check --token_file against the server's --agent_token_file"));
+  EXPECT_THAT(refused.output, Not(HasSubstr("unreachable")));
   EXPECT_EQ(PendingBatches(), 1);
 
   ProcessResult delivered = Agent({"flush", "--token_file=" + token.string()});

@@ -1,0 +1,61 @@
+#include "profiler_agent/import_command.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "model/datasets/measurements_csv.h"
+#include "model/datasets/neusight_dataset.h"
+#include "spdlog/spdlog.h"
+
+namespace convlat::agent {
+namespace {
+
+// The measurements of the file, and into `platform` what the file says of its device (nothing
+// for the convlat format: the server then keeps any description an agent registered before).
+absl::StatusOr<std::vector<v1::Measurement>> ReadImportFile(const ImportOptions& options, v1::Platform& platform) {
+  if (options.format == "neusight") {
+    absl::StatusOr<model::NeuSightDataset> dataset = model::LoadNeuSightCsv(options.path);
+    if (!dataset.ok()) return dataset.status();
+    for (v1::Measurement& m : dataset->measurements) m.set_agent_id(options.agent_id);
+    platform.MergeFrom(dataset->platform);
+    return std::move(dataset->measurements);
+  }
+  if (options.format != "convlat") return absl::InvalidArgumentError("--format must be convlat or neusight");
+  std::ifstream in(options.path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options.path));
+  return model::ParseMeasurementsCsv(in, options.path, options.agent_id);
+}
+
+}  // namespace
+
+int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options) {
+  v1::Platform platform;
+  platform.set_name(options.platform);
+  absl::StatusOr<std::vector<v1::Measurement>> measurements = ReadImportFile(options, platform);
+  if (!measurements.ok()) {
+    spdlog::error("{}", std::string(measurements.status().message()));
+    return 2;
+  }
+  if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return 1;
+  }
+  const size_t batch_size = std::max(1, options.batch_size);
+  for (size_t first = 0; first < measurements->size(); first += batch_size) {
+    v1::MeasurementBatch batch;
+    batch.set_batch_id(spool.NewBatchId(options.agent_id));
+    batch.set_platform(options.platform);
+    for (size_t i = first; i < std::min(measurements->size(), first + batch_size); ++i) {
+      *batch.add_measurements() = (*measurements)[i];
+    }
+    if (absl::Status s = spool.Add(batch).status(); !s.ok()) {
+      spdlog::error("{}", s.ToString());
+      return 1;
+    }
+  }
+  spdlog::info("imported {} measurements from {}", measurements->size(), options.path);
+  return Deliver(pusher, spool, options.delivery).ok() ? 0 : 1;
+}
+
+}  // namespace convlat::agent

@@ -1,0 +1,26 @@
+#pragma once
+// `convlat-agent import`: measurements made elsewhere (a CSV file) go through the spool to the
+// server like the agent's own.
+
+#include <string>
+
+#include "profiler_agent/delivery.h"
+#include "profiler_agent/pusher.h"
+#include "profiler_agent/spool.h"
+
+namespace convlat::agent {
+
+struct ImportOptions {
+  std::string path;               // the CSV file
+  std::string format = "convlat";  // convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)
+  std::string platform;           // recorded under this name
+  std::string agent_id;
+  int batch_size = 16;            // measurements per spooled batch
+  DeliveryOptions delivery;
+};
+
+// The process exit code: 0 when everything was delivered, 1 for a failure (the spool keeps what
+// was read), 2 for a file that cannot be read or parsed.
+int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options);
+
+}  // namespace convlat::agent

@@ -1,0 +1,63 @@
+#include "profiler_agent/profile_command.h"
+
+#include <chrono>
+
+#include "profiler_agent/call_failure.h"
+#include "spdlog/spdlog.h"
+
+namespace convlat::agent {
+
+int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel>& channel,
+               const ProfileOptions& options, const std::atomic<bool>& stop) {
+  const SweepOptions& sweep = options.sweep;
+  absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend(options.backend, options.backend_options);
+  if (!backend.ok()) {
+    spdlog::error("{}", std::string(backend.status().message()));
+    return 2;
+  }
+  absl::StatusOr<v1::Platform> platform = (*backend)->DescribePlatform();
+  if (!platform.ok()) {
+    spdlog::error("cannot describe this device: {}", platform.status().ToString());
+    return 1;
+  }
+  platform->set_name(sweep.platform);
+  if (absl::Status s = spool.SavePlatform(*platform); !s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return 1;
+  }
+  spdlog::info("platform '{}': {} ({} units, {} {})", platform->name(), platform->device_name(),
+               platform->compute_units(), platform->library(), platform->library_version());
+  // Registers the platform and delivers anything left from an earlier run before planning.
+  if (absl::Status s = pusher.PushOnce(sweep.rpc_timeout); !s.ok()) {
+    // Measuring still pays off either way: the spool keeps the results for a later flush.
+    spdlog::log(CallFailureLogLevel(s), "{}; measuring anyway, results stay in {}",
+                DescribeCallFailure(s, options.delivery.server), spool.dir());
+  }
+  absl::StatusOr<model::Sweep> configs = PlanConfigs(channel, spool, sweep);
+  if (!configs.ok()) {
+    spdlog::error("{}", std::string(configs.status().message()));
+    return 2;
+  }
+  spdlog::info("measuring {} convolutions and {} other ops with {}", configs->convs.size(), configs->ops.size(),
+               (*backend)->name());
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<SweepResult> result = RunSweep(**backend, *configs, spool, pusher, sweep, stop);
+  if (!result.ok()) {
+    spdlog::error("{}", result.status().ToString());
+    return 1;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured,
+               result->failed, seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
+               result->interrupted ? " (interrupted; the next run resumes)" : "");
+  const absl::Status delivered = Deliver(pusher, spool, options.delivery,
+                                         {.platform = sweep.platform,
+                                          .backend = (*backend)->name(),
+                                          .configs_profiled = result->measured,
+                                          .config_failures = result->failed,
+                                          .profiling_seconds = seconds});
+  if (result->interrupted) return 130;
+  return delivered.ok() ? 0 : 1;
+}
+
+}  // namespace convlat::agent
