@@ -1,10 +1,11 @@
 #pragma once
-// LatencyService: predictions for NAS controllers, tools and the CLI.
-
-#include <memory>
+// LatencyService: predictions for NAS controllers, tools and the CLI. Each handler times the call
+// and hands the request to its core function (network_query.h, layer_query.h, platform_query.h),
+// which never sees gRPC; status_bridge.h turns the answer into the wire status.
 
 #include "convlat/v1/latency.grpc.pb.h"
 #include "server/measurement_store.h"
+#include "server/model_lookup.h"
 #include "server/model_registry.h"
 #include "server/server_metrics.h"
 
@@ -13,7 +14,7 @@ namespace convlat::server {
 class LatencyServiceImpl final : public v1::LatencyService::Service {
  public:
   LatencyServiceImpl(MeasurementStore& store, ModelRegistry& models, ServerMetrics& metrics)
-      : store_(store), models_(models), metrics_(metrics) {}
+      : core_{.models = models, .store = store, .metrics = metrics} {}
 
   grpc::Status Predict(grpc::ServerContext* context, const v1::PredictRequest* request,
                        v1::PredictResponse* response) override;
@@ -27,15 +28,7 @@ class LatencyServiceImpl final : public v1::LatencyService::Service {
                                 v1::PlatformModel* response) override;
 
  private:
-  // The platform's current model; NOT_FOUND for an unknown platform, FAILED_PRECONDITION (with
-  // the reason) for a known one that has no model yet.
-  absl::StatusOr<std::shared_ptr<const FittedModel>> ModelFor(const std::string& platform);
-  // One network, for PredictNetwork and each of PredictNetworks.
-  absl::Status AnswerNetwork(const v1::PredictNetworkRequest& request, v1::PredictNetworkResponse& response);
-
-  MeasurementStore& store_;
-  ModelRegistry& models_;
-  ServerMetrics& metrics_;
+  const QueryCore core_;
 };
 
 }  // namespace convlat::server

@@ -1,5 +1,7 @@
 #pragma once
-// ProfilerService: the agents' side of the API.
+// ProfilerService: the agents' side of the API. Each handler times the call, checks the agent's
+// token, and hands the request to its core function (platform_registration.h, sweep_planning.h,
+// measurement_ingest.h), which never sees gRPC.
 
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "server/agent_auth.h"
@@ -23,9 +25,6 @@ class ProfilerServiceImpl final : public v1::ProfilerService::Service {
       grpc::ServerReaderWriter<v1::PushAck, v1::MeasurementBatch>* stream) override;
 
  private:
-  // Validates and stores one batch; the ack carries the outcome. Never throws away stored data.
-  v1::PushAck StoreBatch(const v1::MeasurementBatch& batch);
-
   MeasurementStore& store_;
   ModelRegistry& models_;
   ServerMetrics& metrics_;

@@ -50,6 +50,10 @@ absl::Status ValidateMeasurement(const v1::Measurement& m, const std::string& pa
 
 }  // namespace
 
+std::string FieldPath(absl::string_view path, absl::string_view name) {
+  return path.empty() ? std::string(name) : absl::StrCat(path, ".", name);
+}
+
 absl::Status ValidatePlatformName(absl::string_view name, absl::string_view field) {
   if (name.empty()) return Invalid(field, "is required");
   if (name.size() > 64) return Invalid(field, absl::StrCat("is longer than 64 characters (", name.size(), ")"));

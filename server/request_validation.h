@@ -2,6 +2,8 @@
 // Checks of incoming requests. Each error is INVALID_ARGUMENT and names the offending field,
 // so a client can fix its request without reading server logs.
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "convlat/v1/latency.pb.h"
@@ -13,6 +15,10 @@ namespace convlat::server {
 inline constexpr int kMaxLayersPerRequest = 100000;
 inline constexpr int kMaxMeasurementsPerBatch = 10000;
 inline constexpr size_t kMaxIdLength = 128;
+
+// The field `name` of a message found at `path` in the request ("" for the request itself):
+// "batch", or "networks[2].batch". Errors name fields this way, however deep the message sits.
+std::string FieldPath(absl::string_view path, absl::string_view name);
 
 // 1 to 64 characters of letters, digits, '.', '_' and '-': platform names appear in metric
 // labels, file names and URLs.

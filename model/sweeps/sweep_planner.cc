@@ -1,6 +1,7 @@
 #include "model/sweeps/sweep_planner.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "model/sweeps/active_sampling.h"
 #include "model/layers/conv_shape.h"
 #include "model/layers/op_params.h"
@@ -21,10 +22,10 @@ std::string OpKey(v1::OpParams op) {
 
 }  // namespace
 
-absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, const std::vector<v1::Measurement>& measured,
-                                        const PlanOptions& options) {
+absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, absl::string_view field,
+                                        const std::vector<v1::Measurement>& measured, const PlanOptions& options) {
   absl::StatusOr<std::vector<v1::ConvParams>> sweep = NamedSweep(sweep_name.empty() ? "quick" : sweep_name);
-  if (!sweep.ok()) return sweep.status();
+  if (!sweep.ok()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", sweep.status().message()));
   return PlanFromCandidates(*sweep, measured, options);
 }
 

@@ -20,9 +20,12 @@ struct PlanOptions {
   uint64_t seed = 1;
 };
 
-// Failed measurements count as measured: retrying a config the library cannot run teaches nothing.
-absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, const std::vector<v1::Measurement>& measured,
-                                        const PlanOptions& options);
+// The named sweep ("quick" when empty). Failed measurements count as measured: retrying a config
+// the library cannot run teaches nothing. `field` names where the caller got `sweep_name` (a
+// request's "sweep"): an unknown name is the caller's mistake, INVALID_ARGUMENT "<field>: unknown
+// sweep ...", not a missing resource.
+absl::StatusOr<v1::SweepPlan> PlanSweep(absl::string_view sweep_name, absl::string_view field,
+                                        const std::vector<v1::Measurement>& measured, const PlanOptions& options);
 // The same, drawn from the caller's own candidate configs.
 v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
                                  const std::vector<v1::Measurement>& measured, const PlanOptions& options);

@@ -29,6 +29,11 @@ TEST(RequestValidationTest, PlatformNames) {
   EXPECT_THAT(ValidatePlatformName(std::string(65, 'x'), "platform").message(), HasSubstr("longer than 64"));
 }
 
+TEST(RequestValidationTest, FieldPathsNestUnderTheMessagesPath) {
+  EXPECT_EQ(FieldPath("", "batch"), "batch");
+  EXPECT_EQ(FieldPath("networks[2]", "layers.layers"), "networks[2].layers.layers");
+}
+
 TEST(RequestValidationTest, GoodBatchPasses) { EXPECT_TRUE(ValidateBatch(GoodBatch()).ok()); }
 
 TEST(RequestValidationTest, BatchErrorsNameTheField) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "model/sweeps/sweeps.h"
 
 namespace convlat::model {
@@ -17,7 +18,7 @@ TEST(SweepPlannerTest, SkipsMeasuredConfigsIncludingFailedOnes) {
   // Stored params may carry unset defaults; the planner must still recognise them.
   measured[0].mutable_params()->clear_groups();
 
-  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("quick", measured, {});
+  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("quick", "sweep", measured, {});
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->already_measured(), 2);
   EXPECT_EQ(plan->configs_size(), static_cast<int>(quick.size()) - 2);
@@ -25,13 +26,15 @@ TEST(SweepPlannerTest, SkipsMeasuredConfigsIncludingFailedOnes) {
 }
 
 TEST(SweepPlannerTest, CapsTheCountAndDefaultsToQuick) {
-  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("", {}, {.max_configs = 5});
+  absl::StatusOr<v1::SweepPlan> plan = PlanSweep("", "sweep", {}, {.max_configs = 5});
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->configs_size(), 5);
 }
 
-TEST(SweepPlannerTest, UnknownSweepIsNotFound) {
-  EXPECT_EQ(PlanSweep("mystery", {}, {}).status().code(), absl::StatusCode::kNotFound);
+TEST(SweepPlannerTest, UnknownSweepIsTheCallersMistakeNamingTheField) {
+  const absl::Status status = PlanSweep("mystery", "request.sweep", {}, {}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(status.message(), "request.sweep: unknown sweep 'mystery'")) << status;
 }
 
 TEST(SweepPlannerTest, OpsNotYetMeasuredKeepTheirOrder) {

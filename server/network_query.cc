@@ -1,0 +1,76 @@
+#include "server/network_query.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "model/latency/network_prediction.h"
+#include "server/network_layers.h"
+#include "server/request_validation.h"
+
+namespace convlat::server {
+namespace {
+
+void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::NetworkLatency& network,
+                v1::PredictNetworkResponse& response) {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    v1::NetworkLayerPrediction* out = response.add_layers();
+    out->set_name(layers[i].name);
+    out->set_op(layers[i].op);
+    out->set_shape(layers[i].shape);
+    out->mutable_prediction()->set_latency_us(network.layers[i].prediction.latency_us);
+    *out->mutable_prediction()->mutable_explanation() = network.layers[i].prediction.explanation;
+    out->set_share(network.total_us > 0 ? network.layers[i].prediction.latency_us / network.total_us : 0);
+  }
+  response.set_total_us(network.total_us);
+  response.set_unmodelled_layers(network.unmodelled);
+}
+
+}  // namespace
+
+absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkRequest& request, absl::string_view path,
+                           v1::PredictNetworkResponse& response) {
+  if (request.batch() < 0) return absl::InvalidArgumentError(absl::StrCat(FieldPath(path, "batch"), " must be >= 0"));
+  if (!v1::Layout_IsValid(request.layout())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FieldPath(path, "layout"), " is not a known layout: ", request.layout()));
+  }
+  absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(request, path);
+  if (!layers.ok()) return layers.status();
+  if (request.layout() != v1::LAYOUT_UNSPECIFIED) {
+    for (model::NetworkLayer& layer : *layers) {
+      if (layer.conv) layer.conv->set_layout(request.layout());
+      if (layer.op_params) layer.op_params->set_layout(request.layout());
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const FittedModel>> fitted =
+      ModelFor(core, request.platform(), FieldPath(path, "platform"));
+  if (!fitted.ok()) return fitted.status();
+
+  const FittedModel& model = **fitted;
+  FillAnswer(*layers,
+             model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers,
+                                          model.platform.memory_bandwidth_gbps()),
+             response);
+  response.set_model_version(model.info.version());
+  core.metrics.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));
+  return absl::OkStatus();
+}
+
+absl::Status AnswerNetworks(const QueryCore& core, const v1::PredictNetworksRequest& request,
+                            v1::PredictNetworksResponse& response) {
+  response.mutable_results()->Reserve(request.networks_size());
+  for (int i = 0; i < request.networks_size(); ++i) {
+    v1::PredictNetworkResult* result = response.add_results();
+    const absl::Status status =
+        AnswerNetwork(core, request.networks(i), absl::StrCat("networks[", i, "]"), *result->mutable_response());
+    if (!status.ok()) {
+      result->clear_response();
+      result->set_error_code(static_cast<int32_t>(status.code()));
+      result->set_error_message(std::string(status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace convlat::server

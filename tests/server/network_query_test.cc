@@ -1,0 +1,241 @@
+// PredictNetwork and PredictNetworks as core functions: protos in, absl::Status out, no channel.
+// A real SQLite store in a temporary directory and models fitted on real measurements: this
+// repository's CPU (convolutions and other ops) and, where the dataset is present, the T4.
+#include "server/network_query.h"
+
+#include <functional>
+#include <map>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "prometheus/text_serializer.h"
+#include "server/request_validation.h"
+#include "tests/server/core_fixture.h"
+#include "tests/server/test_data.h"
+
+namespace convlat::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class NetworkQueryTest : public ServerCoreTest {
+ protected:
+  // "cpu": convolutions from the staircase sweep, every other op of the default sweep.
+  void FitCpu() {
+    Register("cpu");
+    std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
+    for (v1::Measurement& op : CpuOpMeasurements()) measurements.push_back(std::move(op));
+    StoreAndFit("cpu", measurements);
+    ASSERT_NE(models_->Get("cpu"), nullptr) << models_->LastFitError("cpu");
+  }
+
+  // A conv and a max pool, the way a NAS controller lists a candidate.
+  static v1::PredictNetworkRequest ListedNetwork() {
+    v1::PredictNetworkRequest request;
+    request.set_platform("cpu");
+    *request.mutable_layers()->add_layers()->mutable_conv() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+    *request.mutable_layers()->add_layers()->mutable_op() = Op("op=max_pool,n=1,c=64,h=56,w=56,kernel=2,stride=2");
+    return request;
+  }
+
+  static v1::PredictNetworkRequest OnnxNetwork(const std::string& platform, int batch) {
+    v1::PredictNetworkRequest request;
+    request.set_platform(platform);
+    request.set_onnx_model(ResNet18Onnx());
+    request.set_batch(batch);
+    return request;
+  }
+
+  absl::Status Answer(const v1::PredictNetworkRequest& request, v1::PredictNetworkResponse& response,
+                      absl::string_view path = "") {
+    return server::AnswerNetwork(core(), request, path, response);
+  }
+};
+
+TEST_F(NetworkQueryTest, ListedLayersAreNamedShapedAndShareTheTotal) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  v1::PredictNetworkRequest request = ListedNetwork();
+  request.set_batch(4);
+  v1::LayerList::Layer* stem = request.mutable_layers()->mutable_layers(0);
+  stem->set_name("stem");
+  *stem->mutable_conv() = Conv("n=1,c=3,h=224,w=224,k=64,r=7,s=7,stride=2,pad=3");
+  v1::PredictNetworkResponse response;
+  ASSERT_TRUE(Answer(request, response).ok());
+  ASSERT_EQ(response.layers_size(), 2);
+  EXPECT_EQ(response.layers(0).name(), "stem");
+  EXPECT_EQ(response.layers(0).op(), "Conv");
+  EXPECT_EQ(response.layers(0).shape(), "4x3x224x224 -> 4x64x112x112 7x7/2");
+  EXPECT_EQ(response.layers(1).name(), "max_pool1");  // unnamed layers: op and index
+  EXPECT_EQ(response.layers(1).op(), "max_pool");
+  EXPECT_EQ(response.layers(1).shape(), "4x64x56x56");
+  EXPECT_EQ(response.layers(1).prediction().explanation().model_kind(), "op-roofline (max_pool@nchw)");
+  EXPECT_NEAR(response.layers(0).share() + response.layers(1).share(), 1.0, 1e-9);
+  EXPECT_NEAR(response.total_us(),
+              response.layers(0).prediction().latency_us() + response.layers(1).prediction().latency_us(), 1e-6);
+  EXPECT_EQ(response.model_version(), models_->Get("cpu")->info.version());
+  // The core counts what it predicted; the handler only times the call.
+  EXPECT_THAT(prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()),
+              HasSubstr("convlat_predictions_total{platform=\"cpu\"} 2"));
+
+  stem->clear_name();
+  response.Clear();
+  ASSERT_TRUE(Answer(request, response).ok());
+  EXPECT_EQ(response.layers(0).name(), "conv0");
+}
+
+// ResNet-18 through ONNX import and shape inference: with an op model, every layer is predicted
+// and counted in the total, in the default layout or another one.
+TEST_F(NetworkQueryTest, OnnxNetworkOnTheCpuHasEveryLayerInTheTotal) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  v1::PredictNetworkRequest request = OnnxNetwork("cpu", 1);
+  v1::PredictNetworkResponse response;
+  const absl::Status status = Answer(request, response);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(response.unmodelled_layers(), 0);
+  std::map<std::string, std::string> kind_of_op;
+  double ops_us = 0, all_us = 0;
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    kind_of_op[layer.op()] = layer.prediction().explanation().model_kind();
+    EXPECT_GT(layer.prediction().latency_us(), 0) << layer.name();
+    if (!absl::StartsWith(layer.op(), "Conv") && layer.op() != "Gemm") ops_us += layer.prediction().latency_us();
+    all_us += layer.prediction().latency_us();
+  }
+  EXPECT_EQ(kind_of_op["MaxPool"], "op-roofline (max_pool@nchw)");
+  EXPECT_EQ(kind_of_op["Add"], "op-roofline (binary:add@nchw)");
+  EXPECT_EQ(kind_of_op["Relu"], "op-roofline (activation:relu@nchw)");
+  EXPECT_EQ(kind_of_op["GlobalAveragePool"], "op-roofline (avg_pool@nchw)");
+  EXPECT_GT(ops_us, 0);
+  EXPECT_NEAR(response.total_us(), all_us, 1e-9 * all_us);
+
+  // Every layer in another layout, for runtimes that keep activations in the library's own.
+  request.set_layout(v1::LAYOUT_NATIVE);
+  response.Clear();
+  EXPECT_TRUE(Answer(request, response).ok());
+}
+
+// The T4's records carry kernel names and grids: its convolutions get the two-mode model. The
+// public data declares no memory bandwidth, so pooling, additions and the like are listed, not
+// guessed.
+TEST_F(NetworkQueryTest, OnnxNetworkOnTheT4ListsWhatItCannotModel) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  Register("t4");
+  StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 200));
+  v1::PredictNetworkRequest request = OnnxNetwork("t4", 0);
+  (*request.mutable_input_shapes())["input"].add_dims(8);
+  for (int d : {3, 224, 224}) (*request.mutable_input_shapes())["input"].add_dims(d);
+  v1::PredictNetworkResponse response;
+  const absl::Status status = Answer(request, response);
+  ASSERT_TRUE(status.ok()) << status;
+  int convs = 0;
+  double total = 0;
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    if (layer.prediction().explanation().model_kind() == "two-mode") {
+      ++convs;
+      EXPECT_GT(layer.prediction().latency_us(), 0) << layer.name();
+      EXPECT_GT(layer.prediction().explanation().ctas(), 0) << layer.name();
+    }
+    total += layer.prediction().latency_us();
+  }
+  EXPECT_EQ(convs, 21);
+  EXPECT_EQ(response.layers(0).op(), "Conv+Relu");
+  EXPECT_THAT(response.layers(0).shape(), HasSubstr("8x3x224x224"));
+  EXPECT_EQ(response.unmodelled_layers(), response.layers_size() - 21);
+  EXPECT_NEAR(response.total_us(), total, 1e-6 * total);
+}
+
+// One bad request per row: its code, and its message naming the field under the request's path,
+// once, whether the request is the whole call ("") or one network of a batch.
+struct BadRequest {
+  const char* what;
+  std::function<void(v1::PredictNetworkRequest&)> spoil;
+  absl::StatusCode code;
+  const char* message;  // the start of the message for path ""
+};
+
+std::vector<BadRequest> BadRequests() {
+  using R = v1::PredictNetworkRequest;
+  const auto invalid = absl::StatusCode::kInvalidArgument;
+  return {
+      {"negative batch", [](R& r) { r.set_batch(-1); }, invalid, "batch must be >= 0"},
+      {"unknown layout", [](R& r) { r.set_layout(static_cast<v1::Layout>(42)); }, invalid,
+       "layout is not a known layout: 42"},
+      {"no network", [](R& r) { r.clear_network(); }, invalid, "network: set onnx_model or layers"},
+      {"empty list", [](R& r) { r.mutable_layers()->clear_layers(); }, invalid, "layers.layers must not be empty"},
+      {"conv and op",
+       [](R& r) { *r.mutable_layers()->mutable_layers(1)->mutable_conv() = Conv("n=1,c=8,h=8,w=8,k=8,r=1,s=1"); },
+       invalid, "layers.layers[1] must set exactly one of conv and op"},
+      {"bad op", [](R& r) { r.mutable_layers()->mutable_layers(1)->mutable_op()->set_kernel_h(0); }, invalid,
+       "layers.layers[1].op.kernel_h and kernel_w are required"},
+      {"bad conv", [](R& r) { r.mutable_layers()->mutable_layers(0)->mutable_conv()->set_k(0); }, invalid,
+       "layers.layers[0].conv.k must be > 0"},
+      {"not ONNX", [](R& r) { r.set_onnx_model("not really onnx"); }, invalid, "onnx_model: not an ONNX model"},
+      {"truncated ONNX", [](R& r) { r.set_onnx_model(ResNet18Onnx().substr(0, 5000)); }, invalid,
+       "onnx_model: not an ONNX model"},
+      {"ONNX that does not infer",
+       [](R& r) {
+         r.set_onnx_model(ResNet18Onnx());
+         for (int d : {8, 3, 224}) (*r.mutable_input_shapes())["input"].add_dims(d);
+       },
+       invalid, "onnx_model: shape inference failed"},
+      {"ONNX node error",
+       [](R& r) {
+         r.set_onnx_model(ResNet18Onnx());
+         for (int d : {8, 5, 224, 224}) (*r.mutable_input_shapes())["input"].add_dims(d);
+       },
+       invalid, "onnx_model: node "},
+      {"zero dims",
+       [](R& r) {
+         r.set_onnx_model(ResNet18Onnx());
+         for (int d : {8, 0, 224, 224}) (*r.mutable_input_shapes())["input"].add_dims(d);
+       },
+       invalid, "input_shapes[input]: dims must be positive"},
+      {"no platform", [](R& r) { r.clear_platform(); }, invalid, "platform is required"},
+      {"unknown platform", [](R& r) { r.set_platform("nowhere"); }, absl::StatusCode::kNotFound,
+       "platform 'nowhere' is not registered"},
+      {"no model yet", [](R& r) { r.set_platform("fresh"); }, absl::StatusCode::kFailedPrecondition,
+       "platform 'fresh' has no model yet (0 successful measurements stored); profile it with convlat-agent first"},
+  };
+}
+
+TEST_F(NetworkQueryTest, EachErrorNamesItsFieldOnceUnderThePath) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  Register("fresh");
+  for (const BadRequest& bad : BadRequests()) {
+    for (const std::string path : {"", "networks[3]"}) {
+      v1::PredictNetworkRequest request = ListedNetwork();
+      bad.spoil(request);
+      v1::PredictNetworkResponse response;
+      const absl::Status status = Answer(request, response, path);
+      EXPECT_EQ(status.code(), bad.code) << bad.what << ": " << status;
+      EXPECT_THAT(std::string(status.message()), StartsWith(server::FieldPath(path, bad.message))) << bad.what;
+      EXPECT_EQ(response.layers_size(), 0) << bad.what;
+    }
+  }
+}
+
+TEST_F(NetworkQueryTest, BatchAnswersEachNetworkOnItsOwn) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  v1::PredictNetworksRequest many;
+  *many.add_networks() = OnnxNetwork("cpu", 1);
+  *many.add_networks() = OnnxNetwork("cpu", 4);
+  many.add_networks()->set_platform("cpu");  // neither ONNX nor layers
+  *many.add_networks() = ListedNetwork();
+  many.mutable_networks(3)->set_platform("nowhere");
+  v1::PredictNetworksResponse answers;
+  ASSERT_TRUE(server::AnswerNetworks(core(), many, answers).ok());
+  ASSERT_EQ(answers.results_size(), 4);
+  EXPECT_EQ(answers.results(0).error_code(), 0);
+  EXPECT_EQ(answers.results(1).error_code(), 0);
+  EXPECT_GT(answers.results(1).response().total_us(), answers.results(0).response().total_us());
+  EXPECT_EQ(answers.results(2).error_code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(answers.results(2).error_message(), "networks[2].network: set onnx_model or layers");
+  EXPECT_FALSE(answers.results(2).has_response());
+  EXPECT_EQ(answers.results(3).error_code(), static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_EQ(answers.results(3).error_message(), "networks[3].platform 'nowhere' is not registered");
+}
+
+}  // namespace
+}  // namespace convlat::testing

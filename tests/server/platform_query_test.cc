@@ -1,0 +1,151 @@
+// The platform side of the core functions, called directly with protos over a real SQLite store:
+// registration, the model lookup every prediction starts with, Predict, ListPlatforms and
+// GetPlatformModel.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "server/layer_query.h"
+#include "server/model_lookup.h"
+#include "server/platform_query.h"
+#include "server/platform_registration.h"
+#include "tests/server/core_fixture.h"
+#include "tests/server/test_data.h"
+
+namespace convlat::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+using PlatformQueryTest = ServerCoreTest;
+
+TEST_F(PlatformQueryTest, RegisterKeepsFieldsTheUpdateLeavesUnset) {
+  Register("t4");
+  v1::RegisterPlatformRequest update;
+  update.mutable_platform()->set_name("t4");
+  update.mutable_platform()->set_driver_version("535.1");
+  v1::RegisterPlatformResponse response;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, update, response).ok());
+  EXPECT_FALSE(response.created());
+  EXPECT_EQ(response.platform().device_name(), "Tesla T4");
+  EXPECT_EQ(response.platform().compute_units(), 40);
+  EXPECT_EQ(response.platform().driver_version(), "535.1");
+
+  update.mutable_platform()->set_name("bad name!");
+  const absl::Status status = server::RegisterPlatform(*store_, update, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("platform.name"));
+}
+
+// The caller says which request field holds the platform; every reason names it.
+TEST_F(PlatformQueryTest, ModelLookupNamesTheFieldItWasGiven) {
+  const auto lookup = [this](const std::string& platform) {
+    return server::ModelFor(core(), platform, "networks[1].platform").status();
+  };
+  EXPECT_EQ(lookup("").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(lookup("").message(), "networks[1].platform is required");
+  EXPECT_EQ(lookup("nowhere").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(lookup("nowhere").message(), "networks[1].platform 'nowhere' is not registered");
+  Register("few");
+  EXPECT_EQ(lookup("few").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(lookup("few").message(), "networks[1].platform 'few' has no model yet (0 successful measurements "
+                                     "stored); profile it with convlat-agent first");
+
+  // Too few measurements to fit: the reason the fit gave is part of the answer.
+  const std::vector<v1::Measurement> convs = CpuMeasurements("staircase.csv");
+  StoreAndFit("few", {convs[0], convs[1]});
+  const std::string reason = models_->LastFitError("few");
+  ASSERT_FALSE(reason.empty());
+  EXPECT_THAT(lookup("few").message(), HasSubstr(absl::StrCat("(2 successful measurements stored; ", reason, ")")));
+}
+
+TEST_F(PlatformQueryTest, PredictErrorsNameTheProblem) {
+  v1::PredictRequest request;
+  request.set_platform("t4");
+  v1::PredictResponse response;
+  absl::Status status = server::PredictLayers(core(), request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "layers must not be empty");
+  *request.add_layers() = Conv("n=1,c=8,h=8,w=8,k=8,r=3,s=3");
+  *request.add_layers() = Conv("n=1,c=8,h=8,w=8,k=8,r=9,s=3");
+  status = server::PredictLayers(core(), request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("layers[1].r"));
+  request.mutable_layers()->RemoveLast();
+  status = server::PredictLayers(core(), request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "platform 't4' is not registered");
+  Register("t4");
+  status = server::PredictLayers(core(), request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("platform 't4' has no model yet"));
+  EXPECT_EQ(response.predictions_size(), 0);
+}
+
+TEST_F(PlatformQueryTest, PredictsOnceTheModelIsFitted) {
+  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  Register("t4");
+  StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 300));
+
+  v1::PredictRequest request;
+  request.set_platform("t4");
+  *request.add_layers() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  *request.add_layers() = Conv("n=8,c=256,h=14,w=14,k=256,r=3,s=3,pad=1");
+  v1::PredictResponse response;
+  ASSERT_TRUE(server::PredictLayers(core(), request, response).ok());
+  ASSERT_EQ(response.predictions_size(), 2);
+  EXPECT_GT(response.predictions(0).latency_us(), 0);
+  EXPECT_GT(response.predictions(1).latency_us(), response.predictions(0).latency_us());
+  // The T4 records carry kernel names and grids: the two-mode model explains with them.
+  EXPECT_EQ(response.predictions(0).explanation().model_kind(), "two-mode");
+  EXPECT_GT(response.predictions(0).explanation().waves(), 0);
+  EXPECT_GT(response.model_version(), 1'700'000'000'000);  // unix milliseconds of the fit
+
+  v1::GetPlatformModelRequest model_request;
+  model_request.set_platform("t4");
+  v1::PlatformModel model;
+  ASSERT_TRUE(server::DescribePlatformModel(core(), model_request, model).ok());
+  EXPECT_EQ(model.version(), response.model_version());
+  EXPECT_EQ(model.sample_count(), 300);
+  EXPECT_GT(model.fit_mape(), 0);
+  EXPECT_EQ(model.parameters().count("kernel_groups"), 1u);
+}
+
+// The CPU's measurements hold other ops too: they get a model of their own, which the conv
+// model's counts leave out.
+TEST_F(PlatformQueryTest, OtherOpsGetAModelOfTheirOwn) {
+  Register("cpu");
+  Register("idle");
+  std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
+  const size_t convs = measurements.size();
+  const std::vector<v1::Measurement> ops = CpuOpMeasurements();
+  measurements.insert(measurements.end(), ops.begin(), ops.end());
+  StoreAndFit("cpu", measurements);
+
+  v1::GetPlatformModelRequest request;
+  request.set_platform("cpu");
+  v1::PlatformModel model;
+  ASSERT_TRUE(server::DescribePlatformModel(core(), request, model).ok());
+  EXPECT_EQ(model.sample_count(), static_cast<int64_t>(convs));
+  EXPECT_EQ(model.op_sample_count(), static_cast<int64_t>(ops.size()));
+  EXPECT_EQ(model.measurements_seen(), static_cast<int64_t>(measurements.size()));
+  EXPECT_GT(model.op_fit_mape(), 0);
+  EXPECT_LT(model.op_fit_mape(), 50);
+  EXPECT_GT(model.parameters().at("op.max_pool@nchw.bandwidth_gbps"), 0);
+  EXPECT_TRUE(model.parameters().contains("op.activation:sigmoid@nchw.fixed_us"));
+
+  v1::ListPlatformsResponse platforms;
+  ASSERT_TRUE(server::ListPlatformSummaries(core(), platforms).ok());
+  ASSERT_EQ(platforms.platforms_size(), 2);
+  for (const v1::PlatformSummary& summary : platforms.platforms()) {
+    const bool cpu = summary.platform().name() == "cpu";
+    EXPECT_EQ(summary.sample_count(), cpu ? static_cast<int64_t>(measurements.size()) : 0);
+    EXPECT_EQ(summary.model_ready(), cpu) << summary.platform().name();
+  }
+
+  request.set_platform("idle");
+  EXPECT_EQ(server::DescribePlatformModel(core(), request, model).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace convlat::testing

@@ -1,0 +1,39 @@
+#pragma once
+// Real measurements and networks for the server's tests: the public NeuSight T4 dataset (in
+// ../shared/datasets, absent on some machines), this repository's CPU measurements, and ResNet-18.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "convlat/v1/profiler.pb.h"
+#include "convlat/v1/types.pb.h"
+
+namespace convlat::testing {
+
+inline constexpr char kNoDataset[] = "public dataset ../shared/datasets/neusight-conv3x3 not found";
+
+// The T4's records (kernel names and grids included), or null when the dataset is not there.
+const std::vector<v1::Measurement>* T4Measurements();
+
+// data/measurements/cpu-epyc-2core/FILE as the agent recorded it: convolutions and other ops.
+std::vector<v1::Measurement> CpuMeasurements(const std::string& file);
+// The other ops (pooling, activations, ...) of the CPU's default sweep, all of its 600-odd.
+std::vector<v1::Measurement> CpuOpMeasurements();
+
+// `count` of `measurements` from `first` (all of them by default) as one batch.
+v1::MeasurementBatch Batch(const std::string& id, const std::string& platform,
+                           const std::vector<v1::Measurement>& measurements, size_t first = 0,
+                           size_t count = SIZE_MAX);
+
+// The description every test registers its platforms with, the T4's: a GPU with 40 SMs.
+v1::Platform T4Platform(const std::string& name);
+
+// "n=1,c=64,...": the spec must parse.
+v1::ConvParams Conv(const char* spec);
+v1::OpParams Op(const char* spec);
+
+// torchvision's ResNet-18 without weights (tests/fixtures/onnx/resnet18.onnx).
+std::string ResNet18Onnx();
+
+}  // namespace convlat::testing
