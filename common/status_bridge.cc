@@ -5,9 +5,8 @@
 #include "absl/strings/str_cat.h"
 
 namespace convlat {
-namespace {
 
-std::string CappedMessage(absl::string_view message) {
+std::string CappedStatusMessage(absl::string_view message) {
   if (message.size() <= kMaxStatusMessageBytes) return std::string(message);
   const std::string suffix = absl::StrCat("... (", message.size(), " bytes)");
   size_t keep = kMaxStatusMessageBytes - suffix.size();
@@ -16,11 +15,9 @@ std::string CappedMessage(absl::string_view message) {
   return absl::StrCat(message.substr(0, keep), suffix);
 }
 
-}  // namespace
-
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), CappedMessage(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), CappedStatusMessage(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status, absl::string_view call) {

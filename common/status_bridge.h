@@ -5,6 +5,7 @@
 // blow up a response or a log line on the other side.
 
 #include <cstddef>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -18,6 +19,10 @@ inline constexpr size_t kMaxStatusMessageBytes = 1024;
 
 // A server's answer: the same code, the message capped at kMaxStatusMessageBytes.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// An error message that travels inside a response (a batch's ack, one network's result of many),
+// capped as ToGrpcStatus caps the call's own.
+std::string CappedStatusMessage(absl::string_view message);
 
 // What a client got back, as a Status of the same code whose message says which call failed
 // ("GetSweepPlan: ..."); `call` may be empty.

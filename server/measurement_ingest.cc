@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/status_bridge.h"
 #include "server/request_validation.h"
 #include "spdlog/spdlog.h"
 
@@ -28,7 +29,7 @@ v1::PushAck StoreBatch(MeasurementStore& store, ModelRegistry& models, ServerMet
     spdlog::warn("batch '{}' for platform '{}' not stored: {}", batch.batch_id(), batch.platform(),
                  status.ToString());
     ack.set_code(static_cast<int>(status.code()));
-    ack.set_error(std::string(status.message()));
+    ack.set_error(CappedStatusMessage(status.message()));
   }
   return ack;
 }

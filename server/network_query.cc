@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_bridge.h"
 #include "model/latency/network_prediction.h"
 #include "server/network_layers.h"
 #include "server/request_validation.h"
@@ -67,7 +68,7 @@ absl::Status AnswerNetworks(const QueryCore& core, const v1::PredictNetworksRequ
     if (!status.ok()) {
       result->clear_response();
       result->set_error_code(static_cast<int32_t>(status.code()));
-      result->set_error_message(std::string(status.message()));
+      result->set_error_message(CappedStatusMessage(status.message()));
     }
   }
   return absl::OkStatus();
