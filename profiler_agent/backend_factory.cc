@@ -1,11 +1,11 @@
 // Picks the backend named by --backend. The cuDNN backend exists only in agents built with
 // CUDA/cuDNN (CONVLAT_HAVE_CUDNN is defined on this file alone, by profiler_agent/CMakeLists.txt).
 #include "absl/strings/str_cat.h"
-#include "profiler_agent/conv_backend.h"
-#include "profiler_agent/onednn_backend.h"
+#include "profiler_agent/backend/conv_backend.h"
+#include "profiler_agent/onednn/onednn_backend.h"
 
 #if CONVLAT_HAVE_CUDNN
-#include "profiler_agent/cudnn_backend.h"
+#include "profiler_agent/cudnn/cudnn_backend.h"
 #endif
 
 namespace convlat::agent {

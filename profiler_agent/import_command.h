@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "profiler_agent/delivery.h"
-#include "profiler_agent/pusher.h"
-#include "profiler_agent/spool.h"
+#include "profiler_agent/delivery/delivery.h"
+#include "profiler_agent/delivery/pusher.h"
+#include "profiler_agent/delivery/spool.h"
 
 namespace convlat::agent {
 

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "profiler_agent/call_failure.h"
+#include "profiler_agent/delivery/call_failure.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "grpcpp/channel.h"
-#include "profiler_agent/conv_backend.h"
-#include "profiler_agent/delivery.h"
-#include "profiler_agent/pusher.h"
-#include "profiler_agent/spool.h"
+#include "profiler_agent/backend/conv_backend.h"
+#include "profiler_agent/delivery/delivery.h"
+#include "profiler_agent/delivery/pusher.h"
+#include "profiler_agent/delivery/spool.h"
 #include "profiler_agent/sweep_runner.h"
 
 namespace convlat::agent {

@@ -16,7 +16,7 @@
 #include "model/datasets/measurements_csv.h"
 #include "model/layers/op_params.h"
 #include "model/sweeps/sweeps.h"
-#include "profiler_agent/call_failure.h"
+#include "profiler_agent/delivery/call_failure.h"
 #include "profiler_agent/progress.h"
 #include "spdlog/spdlog.h"
 

@@ -10,9 +10,9 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/channel.h"
 #include "model/sweeps/sweeps.h"
-#include "profiler_agent/conv_backend.h"
-#include "profiler_agent/pusher.h"
-#include "profiler_agent/spool.h"
+#include "profiler_agent/backend/conv_backend.h"
+#include "profiler_agent/delivery/pusher.h"
+#include "profiler_agent/delivery/spool.h"
 
 namespace convlat::agent {
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs convlat's build and test dependencies from Debian 12 packages. `prometheus` and
-# `postgresql` are there for tests that start their own throwaway instances; on a machine with
-# systemd their packages also start system services (`systemctl disable --now prometheus
-# postgresql` if you do not want them).
+# Installs convlat's build and test dependencies from Debian 12 packages. clang and clang-format
+# check the lock annotations (scripts/thread-safety.sh) and the formatting (scripts/format.sh);
+# `prometheus` and `postgresql` are there for tests that start their own throwaway instances; on a
+# machine with systemd their packages also start system services (`systemctl disable --now
+# prometheus postgresql` if you do not want them).
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config ccache clang-format
+  build-essential cmake pkg-config ccache clang clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev prometheus-cpp-dev libsqlite3-dev libdnnl-dev ocl-icd-opencl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev libonnx-dev python3-yaml prometheus libpqxx-dev postgresql

@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "profiler_agent/conv_backend.h"
+#include "profiler_agent/backend/conv_backend.h"
 
 namespace convlat::agent {
 namespace {

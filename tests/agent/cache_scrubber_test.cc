@@ -1,4 +1,4 @@
-#include "profiler_agent/cache_scrubber.h"
+#include "profiler_agent/onednn/cache_scrubber.h"
 
 #include <unistd.h>
 

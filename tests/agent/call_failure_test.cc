@@ -1,4 +1,4 @@
-#include "profiler_agent/call_failure.h"
+#include "profiler_agent/delivery/call_failure.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

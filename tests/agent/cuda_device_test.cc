@@ -1,5 +1,5 @@
 // The Platform a GPU registers as, from the facts the CUDA runtime and cuDNN report.
-#include "profiler_agent/cuda_device.h"
+#include "profiler_agent/cudnn/cuda_device.h"
 
 #include <gtest/gtest.h>
 

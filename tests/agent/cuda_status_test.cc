@@ -1,5 +1,5 @@
 // CUDA, cuDNN and CUPTI codes become statuses a failed measurement can explain itself with.
-#include "profiler_agent/cuda_status.h"
+#include "profiler_agent/cudnn/cuda_status.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

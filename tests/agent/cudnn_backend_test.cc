@@ -1,6 +1,6 @@
 // Real cuDNN convolutions on this machine's GPU. Every test skips, saying why, where there is no
 // CUDA GPU (cudaGetDeviceCount fails or finds none).
-#include "profiler_agent/cudnn_backend.h"
+#include "profiler_agent/cudnn/cudnn_backend.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,8 +8,8 @@
 #include <set>
 
 #include "model/layers/conv_spec.h"
-#include "profiler_agent/cuda_device.h"
-#include "profiler_agent/cupti_recorder.h"
+#include "profiler_agent/cudnn/cuda_device.h"
+#include "profiler_agent/cudnn/cupti_recorder.h"
 #include "tests/agent/fast_timing.h"
 
 namespace convlat::agent {

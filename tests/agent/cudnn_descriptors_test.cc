@@ -1,6 +1,6 @@
 // Mapping ConvParams to cuDNN descriptors, and which configurations the cudnn backend runs.
 // No GPU needed: creating descriptors is host-only work in libcudnn.
-#include "profiler_agent/cudnn_descriptors.h"
+#include "profiler_agent/cudnn/cudnn_descriptors.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

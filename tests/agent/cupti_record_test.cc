@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/two_mode/kernel_name.h"
-#include "profiler_agent/cupti_recorder.h"
+#include "profiler_agent/cudnn/cupti_recorder.h"
 
 namespace convlat::agent {
 namespace {

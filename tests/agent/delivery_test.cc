@@ -1,7 +1,7 @@
 // Delivery and sweep planning against the real server, in-process on a loopback port with an agent
 // token: what the agent does and logs when the server refuses its token, when no server answers,
 // and when everything goes through.
-#include "profiler_agent/delivery.h"
+#include "profiler_agent/delivery/delivery.h"
 
 #include <chrono>
 #include <filesystem>
@@ -14,7 +14,7 @@
 #include "model/datasets/measurements_csv.h"
 #include "model/layers/conv_spec.h"
 #include "model/sweeps/sweeps.h"
-#include "profiler_agent/agent_channel.h"
+#include "profiler_agent/delivery/agent_channel.h"
 #include "profiler_agent/import_command.h"
 #include "profiler_agent/sweep_runner.h"
 #include "server/server_app.h"

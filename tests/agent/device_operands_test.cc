@@ -1,5 +1,5 @@
 // The host side of the GPU operands: how many buffer sets defeat L2, and the random fill.
-#include "profiler_agent/device_operands.h"
+#include "profiler_agent/cudnn/device_operands.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // The timing rules the backend tests run real layers under: enough to get statistics, short
 // enough for CI.
 
-#include "profiler_agent/conv_backend.h"
+#include "profiler_agent/backend/conv_backend.h"
 
 namespace convlat::agent {
 

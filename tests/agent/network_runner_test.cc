@@ -1,5 +1,5 @@
 // A small network run for real on this CPU's oneDNN, layer after layer.
-#include "profiler_agent/network_runner.h"
+#include "profiler_agent/onednn/network_runner.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

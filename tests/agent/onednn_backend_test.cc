@@ -1,5 +1,5 @@
 // Real oneDNN convolutions on this machine's CPU.
-#include "profiler_agent/onednn_backend.h"
+#include "profiler_agent/onednn/onednn_backend.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

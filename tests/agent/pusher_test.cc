@@ -1,6 +1,6 @@
 // The pusher against the real server, in-process on a loopback port, with measurements made by
 // the real oneDNN backend.
-#include "profiler_agent/pusher.h"
+#include "profiler_agent/delivery/pusher.h"
 
 #include <filesystem>
 
@@ -10,7 +10,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "model/layers/conv_spec.h"
-#include "profiler_agent/onednn_backend.h"
+#include "profiler_agent/onednn/onednn_backend.h"
 #include "server/server_app.h"
 #include "tests/agent/test_directory.h"
 

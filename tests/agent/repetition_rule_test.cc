@@ -1,6 +1,6 @@
 // The repetition rule on given counts and elapsed times: no clock, so no test depends on how busy
 // the machine is.
-#include "profiler_agent/repetition_rule.h"
+#include "profiler_agent/backend/repetition_rule.h"
 
 #include <gtest/gtest.h>
 

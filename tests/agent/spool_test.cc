@@ -1,4 +1,4 @@
-#include "profiler_agent/spool.h"
+#include "profiler_agent/delivery/spool.h"
 
 #include <filesystem>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "profiler_agent/timing_stats.h"
+#include "profiler_agent/backend/timing_stats.h"
 
 #include <gtest/gtest.h>
 

@@ -13,7 +13,7 @@
 #include "convlat/v1/latency.grpc.pb.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/create_channel.h"
-#include "profiler_agent/agent_channel.h"
+#include "profiler_agent/delivery/agent_channel.h"
 #include "server/server_app.h"
 
 namespace convlat::server {

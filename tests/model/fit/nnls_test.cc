@@ -78,7 +78,9 @@ TEST(NnlsTest, IsAtLeastAsGoodAsAnySmallSubset) {
       subset.Add(row, ys[r]);
     }
     const auto sub = subset.SolveNonNegative();
-    if (sub) EXPECT_LE(fit->relative_sse, sub->relative_sse + 1e-9) << "subset mask " << mask;
+    if (sub) {
+      EXPECT_LE(fit->relative_sse, sub->relative_sse + 1e-9) << "subset mask " << mask;
+    }
   }
 }
 

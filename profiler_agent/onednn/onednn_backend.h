@@ -1,0 +1,12 @@
+#pragma once
+// The CPU backend: real oneDNN convolutions, set up the way frameworks run them.
+
+#include <memory>
+
+#include "profiler_agent/backend/conv_backend.h"
+
+namespace convlat::agent {
+
+std::unique_ptr<ConvBackend> MakeOneDnnBackend();
+
+}  // namespace convlat::agent
