@@ -32,6 +32,7 @@ enum class Answer {
   kBreakBeforeAck,     // ends the stream with UNAVAILABLE, no ack (a server or network gone mid-push)
   kAck,                // acknowledges it as stored
   kAckAnotherBatchId,  // acknowledges a batch id it was not sent
+  kStoreFull,          // acknowledges it with RESOURCE_EXHAUSTED, as the server does when its disk is full
 };
 
 class ScriptedProfilerService final : public v1::ProfilerService::Service {
@@ -53,7 +54,12 @@ class ScriptedProfilerService final : public v1::ProfilerService::Service {
       if (answer_ == Answer::kBreakBeforeAck) return grpc::Status(grpc::UNAVAILABLE, "gone before the ack");
       v1::PushAck ack;
       ack.set_batch_id(answer_ == Answer::kAckAnotherBatchId ? "another-" + batch.batch_id() : batch.batch_id());
-      ack.set_stored(batch.measurements_size());
+      if (answer_ == Answer::kStoreFull) {
+        ack.set_code(static_cast<int>(grpc::RESOURCE_EXHAUSTED));
+        ack.set_error("store convlat.db: committing batch: database or disk is full");
+      } else {
+        ack.set_stored(batch.measurements_size());
+      }
       if (!stream->Write(ack)) return grpc::Status(grpc::CANCELLED, "the agent left");
     }
     return grpc::Status::OK;
@@ -168,6 +174,20 @@ TEST_F(PusherAckTest, AnAckForAnotherBatchIdRemovesNothing) {
   EXPECT_THAT(PendingIds(), ElementsAreArray(spooled_ids_));
   EXPECT_THAT(Rejected(), IsEmpty());
   EXPECT_EQ(pusher.totals().acked_batches, 0);
+}
+
+// A full disk on the server is no fault of the batch: it waits in the spool for a later push,
+// unlike a batch the server refuses as invalid (rejected/). tests/integration/full_disk_test.cc
+// shows the same with the real server on a full file system, where the machine allows mounting one.
+TEST_F(PusherAckTest, AStoreFullAckKeepsTheBatchPendingAndOutOfRejected) {
+  ScriptedServer full(Answer::kStoreFull);
+  Pusher pusher(full.Channel(), *spool_, "agent");
+  const absl::Status status = pusher.PushOnce(std::chrono::seconds(5));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_THAT(full.received(), ElementsAreArray({spooled_ids_[0]}));
+  EXPECT_THAT(PendingIds(), ElementsAreArray(spooled_ids_));
+  EXPECT_THAT(Rejected(), IsEmpty());
+  EXPECT_EQ(pusher.totals().rejected_batches, 0);
 }
 
 }  // namespace
