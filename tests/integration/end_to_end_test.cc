@@ -60,6 +60,8 @@ TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   // Running the same sweep again measures nothing new and stores nothing twice.
   ProcessResult again = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string()});
   ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("measuring 0 convolutions and 0 other ops"));
+  EXPECT_EQ(StoredMeasurements("ci-cpu"), 5) << "the second run stored some configs again";
 }
 
 TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
