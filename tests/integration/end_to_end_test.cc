@@ -1,9 +1,6 @@
 // End to end with the real binaries: convlat-server on a random loopback port with a SQLite
 // file, convlat-agent profiling this machine's CPU with oneDNN, convlat-client querying.
-#include <unistd.h>
-
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -11,7 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/integration/subprocess.h"
+#include "tests/integration/convlat_processes.h"
 
 namespace convlat::testing {
 namespace {
@@ -20,88 +17,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-const std::string kServer = std::string(CONVLAT_BINARY_DIR) + "/server/convlat-server";
-const std::string kAgent = std::string(CONVLAT_BINARY_DIR) + "/profiler_agent/convlat-agent";
-const std::string kClient = std::string(CONVLAT_BINARY_DIR) + "/client/convlat-client";
-
-// Five small layers: enough for the first model, fast enough for CI.
-constexpr char kTinySweep[] =
-    "# tiny sweep for the end-to-end test\n"
-    "n=1,c=16,h=28,w=28,k=16,r=3,s=3,pad=1\n"
-    "n=1,c=16,h=28,w=28,k=32,r=3,s=3,pad=1\n"
-    "n=1,c=32,h=14,w=14,k=64,r=1,s=1\n"
-    "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32\n"
-    "n=2,c=16,h=16,w=16,k=48,r=3,s=3,stride=2,pad=1,layout=nhwc\n";
-
-class EndToEndTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("convlat_e2e_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "sweep.txt") << kTinySweep;
-  }
-  void TearDown() override {
-    server_.reset();
-    if (!HasFailure()) fs::remove_all(dir_);
-  }
-
-  // Starts the server on a free port and waits for it to say which.
-  // On a free port, or on `listen` (a restart keeps the address the agents know).
-  void StartServer(const std::vector<std::string>& extra = {}, const std::string& listen = "127.0.0.1:0") {
-    const fs::path port_file = dir_ / "port";
-    fs::remove(port_file);
-    std::vector<std::string> argv = {kServer, "--listen=" + listen, "--db=" + (dir_ / "convlat.db").string(),
-                                     "--metrics=", "--port_file=" + port_file.string()};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<BackgroundProcess>(argv, (dir_ / "server.log").string());
-    for (int i = 0; i < 200 && !fs::exists(port_file); ++i) {
-      ASSERT_TRUE(server_->running()) << "the server exited; see " << dir_ / "server.log";
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::ifstream in(port_file);
-    int port = 0;
-    in >> port;
-    ASSERT_GT(port, 0) << "no port file from the server";
-    address_ = "127.0.0.1:" + std::to_string(port);
-  }
-
-  ProcessResult Agent(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {kAgent, "--server=" + address_, "--spool=" + (dir_ / "spool").string(),
-                                     "--push_timeout=3"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunProcess(argv);
-  }
-  ProcessResult Client(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {kClient, "--server=" + address_, "--timeout=10"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return RunProcess(argv);
-  }
-  // Pending batch files in the spool (the rejected/ folder and temporaries aside).
-  int PendingBatches() {
-    int count = 0;
-    if (!fs::exists(dir_ / "spool")) return 0;
-    for (const auto& entry : fs::directory_iterator(dir_ / "spool")) count += entry.is_regular_file() ? 1 : 0;
-    return count;
-  }
-  // Polls `platforms` until the platform's model is ready (it is fitted in the background).
-  std::string WaitForModel(const std::string& platform) {
-    ProcessResult listed;
-    for (int i = 0; i < 100; ++i) {
-      listed = Client({"platforms", "--format=csv"});
-      if (listed.output.find(platform + ",") != std::string::npos &&
-          listed.output.find(",ready") != std::string::npos) {
-        return listed.output;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return listed.output;
-  }
-
-  fs::path dir_;
-  std::unique_ptr<BackgroundProcess> server_;
-  std::string address_;
-};
+class EndToEndTest : public ConvlatProcessesTest {};
 
 TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   StartServer();
@@ -145,6 +61,8 @@ TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   // Running the same sweep again measures nothing new and stores nothing twice.
   ProcessResult again = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string()});
   ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("measuring 0 convolutions and 0 other ops"));
+  EXPECT_EQ(StoredMeasurements("ci-cpu"), 5) << "the second run stored some configs again";
 }
 
 TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
@@ -284,14 +202,6 @@ TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {
   EXPECT_THAT(bad_flag.output, HasSubstr("--token_file: cannot read"));
 }
 
-// Measurement rows of a CSV file of data/measurements/ (each one line after the header).
-int CsvRows(const std::string& path) {
-  std::ifstream in(path);
-  int lines = 0;
-  for (std::string line; std::getline(in, line);) lines += !line.empty();
-  return lines - 1;
-}
-
 // kill -9 of the server in the middle of an agent's push: the agent retries with backoff, the
 // server restarts on the same address with the same SQLite file, and every measurement is stored
 // exactly once (a batch committed just before the kill is acknowledged as a duplicate on resend).
@@ -305,15 +215,9 @@ TEST_F(EndToEndTest, ServerKilledMidPushLosesNothingAndStoresOnce) {
   });
   // Kill once the server holds some of the measurements but not all: mid-push for sure.
   int stored_before_kill = 0;
-  for (int i = 0; i < 400 && stored_before_kill == 0; ++i) {
-    const std::string listed = Client({"platforms", "--format=csv"}).output;
-    const size_t line = listed.find("\nbox,");
-    if (line != std::string::npos) {
-      const std::string row = listed.substr(line + 1, listed.find('\n', line + 1) - line - 1);
-      const size_t last = row.rfind(','), before = row.rfind(',', last - 1);
-      stored_before_kill = std::atoi(row.substr(before + 1, last - before - 1).c_str());
-    }
-    if (stored_before_kill == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 400 && stored_before_kill <= 0; ++i) {
+    stored_before_kill = StoredMeasurements("box");
+    if (stored_before_kill <= 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   server_->Stop(SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(700));

@@ -27,6 +27,8 @@ class BackgroundProcess {
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
   bool running();
+  // The child's process id (to signal it, or to change its limits); -1 once it has been reaped.
+  pid_t pid() const { return pid_; }
   // Sends the signal and waits for the exit; returns the exit status as waitpid gives it.
   int Stop(int signal);
 

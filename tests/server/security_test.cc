@@ -1,7 +1,5 @@
 // The server's protections, against the real server in-process and the agent's real channel:
 // the agent token on every write, TLS, and queries that stay open.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +13,7 @@
 #include "grpcpp/create_channel.h"
 #include "profiler_agent/delivery/agent_channel.h"
 #include "server/server_app.h"
+#include "tests/server/in_process_server.h"
 
 namespace convlat::server {
 namespace {
@@ -22,44 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class SecurityTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("convlat_security_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    app_.reset();
-    fs::remove_all(dir_);
-  }
-
-  void Start(ServerOptions options) {
-    options.listen = "127.0.0.1:0";
-    options.db = (dir_ / "convlat.db").string();
-    options.metrics_listen = "";
-    absl::StatusOr<std::unique_ptr<ServerApp>> app = ServerApp::Start(options);
-    ASSERT_TRUE(app.ok()) << app.status();
-    app_ = *std::move(app);
-  }
-
-  grpc::Status Register(const std::shared_ptr<grpc::Channel>& channel) {
-    v1::RegisterPlatformRequest request;
-    request.mutable_platform()->set_name("box");
-    request.mutable_platform()->set_kind(v1::PLATFORM_KIND_CPU);
-    v1::RegisterPlatformResponse response;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    return v1::ProfilerService::NewStub(channel)->RegisterPlatform(&context, request, &response);
-  }
-
-  std::string Address(const std::string& host = "127.0.0.1") const {
-    return host + ":" + std::to_string(app_->port());
-  }
-
-  fs::path dir_;
-  std::unique_ptr<ServerApp> app_;
-};
+class SecurityTest : public InProcessServerTest {};
 
 TEST_F(SecurityTest, WritesNeedTheAgentTokenQueriesDoNot) {
   Start({.agent_token = "s3cret-token"});
