@@ -16,8 +16,8 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server_builder.h"
 #include "model/layers/conv_spec.h"
-#include "profiler_agent/pusher.h"
-#include "profiler_agent/spool.h"
+#include "profiler_agent/delivery/pusher.h"
+#include "profiler_agent/delivery/spool.h"
 #include "tests/support/test_dir.h"
 
 namespace convlat::agent {

@@ -11,7 +11,7 @@
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "model/layers/conv_spec.h"
-#include "profiler_agent/agent_channel.h"
+#include "profiler_agent/delivery/agent_channel.h"
 #include "tests/server/in_process_server.h"
 
 namespace convlat::server {
