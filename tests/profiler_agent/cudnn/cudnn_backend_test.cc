@@ -10,7 +10,7 @@
 #include "model/layers/conv_spec.h"
 #include "profiler_agent/cudnn/cuda_device.h"
 #include "profiler_agent/cudnn/cupti_recorder.h"
-#include "tests/agent/fast_timing.h"
+#include "tests/profiler_agent/backend/fast_timing.h"
 
 namespace convlat::agent {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/agent/test_directory.h"
+#include "tests/support/test_dir.h"
 
 namespace convlat::agent {
 namespace {
@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 class SpoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = convlat::testing::FreshTestDirectory("spool_test");
+    dir_ = convlat::testing::FreshTestDir();
   }
   void TearDown() override { fs::remove_all(dir_); }
 

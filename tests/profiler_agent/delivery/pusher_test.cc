@@ -12,7 +12,7 @@
 #include "model/layers/conv_spec.h"
 #include "profiler_agent/onednn/onednn_backend.h"
 #include "server/server_app.h"
-#include "tests/agent/test_directory.h"
+#include "tests/support/test_dir.h"
 
 namespace convlat::agent {
 namespace {
@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 class PusherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = convlat::testing::FreshTestDirectory("pusher_test");
+    dir_ = convlat::testing::FreshTestDir();
     absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
     ASSERT_TRUE(spool.ok());
     spool_ = std::make_unique<Spool>(*std::move(spool));

@@ -18,8 +18,8 @@
 #include "profiler_agent/import_command.h"
 #include "profiler_agent/sweep_runner.h"
 #include "server/server_app.h"
-#include "tests/agent/log_capture.h"
-#include "tests/agent/test_directory.h"
+#include "tests/profiler_agent/delivery/log_capture.h"
+#include "tests/support/test_dir.h"
 #include "tests/support/free_port.h"
 
 namespace convlat::agent {
@@ -35,7 +35,7 @@ constexpr char kPlatform[] = "box-cpu";
 class DeliveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = convlat::testing::FreshTestDirectory("delivery_test");
+    dir_ = convlat::testing::FreshTestDir();
     absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
     ASSERT_TRUE(spool.ok()) << spool.status();
     spool_ = std::make_unique<Spool>(*std::move(spool));

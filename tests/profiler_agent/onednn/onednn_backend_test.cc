@@ -6,7 +6,7 @@
 
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
-#include "tests/agent/fast_timing.h"
+#include "tests/profiler_agent/backend/fast_timing.h"
 
 namespace convlat::agent {
 namespace {
