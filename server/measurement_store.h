@@ -21,7 +21,7 @@ struct UpsertPlatformResult {
 
 struct InsertBatchResult {
   int stored = 0;
-  bool duplicate = false;  // the batch id was stored before; nothing was written
+  bool duplicate = false;  // the same batch was stored before; nothing was written
 };
 
 class MeasurementStore {
@@ -34,8 +34,11 @@ class MeasurementStore {
   virtual absl::StatusOr<v1::Platform> GetPlatform(const std::string& name) = 0;
   virtual absl::StatusOr<std::vector<v1::Platform>> ListPlatforms() = 0;
 
-  // Stores every measurement of the batch in one transaction, or none. A batch id stored before
-  // is reported as duplicate and writes nothing. NOT_FOUND when the batch's platform is unknown.
+  // Stores every measurement of the batch in one transaction, or none. The same batch stored
+  // before (same id, platform and measurements: an agent resending after a lost ack) is reported
+  // as duplicate and writes nothing. ALREADY_EXISTS, writing nothing, when the id was stored for
+  // another platform or other measurements (see batch_identity.h). NOT_FOUND when the batch's
+  // platform is unknown.
   virtual absl::StatusOr<InsertBatchResult> InsertBatch(const v1::MeasurementBatch& batch) = 0;
 
   // All measurements of the platform (failed ones included), in insertion order.

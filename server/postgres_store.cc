@@ -1,9 +1,11 @@
 #include "server/postgres_store.h"
 
 #include <chrono>
+#include <iterator>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "server/batch_identity.h"
 
 namespace convlat::server {
 namespace {
@@ -36,6 +38,16 @@ constexpr char kSchemaV1[] = R"sql(
   CREATE INDEX convlat_measurements_platform ON convlat_measurements(platform_id, id);
 )sql";
 
+// Append only, like the SQLite store's: a released migration never changes.
+constexpr const char* kMigrations[] = {
+    kSchemaV1,
+    // v2: the digest of each batch's measurements (BatchContentDigest), so that an id sent again
+    // with other measurements is told apart from a resend without keeping the batch twice. Rows
+    // stored before stay NULL: their resends are taken as duplicates, as they were before.
+    "ALTER TABLE convlat_batches ADD COLUMN content_sha256 TEXT",
+};
+static_assert(std::size(kMigrations) == PostgresStore::kSchemaVersion);
+
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -62,7 +74,10 @@ struct PostgresStore::Connection {
 PostgresStore::PostgresStore(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
 PostgresStore::~PostgresStore() = default;
 
-absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url) {
+absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::string& url, int schema_version) {
+  if (schema_version < 1 || schema_version > kSchemaVersion) {
+    return absl::InvalidArgumentError(absl::StrCat("postgres store: no schema version ", schema_version));
+  }
   std::unique_ptr<Connection> connection;
   try {
     connection.reset(new Connection{pqxx::connection(url)});
@@ -75,16 +90,17 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::st
     tx.exec("CREATE TABLE IF NOT EXISTS convlat_schema (version INTEGER NOT NULL)");
     pqxx::result rows = tx.exec("SELECT version FROM convlat_schema");
     const int version = rows.empty() ? 0 : rows[0][0].as<int>();
-    if (version > kSchemaVersion) {
+    if (version > schema_version) {
       return absl::FailedPreconditionError(absl::StrCat("postgres store has schema version ", version,
-                                                        ", newer than this convlat's ", kSchemaVersion,
+                                                        ", newer than this convlat's ", schema_version,
                                                         "; upgrade convlat-server (nothing was changed)"));
     }
-    if (version < 1) tx.exec(kSchemaV1);
+    // All in this transaction: a migration that fails leaves the schema as it was.
+    for (int next = version + 1; next <= schema_version; ++next) tx.exec(kMigrations[next - 1]);
     if (rows.empty()) {
-      tx.exec_params("INSERT INTO convlat_schema(version) VALUES ($1)", kSchemaVersion);
+      tx.exec_params("INSERT INTO convlat_schema(version) VALUES ($1)", schema_version);
     } else {
-      tx.exec_params("UPDATE convlat_schema SET version = $1", kSchemaVersion);
+      tx.exec_params("UPDATE convlat_schema SET version = $1", schema_version);
     }
     tx.commit();
   } catch (const std::exception& e) {
@@ -146,6 +162,7 @@ absl::StatusOr<std::vector<v1::Platform>> PostgresStore::ListPlatforms() {
 
 absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::MeasurementBatch& batch) {
   if (batch.batch_id().empty()) return absl::InvalidArgumentError("batch_id is required");
+  const std::string digest = BatchContentDigest(batch);  // before the lock: it reads the batch only
   absl::MutexLock lock(&mutex_);
   try {
     pqxx::work tx(connection_->db);
@@ -156,11 +173,21 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
     // The batch row goes first: a batch id seen before (an agent resending after a lost ack,
     // possibly to another replica) inserts nothing and writes nothing else.
     const pqxx::result inserted = tx.exec_params(
-        "INSERT INTO convlat_batches(batch_id, platform_id, received_at, measurement_count) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (batch_id) DO NOTHING",
-        batch.batch_id(), platform_id, NowSeconds(), batch.measurements_size());
+        "INSERT INTO convlat_batches(batch_id, platform_id, received_at, measurement_count, content_sha256) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING",
+        batch.batch_id(), platform_id, NowSeconds(), batch.measurements_size(), digest);
     if (inserted.affected_rows() == 0) {
-      tx.commit();
+      // ON CONFLICT waited for the transaction that took the id, so its row is committed and this
+      // statement (a new snapshot under READ COMMITTED) sees it.
+      const pqxx::row stored = tx.exec_params1(
+          "SELECT p.name, b.measurement_count, b.content_sha256 FROM convlat_batches b "
+          "JOIN convlat_platforms p ON p.id = b.platform_id WHERE b.batch_id = $1",
+          batch.batch_id());
+      tx.abort();
+      StoredBatch previous{.platform = stored[0].as<std::string>(), .measurement_count = stored[1].as<int64_t>()};
+      // Checked by hand: libpqxx 6's as<std::optional<std::string>>() throws on NULL.
+      if (!stored[2].is_null()) previous.content_digest = stored[2].as<std::string>();
+      if (absl::Status resend = CheckResend(previous, batch, digest); !resend.ok()) return resend;
       return InsertBatchResult{.stored = 0, .duplicate = true};
     }
     for (const v1::Measurement& m : batch.measurements()) {

@@ -15,12 +15,14 @@ namespace convlat::server {
 class PostgresStore final : public MeasurementStore {
  public:
   // The schema version this build creates and understands.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
-  // Connects and migrates (under an advisory lock, so replicas starting together do it once).
-  // UNAVAILABLE when the database cannot be reached; FAILED_PRECONDITION for a schema from a
-  // newer convlat, which is left untouched.
-  static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(const std::string& url);
+  // Connects and migrates up to `schema_version` (under an advisory lock, so replicas starting
+  // together do it once; tests pass an older version to build a database as an older convlat
+  // left it). UNAVAILABLE when the database cannot be reached; FAILED_PRECONDITION for a schema
+  // newer than `schema_version`, which is left untouched.
+  static absl::StatusOr<std::unique_ptr<PostgresStore>> Open(const std::string& url,
+                                                             int schema_version = kSchemaVersion);
   ~PostgresStore() override;
 
   absl::StatusOr<UpsertPlatformResult> UpsertPlatform(const v1::Platform& platform) override;

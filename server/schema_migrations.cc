@@ -45,6 +45,12 @@ constexpr const char* kMigrations[] = {
       CREATE INDEX measurements_by_platform ON measurements(platform_id, failed);
       CREATE INDEX batches_by_platform ON batches(platform_id);
     )sql",
+    // v3: the digest of each batch's measurements (BatchContentDigest), so that an id sent again
+    // with other measurements is told apart from a resend without keeping the batch twice. Rows
+    // stored before stay NULL: their resends are taken as duplicates, as they were before.
+    R"sql(
+      ALTER TABLE batches ADD COLUMN content_sha256 TEXT;
+    )sql",
 };
 
 absl::Status Exec(sqlite3* db, const std::string& sql) {

@@ -1,6 +1,7 @@
 #include "server/sqlite_store.h"
 
 #include <ctime>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "server/schema_migrations.h"
@@ -35,6 +36,10 @@ class Statement {
   std::string Blob(int column) {
     const void* data = sqlite3_column_blob(statement_, column);
     return data ? std::string(static_cast<const char*>(data), sqlite3_column_bytes(statement_, column)) : "";
+  }
+  std::optional<std::string> OptionalText(int column) {
+    if (sqlite3_column_type(statement_, column) == SQLITE_NULL) return std::nullopt;
+    return Blob(column);
   }
 
  private:
@@ -104,6 +109,17 @@ absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {
   return Error("reading platform");
 }
 
+absl::StatusOr<StoredBatch> SqliteStore::StoredBatchOf(const std::string& batch_id) {
+  Statement select(db_,
+                   "SELECT p.name, b.measurement_count, b.content_sha256 FROM batches b "
+                   "JOIN platforms p ON p.id = b.platform_id WHERE b.batch_id = ?");
+  if (!select.prepared()) return Error("reading batch");
+  select.Bind(1, batch_id);
+  if (select.Step() != SQLITE_ROW) return Error("reading batch");
+  return StoredBatch{
+      .platform = select.Blob(0), .measurement_count = select.Int(1), .content_digest = select.OptionalText(2)};
+}
+
 absl::StatusOr<UpsertPlatformResult> SqliteStore::UpsertPlatform(const v1::Platform& platform) {
   if (platform.name().empty()) return absl::InvalidArgumentError("platform.name is required");
   absl::MutexLock lock(&mutex_);
@@ -153,6 +169,7 @@ absl::StatusOr<std::vector<v1::Platform>> SqliteStore::ListPlatforms() {
 
 absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::MeasurementBatch& batch) {
   if (batch.batch_id().empty()) return absl::InvalidArgumentError("batch_id is required");
+  const std::string digest = BatchContentDigest(batch);  // before the lock: it reads the batch only
   absl::MutexLock lock(&mutex_);
   absl::StatusOr<int64_t> platform_id = PlatformId(batch.platform());
   if (!platform_id.ok()) return platform_id.status();
@@ -160,16 +177,22 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
   // Anything that fails below rolls the whole batch back: all of it is stored, or none.
   {
     Statement insert_batch(db_,
-                           "INSERT INTO batches(batch_id, platform_id, received_at, measurement_count) "
-                           "VALUES (?, ?, ?, ?) ON CONFLICT(batch_id) DO NOTHING");
+                           "INSERT INTO batches(batch_id, platform_id, received_at, measurement_count, "
+                           "content_sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(batch_id) DO NOTHING");
     if (!insert_batch.prepared()) return RollBack("recording batch");
     insert_batch.Bind(1, batch.batch_id());
     insert_batch.Bind(2, *platform_id);
     insert_batch.Bind(3, NowSeconds());
     insert_batch.Bind(4, static_cast<int64_t>(batch.measurements_size()));
+    insert_batch.Bind(5, digest);
     if (insert_batch.Step() != SQLITE_DONE) return RollBack("recording batch");
     if (sqlite3_changes(db_) == 0) {
+      // The id is taken. The transaction's write lock keeps the row as it was found: the same
+      // batch sent again is a duplicate; another batch under that id is refused.
+      absl::StatusOr<StoredBatch> stored = StoredBatchOf(batch.batch_id());
       Exec(db_, "ROLLBACK");
+      if (!stored.ok()) return stored.status();
+      if (absl::Status resend = CheckResend(*stored, batch, digest); !resend.ok()) return resend;
       return InsertBatchResult{0, true};
     }
   }

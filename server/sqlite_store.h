@@ -9,6 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
+#include "server/batch_identity.h"
 #include "server/measurement_store.h"
 
 namespace convlat::server {
@@ -35,6 +36,8 @@ class SqliteStore final : public MeasurementStore {
   // Error(what) after rolling back the transaction in progress.
   absl::Status RollBack(const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::StatusOr<int64_t> PlatformId(const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // The stored batch of that id (it must exist).
+  absl::StatusOr<StoredBatch> StoredBatchOf(const std::string& batch_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   // One connection serialised by a mutex: SQLite allows one writer at a time anyway, and reads
   // here are short indexed scans, so a connection pool would add complexity and no throughput.

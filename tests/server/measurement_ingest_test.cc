@@ -75,5 +75,27 @@ TEST_F(MeasurementIngestTest, BadBatchesAreRefusedInTheirAck) {
   EXPECT_EQ(SampleCount("cpu"), 10);
 }
 
+// A batch id already used for another batch is refused in the ack, naming the id and what
+// differs; the stored batch stays as it was, and is still acknowledged as a duplicate when resent.
+TEST_F(MeasurementIngestTest, AnIdReusedForAnotherBatchIsRefusedInTheAck) {
+  Register("gpu");
+  ASSERT_EQ(Store(Batch("b1", "cpu", convs_, 0, 10)).stored(), 10);
+  const v1::PushAck other_measurements = Store(Batch("b1", "cpu", convs_, 10, 10));
+  EXPECT_EQ(other_measurements.batch_id(), "b1");
+  EXPECT_EQ(other_measurements.code(), static_cast<int>(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(other_measurements.error(),
+            "batch id 'b1' already names another batch: its measurements differ (10 stored, 10 sent); nothing was "
+            "stored (a new batch needs a new id)");
+  EXPECT_EQ(other_measurements.stored(), 0);
+  EXPECT_FALSE(other_measurements.duplicate());
+  const v1::PushAck other_platform = Store(Batch("b1", "gpu", convs_, 0, 10));
+  EXPECT_EQ(other_platform.code(), static_cast<int>(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(other_platform.error(), HasSubstr("batch id 'b1' already names another batch: it was stored for "
+                                                "platform 'cpu', not 'gpu'"));
+  EXPECT_TRUE(Store(Batch("b1", "cpu", convs_, 0, 10)).duplicate());
+  EXPECT_EQ(SampleCount("cpu"), 10);
+  EXPECT_EQ(SampleCount("gpu"), 0);
+}
+
 }  // namespace
 }  // namespace convlat::testing

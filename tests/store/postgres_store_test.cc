@@ -167,6 +167,55 @@ TEST_F(PostgresStoreTest, ASchemaFromANewerConvlatIsRefusedUntouched) {
   EXPECT_EQ(tx.exec("SELECT version FROM convlat_schema")[0][0].as<int>(), 99);
 }
 
+// A schema as convlat left it before batch digests (v1), opened by this one: every batch and
+// measurement is kept, a resend of an old batch is still a duplicate, new batches get a digest.
+TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaKeepingItsBatches) {
+  const v1::MeasurementBatch old_batch = Batch("old", "h100", 5);
+  {
+    absl::StatusOr<std::unique_ptr<PostgresStore>> old = PostgresStore::Open(url_, 1);
+    ASSERT_TRUE(old.ok()) << old.status();
+    ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100", "NVIDIA H100")).ok());
+    ASSERT_TRUE((*old)->UpsertPlatform(Platform("a100", "NVIDIA A100")).ok());
+    // As v1's InsertBatch wrote it (this convlat's cannot write to the older schema).
+    pqxx::connection db(url_);
+    pqxx::work tx(db);
+    const auto platform_id = tx.exec1("SELECT id FROM convlat_platforms WHERE name = 'h100'")[0].as<int64_t>();
+    tx.exec_params(
+        "INSERT INTO convlat_batches(batch_id, platform_id, received_at, measurement_count) "
+        "VALUES ($1, $2, 0, $3)",
+        old_batch.batch_id(), platform_id, old_batch.measurements_size());
+    for (const v1::Measurement& m : old_batch.measurements()) {
+      tx.exec_params(
+          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, median_us, record) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          platform_id, old_batch.batch_id(), m.failed(), m.latency().median_us(),
+          pqxx::binarystring(m.SerializeAsString()));
+    }
+    tx.commit();
+  }
+
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  {
+    pqxx::connection db(url_);
+    pqxx::read_transaction tx(db);
+    EXPECT_EQ(tx.exec1("SELECT version FROM convlat_schema")[0].as<int>(), PostgresStore::kSchemaVersion);
+  }
+  absl::StatusOr<std::vector<v1::Measurement>> loaded = store->LoadMeasurements("h100");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(MessageDifferencer::Equals((*loaded)[i], old_batch.measurements(i))) << i;
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 4);
+  EXPECT_TRUE(store->InsertBatch(old_batch)->duplicate);
+  // Its measurements were never digested, so other ones under its id pass for a resend, as they
+  // did before v2; its platform was recorded, and another one is refused.
+  EXPECT_TRUE(store->InsertBatch(Batch("old", "h100", 2, 50))->duplicate);
+  EXPECT_EQ(store->InsertBatch(Batch("old", "a100", 5)).status().code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_EQ(store->InsertBatch(Batch("new", "h100", 2, 10))->stored, 2);
+  EXPECT_EQ(store->InsertBatch(Batch("new", "h100", 2, 20)).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->LoadMeasurements("h100")->size(), 7u);
+}
+
 TEST_F(PostgresStoreTest, AnUnreachableDatabaseIsUnavailable) {
   absl::StatusOr<std::unique_ptr<MeasurementStore>> store =
       OpenMeasurementStore("postgresql://postgres@127.0.0.1:1/convlat?connect_timeout=2");

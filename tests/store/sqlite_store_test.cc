@@ -13,6 +13,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "model/layers/conv_spec.h"
@@ -86,6 +87,40 @@ class SqliteStoreTest : public ::testing::Test {
     batch.set_platform(platform);
     for (int i = 0; i < count; ++i) *batch.add_measurements() = FullMeasurement(first_k + i);
     return batch;
+  }
+
+  // Stores the batch as convlat did before schema v3, which kept no content digest (this
+  // convlat's InsertBatch cannot write to the older schema).
+  void WriteBatchWithoutDigest(const v1::MeasurementBatch& batch) {
+    const std::string platform_id = "(SELECT id FROM platforms WHERE name = '" + batch.platform() + "')";
+    std::string sql = "BEGIN; INSERT INTO batches(batch_id, platform_id, received_at, measurement_count) VALUES ('" +
+                      batch.batch_id() + "', " + platform_id + ", 0, " + std::to_string(batch.measurements_size()) +
+                      ");";
+    for (const v1::Measurement& m : batch.measurements()) {
+      sql += "INSERT INTO measurements(platform_id, batch_id, failed, median_us, record) VALUES (" + platform_id +
+             ", '" + batch.batch_id() + "', " + (m.failed() ? "1" : "0") + ", " +
+             std::to_string(m.latency().median_us()) + ", X'" + absl::BytesToHexString(m.SerializeAsString()) + "');";
+    }
+    sql += "COMMIT;";
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  // The first column of the query's one row, on a connection of its own.
+  int SqlCount(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* statement = nullptr;
+    int value = -1;
+    if (sqlite3_open(path_.c_str(), &db) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      value = sqlite3_column_int(statement, 0);
+    }
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return value;
   }
 
   std::filesystem::path dir_;
@@ -168,25 +203,39 @@ TEST_F(SqliteStoreTest, DataSurvivesReopening) {
   EXPECT_TRUE(reopened->InsertBatch(Batch("b1", "h100", 5))->duplicate);
 }
 
-TEST_F(SqliteStoreTest, MigratesAVersionOneDatabaseKeepingItsData) {
-  {
-    absl::StatusOr<std::unique_ptr<SqliteStore>> old = SqliteStore::Open(path_, 1);
-    ASSERT_TRUE(old.ok()) << old.status();
-    ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100")).ok());
-    ASSERT_TRUE((*old)->InsertBatch(Batch("b1", "h100", 3)).ok());
+// A database as convlat left it before batch digests (schema v1, v2), opened by this one: every
+// batch and measurement is kept, a resend of an old batch is still a duplicate, and new batches
+// get their digest.
+TEST_F(SqliteStoreTest, MigratesOlderDatabasesKeepingTheirBatches) {
+  for (int old_version : {1, 2}) {
+    SCOPED_TRACE(old_version);
+    path_ = (dir_ / ("v" + std::to_string(old_version) + ".db")).string();
+    const v1::MeasurementBatch old_batch = Batch("old", "h100", 3);
+    {
+      absl::StatusOr<std::unique_ptr<SqliteStore>> old = SqliteStore::Open(path_, old_version);
+      ASSERT_TRUE(old.ok()) << old.status();
+      ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100")).ok());
+      ASSERT_TRUE((*old)->UpsertPlatform(Platform("a100")).ok());
+    }
+    WriteBatchWithoutDigest(old_batch);
+
+    auto store = OpenLatest();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(SqlCount("SELECT user_version FROM pragma_user_version"), LatestSchemaVersion());
+    EXPECT_EQ(SqlCount("SELECT count(*) FROM sqlite_master WHERE name = 'measurements_by_platform'"), 1) << "v2 index";
+    absl::StatusOr<std::vector<v1::Measurement>> loaded = store->LoadMeasurements("h100");
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    ASSERT_EQ(loaded->size(), 3u);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(MessageDifferencer::Equals((*loaded)[i], old_batch.measurements(i))) << i;
+    EXPECT_TRUE(store->InsertBatch(old_batch)->duplicate);
+    // Its measurements were never digested, so other ones under its id pass for a resend, as
+    // they did before v3; its platform was recorded, and another one is refused.
+    EXPECT_TRUE(store->InsertBatch(Batch("old", "h100", 2, 50))->duplicate);
+    EXPECT_EQ(store->InsertBatch(Batch("old", "a100", 3)).status().code(), absl::StatusCode::kAlreadyExists);
+    EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 3);
+    ASSERT_EQ(store->InsertBatch(Batch("new", "h100", 2, 10))->stored, 2);
+    EXPECT_EQ(store->InsertBatch(Batch("new", "h100", 2, 20)).status().code(), absl::StatusCode::kAlreadyExists);
   }
-  auto store = OpenLatest();
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 3);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'measurements_by_platform'", -1,
-                     &statement, nullptr);
-  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(statement, 0), 1) << "v2 index missing";
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerConvlat) {
