@@ -17,9 +17,11 @@ void SetDeadline(grpc::ClientContext& context, std::chrono::milliseconds timeout
   context.set_deadline(std::chrono::system_clock::now() + timeout);
 }
 
-// The server refused the batch itself; resending it cannot succeed.
+// The server refused the batch itself; resending it cannot succeed: it is invalid, names an unknown
+// platform, or reuses the id of another batch the server already holds.
 bool IsRejection(int code) {
-  return code == static_cast<int>(grpc::INVALID_ARGUMENT) || code == static_cast<int>(grpc::NOT_FOUND);
+  return code == static_cast<int>(grpc::INVALID_ARGUMENT) || code == static_cast<int>(grpc::NOT_FOUND) ||
+         code == static_cast<int>(grpc::ALREADY_EXISTS);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ enum class Answer {
   kAck,                // acknowledges it as stored
   kAckAnotherBatchId,  // acknowledges a batch id it was not sent
   kStoreFull,          // acknowledges it with RESOURCE_EXHAUSTED, as the server does when its disk is full
+  kIdTaken,            // acknowledges it with ALREADY_EXISTS: another batch was stored under its id
 };
 
 class ScriptedProfilerService final : public v1::ProfilerService::Service {
@@ -57,6 +58,9 @@ class ScriptedProfilerService final : public v1::ProfilerService::Service {
       if (answer_ == Answer::kStoreFull) {
         ack.set_code(static_cast<int>(grpc::RESOURCE_EXHAUSTED));
         ack.set_error("store convlat.db: committing batch: database or disk is full");
+      } else if (answer_ == Answer::kIdTaken) {
+        ack.set_code(static_cast<int>(grpc::ALREADY_EXISTS));
+        ack.set_error("batch_id '" + batch.batch_id() + "' was already stored with other measurements");
       } else {
         ack.set_stored(batch.measurements_size());
       }
@@ -188,6 +192,19 @@ TEST_F(PusherAckTest, AStoreFullAckKeepsTheBatchPendingAndOutOfRejected) {
   EXPECT_THAT(PendingIds(), ElementsAreArray(spooled_ids_));
   EXPECT_THAT(Rejected(), IsEmpty());
   EXPECT_EQ(pusher.totals().rejected_batches, 0);
+}
+
+// A batch id the server already holds for other measurements: resending cannot succeed, so the
+// batch goes to rejected/ (kept for a person, with the reason) and the push carries on.
+TEST_F(PusherAckTest, AnIdTakenAckMovesTheBatchToRejectedAndTheOthersStillGo) {
+  ScriptedServer taken(Answer::kIdTaken);
+  Pusher pusher(taken.Channel(), *spool_, "agent");
+  const absl::Status status = pusher.PushOnce(std::chrono::seconds(5));
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_THAT(taken.received(), ElementsAreArray(spooled_ids_)) << "each batch sent once, none retried";
+  EXPECT_THAT(PendingIds(), IsEmpty());
+  EXPECT_EQ(Rejected().size(), 2 * spooled_ids_.size()) << "each batch and its reason";
+  EXPECT_EQ(pusher.totals().rejected_batches, static_cast<int>(spooled_ids_.size()));
 }
 
 }  // namespace
