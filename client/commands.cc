@@ -61,8 +61,8 @@ void PrintTable(const CommandContext& context, const TextTable& table) {
 std::string Fixed(double value, int digits) { return absl::StrFormat("%.*f", digits, value); }
 
 std::string Explain(const v1::Explanation& why) {
-  std::string text = absl::StrFormat("%s, %.3g GFLOP, %.3g MB, compute %.0f%%", why.model_kind(),
-                                     why.flops() / 1e9, why.bytes() / 1e6, 100 * why.compute_share());
+  std::string text = absl::StrFormat("%s, %.3g GFLOP, %.3g MB, compute %.0f%%", why.model_kind(), why.flops() / 1e9,
+                                     why.bytes() / 1e6, 100 * why.compute_share());
   // CPU libraries' implementations (oneDNN's "brgconv:avx512_core") have no GPU kernel family: the
   // implementation's own name says more than "unknown".
   const bool named_only = why.kernel_family() == "unknown" && !why.kernel().empty();
@@ -96,8 +96,8 @@ absl::StatusOr<std::vector<v1::ConvParams>> CollectLayers(const std::vector<std:
     if (!from_file.ok()) return from_file.status();
     for (const model::SpecLine& spec : *from_file) {
       if (!spec.conv) {
-        return absl::InvalidArgumentError(absl::StrCat(layers_file, ":", spec.line,
-                                                       ": predict takes convolutions; query --layers takes other ops too"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            layers_file, ":", spec.line, ": predict takes convolutions; query --layers takes other ops too"));
       }
       layers.push_back(*spec.conv);
     }
@@ -125,8 +125,8 @@ int ListPlatformsCommand(const CommandContext& context) {
   return kExitOk;
 }
 
-int PredictCommand(const CommandContext& context, const std::string& platform,
-                   const std::vector<std::string>& specs, const std::string& layers_file) {
+int PredictCommand(const CommandContext& context, const std::string& platform, const std::vector<std::string>& specs,
+                   const std::string& layers_file) {
   if (platform.empty()) {
     *context.err << "error: --platform is required\n";
     return kExitUsage;

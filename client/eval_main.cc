@@ -5,8 +5,8 @@
 #include <cmath>
 #include <fstream>
 #include <functional>
-#include <optional>
 #include <iostream>
+#include <optional>
 #include <tuple>
 
 #include "absl/flags/flag.h"
@@ -16,11 +16,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "client/svg_plot.h"
-#include "model/layers/conv_spec.h"
-#include "model/eval/evaluation.h"
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/eval/evaluation.h"
 #include "model/eval/op_evaluation.h"
+#include "model/layers/conv_spec.h"
 #include "model/two_mode/two_mode_model.h"
 #include "server/measurement_store.h"
 
@@ -104,7 +104,8 @@ absl::StatusOr<std::vector<size_t>> ParseSizes(const std::string& text, const ch
 }
 
 std::string Row(const model::EvaluationResult& r) {
-  if (!r.failure.empty()) return absl::StrFormat("| %s | %zu | fit failed: %s | | | |", r.model, r.train_size, r.failure);
+  if (!r.failure.empty())
+    return absl::StrFormat("| %s | %zu | fit failed: %s | | | |", r.model, r.train_size, r.failure);
   return absl::StrFormat("| %s | %zu | %.1f | %.1f | %.1f | %.3f |", r.model, r.train_size, r.errors.mape,
                          r.errors.rmspe, 100 * r.errors.within_10, r.fit_seconds);
 }
@@ -202,8 +203,8 @@ void ReportKernelChoice(const Dataset& data, const model::SampleSplit& split) {
     const model::Sample& s = *errors[i].second;
     const model::Prediction p = two_mode.Predict(s.shape);
     const v1::Explanation& why = p.explanation;
-    std::cout << absl::StrFormat("| %s | %.1f | %.1f | %s | %s, %s, %d, %d |\n", LayerName(s.shape),
-                                 s.latency_us, p.latency_us, s.kernel.empty() ? "-" : s.kernel,
+    std::cout << absl::StrFormat("| %s | %.1f | %.1f | %s | %s, %s, %d, %d |\n", LayerName(s.shape), s.latency_us,
+                                 p.latency_us, s.kernel.empty() ? "-" : s.kernel,
                                  why.kernel().empty() ? "(platform-wide)" : why.kernel(), why.tile(), why.ctas(),
                                  why.waves());
   }
@@ -215,10 +216,11 @@ absl::Status ReportOps(const Dataset& data) {
   absl::StatusOr<std::vector<model::OpKindEvaluation>> rows =
       model::EvaluateOpModel(data.ops, absl::GetFlag(FLAGS_test_fraction), seed);
   if (!rows.ok()) return rows.status();
-  std::cout << absl::StrFormat("## %s: other ops\n\n%zu ops measured, %.0f%% held out (seed %d)\n\n", data.name,
-                               data.ops.size(), 100 * absl::GetFlag(FLAGS_test_fraction), seed)
-            << "| op kind | held-out ops | per-kind MAPE % | per-kind ±10% | one fit for all ops MAPE % | one fit ±10% |\n"
-            << "|---|---|---|---|---|---|\n";
+  std::cout
+      << absl::StrFormat("## %s: other ops\n\n%zu ops measured, %.0f%% held out (seed %d)\n\n", data.name,
+                         data.ops.size(), 100 * absl::GetFlag(FLAGS_test_fraction), seed)
+      << "| op kind | held-out ops | per-kind MAPE % | per-kind ±10% | one fit for all ops MAPE % | one fit ±10% |\n"
+      << "|---|---|---|---|---|---|\n";
   for (const model::OpKindEvaluation& row : *rows) {
     std::cout << absl::StrFormat("| %s | %zu | %.1f | %.1f | %.1f | %.1f |\n", row.kind, row.test_size,
                                  row.per_kind.mape, 100 * row.per_kind.within_10, row.pooled.mape,
@@ -279,15 +281,17 @@ absl::Status Run() {
   }
   if (!curve->empty()) {
     std::cout << "\n### Learning curve (mean of " << absl::GetFlag(FLAGS_repeats)
-              << " random training subsets per size)\n\n" << kTableHeader << "\n";
-    for (const model::EvaluationResult& r :
-         model::LearningCurve(*fitters, split.train, split.test, *curve, absl::GetFlag(FLAGS_repeats), seed, data->hardware)) {
+              << " random training subsets per size)\n\n"
+              << kTableHeader << "\n";
+    for (const model::EvaluationResult& r : model::LearningCurve(*fitters, split.train, split.test, *curve,
+                                                                 absl::GetFlag(FLAGS_repeats), seed, data->hardware)) {
       std::cout << Row(r) << "\n";
     }
   }
   if (!active->empty()) {
-    std::cout << "\n### Two-mode model: active vs random sampling (same pool, same test layers)\n\n"
-              << "| train layers | active MAPE % | random MAPE % | active ±10% | random ±10% |\n|---|---|---|---|---|\n";
+    std::cout
+        << "\n### Two-mode model: active vs random sampling (same pool, same test layers)\n\n"
+        << "| train layers | active MAPE % | random MAPE % | active ±10% | random ±10% |\n|---|---|---|---|---|\n";
     for (const model::SamplingComparison& c : model::CompareActiveSampling(
              split.train, split.test, *active, absl::GetFlag(FLAGS_repeats), seed, data->hardware)) {
       std::cout << absl::StrFormat("| %zu | %.1f | %.1f | %.1f | %.1f |\n", c.train_size, c.active.mape, c.random.mape,
@@ -305,7 +309,8 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "convlat-eval (--neusight FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db --platform P) [--models a,b] [--curve 25,50,...] "
+      "convlat-eval (--neusight FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db --platform P) "
+      "[--models a,b] [--curve 25,50,...] "
       "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC]");
   absl::ParseCommandLine(argc, argv);
   const absl::Status status = convlat::Run();

@@ -7,9 +7,9 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "client/commands.h"
+#include "common/secret_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "common/secret_file.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
 ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");

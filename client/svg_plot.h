@@ -9,7 +9,7 @@ namespace convlat::client {
 
 struct PlotSeries {
   std::string label;
-  std::string color;  // CSS colour
+  std::string color;    // CSS colour
   bool points = false;  // scatter (measurements) rather than a line (models)
   std::vector<std::pair<double, double>> xy;
 };

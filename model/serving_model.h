@@ -25,10 +25,10 @@ absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<
 struct ServingModel {
   std::unique_ptr<const LatencyModel> conv;
   int64_t conv_samples = 0;
-  ErrorSummary conv_fit;  // in-sample: what GetPlatformModel and the metrics report
+  ErrorSummary conv_fit;              // in-sample: what GetPlatformModel and the metrics report
   std::optional<OpLatencyModel> ops;  // none when the platform has no op measurements or they did not fit
   int64_t op_samples = 0;
-  double op_fit_mape = 0;  // in-sample
+  double op_fit_mape = 0;    // in-sample
   std::string op_fit_error;  // why there is no op model although op measurements exist
 };
 

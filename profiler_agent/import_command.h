@@ -11,11 +11,11 @@
 namespace convlat::agent {
 
 struct ImportOptions {
-  std::string path;               // the CSV file
+  std::string path;                // the CSV file
   std::string format = "convlat";  // convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)
-  std::string platform;           // recorded under this name
+  std::string platform;            // recorded under this name
   std::string agent_id;
-  int batch_size = 16;            // measurements per spooled batch
+  int batch_size = 16;  // measurements per spooled batch
   DeliveryOptions delivery;
 };
 

@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 #include <tuple>
 
 #include "absl/flags/flag.h"
@@ -16,11 +16,11 @@
 #include "model/onnx/onnx_import.h"
 #include "profiler_agent/delivery/agent_channel.h"
 #include "profiler_agent/delivery/delivery.h"
+#include "profiler_agent/delivery/pusher.h"
+#include "profiler_agent/delivery/spool.h"
 #include "profiler_agent/import_command.h"
 #include "profiler_agent/onednn/network_runner.h"
 #include "profiler_agent/profile_command.h"
-#include "profiler_agent/delivery/pusher.h"
-#include "profiler_agent/delivery/spool.h"
 #include "profiler_agent/sweep_runner.h"
 #include "spdlog/spdlog.h"
 
@@ -37,7 +37,8 @@ ABSL_FLAG(std::string, agent_id, "", "this agent's id (default: the host name)")
 ABSL_FLAG(int32_t, batch_size, 16, "measurements per batch");
 ABSL_FLAG(int32_t, max_configs, 0, "measure at most this many configs (0: all)");
 ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the end");
-ABSL_FLAG(std::string, format, "convlat", "import: convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)");
+ABSL_FLAG(std::string, format, "convlat",
+          "import: convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent token the server requires (--agent_token_file there)");

@@ -47,8 +47,8 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
     return 1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured,
-               result->failed, seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
+  spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured, result->failed,
+               seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
                result->interrupted ? " (interrupted; the next run resumes)" : "");
   const absl::Status delivered = Deliver(pusher, spool, options.delivery,
                                          {.platform = sweep.platform,

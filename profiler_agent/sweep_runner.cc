@@ -11,9 +11,9 @@
 #include "common/status_bridge.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/client_context.h"
+#include "model/datasets/measurements_csv.h"
 #include "model/layers/conv_shape.h"
 #include "model/layers/conv_spec.h"
-#include "model/datasets/measurements_csv.h"
 #include "model/layers/op_params.h"
 #include "model/sweeps/sweeps.h"
 #include "profiler_agent/delivery/call_failure.h"
@@ -150,8 +150,7 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
     if (!csv) return absl::FailedPreconditionError(absl::StrCat("--csv_out: cannot open ", options.csv_out));
     if (fresh) csv << model::MeasurementsCsvHeader();
   }
-  ProgressBar progress(static_cast<int>(sweep.convs.size() + sweep.ops.size()), std::cerr,
-                       isatty(STDERR_FILENO) != 0);
+  ProgressBar progress(static_cast<int>(sweep.convs.size() + sweep.ops.size()), std::cerr, isatty(STDERR_FILENO) != 0);
   std::vector<v1::Measurement> pending;
   // One config may give several measurements (one per algorithm with --algo all); it counts as
   // failed only when none of them succeeded.
@@ -160,7 +159,8 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
     for (v1::Measurement& m : measurements) {
       m.set_agent_id(options.agent_id);
       if (m.failed()) {
-        spdlog::debug("{} failed{}: {}", label, m.algorithm().empty() ? "" : " with " + m.algorithm(), m.failure_reason());
+        spdlog::debug("{} failed{}: {}", label, m.algorithm().empty() ? "" : " with " + m.algorithm(),
+                      m.failure_reason());
       } else {
         any_succeeded = true;
         if (csv.is_open()) csv << model::MeasurementCsvRow(m) << std::flush;
@@ -179,7 +179,8 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
   };
   for (const v1::ConvParams& config : sweep.convs) {
     if (stop) break;
-    if (absl::Status s = record(backend.Measure(config, options.timing), model::FormatConvSpec(config)); !s.ok()) return s;
+    if (absl::Status s = record(backend.Measure(config, options.timing), model::FormatConvSpec(config)); !s.ok())
+      return s;
   }
   for (const v1::OpParams& op : sweep.ops) {
     if (stop) break;
@@ -187,7 +188,8 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
   }
   result.interrupted = stop && result.measured < static_cast<int>(sweep.convs.size() + sweep.ops.size());
   progress.Finish();
-  if (csv.is_open() && !csv) spdlog::error("--csv_out: writing {} failed; the spool still has every measurement", options.csv_out);
+  if (csv.is_open() && !csv)
+    spdlog::error("--csv_out: writing {} failed; the spool still has every measurement", options.csv_out);
   if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;
   return result;
 }

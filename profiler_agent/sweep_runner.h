@@ -46,9 +46,9 @@ struct SweepResult {
   bool interrupted = false;
 };
 
-// Measures each config (convolutions first, then ops), spools every `batch_size` measurements and tries one quick push after
-// each batch (a server that is away only delays delivery). Stops early when `stop` is set,
-// after spooling what was measured.
+// Measures each config (convolutions first, then ops), spools every `batch_size` measurements and tries one quick push
+// after each batch (a server that is away only delays delivery). Stops early when `stop` is set, after spooling what
+// was measured.
 absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& sweep, Spool& spool, Pusher& pusher,
                                      const SweepOptions& options, const std::atomic<bool>& stop);
 

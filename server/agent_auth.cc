@@ -17,8 +17,9 @@ absl::Status AgentAuth::Check(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find("authorization");
   if (it == metadata.end()) {
-    return absl::UnauthenticatedError("this server needs the agent token: metadata 'authorization: Bearer <token>' "
-                                      "(convlat-agent --token_file)");
+    return absl::UnauthenticatedError(
+        "this server needs the agent token: metadata 'authorization: Bearer <token>' "
+        "(convlat-agent --token_file)");
   }
   const std::string given(it->second.data(), it->second.size());
   if (!ConstantTimeEquals(given, expected_)) return absl::UnauthenticatedError("the agent token does not match");

@@ -26,8 +26,7 @@ v1::PushAck StoreBatch(MeasurementStore& store, ModelRegistry& models, ServerMet
     status = result.status();
   }
   if (!status.ok()) {
-    spdlog::warn("batch '{}' for platform '{}' not stored: {}", batch.batch_id(), batch.platform(),
-                 status.ToString());
+    spdlog::warn("batch '{}' for platform '{}' not stored: {}", batch.batch_id(), batch.platform(), status.ToString());
     ack.set_code(static_cast<int>(status.code()));
     ack.set_error(CappedStatusMessage(status.message()));
   }

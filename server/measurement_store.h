@@ -42,8 +42,7 @@ class MeasurementStore {
   virtual absl::StatusOr<InsertBatchResult> InsertBatch(const v1::MeasurementBatch& batch) = 0;
 
   // All measurements of the platform (failed ones included), in insertion order.
-  virtual absl::StatusOr<std::vector<v1::Measurement>> LoadMeasurements(
-      const std::string& platform) = 0;
+  virtual absl::StatusOr<std::vector<v1::Measurement>> LoadMeasurements(const std::string& platform) = 0;
   // Successful measurements of the platform.
   virtual absl::StatusOr<int64_t> CountSuccessfulMeasurements(const std::string& platform) = 0;
 };

@@ -13,10 +13,7 @@
 namespace convlat::server {
 ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
                              std::chrono::milliseconds store_sync_interval)
-    : store_(store),
-      metrics_(metrics),
-      store_sync_interval_(store_sync_interval),
-      worker_([this] { WorkerLoop(); }) {}
+    : store_(store), metrics_(metrics), store_sync_interval_(store_sync_interval), worker_([this] { WorkerLoop(); }) {}
 
 ModelRegistry::~ModelRegistry() {
   {
@@ -98,8 +95,8 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   };
   absl::StatusOr<std::vector<v1::Measurement>> measurements = store_.LoadMeasurements(platform);
   if (!measurements.ok()) return measurements.status();
-  const int64_t successful = std::count_if(measurements->begin(), measurements->end(),
-                                           [](const v1::Measurement& m) { return !m.failed(); });
+  const int64_t successful =
+      std::count_if(measurements->begin(), measurements->end(), [](const v1::Measurement& m) { return !m.failed(); });
   {
     absl::MutexLock lock(&models_mutex_);
     fitted_counts_[platform] = successful;

@@ -10,8 +10,8 @@
 #include <string>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "convlat/v1/latency.pb.h"
@@ -25,8 +25,8 @@ namespace convlat::server {
 struct FittedModel {
   std::unique_ptr<const model::LatencyModel> model;
   std::optional<model::OpLatencyModel> op_model;  // none when the platform has no op measurements
-  v1::PlatformModel info;  // what GetPlatformModel returns
-  v1::Platform platform;   // the device as registered when the model was fitted
+  v1::PlatformModel info;                         // what GetPlatformModel returns
+  v1::Platform platform;                          // the device as registered when the model was fitted
 };
 
 class ModelRegistry {

@@ -15,8 +15,8 @@ namespace {
 
 std::string ShapeText(const v1::ConvParams& params) {
   const model::ConvShape s = model::ResolveConvShape(params);
-  std::string text = absl::StrCat(s.n, "x", s.c, "x", s.h, "x", s.w, " -> ", s.n, "x", s.k, "x", s.p(), "x",
-                                  s.q(), " ", s.r, "x", s.s, "/", s.stride_h);
+  std::string text = absl::StrCat(s.n, "x", s.c, "x", s.h, "x", s.w, " -> ", s.n, "x", s.k, "x", s.p(), "x", s.q(), " ",
+                                  s.r, "x", s.s, "/", s.stride_h);
   if (s.groups > 1) absl::StrAppend(&text, " g", s.groups);
   return text;
 }
@@ -59,8 +59,8 @@ absl::StatusOr<std::vector<model::NetworkLayer>> ExplicitLayers(const v1::LayerL
                                                                 const std::string& field) {
   if (list.layers().empty()) return absl::InvalidArgumentError(field + " must not be empty");
   if (list.layers_size() > kMaxLayersPerRequest) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " has ", list.layers_size(), " entries; at most ",
-                                                   kMaxLayersPerRequest, " per request"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " has ", list.layers_size(), " entries; at most ", kMaxLayersPerRequest, " per request"));
   }
   std::vector<model::NetworkLayer> layers;
   for (int i = 0; i < list.layers_size(); ++i) {
@@ -101,8 +101,7 @@ absl::StatusOr<std::vector<model::NetworkLayer>> NetworkLayersOf(const v1::Predi
     case v1::PredictNetworkRequest::kOnnxModel: return OnnxLayers(request, path);
     case v1::PredictNetworkRequest::kLayers:
       return ExplicitLayers(request.layers(), request.batch(), FieldPath(path, "layers.layers"));
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(FieldPath(path, "network"), ": set onnx_model or layers"));
+    default: return absl::InvalidArgumentError(absl::StrCat(FieldPath(path, "network"), ": set onnx_model or layers"));
   }
 }
 

@@ -166,9 +166,9 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
   absl::MutexLock lock(&mutex_);
   try {
     pqxx::work tx(connection_->db);
-    const pqxx::result platform =
-        tx.exec_params("SELECT id FROM convlat_platforms WHERE name = $1", batch.platform());
-    if (platform.empty()) return absl::NotFoundError(absl::StrCat("platform '", batch.platform(), "' is not registered"));
+    const pqxx::result platform = tx.exec_params("SELECT id FROM convlat_platforms WHERE name = $1", batch.platform());
+    if (platform.empty())
+      return absl::NotFoundError(absl::StrCat("platform '", batch.platform(), "' is not registered"));
     const int64_t platform_id = platform[0][0].as<int64_t>();
     // The batch row goes first: a batch id seen before (an agent resending after a lost ack,
     // possibly to another replica) inserts nothing and writes nothing else.
@@ -192,8 +192,10 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
     }
     for (const v1::Measurement& m : batch.measurements()) {
       tx.exec_params(
-          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, median_us, record) VALUES ($1, $2, $3, $4, $5)",
-          platform_id, batch.batch_id(), m.failed(), m.latency().median_us(), pqxx::binarystring(m.SerializeAsString()));
+          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, median_us, record) VALUES ($1, $2, $3, $4, "
+          "$5)",
+          platform_id, batch.batch_id(), m.failed(), m.latency().median_us(),
+          pqxx::binarystring(m.SerializeAsString()));
     }
     tx.commit();  // all of the batch, or (on any exception above) none of it
     return InsertBatchResult{.stored = batch.measurements_size(), .duplicate = false};
@@ -207,10 +209,10 @@ absl::StatusOr<std::vector<v1::Measurement>> PostgresStore::LoadMeasurements(con
   try {
     pqxx::read_transaction tx(connection_->db);
     std::vector<v1::Measurement> measurements;
-    for (const pqxx::row& row : tx.exec_params(
-             "SELECT m.record FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
-             "WHERE p.name = $1 ORDER BY m.id",
-             platform)) {
+    for (const pqxx::row& row :
+         tx.exec_params("SELECT m.record FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
+                        "WHERE p.name = $1 ORDER BY m.id",
+                        platform)) {
       v1::Measurement& m = measurements.emplace_back();
       if (!m.ParseFromString(Bytes(row[0]))) {
         return absl::DataLossError(absl::StrCat("postgres store: a measurement record of '", platform, "' is corrupt"));
@@ -227,9 +229,10 @@ absl::StatusOr<int64_t> PostgresStore::CountSuccessfulMeasurements(const std::st
   try {
     pqxx::read_transaction tx(connection_->db);
     return tx
-        .exec_params1("SELECT count(*) FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
-                      "WHERE p.name = $1 AND NOT m.failed",
-                      platform)[0]
+        .exec_params1(
+            "SELECT count(*) FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
+            "WHERE p.name = $1 AND NOT m.failed",
+            platform)[0]
         .as<int64_t>();
   } catch (const std::exception& e) {
     return FromException(e, "counting measurements");

@@ -20,9 +20,8 @@ class ProfilerServiceImpl final : public v1::ProfilerService::Service {
                                 v1::RegisterPlatformResponse* response) override;
   grpc::Status GetSweepPlan(grpc::ServerContext* context, const v1::GetSweepPlanRequest* request,
                             v1::SweepPlan* response) override;
-  grpc::Status PushMeasurements(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::PushAck, v1::MeasurementBatch>* stream) override;
+  grpc::Status PushMeasurements(grpc::ServerContext* context,
+                                grpc::ServerReaderWriter<v1::PushAck, v1::MeasurementBatch>* stream) override;
 
  private:
   MeasurementStore& store_;

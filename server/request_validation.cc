@@ -18,7 +18,8 @@ bool FiniteNonNegative(double value) { return std::isfinite(value) && value >= 0
 
 absl::Status ValidateMeasurement(const v1::Measurement& m, const std::string& path) {
   if (m.has_op()) {
-    if (m.has_params()) return Invalid(path + ".params", "must be unset when op is set (a measurement is of one layer)");
+    if (m.has_params())
+      return Invalid(path + ".params", "must be unset when op is set (a measurement is of one layer)");
     if (absl::Status s = model::ValidateOpParams(m.op(), path + ".op"); !s.ok()) return s;
   } else if (absl::Status s = model::ValidateConvParams(m.params(), path + ".params"); !s.ok()) {
     return s;
@@ -93,12 +94,11 @@ absl::Status ValidateBatch(const v1::MeasurementBatch& batch) {
   return absl::OkStatus();
 }
 
-absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvParams>& layers,
-                            absl::string_view field) {
+absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvParams>& layers, absl::string_view field) {
   if (layers.empty()) return Invalid(field, "must not be empty");
   if (layers.size() > kMaxLayersPerRequest) {
-    return Invalid(field, absl::StrCat("has ", layers.size(), " entries; at most ", kMaxLayersPerRequest,
-                                       " per request"));
+    return Invalid(field,
+                   absl::StrCat("has ", layers.size(), " entries; at most ", kMaxLayersPerRequest, " per request"));
   }
   for (int i = 0; i < layers.size(); ++i) {
     absl::Status s = model::ValidateConvParams(layers[i], absl::StrCat(field, "[", i, "]"));

@@ -25,8 +25,7 @@ std::string FieldPath(absl::string_view path, absl::string_view name);
 absl::Status ValidatePlatformName(absl::string_view name, absl::string_view field);
 absl::Status ValidatePlatform(const v1::Platform& platform);
 absl::Status ValidateBatch(const v1::MeasurementBatch& batch);
-absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvParams>& layers,
-                            absl::string_view field);
+absl::Status ValidateLayers(const google::protobuf::RepeatedPtrField<v1::ConvParams>& layers, absl::string_view field);
 // Other ops (may be empty).
 absl::Status ValidateOps(const google::protobuf::RepeatedPtrField<v1::OpParams>& ops, absl::string_view field);
 

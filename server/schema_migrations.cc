@@ -91,8 +91,8 @@ absl::Status MigrateSchema(sqlite3* db, int target_version) {
                                                       "); upgrade convlat-server"));
   }
   for (int version = *current + 1; version <= target_version; ++version) {
-    const std::string sql = absl::StrCat("BEGIN IMMEDIATE;", kMigrations[version - 1],
-                                         "PRAGMA user_version = ", version, "; COMMIT;");
+    const std::string sql =
+        absl::StrCat("BEGIN IMMEDIATE;", kMigrations[version - 1], "PRAGMA user_version = ", version, "; COMMIT;");
     if (absl::Status status = Exec(db, sql); !status.ok()) {
       Exec(db, "ROLLBACK").IgnoreError();
       return absl::InternalError(absl::StrCat("schema migration to version ", version, " failed: ", status.message()));

@@ -21,7 +21,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   std::string db = "convlat.db";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
-  int max_message_bytes = 64 << 20;  // big enough for thousands of layers or an ONNX graph
+  int max_message_bytes = 64 << 20;               // big enough for thousands of layers or an ONNX graph
   // Agents must send "authorization: Bearer <agent_token>" to write; empty: no check.
   std::string agent_token;
   // How often to look for measurements other replicas stored in a shared store (0: never).

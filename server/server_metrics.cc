@@ -6,14 +6,11 @@ namespace convlat::server {
 namespace {
 
 // gRPC and absl share the canonical code numbers, and absl spells them as Prometheus labels want.
-std::string CodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
+std::string CodeName(grpc::StatusCode code) { return absl::StatusCodeToString(static_cast<absl::StatusCode>(code)); }
 
 // Request latencies from 50 µs (a cached single-layer Predict) to 10 s (a large push).
 prometheus::Histogram::BucketBoundaries RequestBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-          0.025,   0.05,   0.1,     0.25,   0.5,   1,     2.5,    5,    10};
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
 }  // namespace
@@ -67,12 +64,11 @@ void ServerMetrics::AddIngested(const std::string& platform, int64_t count) {
   ingested_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
 }
 
-void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double seconds,
-                                 int64_t samples, double fit_mape) {
+void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples,
+                                 double fit_mape) {
   refits_.Add({{"platform", platform}, {"result", ok ? "ok" : "error"}}).Increment();
   refit_seconds_
-      .Add({{"platform", platform}},
-           prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60})
+      .Add({{"platform", platform}}, prometheus::Histogram::BucketBoundaries{0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60})
       .Observe(seconds);
   if (!ok) return;
   samples_.Add({{"platform", platform}}).Set(static_cast<double>(samples));

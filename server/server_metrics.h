@@ -24,8 +24,7 @@ class ServerMetrics {
   void ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds);
   void AddPredictions(const std::string& platform, int64_t count);
   void AddIngested(const std::string& platform, int64_t count);
-  void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples,
-                    double fit_mape);
+  void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples, double fit_mape);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;

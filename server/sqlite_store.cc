@@ -55,8 +55,8 @@ bool Exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, 
 
 absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, int schema_version) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
     absl::Status status = absl::UnavailableError(
         absl::StrCat("cannot open store ", path, ": ", db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
@@ -238,8 +238,8 @@ absl::StatusOr<std::vector<v1::Measurement>> SqliteStore::LoadMeasurements(const
   int rc;
   while ((rc = select.Step()) == SQLITE_ROW) {
     if (!measurements.emplace_back().ParseFromString(select.Blob(0))) {
-      return absl::DataLossError(absl::StrCat("store ", path_, ": a measurement record of '", platform,
-                                              "' is corrupt"));
+      return absl::DataLossError(
+          absl::StrCat("store ", path_, ": a measurement record of '", platform, "' is corrupt"));
     }
   }
   if (rc != SQLITE_DONE) return Error("loading measurements");

@@ -1,14 +1,13 @@
 #pragma once
 // The embedded SQLite measurement store (the default; one file, WAL mode).
 
+#include <sqlite3.h>
+
 #include <memory>
 #include <string>
 
-#include <sqlite3.h>
-
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-
 #include "server/batch_identity.h"
 #include "server/measurement_store.h"
 

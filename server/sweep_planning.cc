@@ -32,8 +32,8 @@ absl::Status PlanSweepFor(MeasurementStore& store, const v1::GetSweepPlanRequest
   if (!v1::SweepOrder_IsValid(request.order())) return absl::InvalidArgumentError("order: unknown sweep order");
   absl::StatusOr<v1::Platform> platform = store.GetPlatform(request.platform());
   if (!platform.ok()) return platform.status();
-  const model::PlanOptions options{.max_configs = request.max_configs(), .order = request.order(),
-                                   .hardware = model::HardwareOf(*platform)};
+  const model::PlanOptions options{
+      .max_configs = request.max_configs(), .order = request.order(), .hardware = model::HardwareOf(*platform)};
   absl::StatusOr<std::vector<v1::Measurement>> measured = store.LoadMeasurements(request.platform());
   if (!measured.ok()) return measured.status();
   if (request.candidates_size() > 0 || request.op_candidates_size() > 0) {

@@ -2,8 +2,8 @@
 
 #include <array>
 
-#include "model/layers/features.h"
 #include "model/fit/nnls.h"
+#include "model/layers/features.h"
 
 namespace convlat::model {
 
@@ -25,7 +25,8 @@ Prediction FlopsLinearModel::Predict(const ConvShape& shape) const {
   prediction.latency_us = fixed_us_ + us_per_flop_ * flops;
   prediction.explanation.set_model_kind(kind());
   prediction.explanation.set_flops(flops);
-  prediction.explanation.set_compute_share(prediction.latency_us > 0 ? us_per_flop_ * flops / prediction.latency_us : 0);
+  prediction.explanation.set_compute_share(prediction.latency_us > 0 ? us_per_flop_ * flops / prediction.latency_us
+                                                                     : 0);
   return prediction;
 }
 

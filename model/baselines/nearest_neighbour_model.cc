@@ -9,8 +9,8 @@ namespace {
 
 std::array<double, NearestNeighbourModel::kDims> Coordinates(const ConvShape& s) {
   auto log2 = [](int64_t v) { return std::log2(static_cast<double>(std::max<int64_t>(v, 1))); };
-  return {log2(s.n),        log2(s.c),     log2(s.h),         log2(s.w),          log2(s.k),
-          log2(s.r * s.s),  log2(s.stride_h), log2(s.groups), double(s.pad_h), double(s.dtype)};
+  return {log2(s.n),       log2(s.c),        log2(s.h),      log2(s.w),       log2(s.k),
+          log2(s.r * s.s), log2(s.stride_h), log2(s.groups), double(s.pad_h), double(s.dtype)};
 }
 
 }  // namespace

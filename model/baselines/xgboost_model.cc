@@ -15,9 +15,9 @@ constexpr int kFeatures = 15;
 
 std::array<float, kFeatures> RawFeatures(const ConvShape& s) {
   const ConvFeatures f = ComputeFeatures(s);
-  return {float(s.n),        float(s.c),     float(s.h),        float(s.w),      float(s.k),
-          float(s.r),        float(s.s),     float(s.stride_h), float(s.pad_h),  float(s.dilation_h),
-          float(s.groups),   float(s.dtype), float(s.layout),   float(f.flops),  float(f.bytes())};
+  return {float(s.n),      float(s.c),     float(s.h),        float(s.w),     float(s.k),
+          float(s.r),      float(s.s),     float(s.stride_h), float(s.pad_h), float(s.dilation_h),
+          float(s.groups), float(s.dtype), float(s.layout),   float(f.flops), float(f.bytes())};
 }
 
 absl::Status XgbStatus(int code, const char* what) {
@@ -47,7 +47,7 @@ class Matrix {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Fit(const std::vector<Sample>& samples,
-                                                                 TreeEnsemble ensemble) {
+                                                                TreeEnsemble ensemble) {
   std::vector<float> values, labels;
   for (const Sample& sample : samples) {
     if (!(sample.latency_us > 0)) continue;
@@ -58,7 +58,8 @@ absl::StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Fit(const std::vecto
   if (labels.size() < 2) return absl::FailedPreconditionError("the tree ensemble needs at least 2 measurements");
   Matrix train(values, labels.size());
   if (!train.status().ok()) return train.status();
-  if (absl::Status s = XgbStatus(XGDMatrixSetFloatInfo(train.handle(), "label", labels.data(), labels.size()), "labels");
+  if (absl::Status s =
+          XgbStatus(XGDMatrixSetFloatInfo(train.handle(), "label", labels.data(), labels.size()), "labels");
       !s.ok()) {
     return s;
   }
@@ -73,8 +74,12 @@ absl::StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Fit(const std::vecto
   if (ensemble == TreeEnsemble::kGradientBoosted) {
     params.insert(params.end(), {{"max_depth", "6"}, {"eta", "0.05"}, {"subsample", "0.8"}, {"min_child_weight", "1"}});
   } else {
-    params.insert(params.end(), {{"max_depth", "12"}, {"eta", "1"}, {"subsample", "0.8"}, {"colsample_bynode", "0.8"},
-                                 {"num_parallel_tree", "100"}, {"lambda", "0"}});
+    params.insert(params.end(), {{"max_depth", "12"},
+                                 {"eta", "1"},
+                                 {"subsample", "0.8"},
+                                 {"colsample_bynode", "0.8"},
+                                 {"num_parallel_tree", "100"},
+                                 {"lambda", "0"}});
     rounds = 1;
   }
   for (const auto& [name, value] : params) {

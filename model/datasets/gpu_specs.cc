@@ -12,8 +12,8 @@ int KnownStreamingMultiprocessors(absl::string_view device_name) {
     int sms;
   };
   static constexpr Entry kTable[] = {
-      {"H100 PCIe", 114}, {"H100", 132}, {"H200", 132},    {"A100", 108}, {"V100", 80}, {"T4", 40},
-      {"L40", 142},       {"L4", 58},         {"A10", 72},   {"Jetson Nano", 1},
+      {"H100 PCIe", 114}, {"H100", 132}, {"H200", 132}, {"A100", 108}, {"V100", 80},
+      {"T4", 40},         {"L40", 142},  {"L4", 58},    {"A10", 72},   {"Jetson Nano", 1},
   };
   for (const Entry& entry : kTable) {
     if (absl::StrContains(absl::AsciiStrToLower(device_name), absl::AsciiStrToLower(entry.name_part))) return entry.sms;

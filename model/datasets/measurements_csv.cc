@@ -10,10 +10,10 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
-#include "model/layers/conv_shape.h"
-#include "model/layers/conv_spec.h"
 #include "model/datasets/csv_reader.h"
 #include "model/latency/samples.h"
+#include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 
 namespace convlat::model {
@@ -40,7 +40,9 @@ Setter Latency(void (v1::LatencyStats::*set)(double)) {
 }
 
 // The kernel columns describe one kernel record, created by whichever column comes first.
-v1::KernelRecord& MainKernelOf(v1::Measurement& m) { return m.kernels_size() > 0 ? *m.mutable_kernels(0) : *m.add_kernels(); }
+v1::KernelRecord& MainKernelOf(v1::Measurement& m) {
+  return m.kernels_size() > 0 ? *m.mutable_kernels(0) : *m.add_kernels();
+}
 
 Setter GridDim(void (v1::Dim3::*set)(uint32_t)) {
   return [set](const std::string& text, v1::Measurement& m) {
@@ -58,10 +60,36 @@ std::string CsvCell(const std::string& text) {
 }
 
 // The columns the writer fills, in order; the reader accepts them all.
-constexpr const char* kWrittenColumns[] = {
-    "n", "c", "h", "w", "k", "r", "s", "stride_h", "stride_w", "pad_h", "pad_w", "dilation_h", "dilation_w",
-    "groups", "dtype", "layout", "math_mode", "median_us", "min_us", "p10_us", "p90_us", "repetitions",
-    "workspace_bytes", "backend", "algorithm", "kernel", "grid_x", "grid_y", "grid_z", "op"};
+constexpr const char* kWrittenColumns[] = {"n",
+                                           "c",
+                                           "h",
+                                           "w",
+                                           "k",
+                                           "r",
+                                           "s",
+                                           "stride_h",
+                                           "stride_w",
+                                           "pad_h",
+                                           "pad_w",
+                                           "dilation_h",
+                                           "dilation_w",
+                                           "groups",
+                                           "dtype",
+                                           "layout",
+                                           "math_mode",
+                                           "median_us",
+                                           "min_us",
+                                           "p10_us",
+                                           "p90_us",
+                                           "repetitions",
+                                           "workspace_bytes",
+                                           "backend",
+                                           "algorithm",
+                                           "kernel",
+                                           "grid_x",
+                                           "grid_y",
+                                           "grid_z",
+                                           "op"};
 
 template <typename Enum>
 Setter EnumColumn(absl::StatusOr<Enum> (*parse)(absl::string_view), void (v1::ConvParams::*set)(Enum)) {
@@ -110,9 +138,21 @@ const std::map<std::string, Setter>& Columns() {
          m.set_workspace_bytes(value);
          return absl::OkStatus();
        }},
-      {"backend", [](const std::string& text, v1::Measurement& m) { m.set_backend(text); return absl::OkStatus(); }},
-      {"algorithm", [](const std::string& text, v1::Measurement& m) { m.set_algorithm(text); return absl::OkStatus(); }},
-      {"kernel", [](const std::string& text, v1::Measurement& m) { MainKernelOf(m).set_name(text); return absl::OkStatus(); }},
+      {"backend",
+       [](const std::string& text, v1::Measurement& m) {
+         m.set_backend(text);
+         return absl::OkStatus();
+       }},
+      {"algorithm",
+       [](const std::string& text, v1::Measurement& m) {
+         m.set_algorithm(text);
+         return absl::OkStatus();
+       }},
+      {"kernel",
+       [](const std::string& text, v1::Measurement& m) {
+         MainKernelOf(m).set_name(text);
+         return absl::OkStatus();
+       }},
       {"grid_x", GridDim(&v1::Dim3::set_x)},
       {"grid_y", GridDim(&v1::Dim3::set_y)},
       {"grid_z", GridDim(&v1::Dim3::set_z)},
@@ -177,8 +217,8 @@ absl::StatusOr<std::vector<v1::Measurement>> ParseMeasurementsCsv(std::istream& 
       const std::string text(absl::StripAsciiWhitespace((**cells)[i]));
       if (text.empty()) continue;  // optional column left blank
       if (absl::Status s = Columns().at(reader->header()[i])(text, m); !s.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(source, ":", reader->line(), ": column '",
-                                                       reader->header()[i], "' ", s.message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ":", reader->line(), ": column '", reader->header()[i], "' ", s.message()));
       }
     }
     if (absl::Status s = ValidateRowLayer(m); !s.ok()) {
@@ -210,18 +250,26 @@ std::string MeasurementCsvRow(const v1::Measurement& m) {
   const v1::KernelRecord none;
   const v1::KernelRecord& k = kernel != nullptr ? *kernel : none;
   std::vector<std::string> layer = {
-      absl::StrCat(p.n()), absl::StrCat(p.c()), absl::StrCat(p.h()), absl::StrCat(p.w()), absl::StrCat(p.k()),
-      absl::StrCat(p.r()), absl::StrCat(p.s()), absl::StrCat(p.stride_h()), absl::StrCat(p.stride_w()),
-      absl::StrCat(p.pad_h()), absl::StrCat(p.pad_w()), absl::StrCat(p.dilation_h()), absl::StrCat(p.dilation_w()),
-      absl::StrCat(p.groups()), DataTypeName(p.dtype()), LayoutName(p.layout()), MathModeName(p.math_mode())};
+      absl::StrCat(p.n()),          absl::StrCat(p.c()),      absl::StrCat(p.h()),     absl::StrCat(p.w()),
+      absl::StrCat(p.k()),          absl::StrCat(p.r()),      absl::StrCat(p.s()),     absl::StrCat(p.stride_h()),
+      absl::StrCat(p.stride_w()),   absl::StrCat(p.pad_h()),  absl::StrCat(p.pad_w()), absl::StrCat(p.dilation_h()),
+      absl::StrCat(p.dilation_w()), absl::StrCat(p.groups()), DataTypeName(p.dtype()), LayoutName(p.layout()),
+      MathModeName(p.math_mode())};
   // An op's row leaves the conv columns empty.
   if (m.has_op()) layer.assign(layer.size(), "");
-  std::vector<std::string> cells = {
-      absl::StrCat(t.median_us()), absl::StrCat(t.min_us()), absl::StrCat(t.p10_us()), absl::StrCat(t.p90_us()),
-      absl::StrCat(t.repetitions()), absl::StrCat(m.workspace_bytes()), CsvCell(m.backend()), CsvCell(m.algorithm()),
-      CsvCell(k.name()), kernel != nullptr ? absl::StrCat(k.grid().x()) : "",
-      kernel != nullptr ? absl::StrCat(k.grid().y()) : "", kernel != nullptr ? absl::StrCat(k.grid().z()) : "",
-      CsvCell(op)};
+  std::vector<std::string> cells = {absl::StrCat(t.median_us()),
+                                    absl::StrCat(t.min_us()),
+                                    absl::StrCat(t.p10_us()),
+                                    absl::StrCat(t.p90_us()),
+                                    absl::StrCat(t.repetitions()),
+                                    absl::StrCat(m.workspace_bytes()),
+                                    CsvCell(m.backend()),
+                                    CsvCell(m.algorithm()),
+                                    CsvCell(k.name()),
+                                    kernel != nullptr ? absl::StrCat(k.grid().x()) : "",
+                                    kernel != nullptr ? absl::StrCat(k.grid().y()) : "",
+                                    kernel != nullptr ? absl::StrCat(k.grid().z()) : "",
+                                    CsvCell(op)};
   return absl::StrCat(absl::StrJoin(layer, ","), ",", absl::StrJoin(cells, ","), "\n");
 }
 

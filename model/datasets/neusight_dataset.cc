@@ -6,17 +6,17 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "model/layers/conv_shape.h"
 #include "model/datasets/csv_reader.h"
 #include "model/datasets/gpu_specs.h"
+#include "model/layers/conv_shape.h"
 
 namespace convlat::model {
 namespace {
 
 // The header's spelling, typo included ("Kernel_Szie").
-constexpr const char* kRequired[] = {"Latency", "Kernel Name", "Grid x", "Grid y", "Grid z", "Block x",
-                                     "Block y", "Block z", "B", "Input_Channel", "Output_Channel",
-                                     "Kernel_Szie", "Input_Size", "Stride", "Padding", "Device"};
+constexpr const char* kRequired[] = {
+    "Latency", "Kernel Name",   "Grid x",         "Grid y",      "Grid z",     "Block x", "Block y", "Block z",
+    "B",       "Input_Channel", "Output_Channel", "Kernel_Szie", "Input_Size", "Stride",  "Padding", "Device"};
 
 class RowView {
  public:
@@ -39,8 +39,9 @@ class RowView {
 
 absl::StatusOr<v1::Measurement> ToMeasurement(const RowView& row) {
   double v[14];
-  const char* numeric[] = {"Latency", "Grid x", "Grid y", "Grid z", "Block x", "Block y", "Block z",
-                           "B", "Input_Channel", "Output_Channel", "Kernel_Szie", "Input_Size", "Stride", "Padding"};
+  const char* numeric[] = {"Latency",     "Grid x",     "Grid y", "Grid z",        "Block x",
+                           "Block y",     "Block z",    "B",      "Input_Channel", "Output_Channel",
+                           "Kernel_Szie", "Input_Size", "Stride", "Padding"};
   for (int i = 0; i < 14; ++i) {
     absl::StatusOr<double> value = row.Number(numeric[i]);
     if (!value.ok()) return value.status();

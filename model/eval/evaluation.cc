@@ -99,11 +99,12 @@ std::vector<EvaluationResult> LearningCurve(const std::vector<ModelFitter>& fitt
 std::vector<SamplingComparison> CompareActiveSampling(const std::vector<Sample>& pool, const std::vector<Sample>& test,
                                                       const std::vector<size_t>& sizes, int repeats, uint64_t seed,
                                                       const HardwareInfo& hardware) {
-  const ModelFitter two_mode{"two-mode", [](const auto& s, const HardwareInfo& hw) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-                               auto fitted = TwoModeModel::Fit(s, hw);
-                               if (!fitted.ok()) return fitted.status();
-                               return std::unique_ptr<LatencyModel>(std::move(*fitted));
-                             }};
+  const ModelFitter two_mode{
+      "two-mode", [](const auto& s, const HardwareInfo& hw) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+        auto fitted = TwoModeModel::Fit(s, hw);
+        if (!fitted.ok()) return fitted.status();
+        return std::unique_ptr<LatencyModel>(std::move(*fitted));
+      }};
   std::mt19937_64 rng(seed);
   std::vector<std::vector<ErrorSummary>> active(sizes.size()), random(sizes.size());
   for (int r = 0; r < repeats; ++r) {

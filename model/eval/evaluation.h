@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "model/eval/model_zoo.h"
 #include "model/fit/error_metrics.h"
 #include "model/latency/latency_model.h"
-#include "model/eval/model_zoo.h"
 
 namespace convlat::model {
 
@@ -28,8 +28,8 @@ struct EvaluationResult {
   std::string failure;     // non-empty when the model could not be fitted
 };
 
-EvaluationResult Evaluate(const ModelFitter& fitter, const std::vector<Sample>& train,
-                          const std::vector<Sample>& test, const HardwareInfo& hardware);
+EvaluationResult Evaluate(const ModelFitter& fitter, const std::vector<Sample>& train, const std::vector<Sample>& test,
+                          const HardwareInfo& hardware);
 
 // For each size, `repeats` random training subsets of the pool (the same subsets for every
 // model), each evaluated on `test`; sizes larger than the pool are clipped to it.

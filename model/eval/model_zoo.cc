@@ -5,9 +5,9 @@
 #include "absl/strings/str_split.h"
 #include "model/baselines/flops_linear_model.h"
 #include "model/baselines/nearest_neighbour_model.h"
+#include "model/baselines/xgboost_model.h"
 #include "model/latency/roofline_model.h"
 #include "model/two_mode/two_mode_model.h"
-#include "model/baselines/xgboost_model.h"
 
 namespace convlat::model {
 namespace {

@@ -31,8 +31,7 @@ DecisionTreeClassifier DecisionTreeClassifier::Fit(const std::vector<std::vector
 }
 
 int DecisionTreeClassifier::Grow(const std::vector<std::vector<double>>& features, const std::vector<int>& labels,
-                                 int classes, std::vector<int>& rows, int depth,
-                                 const DecisionTreeOptions& options) {
+                                 int classes, std::vector<int>& rows, int depth, const DecisionTreeOptions& options) {
   const int index = static_cast<int>(nodes_.size());
   nodes_.push_back(Node{});
   std::vector<int> counts(classes, 0);
@@ -44,8 +43,7 @@ int DecisionTreeClassifier::Grow(const std::vector<std::vector<double>>& feature
     for (int c = 0; c < classes; ++c) nodes_[index].shares[c] = static_cast<double>(counts[c]) / total;
     return index;
   };
-  if (depth >= options.max_depth || counts[nodes_[index].label] == total ||
-      total < 2 * options.min_samples_leaf) {
+  if (depth >= options.max_depth || counts[nodes_[index].label] == total || total < 2 * options.min_samples_leaf) {
     return make_leaf();
   }
 

@@ -34,7 +34,7 @@ class DecisionTreeClassifier {
     int feature = -1;      // -1: a leaf
     double threshold = 0;  // go left when features[feature] <= threshold
     int left = -1, right = -1;
-    int label = 0;         // majority class (used at leaves)
+    int label = 0;               // majority class (used at leaves)
     std::vector<double> shares;  // class shares of the node's rows (kept at leaves only)
   };
   int LeafOf(std::span<const double> features) const;

@@ -6,9 +6,9 @@
 namespace convlat::model {
 
 struct ErrorSummary {
-  double mape = 0;         // mean absolute percentage error, percent
-  double rmspe = 0;        // root mean squared percentage error, percent
-  double within_10 = 0;    // share of predictions within ±10% of the measurement, 0..1
+  double mape = 0;       // mean absolute percentage error, percent
+  double rmspe = 0;      // root mean squared percentage error, percent
+  double within_10 = 0;  // share of predictions within ±10% of the measurement, 0..1
   int count = 0;
 };
 

@@ -36,7 +36,7 @@ class RelativeNormalEquations {
 
   int terms_;
   int rows_ = 0;
-  std::vector<double> gram_;   // XᵀWX, row-major terms x terms
+  std::vector<double> gram_;    // XᵀWX, row-major terms x terms
   std::vector<double> moment_;  // XᵀWy
   std::vector<double> scale_;   // largest |x| per column, to condition the solve
   double y_weighted_ = 0;       // yᵀWy (= rows, kept for clarity)

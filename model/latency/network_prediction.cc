@@ -8,7 +8,8 @@ namespace {
 LayerLatency PredictOtherOp(const OpLatencyModel* op_model, const NetworkLayer& layer, double memory_bandwidth_gbps) {
   LayerLatency latency;
   if (op_model != nullptr) {
-    latency.prediction = layer.op_params ? op_model->Predict(*layer.op_params) : op_model->PredictWork(layer.bytes, layer.flops);
+    latency.prediction =
+        layer.op_params ? op_model->Predict(*layer.op_params) : op_model->PredictWork(layer.bytes, layer.flops);
     return latency;
   }
   v1::Explanation& why = latency.prediction.explanation;

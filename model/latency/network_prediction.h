@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "model/latency/latency_model.h"
-#include "model/layers/network.h"
 #include "model/latency/op_model.h"
+#include "model/layers/network.h"
 
 namespace convlat::model {
 

@@ -1,8 +1,8 @@
 #include "model/latency/op_model.h"
 
 #include "absl/strings/str_cat.h"
-#include "model/layers/conv_spec.h"
 #include "model/fit/nnls.h"
+#include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 
 namespace convlat::model {

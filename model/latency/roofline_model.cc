@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "model/layers/features.h"
 #include "model/fit/nnls.h"
+#include "model/layers/features.h"
 
 namespace convlat::model {
 namespace {

@@ -60,16 +60,17 @@ void NormalizeConvParams(v1::ConvParams& params) {
 }
 
 absl::Status ValidateConvParams(const v1::ConvParams& params, absl::string_view path) {
-  const std::pair<const char*, int32_t> required[] = {
-      {"n", params.n()}, {"c", params.c()}, {"h", params.h()}, {"w", params.w()},
-      {"k", params.k()}, {"r", params.r()}, {"s", params.s()}};
+  const std::pair<const char*, int32_t> required[] = {{"n", params.n()}, {"c", params.c()}, {"h", params.h()},
+                                                      {"w", params.w()}, {"k", params.k()}, {"r", params.r()},
+                                                      {"s", params.s()}};
   for (const auto& [field, value] : required) {
     if (value <= 0) return Invalid(path, field, absl::StrCat("must be > 0, got ", value));
   }
-  const std::pair<const char*, int32_t> defaulted[] = {
-      {"stride_h", params.stride_h()},     {"stride_w", params.stride_w()},
-      {"dilation_h", params.dilation_h()}, {"dilation_w", params.dilation_w()},
-      {"groups", params.groups()}};
+  const std::pair<const char*, int32_t> defaulted[] = {{"stride_h", params.stride_h()},
+                                                       {"stride_w", params.stride_w()},
+                                                       {"dilation_h", params.dilation_h()},
+                                                       {"dilation_w", params.dilation_w()},
+                                                       {"groups", params.groups()}};
   for (const auto& [field, value] : defaulted) {
     if (value < 0) {
       return Invalid(path, field, absl::StrCat("must be >= 1 (0 means 1), got ", value));
@@ -96,13 +97,15 @@ absl::Status ValidateConvParams(const v1::ConvParams& params, absl::string_view 
   }
   const int64_t kernel_h = (shape.r - 1) * shape.dilation_h + 1;
   if (kernel_h > shape.h + 2 * shape.pad_h) {
-    return Invalid(path, "r", absl::StrCat("(dilated extent ", kernel_h, ") is larger than the padded input height (",
-                                           shape.h + 2 * shape.pad_h, ")"));
+    return Invalid(path, "r",
+                   absl::StrCat("(dilated extent ", kernel_h, ") is larger than the padded input height (",
+                                shape.h + 2 * shape.pad_h, ")"));
   }
   const int64_t kernel_w = (shape.s - 1) * shape.dilation_w + 1;
   if (kernel_w > shape.w + 2 * shape.pad_w) {
-    return Invalid(path, "s", absl::StrCat("(dilated extent ", kernel_w, ") is larger than the padded input width (",
-                                           shape.w + 2 * shape.pad_w, ")"));
+    return Invalid(path, "s",
+                   absl::StrCat("(dilated extent ", kernel_w, ") is larger than the padded input width (",
+                                shape.w + 2 * shape.pad_w, ")"));
   }
   // Tensors past 2^31 elements overflow the libraries' 32-bit indexing; refuse them here.
   constexpr double kMaxElements = 2147483647.0;
@@ -118,12 +121,9 @@ absl::Status ValidateConvParams(const v1::ConvParams& params, absl::string_view 
 int BytesPerElement(v1::DataType dtype) {
   switch (dtype) {
     case v1::DATA_TYPE_FP16:
-    case v1::DATA_TYPE_BF16:
-      return 2;
-    case v1::DATA_TYPE_INT8:
-      return 1;
-    default:
-      return 4;
+    case v1::DATA_TYPE_BF16: return 2;
+    case v1::DATA_TYPE_INT8: return 1;
+    default: return 4;
   }
 }
 

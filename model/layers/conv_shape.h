@@ -2,9 +2,9 @@
 // A convolution with its defaults resolved, and the checks that make it well formed.
 
 #include <cstdint>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "convlat/v1/types.pb.h"
 
 namespace convlat::model {

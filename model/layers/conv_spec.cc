@@ -26,13 +26,25 @@ const std::map<std::string, IntSetter, std::less<>>& IntKeys() {
       {"k", [](v1::ConvParams& p, int32_t v) { p.set_k(v); }},
       {"r", [](v1::ConvParams& p, int32_t v) { p.set_r(v); }},
       {"s", [](v1::ConvParams& p, int32_t v) { p.set_s(v); }},
-      {"stride", [](v1::ConvParams& p, int32_t v) { p.set_stride_h(v); p.set_stride_w(v); }},
+      {"stride",
+       [](v1::ConvParams& p, int32_t v) {
+         p.set_stride_h(v);
+         p.set_stride_w(v);
+       }},
       {"stride_h", [](v1::ConvParams& p, int32_t v) { p.set_stride_h(v); }},
       {"stride_w", [](v1::ConvParams& p, int32_t v) { p.set_stride_w(v); }},
-      {"pad", [](v1::ConvParams& p, int32_t v) { p.set_pad_h(v); p.set_pad_w(v); }},
+      {"pad",
+       [](v1::ConvParams& p, int32_t v) {
+         p.set_pad_h(v);
+         p.set_pad_w(v);
+       }},
       {"pad_h", [](v1::ConvParams& p, int32_t v) { p.set_pad_h(v); }},
       {"pad_w", [](v1::ConvParams& p, int32_t v) { p.set_pad_w(v); }},
-      {"dilation", [](v1::ConvParams& p, int32_t v) { p.set_dilation_h(v); p.set_dilation_w(v); }},
+      {"dilation",
+       [](v1::ConvParams& p, int32_t v) {
+         p.set_dilation_h(v);
+         p.set_dilation_w(v);
+       }},
       {"dilation_h", [](v1::ConvParams& p, int32_t v) { p.set_dilation_h(v); }},
       {"dilation_w", [](v1::ConvParams& p, int32_t v) { p.set_dilation_w(v); }},
       {"groups", [](v1::ConvParams& p, int32_t v) { p.set_groups(v); }},
@@ -41,9 +53,10 @@ const std::map<std::string, IntSetter, std::less<>>& IntKeys() {
 }
 
 const std::vector<std::pair<std::string, v1::DataType>>& DataTypes() {
-  static const auto* table = new std::vector<std::pair<std::string, v1::DataType>>{
-      {"fp32", v1::DATA_TYPE_FP32}, {"fp16", v1::DATA_TYPE_FP16},
-      {"bf16", v1::DATA_TYPE_BF16}, {"int8", v1::DATA_TYPE_INT8}};
+  static const auto* table = new std::vector<std::pair<std::string, v1::DataType>>{{"fp32", v1::DATA_TYPE_FP32},
+                                                                                   {"fp16", v1::DATA_TYPE_FP16},
+                                                                                   {"bf16", v1::DATA_TYPE_BF16},
+                                                                                   {"int8", v1::DATA_TYPE_INT8}};
   return *table;
 }
 const std::vector<std::pair<std::string, v1::Layout>>& Layouts() {
@@ -59,12 +72,8 @@ const std::vector<std::pair<std::string, v1::MathMode>>& MathModes() {
 
 }  // namespace
 
-absl::StatusOr<v1::DataType> ParseDataType(absl::string_view name) {
-  return LookUpEnum("dtype", name, DataTypes());
-}
-absl::StatusOr<v1::Layout> ParseLayout(absl::string_view name) {
-  return LookUpEnum("layout", name, Layouts());
-}
+absl::StatusOr<v1::DataType> ParseDataType(absl::string_view name) { return LookUpEnum("dtype", name, DataTypes()); }
+absl::StatusOr<v1::Layout> ParseLayout(absl::string_view name) { return LookUpEnum("layout", name, Layouts()); }
 absl::StatusOr<v1::MathMode> ParseMathMode(absl::string_view name) {
   return LookUpEnum("math mode", name, MathModes());
 }
@@ -109,8 +118,7 @@ absl::StatusOr<v1::ConvParams> ParseConvSpec(absl::string_view spec) {
     } else if (auto it = IntKeys().find(key); it != IntKeys().end()) {
       int32_t number = 0;
       if (!absl::SimpleAtoi(value, &number)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("value of ", key, " is not an integer: '", value, "'"));
+        return absl::InvalidArgumentError(absl::StrCat("value of ", key, " is not an integer: '", value, "'"));
       }
       it->second(params, number);
     } else {
@@ -121,10 +129,10 @@ absl::StatusOr<v1::ConvParams> ParseConvSpec(absl::string_view spec) {
 }
 
 std::string FormatConvSpec(const v1::ConvParams& p) {
-  std::string out = absl::StrCat("n=", p.n(), ",c=", p.c(), ",h=", p.h(), ",w=", p.w(),
-                                 ",k=", p.k(), ",r=", p.r(), ",s=", p.s());
-  auto pair = [&out](absl::string_view both, absl::string_view suffix_h, absl::string_view suffix_w,
-                     int32_t vh, int32_t vw, int32_t fallback) {
+  std::string out =
+      absl::StrCat("n=", p.n(), ",c=", p.c(), ",h=", p.h(), ",w=", p.w(), ",k=", p.k(), ",r=", p.r(), ",s=", p.s());
+  auto pair = [&out](absl::string_view both, absl::string_view suffix_h, absl::string_view suffix_w, int32_t vh,
+                     int32_t vw, int32_t fallback) {
     if (vh == 0) vh = fallback;
     if (vw == 0) vw = fallback;
     if (vh == vw) {

@@ -8,9 +8,9 @@
 #include <string>
 #include <utility>
 #include <vector>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "convlat/v1/types.pb.h"
 
 namespace convlat::model {

@@ -22,20 +22,23 @@ absl::Status Invalid(absl::string_view path, absl::string_view field, absl::stri
 }
 
 const EnumNames<v1::OpKind>& KindNames() {
-  static const auto* table = new EnumNames<v1::OpKind>{
-      {"max_pool", v1::OP_KIND_MAX_POOL}, {"avg_pool", v1::OP_KIND_AVG_POOL},
-      {"activation", v1::OP_KIND_ACTIVATION}, {"binary", v1::OP_KIND_BINARY},
-      {"concat", v1::OP_KIND_CONCAT}, {"softmax", v1::OP_KIND_SOFTMAX},
-      {"resize", v1::OP_KIND_RESIZE}, {"batch_norm", v1::OP_KIND_BATCH_NORM},
-      {"copy", v1::OP_KIND_COPY}};
+  static const auto* table = new EnumNames<v1::OpKind>{{"max_pool", v1::OP_KIND_MAX_POOL},
+                                                       {"avg_pool", v1::OP_KIND_AVG_POOL},
+                                                       {"activation", v1::OP_KIND_ACTIVATION},
+                                                       {"binary", v1::OP_KIND_BINARY},
+                                                       {"concat", v1::OP_KIND_CONCAT},
+                                                       {"softmax", v1::OP_KIND_SOFTMAX},
+                                                       {"resize", v1::OP_KIND_RESIZE},
+                                                       {"batch_norm", v1::OP_KIND_BATCH_NORM},
+                                                       {"copy", v1::OP_KIND_COPY}};
   return *table;
 }
 
 // The functions a kind accepts; the first is its default. Kinds without functions: empty.
 const std::vector<std::string>& FunctionsOf(v1::OpKind kind) {
-  static const auto* activation = new std::vector<std::string>{
-      "relu", "leakyrelu", "clip", "sigmoid", "hardsigmoid", "hardswish", "tanh", "elu",
-      "gelu", "exp", "log", "sqrt", "abs", "softplus", "mish"};
+  static const auto* activation =
+      new std::vector<std::string>{"relu", "leakyrelu", "clip", "sigmoid", "hardsigmoid", "hardswish", "tanh", "elu",
+                                   "gelu", "exp",       "log",  "sqrt",    "abs",         "softplus",  "mish"};
   static const auto* binary = new std::vector<std::string>{"add", "sub", "mul", "div"};
   static const auto* resize = new std::vector<std::string>{"nearest", "linear"};
   static const auto* none = new std::vector<std::string>{};
@@ -81,11 +84,14 @@ absl::Status ValidateOpParams(const v1::OpParams& op, absl::string_view path) {
   for (const auto& [field, value] : non_negative) {
     if (value < 0) return Invalid(path, field, absl::StrCat("must be >= 0, got ", value));
   }
-  if (!v1::DataType_IsValid(op.dtype())) return Invalid(path, "dtype", absl::StrCat("is not a known data type: ", op.dtype()));
-  if (!v1::Layout_IsValid(op.layout())) return Invalid(path, "layout", absl::StrCat("is not a known layout: ", op.layout()));
+  if (!v1::DataType_IsValid(op.dtype()))
+    return Invalid(path, "dtype", absl::StrCat("is not a known data type: ", op.dtype()));
+  if (!v1::Layout_IsValid(op.layout()))
+    return Invalid(path, "layout", absl::StrCat("is not a known layout: ", op.layout()));
 
   if (IsPooling(op.kind())) {
-    if (op.kernel_h() == 0 || op.kernel_w() == 0) return Invalid(path, "kernel_h", "and kernel_w are required for pooling");
+    if (op.kernel_h() == 0 || op.kernel_w() == 0)
+      return Invalid(path, "kernel_h", "and kernel_w are required for pooling");
     if (op.kernel_h() > int64_t{op.h()} + 2 * int64_t{op.pad_h()}) {
       return Invalid(path, "kernel_h", absl::StrCat("(", op.kernel_h(), ") is larger than the padded input height"));
     }
@@ -100,16 +106,18 @@ absl::Status ValidateOpParams(const v1::OpParams& op, absl::string_view path) {
     return Invalid(path, "out_h", "and out_w are required for resize");
   }
   if (op.kind() == v1::OP_KIND_CONCAT && (op.inputs() > op.c() || op.inputs() > kMaxConcatInputs)) {
-    return Invalid(path, "inputs", absl::StrCat("(", op.inputs(), ") must be at most c (", op.c(), ") and at most ",
-                                                kMaxConcatInputs));
+    return Invalid(path, "inputs",
+                   absl::StrCat("(", op.inputs(), ") must be at most c (", op.c(), ") and at most ", kMaxConcatInputs));
   }
   const std::vector<std::string>& functions = FunctionsOf(op.kind());
   if (functions.empty()) {
-    if (!op.function().empty()) return Invalid(path, "function", absl::StrCat("must be empty for ", OpKindName(op.kind())));
+    if (!op.function().empty())
+      return Invalid(path, "function", absl::StrCat("must be empty for ", OpKindName(op.kind())));
   } else if (!op.function().empty() &&
              std::find(functions.begin(), functions.end(), absl::AsciiStrToLower(op.function())) == functions.end()) {
-    return Invalid(path, "function", absl::StrCat("'", op.function(), "' is not a ", OpKindName(op.kind()),
-                                                  " function (expected one of ", absl::StrJoin(functions, ", "), ")"));
+    return Invalid(path, "function",
+                   absl::StrCat("'", op.function(), "' is not a ", OpKindName(op.kind()), " function (expected one of ",
+                                absl::StrJoin(functions, ", "), ")"));
   }
   return absl::OkStatus();
 }
@@ -122,7 +130,8 @@ int64_t PooledWidth(const v1::OpParams& op) {
 }
 
 OpWork WorkOf(const v1::OpParams& op) {
-  const double element_bytes = BytesPerElement(op.dtype() == v1::DATA_TYPE_UNSPECIFIED ? v1::DATA_TYPE_FP32 : op.dtype());
+  const double element_bytes =
+      BytesPerElement(op.dtype() == v1::DATA_TYPE_UNSPECIFIED ? v1::DATA_TYPE_FP32 : op.dtype());
   const double planes = static_cast<double>(op.n()) * op.c();
   const double input = planes * op.h() * op.w();
   switch (op.kind()) {
@@ -140,7 +149,7 @@ OpWork WorkOf(const v1::OpParams& op) {
       const double per_output = op.function() == "linear" ? 4 : 1;
       return {(input + output) * element_bytes, output * per_output};
     }
-    case v1::OP_KIND_SOFTMAX: return {2 * input * element_bytes, 3 * input};  // exp, sum, divide
+    case v1::OP_KIND_SOFTMAX: return {2 * input * element_bytes, 3 * input};     // exp, sum, divide
     case v1::OP_KIND_BATCH_NORM: return {2 * input * element_bytes, 2 * input};  // scale and shift
     case v1::OP_KIND_ACTIVATION: return {2 * input * element_bytes, input};
     case v1::OP_KIND_CONCAT:
@@ -184,24 +193,45 @@ absl::StatusOr<v1::OpParams> ParseOpSpec(absl::string_view spec) {
     if (!absl::SimpleAtoi(value, &number)) {
       return absl::InvalidArgumentError(absl::StrCat("value of ", key, " is not an integer: '", value, "'"));
     }
-    if (key == "n") op.set_n(number);
-    else if (key == "c") op.set_c(number);
-    else if (key == "h") op.set_h(number);
-    else if (key == "w") op.set_w(number);
-    else if (key == "kernel") { op.set_kernel_h(number); op.set_kernel_w(number); }
-    else if (key == "kernel_h") op.set_kernel_h(number);
-    else if (key == "kernel_w") op.set_kernel_w(number);
-    else if (key == "stride") { op.set_stride_h(number); op.set_stride_w(number); }
-    else if (key == "stride_h") op.set_stride_h(number);
-    else if (key == "stride_w") op.set_stride_w(number);
-    else if (key == "pad") { op.set_pad_h(number); op.set_pad_w(number); }
-    else if (key == "pad_h") op.set_pad_h(number);
-    else if (key == "pad_w") op.set_pad_w(number);
-    else if (key == "out_h") op.set_out_h(number);
-    else if (key == "out_w") op.set_out_w(number);
-    else if (key == "inputs") op.set_inputs(number);
-    else if (key == "broadcast") op.set_broadcast(number != 0);
-    else return absl::InvalidArgumentError(absl::StrCat("unknown op key '", key, "'"));
+    if (key == "n")
+      op.set_n(number);
+    else if (key == "c")
+      op.set_c(number);
+    else if (key == "h")
+      op.set_h(number);
+    else if (key == "w")
+      op.set_w(number);
+    else if (key == "kernel") {
+      op.set_kernel_h(number);
+      op.set_kernel_w(number);
+    } else if (key == "kernel_h")
+      op.set_kernel_h(number);
+    else if (key == "kernel_w")
+      op.set_kernel_w(number);
+    else if (key == "stride") {
+      op.set_stride_h(number);
+      op.set_stride_w(number);
+    } else if (key == "stride_h")
+      op.set_stride_h(number);
+    else if (key == "stride_w")
+      op.set_stride_w(number);
+    else if (key == "pad") {
+      op.set_pad_h(number);
+      op.set_pad_w(number);
+    } else if (key == "pad_h")
+      op.set_pad_h(number);
+    else if (key == "pad_w")
+      op.set_pad_w(number);
+    else if (key == "out_h")
+      op.set_out_h(number);
+    else if (key == "out_w")
+      op.set_out_w(number);
+    else if (key == "inputs")
+      op.set_inputs(number);
+    else if (key == "broadcast")
+      op.set_broadcast(number != 0);
+    else
+      return absl::InvalidArgumentError(absl::StrCat("unknown op key '", key, "'"));
   }
   if (op.kind() == v1::OP_KIND_UNSPECIFIED) return absl::InvalidArgumentError("op spec needs op=KIND");
   return op;

@@ -83,8 +83,9 @@ class Importer {
       const onnx::NodeProto& node = graph_.node(i);
       for (const std::string& input : node.input()) {
         if (!input.empty() && !available.contains(input)) {
-          return NodeError(node, i, absl::StrCat("input '", input,
-                                                 "' is not produced by any earlier node (a cycle, or an unsorted graph)"));
+          return NodeError(
+              node, i,
+              absl::StrCat("input '", input, "' is not produced by any earlier node (a cycle, or an unsorted graph)"));
         }
       }
       for (const std::string& output : node.output()) available.insert(output);
@@ -171,11 +172,13 @@ absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text) {
 absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_bytes, const OnnxImportOptions& options) {
   if (static_cast<int64_t>(model_bytes.size()) > options.max_model_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("onnx_model: ", model_bytes.size(), " bytes is over the limit of ",
-                                                     options.max_model_bytes, "; strip the weights (only shapes are read)"));
+                                                     options.max_model_bytes,
+                                                     "; strip the weights (only shapes are read)"));
   }
   onnx::ModelProto model;
   if (model_bytes.empty() || !model.ParseFromArray(model_bytes.data(), static_cast<int>(model_bytes.size()))) {
-    return absl::InvalidArgumentError("onnx_model: not an ONNX model (the protobuf does not parse; truncated or another format?)");
+    return absl::InvalidArgumentError(
+        "onnx_model: not an ONNX model (the protobuf does not parse; truncated or another format?)");
   }
   if (model.ir_version() <= 0 || !model.has_graph() || model.graph().node_size() == 0) {
     return absl::InvalidArgumentError("onnx_model: not an ONNX model (no IR version or an empty graph)");

@@ -35,7 +35,8 @@ std::vector<size_t> FarthestFirst(const std::vector<std::vector<double>>& candid
     const size_t best = std::max_element(nearest.begin(), nearest.end()) - nearest.begin();
     if (nearest[best] < 0) break;
     picked.push_back(best);
-    for (size_t i = 0; i < candidates.size(); ++i) nearest[i] = std::min(nearest[i], Distance(candidates[i], candidates[best]));
+    for (size_t i = 0; i < candidates.size(); ++i)
+      nearest[i] = std::min(nearest[i], Distance(candidates[i], candidates[best]));
     nearest[best] = -1;
   }
   return picked;

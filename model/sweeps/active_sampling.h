@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "model/layers/conv_shape.h"
 #include "model/latency/latency_model.h"
+#include "model/layers/conv_shape.h"
 
 namespace convlat::model {
 

@@ -1,8 +1,8 @@
 #include "model/sweeps/op_sweeps.h"
 
 #include <initializer_list>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "model/layers/op_params.h"
@@ -15,10 +15,9 @@ struct Activation {
 };
 
 // Activation tensors met in CNNs, from the stem (64 x 112 x 112) to the last stage (2048 x 7 x 7).
-constexpr Activation kDefaultSizes[] = {
-    {3, 224},  {64, 224}, {16, 112}, {32, 112},  {64, 112},  {24, 56},  {64, 56},
-    {128, 56}, {256, 56}, {40, 28},  {128, 28},  {256, 28},  {512, 28}, {80, 14},
-    {256, 14}, {512, 14}, {1024, 14}, {160, 7},  {512, 7},   {1024, 7}, {2048, 7}};
+constexpr Activation kDefaultSizes[] = {{3, 224},  {64, 224}, {16, 112},  {32, 112}, {64, 112}, {24, 56},  {64, 56},
+                                        {128, 56}, {256, 56}, {40, 28},   {128, 28}, {256, 28}, {512, 28}, {80, 14},
+                                        {256, 14}, {512, 14}, {1024, 14}, {160, 7},  {512, 7},  {1024, 7}, {2048, 7}};
 constexpr Activation kQuickSizes[] = {{64, 112}, {64, 56}, {256, 28}, {512, 14}, {1024, 7}};
 
 v1::OpParams Op(v1::OpKind kind, int n, const Activation& size) {
@@ -109,7 +108,8 @@ absl::StatusOr<std::vector<v1::OpParams>> NamedOpSweep(absl::string_view name) {
   }
   if (name == "default" || name == "ops") {
     for (int n : {1, 4}) {
-      for (const Activation& size : kDefaultSizes) sweep.AddEveryKind(n, size, {"relu", "sigmoid", "hardswish", "clip"});
+      for (const Activation& size : kDefaultSizes)
+        sweep.AddEveryKind(n, size, {"relu", "sigmoid", "hardswish", "clip"});
       for (int classes : {10, 100, 1000, 10000, 21843}) sweep.AddSoftmax(n, classes);
       for (int hw : {28, 56, 112}) sweep.AddSoftmax(n, 21, hw);
     }

@@ -2,9 +2,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "model/sweeps/active_sampling.h"
 #include "model/layers/conv_shape.h"
 #include "model/layers/op_params.h"
+#include "model/sweeps/active_sampling.h"
 #include "model/sweeps/sweeps.h"
 
 namespace convlat::model {
@@ -48,8 +48,8 @@ v1::SweepPlan PlanFromCandidates(const std::vector<v1::ConvParams>& candidates,
   if (options.order == v1::SWEEP_ORDER_ACTIVE && !pending.empty()) {
     std::vector<ConvShape> shapes;
     for (const v1::ConvParams* config : pending) shapes.push_back(ResolveConvShape(*config));
-    for (size_t index : ChooseInformative(shapes, SamplesFromMeasurements(measured), limit, options.hardware,
-                                          options.seed)) {
+    for (size_t index :
+         ChooseInformative(shapes, SamplesFromMeasurements(measured), limit, options.hardware, options.seed)) {
       *plan.add_configs() = *pending[index];
     }
   } else {

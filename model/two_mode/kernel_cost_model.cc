@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "model/layers/features.h"
 #include "model/fit/nnls.h"
+#include "model/layers/features.h"
 
 namespace convlat::model {
 namespace {
@@ -112,8 +112,7 @@ std::string CtaTileName(WorkMapping mapping, const CtaTile& tile) {
   return absl::StrCat(tile.m, "x", tile.n);
 }
 
-std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* const> samples,
-                                                    const CostFitHints& hints) {
+std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* const> samples, const CostFitHints& hints) {
   if (samples.size() < kMinSamples) return std::nullopt;
   std::optional<Candidate> best;
   for (const auto& [mapping, tile] : Decompositions(samples, hints)) {

@@ -10,16 +10,16 @@
 // runs in ⌈CTAs/slots⌉ waves. The waves term makes latency climb in steps; the streamed term is
 // the same work spread perfectly, for kernels whose last wave is cheap. The byte terms are the
 // memory traffic: input, output and filter, plus what the mapping materializes in memory (the
-// transformed tensors of non-fused Winograd, the im2col input of explicit GEMM). All coefficients are fitted non-negative on relative error, so each
-// reads as a cost.
+// transformed tensors of non-fused Winograd, the im2col input of explicit GEMM). All coefficients are fitted
+// non-negative on relative error, so each reads as a cost.
 
 #include <array>
 #include <optional>
 #include <span>
 #include <string>
 
-#include "model/layers/conv_shape.h"
 #include "model/latency/latency_model.h"
+#include "model/layers/conv_shape.h"
 #include "model/two_mode/work_quantization.h"
 
 namespace convlat::model {

@@ -19,15 +19,29 @@ std::string PooledName(const std::string& family) { return absl::StrCat("family:
 std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
   const ConvFeatures f = ComputeFeatures(shape);
   auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
-  return {log2(shape.n),          log2(shape.c),       log2(shape.h),      log2(shape.w),
-          log2(shape.k),          double(shape.r),     double(shape.s),    double(shape.stride_h),
-          double(shape.stride_w), double(shape.pad_h), double(shape.dilation_h),
-          log2(shape.groups),     log2(f.gemm_m),      log2(f.gemm_n),     log2(f.gemm_k),
-          log2(shape.p() * shape.q()), double(shape.dtype), double(shape.layout), double(shape.math_mode)};
+  return {log2(shape.n),
+          log2(shape.c),
+          log2(shape.h),
+          log2(shape.w),
+          log2(shape.k),
+          double(shape.r),
+          double(shape.s),
+          double(shape.stride_h),
+          double(shape.stride_w),
+          double(shape.pad_h),
+          double(shape.dilation_h),
+          log2(shape.groups),
+          log2(f.gemm_m),
+          log2(f.gemm_n),
+          log2(f.gemm_k),
+          log2(shape.p() * shape.q()),
+          double(shape.dtype),
+          double(shape.layout),
+          double(shape.math_mode)};
 }
 
 absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vector<Sample>& samples,
-                                                                 const HardwareInfo& hardware) {
+                                                                const HardwareInfo& hardware) {
   if (samples.size() < kMinSamples) {
     return absl::FailedPreconditionError(absl::StrCat("the two-mode model needs at least ", kMinSamples,
                                                       " successful measurements, got ", samples.size()));
@@ -95,8 +109,8 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
       features.push_back(KernelChoiceFeatures(sample.shape));
       labels.push_back(group_index[group_of_kernel[sample.kernel]]);
     }
-    model->classifier_ = DecisionTreeClassifier::Fit(features, labels, static_cast<int>(model->groups_.size()),
-                                                     DecisionTreeOptions{});
+    model->classifier_ =
+        DecisionTreeClassifier::Fit(features, labels, static_cast<int>(model->groups_.size()), DecisionTreeOptions{});
   }
   return model;
 }

@@ -4,9 +4,9 @@
 //     (KernelCostModel, one per kernel the library was seen to pick).
 //  2. Kernel switching: which kernel the library picks for a layer, learnt from the kernel
 //     records as a small decision tree over the layer's parameters.
-// A prediction is: tree → the kernels plausible for the layer → the fastest of their staircases. Kernels seen too rarely to fit on
-// their own are pooled by family; layers whose kernel is unknown (CPU backends) use one
-// platform-wide staircase whose tile and concurrency are inferred from the measurements.
+// A prediction is: tree → the kernels plausible for the layer → the fastest of their staircases. Kernels seen too
+// rarely to fit on their own are pooled by family; layers whose kernel is unknown (CPU backends) use one platform-wide
+// staircase whose tile and concurrency are inferred from the measurements.
 
 #include <map>
 #include <memory>
@@ -16,8 +16,8 @@
 
 #include "absl/status/statusor.h"
 #include "model/fit/decision_tree.h"
-#include "model/two_mode/kernel_cost_model.h"
 #include "model/latency/latency_model.h"
+#include "model/two_mode/kernel_cost_model.h"
 
 namespace convlat::model {
 
@@ -65,7 +65,7 @@ class TwoModeModel final : public LatencyModel {
   Prediction Explain(const ConvShape& shape, const KernelChoice& chosen) const;
 
   std::vector<KernelGroup> groups_;
-  std::map<std::string, size_t> group_of_kernel_;  // every kernel seen in the fit → its group
+  std::map<std::string, size_t> group_of_kernel_;     // every kernel seen in the fit → its group
   std::optional<DecisionTreeClassifier> classifier_;  // absent with a single group
 };
 

@@ -75,7 +75,8 @@ TransformedElements MaterializedTransforms(const ConvShape& shape, WorkMapping m
     const bool pointwise = shape.r == 1 && shape.s == 1 && shape.stride_h == 1 && shape.stride_w == 1 &&
                            shape.pad_h == 0 && shape.pad_w == 0;
     if (pointwise) return {};
-    return {.input = static_cast<double>(shape.n * shape.p() * shape.q()) * static_cast<double>(shape.c * shape.r * shape.s)};
+    return {.input = static_cast<double>(shape.n * shape.p() * shape.q()) *
+                     static_cast<double>(shape.c * shape.r * shape.s)};
   }
   if (mapping != WorkMapping::kWinograd4x4 && mapping != WorkMapping::kWinograd2x2) return {};
   const int output_tile = WinogradOutputTile(mapping);

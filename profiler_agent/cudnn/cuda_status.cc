@@ -10,15 +10,12 @@ absl::Status CudaStatus(cudaError_t error, absl::string_view call) {
   if (error == cudaSuccess) return absl::OkStatus();
   const std::string message = absl::StrCat(call, ": ", cudaGetErrorName(error), " (", cudaGetErrorString(error), ")");
   switch (error) {
-    case cudaErrorMemoryAllocation:
-      return absl::ResourceExhaustedError(absl::StrCat("out of GPU memory: ", message));
+    case cudaErrorMemoryAllocation: return absl::ResourceExhaustedError(absl::StrCat("out of GPU memory: ", message));
     case cudaErrorNoDevice:
     case cudaErrorInsufficientDriver:
     case cudaErrorInvalidDevice:
-    case cudaErrorDevicesUnavailable:
-      return absl::FailedPreconditionError(message);
-    default:
-      return absl::InternalError(message);
+    case cudaErrorDevicesUnavailable: return absl::FailedPreconditionError(message);
+    default: return absl::InternalError(message);
   }
 }
 

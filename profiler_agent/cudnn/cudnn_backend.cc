@@ -10,12 +10,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "profiler_agent/backend/timing_stats.h"
 #include "profiler_agent/cudnn/cuda_device.h"
 #include "profiler_agent/cudnn/cuda_status.h"
 #include "profiler_agent/cudnn/cudnn_descriptors.h"
 #include "profiler_agent/cudnn/cupti_recorder.h"
 #include "profiler_agent/cudnn/device_operands.h"
-#include "profiler_agent/backend/timing_stats.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
@@ -71,11 +71,7 @@ class CudnnBackend final : public ConvBackend {
  public:
   CudnnBackend(AlgoSelection algo, CudaDeviceFacts facts, cudnnHandle_t handle, cudaStream_t stream,
                std::unique_ptr<CuptiKernelRecorder> recorder)
-      : algo_(algo),
-        facts_(std::move(facts)),
-        handle_(handle),
-        stream_(stream),
-        recorder_(std::move(recorder)) {}
+      : algo_(algo), facts_(std::move(facts)), handle_(handle), stream_(stream), recorder_(std::move(recorder)) {}
 
   ~CudnnBackend() override {
     recorder_.reset();
@@ -119,8 +115,8 @@ class CudnnBackend final : public ConvBackend {
   }
 
  private:
-  absl::StatusOr<std::vector<v1::Measurement>> MeasureConfig(const CudnnConvConfig& config,
-                                                            const v1::Measurement& base, const TimingOptions& timing) {
+  absl::StatusOr<std::vector<v1::Measurement>> MeasureConfig(const CudnnConvConfig& config, const v1::Measurement& base,
+                                                             const TimingOptions& timing) {
     absl::StatusOr<CudnnConvDescriptors> descriptors = CudnnConvDescriptors::Create(config);
     if (!descriptors.ok()) return descriptors.status();
     size_t free_bytes = 0, total_bytes = 0;
@@ -177,9 +173,7 @@ class CudnnBackend final : public ConvBackend {
     }
     std::vector<Candidate> candidates;
     switch (algo_) {
-      case AlgoSelection::kHeuristic:
-        candidates.push_back(CandidateOf(config, ranking->front()));
-        break;
+      case AlgoSelection::kHeuristic: candidates.push_back(CandidateOf(config, ranking->front())); break;
       case AlgoSelection::kAll:
         for (const cudnnConvolutionFwdAlgoPerf_t& perf : *ranking) {
           const Candidate candidate = CandidateOf(config, perf);
@@ -212,12 +206,12 @@ class CudnnBackend final : public ConvBackend {
     if (!workspace.ok()) return workspace.status();
     std::vector<cudnnConvolutionFwdAlgoPerf_t> results(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
     int returned = 0;
-    if (absl::Status s = CudnnStatus(
-            cudnnFindConvolutionForwardAlgorithmEx(handle_, d.input(), operands.input(0), d.filter(),
-                                                   operands.filter(0), d.convolution(), d.output(),
-                                                   operands.output(0), static_cast<int>(results.size()), &returned,
-                                                   results.data(), workspace->data(), workspace->size()),
-            "cudnnFindConvolutionForwardAlgorithmEx");
+    if (absl::Status s =
+            CudnnStatus(cudnnFindConvolutionForwardAlgorithmEx(
+                            handle_, d.input(), operands.input(0), d.filter(), operands.filter(0), d.convolution(),
+                            d.output(), operands.output(0), static_cast<int>(results.size()), &returned, results.data(),
+                            workspace->data(), workspace->size()),
+                        "cudnnFindConvolutionForwardAlgorithmEx");
         !s.ok()) {
       return s;
     }
@@ -225,7 +219,8 @@ class CudnnBackend final : public ConvBackend {
     for (int i = 0; i < returned; ++i) {
       if (results[i].status == CUDNN_STATUS_SUCCESS) return CandidateOf(config, results[i]);
     }
-    return absl::UnimplementedError("not supported: no cuDNN forward algorithm ran in cudnnFindConvolutionForwardAlgorithmEx");
+    return absl::UnimplementedError(
+        "not supported: no cuDNN forward algorithm ran in cudnnFindConvolutionForwardAlgorithmEx");
   }
 
   absl::Status RunOnce(const Candidate& candidate, const CudnnConvDescriptors& d, const OperandSets& operands, int set,
@@ -233,9 +228,8 @@ class CudnnBackend final : public ConvBackend {
     // alpha and beta are float for float, half and bfloat16 data.
     const float alpha = 1.0f, beta = 0.0f;
     return CudnnStatus(cudnnConvolutionForward(handle_, &alpha, d.input(), operands.input(set), d.filter(),
-                                               operands.filter(set), d.convolution(), candidate.algo,
-                                               workspace.data(), workspace.size(), &beta, d.output(),
-                                               operands.output(set)),
+                                               operands.filter(set), d.convolution(), candidate.algo, workspace.data(),
+                                               workspace.size(), &beta, d.output(), operands.output(set)),
                        "cudnnConvolutionForward");
   }
 
@@ -243,10 +237,10 @@ class CudnnBackend final : public ConvBackend {
                              const TimingOptions& timing, v1::Measurement& measurement) {
     if (absl::Status s = d.SetMathType(candidate.math_type); !s.ok()) return s;
     size_t workspace_bytes = 0;
-    if (absl::Status s = CudnnStatus(cudnnGetConvolutionForwardWorkspaceSize(handle_, d.input(), d.filter(),
-                                                                             d.convolution(), d.output(),
-                                                                             candidate.algo, &workspace_bytes),
-                                     "cudnnGetConvolutionForwardWorkspaceSize");
+    if (absl::Status s =
+            CudnnStatus(cudnnGetConvolutionForwardWorkspaceSize(handle_, d.input(), d.filter(), d.convolution(),
+                                                                d.output(), candidate.algo, &workspace_bytes),
+                        "cudnnGetConvolutionForwardWorkspaceSize");
         !s.ok()) {
       return s;
     }
@@ -362,8 +356,8 @@ absl::StatusOr<std::unique_ptr<ConvBackend>> MakeCudnnBackend(AlgoSelection algo
     spdlog::warn("CUPTI kernel recording unavailable, measurements will carry no kernel records: {}",
                  recorder.status().ToString());
   }
-  return std::unique_ptr<ConvBackend>(new CudnnBackend(algo, *std::move(facts), handle, stream,
-                                                       recorder.ok() ? *std::move(recorder) : nullptr));
+  return std::unique_ptr<ConvBackend>(
+      new CudnnBackend(algo, *std::move(facts), handle, stream, recorder.ok() ? *std::move(recorder) : nullptr));
 }
 
 }  // namespace convlat::agent

@@ -72,12 +72,12 @@ absl::StatusOr<CudnnConvConfig> MakeCudnnConvConfig(const v1::ConvParams& params
   config.math_type = shape.math_mode == v1::MATH_MODE_TENSOR_OP ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
 
   const int64_t p = shape.p(), q = shape.q();
-  const int64_t elements[] = {shape.n * shape.c * shape.h * shape.w, shape.k * (shape.c / shape.groups) * shape.r * shape.s,
-                              shape.n * shape.k * p * q};
+  const int64_t elements[] = {shape.n * shape.c * shape.h * shape.w,
+                              shape.k * (shape.c / shape.groups) * shape.r * shape.s, shape.n * shape.k * p * q};
   for (int64_t count : elements) {
     if (count > kMaxDescriptorElements) {
-      return absl::UnimplementedError(absl::StrCat("a tensor of ", count,
-                                                   " elements is beyond the 2^31-1 of cuDNN's 4-D descriptors"));
+      return absl::UnimplementedError(
+          absl::StrCat("a tensor of ", count, " elements is beyond the 2^31-1 of cuDNN's 4-D descriptors"));
     }
   }
   config.n = static_cast<int>(shape.n);
@@ -102,9 +102,8 @@ absl::StatusOr<CudnnConvConfig> MakeCudnnConvConfig(const v1::ConvParams& params
 absl::Status CheckComputeCapability(const CudnnConvConfig& config, int major, int minor) {
   const std::string have = CapabilityString(major, minor);
   auto needs = [&](absl::string_view what, int want_major, int want_minor) {
-    return absl::UnimplementedError(absl::StrCat(what, " needs compute capability ",
-                                                 CapabilityString(want_major, want_minor), " or newer; this GPU is ",
-                                                 have));
+    return absl::UnimplementedError(absl::StrCat(
+        what, " needs compute capability ", CapabilityString(want_major, want_minor), " or newer; this GPU is ", have));
   };
   const bool tensor_op = config.math_type == CUDNN_TENSOR_OP_MATH;
   switch (config.data_type) {
@@ -118,8 +117,7 @@ absl::Status CheckComputeCapability(const CudnnConvConfig& config, int major, in
     case CUDNN_DATA_FLOAT:
       if (tensor_op && !AtLeast(major, minor, 8, 0)) return needs("fp32 tensor-op math (TF32 tensor cores)", 8, 0);
       break;
-    default:
-      return absl::UnimplementedError("unsupported cuDNN data type");
+    default: return absl::UnimplementedError("unsupported cuDNN data type");
   }
   return absl::OkStatus();
 }
@@ -140,13 +138,17 @@ std::string CudnnAlgorithmName(cudnnConvolutionFwdAlgo_t algo, cudnnMathType_t m
 
 absl::StatusOr<CudnnConvDescriptors> CudnnConvDescriptors::Create(const CudnnConvConfig& config) {
   CudnnConvDescriptors d;
-  if (absl::Status s = CudnnStatus(cudnnCreateTensorDescriptor(&d.input_), "cudnnCreateTensorDescriptor"); !s.ok()) return s;
-  if (absl::Status s = CudnnStatus(cudnnCreateFilterDescriptor(&d.filter_), "cudnnCreateFilterDescriptor"); !s.ok()) return s;
-  if (absl::Status s = CudnnStatus(cudnnCreateConvolutionDescriptor(&d.convolution_), "cudnnCreateConvolutionDescriptor");
+  if (absl::Status s = CudnnStatus(cudnnCreateTensorDescriptor(&d.input_), "cudnnCreateTensorDescriptor"); !s.ok())
+    return s;
+  if (absl::Status s = CudnnStatus(cudnnCreateFilterDescriptor(&d.filter_), "cudnnCreateFilterDescriptor"); !s.ok())
+    return s;
+  if (absl::Status s =
+          CudnnStatus(cudnnCreateConvolutionDescriptor(&d.convolution_), "cudnnCreateConvolutionDescriptor");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CudnnStatus(cudnnCreateTensorDescriptor(&d.output_), "cudnnCreateTensorDescriptor"); !s.ok()) return s;
+  if (absl::Status s = CudnnStatus(cudnnCreateTensorDescriptor(&d.output_), "cudnnCreateTensorDescriptor"); !s.ok())
+    return s;
 
   absl::Status status = CudnnStatus(
       cudnnSetTensor4dDescriptor(d.input_, config.format, config.data_type, config.n, config.c, config.h, config.w),

@@ -105,9 +105,9 @@ absl::StatusOr<OperandSets> OperandSets::Create(v1::DataType dtype, int64_t inpu
   absl::Status status = CudaStatus(cudaMemcpy(base, host.data(), host.size(), cudaMemcpyHostToDevice), "cudaMemcpy");
   for (size_t filled = 1; status.ok() && filled < static_cast<size_t>(operands.sets_);) {
     const size_t copy = std::min(filled, static_cast<size_t>(operands.sets_) - filled);
-    status = CudaStatus(cudaMemcpy(base + filled * operands.set_stride_, base, copy * operands.set_stride_,
-                                   cudaMemcpyDeviceToDevice),
-                        "cudaMemcpy");
+    status = CudaStatus(
+        cudaMemcpy(base + filled * operands.set_stride_, base, copy * operands.set_stride_, cudaMemcpyDeviceToDevice),
+        "cudaMemcpy");
     filled += copy;
   }
   if (!status.ok()) return status;

@@ -10,9 +10,9 @@
 namespace convlat::agent {
 
 struct AgentChannelOptions {
-  std::string server;        // host:port
-  std::string token;         // sent as "authorization: Bearer <token>"; empty: none
-  std::string tls_ca_pem;    // PEM root certificate(s) to verify the server; empty: plaintext
+  std::string server;      // host:port
+  std::string token;       // sent as "authorization: Bearer <token>"; empty: none
+  std::string tls_ca_pem;  // PEM root certificate(s) to verify the server; empty: plaintext
   int max_message_bytes = 64 << 20;
 };
 

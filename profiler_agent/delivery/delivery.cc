@@ -28,8 +28,8 @@ std::string UndeliveredMessage(const absl::Status& push, size_t batches_left, co
 absl::Status Deliver(Pusher& pusher, const Spool& spool, const DeliveryOptions& options, AgentRunReport report) {
   const absl::Status push = pusher.PushUntil(std::chrono::steady_clock::now() + options.push_timeout);
   const PushTotals& totals = pusher.totals();
-  spdlog::info("delivered {} batches ({} measurements stored, {} duplicate batches, {} rejected)",
-               totals.acked_batches, totals.stored, totals.duplicate_batches, totals.rejected_batches);
+  spdlog::info("delivered {} batches ({} measurements stored, {} duplicate batches, {} rejected)", totals.acked_batches,
+               totals.stored, totals.duplicate_batches, totals.rejected_batches);
   const absl::StatusOr<std::vector<std::string>> left = spool.Pending();
   if (!options.metrics_file.empty()) {
     if (report.platform.empty()) report.platform = options.platform;

@@ -15,8 +15,8 @@ namespace convlat::agent {
 struct DeliveryOptions {
   std::string server;  // host:port the pusher's channel talks to; named in the log and its advice
   std::chrono::milliseconds push_timeout{30000};  // how long to keep retrying an unreachable server
-  std::string metrics_file;  // where the run's Prometheus text file goes; empty: none
-  std::string platform;      // the metrics' platform label when `report` names none (flush)
+  std::string metrics_file;                       // where the run's Prometheus text file goes; empty: none
+  std::string platform;                           // the metrics' platform label when `report` names none (flush)
 };
 
 // Pushes the spool until everything is acknowledged or `push_timeout` has passed (a refused token

@@ -74,8 +74,8 @@ absl::Status Pusher::PushOnce(std::chrono::milliseconds rpc_timeout) {
       break;
     }
     if (ack.batch_id() != batch->batch_id()) {
-      outcome = absl::InternalError(absl::StrCat("ack for '", ack.batch_id(), "' while waiting for '",
-                                                 batch->batch_id(), "'"));
+      outcome = absl::InternalError(
+          absl::StrCat("ack for '", ack.batch_id(), "' while waiting for '", batch->batch_id(), "'"));
       break;
     }
     if (ack.code() == 0) {
@@ -104,7 +104,8 @@ absl::Status Pusher::PushOnce(std::chrono::milliseconds rpc_timeout) {
 absl::Status Pusher::PushUntil(std::chrono::steady_clock::time_point deadline) {
   std::chrono::milliseconds backoff(100);
   while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     absl::Status status = PushOnce(std::clamp(left, std::chrono::milliseconds(200), std::chrono::milliseconds(30000)));
     if (status.ok()) return status;
     // The server answered, and it will answer the same until someone fixes the token.

@@ -6,9 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "oneapi/dnnl/dnnl.hpp"
+#include "profiler_agent/backend/timing_stats.h"
 #include "profiler_agent/onednn/onednn_conv.h"
 #include "profiler_agent/onednn/onednn_ops.h"
-#include "profiler_agent/backend/timing_stats.h"
 
 namespace convlat::agent {
 namespace {
@@ -110,11 +110,13 @@ absl::StatusOr<NetworkRun> RunNetworkOnOneDnn(const std::vector<model::NetworkLa
       primitives[i].primitive.execute(stream, primitives[i].args);
       stream.wait();
       if (pass >= 0) {
-        layer_us[i].push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+        layer_us[i].push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
       }
     }
     if (pass >= 0) {
-      pass_us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - pass_start).count());
+      pass_us.push_back(
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - pass_start).count());
     }
   }
   run.median_us = SummarizeTimings(std::move(pass_us)).median_us();

@@ -15,7 +15,6 @@
 namespace convlat::agent {
 namespace {
 
-
 const char* IsaName(dnnl::cpu_isa isa) {
   switch (isa) {
     case dnnl::cpu_isa::sse41: return "sse41";

@@ -20,7 +20,7 @@ absl::StatusOr<PreparedPrimitive> PrepareOneDnnConv(const v1::ConvParams& params
   // Native: oneDNN picks the activations' layout (blocked), as runtimes that propagate it do.
   const memory::format_tag activation_tag = shape.layout == v1::LAYOUT_NHWC     ? memory::format_tag::nhwc
                                             : shape.layout == v1::LAYOUT_NATIVE ? memory::format_tag::any
-                                                                                 : memory::format_tag::nchw;
+                                                                                : memory::format_tag::nchw;
   const memory::dims src_dims = {shape.n, shape.c, shape.h, shape.w};
   const memory::dims dst_dims = {shape.n, shape.k, shape.p(), shape.q()};
   const memory::dims weight_dims =

@@ -20,22 +20,22 @@ struct EltwiseFunction {
 // oneDNN 2.6 has no hard sigmoid; hardswish does the same multiply-add-clip per element and
 // stands in for it.
 const absl::flat_hash_map<std::string, EltwiseFunction>& EltwiseFunctions() {
-  static const auto* functions = new absl::flat_hash_map<std::string, EltwiseFunction>{
-      {"relu", {dnnl::algorithm::eltwise_relu}},
-      {"leakyrelu", {dnnl::algorithm::eltwise_relu, 0.01f}},
-      {"clip", {dnnl::algorithm::eltwise_clip, 0.0f, 6.0f}},
-      {"sigmoid", {dnnl::algorithm::eltwise_logistic}},
-      {"hardsigmoid", {dnnl::algorithm::eltwise_hardswish}},
-      {"hardswish", {dnnl::algorithm::eltwise_hardswish}},
-      {"tanh", {dnnl::algorithm::eltwise_tanh}},
-      {"elu", {dnnl::algorithm::eltwise_elu, 1.0f}},
-      {"gelu", {dnnl::algorithm::eltwise_gelu_erf}},
-      {"exp", {dnnl::algorithm::eltwise_exp}},
-      {"log", {dnnl::algorithm::eltwise_log}},
-      {"sqrt", {dnnl::algorithm::eltwise_sqrt}},
-      {"abs", {dnnl::algorithm::eltwise_abs}},
-      {"softplus", {dnnl::algorithm::eltwise_soft_relu}},
-      {"mish", {dnnl::algorithm::eltwise_mish}}};
+  static const auto* functions =
+      new absl::flat_hash_map<std::string, EltwiseFunction>{{"relu", {dnnl::algorithm::eltwise_relu}},
+                                                            {"leakyrelu", {dnnl::algorithm::eltwise_relu, 0.01f}},
+                                                            {"clip", {dnnl::algorithm::eltwise_clip, 0.0f, 6.0f}},
+                                                            {"sigmoid", {dnnl::algorithm::eltwise_logistic}},
+                                                            {"hardsigmoid", {dnnl::algorithm::eltwise_hardswish}},
+                                                            {"hardswish", {dnnl::algorithm::eltwise_hardswish}},
+                                                            {"tanh", {dnnl::algorithm::eltwise_tanh}},
+                                                            {"elu", {dnnl::algorithm::eltwise_elu, 1.0f}},
+                                                            {"gelu", {dnnl::algorithm::eltwise_gelu_erf}},
+                                                            {"exp", {dnnl::algorithm::eltwise_exp}},
+                                                            {"log", {dnnl::algorithm::eltwise_log}},
+                                                            {"sqrt", {dnnl::algorithm::eltwise_sqrt}},
+                                                            {"abs", {dnnl::algorithm::eltwise_abs}},
+                                                            {"softplus", {dnnl::algorithm::eltwise_soft_relu}},
+                                                            {"mish", {dnnl::algorithm::eltwise_mish}}};
   return *functions;
 }
 
@@ -108,12 +108,18 @@ absl::StatusOr<PreparedPrimitive> PrepareOneDnnOp(const v1::OpParams& op, const 
     case v1::OP_KIND_AVG_POOL: {
       const memory::desc dst({op.n(), op.c(), model::PooledHeight(op), model::PooledWidth(op)}, *type, tag);
       // ONNX averages over the window without the padding by default (count_include_pad = 0).
-      const dnnl::algorithm algorithm = op.kind() == v1::OP_KIND_MAX_POOL ? dnnl::algorithm::pooling_max
-                                                                          : dnnl::algorithm::pooling_avg_exclude_padding;
-      const dnnl::pooling_forward::primitive_desc pd(
-          {inference, algorithm, src, dst, {op.stride_h(), op.stride_w()}, {op.kernel_h(), op.kernel_w()},
-           {op.pad_h(), op.pad_w()}, {op.pad_h(), op.pad_w()}},
-          attr, engine);
+      const dnnl::algorithm algorithm = op.kind() == v1::OP_KIND_MAX_POOL
+                                            ? dnnl::algorithm::pooling_max
+                                            : dnnl::algorithm::pooling_avg_exclude_padding;
+      const dnnl::pooling_forward::primitive_desc pd({inference,
+                                                      algorithm,
+                                                      src,
+                                                      dst,
+                                                      {op.stride_h(), op.stride_w()},
+                                                      {op.kernel_h(), op.kernel_w()},
+                                                      {op.pad_h(), op.pad_w()},
+                                                      {op.pad_h(), op.pad_w()}},
+                                                     attr, engine);
       operands.Input(DNNL_ARG_SRC, pd.src_desc());
       operands.Output(DNNL_ARG_DST, pd.dst_desc());
       operands.Output(DNNL_ARG_WORKSPACE, pd.workspace_desc());
@@ -121,7 +127,8 @@ absl::StatusOr<PreparedPrimitive> PrepareOneDnnOp(const v1::OpParams& op, const 
     }
     case v1::OP_KIND_ACTIVATION: {
       const auto it = EltwiseFunctions().find(op.function());
-      if (it == EltwiseFunctions().end()) return absl::InvalidArgumentError(absl::StrCat("function '", op.function(), "'"));
+      if (it == EltwiseFunctions().end())
+        return absl::InvalidArgumentError(absl::StrCat("function '", op.function(), "'"));
       const dnnl::eltwise_forward::primitive_desc pd(
           {inference, it->second.algorithm, src, it->second.alpha, it->second.beta}, attr, engine);
       operands.Input(DNNL_ARG_SRC, pd.src_desc());
@@ -178,9 +185,10 @@ absl::StatusOr<PreparedPrimitive> PrepareOneDnnOp(const v1::OpParams& op, const 
     case v1::OP_KIND_COPY: {
       // A transpose: the same tensor into another layout, every element read and written once
       // (native: from nchw into the blocked layout, as a runtime does at the network's input).
-      const memory::desc dst(dims, *type, tag == memory::format_tag::nchw ? memory::format_tag::nhwc
-                                          : tag == memory::format_tag::nhwc ? memory::format_tag::nchw
-                                                                            : tag);
+      const memory::desc dst(dims, *type,
+                             tag == memory::format_tag::nchw   ? memory::format_tag::nhwc
+                             : tag == memory::format_tag::nhwc ? memory::format_tag::nchw
+                                                               : tag);
       const memory::desc from = tag == memory::format_tag::nchw || tag == memory::format_tag::nhwc
                                     ? src
                                     : memory::desc(dims, *type, memory::format_tag::nchw);
@@ -189,8 +197,7 @@ absl::StatusOr<PreparedPrimitive> PrepareOneDnnOp(const v1::OpParams& op, const 
       operands.Output(DNNL_ARG_TO, dst);
       return operands.Finish(pd, dnnl::reorder(pd));
     }
-    default:
-      return absl::InvalidArgumentError(absl::StrCat("op kind ", op.kind(), " is not known to the cpu backend"));
+    default: return absl::InvalidArgumentError(absl::StrCat("op kind ", op.kind(), " is not known to the cpu backend"));
   }
 }
 

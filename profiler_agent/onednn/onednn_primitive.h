@@ -9,8 +9,8 @@
 
 #include "convlat/v1/types.pb.h"
 #include "oneapi/dnnl/dnnl.hpp"
-#include "profiler_agent/onednn/cache_scrubber.h"
 #include "profiler_agent/backend/conv_backend.h"
+#include "profiler_agent/onednn/cache_scrubber.h"
 
 namespace convlat::agent {
 

@@ -76,9 +76,9 @@ int main(int argc, char** argv) {
   }
 
   const int threads = std::max(1, absl::GetFlag(FLAGS_threads));
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds)));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                             std::chrono::duration<double>(absl::GetFlag(FLAGS_seconds)));
   std::vector<Worker> workers(threads);
   std::vector<std::thread> pool;
   const auto start = std::chrono::steady_clock::now();
@@ -125,8 +125,8 @@ int main(int argc, char** argv) {
   std::sort(all.begin(), all.end());
   const double calls_per_second = static_cast<double>(all.size()) / elapsed;
   const std::string what = method == "predict" ? absl::StrFormat("Predict, %d layers/call", layers_per_call)
-                                               : absl::StrFormat("PredictNetwork, %s batch %d", absl::GetFlag(FLAGS_onnx),
-                                                                 absl::GetFlag(FLAGS_batch));
+                                               : absl::StrFormat("PredictNetwork, %s batch %d",
+                                                                 absl::GetFlag(FLAGS_onnx), absl::GetFlag(FLAGS_batch));
   std::cout << absl::StrFormat("| %s | %d | %zu | %lld | %.0f | %s | %.0f | %.0f | %.0f |\n", what, threads, all.size(),
                                static_cast<long long>(errors), calls_per_second,
                                method == "predict" ? absl::StrFormat("%.0f", calls_per_second * layers_per_call) : "-",

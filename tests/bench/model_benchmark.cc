@@ -2,8 +2,8 @@
 //   build/tests/bench/model_benchmark
 #include <benchmark/benchmark.h>
 
-#include "model/serving_model.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/serving_model.h"
 
 namespace convlat::model {
 namespace {

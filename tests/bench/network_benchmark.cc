@@ -2,19 +2,20 @@
 // API (PredictNetworks) through a real in-process server on loopback, for NAS controllers.
 // Uses the public T4 measurements (a real fitted two-mode model) and the ResNet-50 fixture.
 //   build/tests/bench/network_benchmark
-#include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include <benchmark/benchmark.h>
+
 #include "convlat/v1/latency.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/latency/network_prediction.h"
-#include "model/serving_model.h"
 #include "model/onnx/onnx_import.h"
+#include "model/serving_model.h"
 #include "server/measurement_store.h"
 #include "server/server_app.h"
 
@@ -46,7 +47,8 @@ BENCHMARK(BM_ImportOnnxResNet50)->Unit(benchmark::kMillisecond);
 
 void BM_PredictImportedResNet50(benchmark::State& state) {
   if (T4() == nullptr) return state.SkipWithError("public dataset not found");
-  auto fitted = model::FitLatencyModel(model::SamplesFromMeasurements(T4()->measurements), model::HardwareOf(T4()->platform));
+  auto fitted =
+      model::FitLatencyModel(model::SamplesFromMeasurements(T4()->measurements), model::HardwareOf(T4()->platform));
   const std::vector<model::NetworkLayer> layers = *model::ImportOnnx(ResNet50(), {.batch = 8});
   for (auto _ : state) benchmark::DoNotOptimize(model::PredictNetworkLatency(**fitted, nullptr, layers, 0));
   state.SetItemsProcessed(state.iterations());
@@ -57,7 +59,8 @@ BENCHMARK(BM_PredictImportedResNet50)->Unit(benchmark::kMicrosecond);
 // `state.range(0)` ResNet-50 variants (batch 1..) per PredictNetworks call, ONNX bytes each.
 void BM_PredictNetworksOverGrpc(benchmark::State& state) {
   if (T4() == nullptr) return state.SkipWithError("public dataset not found");
-  const std::string db = std::filesystem::temp_directory_path() / ("convlat_network_bench_" + std::to_string(getpid()) + ".db");
+  const std::string db =
+      std::filesystem::temp_directory_path() / ("convlat_network_bench_" + std::to_string(getpid()) + ".db");
   {
     auto store = server::OpenMeasurementStore(db);
     v1::Platform platform = T4()->platform;

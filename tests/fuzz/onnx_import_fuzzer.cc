@@ -8,8 +8,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const convlat::model::OnnxImportOptions options{.batch = 2, .max_model_bytes = 1 << 20};
-  const auto layers =
-      convlat::model::ImportOnnx(absl::string_view(reinterpret_cast<const char*>(data), size), options);
+  const auto layers = convlat::model::ImportOnnx(absl::string_view(reinterpret_cast<const char*>(data), size), options);
   if (layers.ok()) {
     for (const convlat::model::NetworkLayer& layer : *layers) {
       if (layer.conv && !convlat::model::ValidateConvParams(*layer.conv, "").ok()) __builtin_trap();

@@ -30,7 +30,8 @@ TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   std::ifstream metrics_in(metrics);
   const std::string exposed((std::istreambuf_iterator<char>(metrics_in)), std::istreambuf_iterator<char>());
   EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_configs_profiled{platform=\"ci-cpu\",backend=\"onednn\"} 5"));
-  EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_measurements_stored{platform=\"ci-cpu\",backend=\"onednn\"} 5"));
+  EXPECT_THAT(exposed,
+              HasSubstr("convlat_agent_last_run_measurements_stored{platform=\"ci-cpu\",backend=\"onednn\"} 5"));
   EXPECT_THAT(exposed, HasSubstr("convlat_agent_spool_batches{platform=\"ci-cpu\",backend=\"onednn\"} 0"));
   if (fs::exists("/usr/bin/promtool")) {
     EXPECT_EQ(RunProcess({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + metrics.string()}).exit_code, 0);
@@ -181,8 +182,8 @@ TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {
   const fs::path token = dir_ / "agent.token";
   std::ofstream(token) << "correct-horse-battery\n";
   StartServer({"--agent_token_file=" + token.string()});
-  ProcessResult refused = Agent({"--platform=box", "--sweep=quick", "--max_configs=3", "--min_time=0",
-                                 "--max_time=0.01", "--push_timeout=1"});
+  ProcessResult refused = Agent(
+      {"--platform=box", "--sweep=quick", "--max_configs=3", "--min_time=0", "--max_time=0.01", "--push_timeout=1"});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.output, HasSubstr("UNAUTHENTICATED"));
   // Told as a token to fix, not as a server to wait for.
@@ -227,8 +228,8 @@ TEST_F(EndToEndTest, ServerKilledMidPushLosesNothingAndStoresOnce) {
   EXPECT_EQ(PendingBatches(), 0);
   const std::string platforms = WaitForModel("box");
   const int rows = CsvRows(csv);
-  EXPECT_THAT(platforms, HasSubstr("," + std::to_string(rows) + ",ready")) << "each of the " << rows
-                                                                            << " measurements stored exactly once";
+  EXPECT_THAT(platforms, HasSubstr("," + std::to_string(rows) + ",ready"))
+      << "each of the " << rows << " measurements stored exactly once";
   EXPECT_GT(stored_before_kill, 0);
   EXPECT_LT(stored_before_kill, rows) << "the push had finished before the kill";
 }

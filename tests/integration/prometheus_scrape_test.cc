@@ -58,10 +58,10 @@ TEST(PrometheusScrapeTest, RealPrometheusStoresTheServersCounters) {
   std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1s\nscrape_configs:\n"
                                         << "  - job_name: convlat-server\n    static_configs:\n"
                                         << "      - targets: ['127.0.0.1:" << (*app)->metrics_port() << "']\n";
-  BackgroundProcess prometheus({kPrometheus, "--config.file=" + (dir / "prometheus.yml").string(),
-                                "--storage.tsdb.path=" + (dir / "data").string(),
-                                "--web.listen-address=127.0.0.1:" + std::to_string(web_port)},
-                               (dir / "prometheus.log").string());
+  BackgroundProcess prometheus(
+      {kPrometheus, "--config.file=" + (dir / "prometheus.yml").string(),
+       "--storage.tsdb.path=" + (dir / "data").string(), "--web.listen-address=127.0.0.1:" + std::to_string(web_port)},
+      (dir / "prometheus.log").string());
   const std::string query =
       "/api/v1/query?query=convlat_requests_total%7Bmethod%3D%22RegisterPlatform%22%2Ccode%3D%22OK%22%7D";
   std::string answer;
@@ -74,10 +74,11 @@ TEST(PrometheusScrapeTest, RealPrometheusStoresTheServersCounters) {
   EXPECT_THAT(answer, HasSubstr(",\"3\"]")) << answer;  // the three registrations, as scraped
 
   const std::string not_found = HttpGet(
-      web_port, "/api/v1/query?query=convlat_requests_total%7Bmethod%3D%22GetPlatformModel%22%2Ccode%3D%22NOT_FOUND%22%7D");
+      web_port,
+      "/api/v1/query?query=convlat_requests_total%7Bmethod%3D%22GetPlatformModel%22%2Ccode%3D%22NOT_FOUND%22%7D");
   EXPECT_THAT(not_found, HasSubstr(",\"2\"]")) << not_found;
-  const std::string histogram =
-      HttpGet(web_port, "/api/v1/query?query=convlat_request_duration_seconds_count%7Bmethod%3D%22RegisterPlatform%22%7D");
+  const std::string histogram = HttpGet(
+      web_port, "/api/v1/query?query=convlat_request_duration_seconds_count%7Bmethod%3D%22RegisterPlatform%22%7D");
   EXPECT_THAT(histogram, HasSubstr(",\"3\"]")) << histogram;
 
   prometheus.Stop(SIGTERM);

@@ -15,8 +15,8 @@ namespace convlat::model {
 namespace {
 
 ConvShape Shape(int c, int hw, int k, int r) {
-  return ResolveConvShape(*ParseConvSpec(absl::StrCat("n=1,c=", c, ",h=", hw, ",w=", hw, ",k=", k, ",r=", r,
-                                                      ",s=", r, ",pad=", r / 2)));
+  return ResolveConvShape(
+      *ParseConvSpec(absl::StrCat("n=1,c=", c, ",h=", hw, ",w=", hw, ",k=", k, ",r=", r, ",s=", r, ",pad=", r / 2)));
 }
 
 // The serving choice: the two-mode model only where it predicts held-out layers at least as well
@@ -70,7 +70,10 @@ TEST(ServingModelTest, NoConvolutionsIsFailedPreconditionEvenWithOps) {
     v1::OpParams& op = *measurements[i].mutable_op();
     op.set_kind(v1::OP_KIND_ACTIVATION);
     op.set_function("relu");
-    op.set_n(1); op.set_c(16 << i); op.set_h(8); op.set_w(8);
+    op.set_n(1);
+    op.set_c(16 << i);
+    op.set_h(8);
+    op.set_w(8);
     measurements[i].mutable_latency()->set_median_us(1 + i);
   }
   EXPECT_EQ(FitServingModel(measurements).status().code(), absl::StatusCode::kFailedPrecondition);

@@ -1,13 +1,14 @@
 // The platform side of the core functions, called directly with protos over a real SQLite store:
 // registration, the model lookup every prediction starts with, Predict, ListPlatforms and
 // GetPlatformModel.
+#include "server/platform_query.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "server/layer_query.h"
 #include "server/model_lookup.h"
-#include "server/platform_query.h"
 #include "server/platform_registration.h"
 #include "tests/server/core_fixture.h"
 #include "tests/server/test_data.h"
@@ -48,8 +49,9 @@ TEST_F(PlatformQueryTest, ModelLookupNamesTheFieldItWasGiven) {
   EXPECT_EQ(lookup("nowhere").message(), "networks[1].platform 'nowhere' is not registered");
   Register("few");
   EXPECT_EQ(lookup("few").code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(lookup("few").message(), "networks[1].platform 'few' has no model yet (0 successful measurements "
-                                     "stored); profile it with convlat-agent first");
+  EXPECT_EQ(lookup("few").message(),
+            "networks[1].platform 'few' has no model yet (0 successful measurements "
+            "stored); profile it with convlat-agent first");
 
   // Too few measurements to fit: the reason the fit gave is part of the answer.
   const std::vector<v1::Measurement> convs = CpuMeasurements("staircase.csv");

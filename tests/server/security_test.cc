@@ -57,9 +57,10 @@ std::string ReadFile(const fs::path& path) {
 
 TEST_F(SecurityTest, TlsCarriesTheCallsAndPlaintextIsRefused) {
   const fs::path key = dir_ / "key.pem", cert = dir_ / "cert.pem";
-  const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
-                              "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-                              key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+      key.string() + " -out " + cert.string() + " >/dev/null 2>&1";
   if (std::system(command.c_str()) != 0) GTEST_SKIP() << "openssl could not make a test certificate";
   Start({.agent_token = "t", .tls_cert_pem = ReadFile(cert), .tls_key_pem = ReadFile(key)});
 

@@ -8,9 +8,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/status_bridge.h"
 #include "convlat/v1/latency.grpc.pb.h"
 #include "convlat/v1/profiler.grpc.pb.h"
-#include "common/status_bridge.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
@@ -22,9 +22,9 @@
 namespace convlat::server {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Batch;
 using testing::Conv;
+using ::testing::HasSubstr;
 using Latency = v1::LatencyService::Stub;
 using Profiler = v1::ProfilerService::Stub;
 
@@ -124,8 +124,10 @@ TEST_F(ServicesTest, HealthCheckReportsServing) {
   grpc::ByteBuffer empty_request(&no_bytes, 1), response;
   std::atomic<bool> done{false};
   grpc::Status status;
-  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", {}, &empty_request, &response,
-                    [&](grpc::Status s) { status = s; done = true; });
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check", {}, &empty_request, &response, [&](grpc::Status s) {
+    status = s;
+    done = true;
+  });
   while (!done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(Bytes(response), std::string("\x08\x01", 2));  // HealthCheckResponse{status: SERVING}
@@ -177,8 +179,8 @@ TEST_F(ServicesTest, EachBatchIsAckedOnTheStream) {
   v1::MeasurementBatch bad = Batch("bad", "cpu", convs_, 20, 3);
   bad.mutable_measurements(1)->mutable_params()->set_k(0);
   const std::vector<v1::PushAck> acks =
-      Push({Batch("b1", "cpu", convs_, 0, 10), bad, Batch("b2", "cpu", convs_, 10, 5), Batch("b1", "cpu", convs_, 0, 10),
-            Batch("lost", "nowhere", convs_, 0, 1)});
+      Push({Batch("b1", "cpu", convs_, 0, 10), bad, Batch("b2", "cpu", convs_, 10, 5),
+            Batch("b1", "cpu", convs_, 0, 10), Batch("lost", "nowhere", convs_, 0, 1)});
   ASSERT_EQ(acks.size(), 5u);
   EXPECT_EQ(acks[0].batch_id(), "b1");
   EXPECT_EQ(acks[0].code(), 0);

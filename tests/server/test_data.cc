@@ -15,8 +15,8 @@ namespace convlat::testing {
 
 const std::vector<v1::Measurement>* T4Measurements() {
   static const auto* measurements = [] {
-    const std::string path = model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") +
-                             "/neusight-conv3x3/Tesla_T4.csv";
+    const std::string path =
+        model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
     absl::StatusOr<model::NeuSightDataset> dataset = model::LoadNeuSightCsv(path);
     return dataset.ok() ? new std::vector<v1::Measurement>(std::move(dataset->measurements)) : nullptr;
   }();

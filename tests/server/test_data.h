@@ -23,8 +23,7 @@ std::vector<v1::Measurement> CpuOpMeasurements();
 
 // `count` of `measurements` from `first` (all of them by default) as one batch.
 v1::MeasurementBatch Batch(const std::string& id, const std::string& platform,
-                           const std::vector<v1::Measurement>& measurements, size_t first = 0,
-                           size_t count = SIZE_MAX);
+                           const std::vector<v1::Measurement>& measurements, size_t first = 0, size_t count = SIZE_MAX);
 
 // The description every test registers its platforms with, the T4's: a GPU with 40 SMs.
 v1::Platform T4Platform(const std::string& name);

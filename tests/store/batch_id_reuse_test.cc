@@ -4,14 +4,15 @@
 // is written or lost. Every test runs on the SQLite store and on a real PostgreSQL started for
 // it (skipped, saying why, where PostgreSQL is not installed). The records are storage fixtures,
 // never fitted or reported.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <ostream>
 #include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include "google/protobuf/util/message_differencer.h"
 #include "server/measurement_store.h"

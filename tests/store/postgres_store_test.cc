@@ -4,11 +4,11 @@
 #include "server/postgres_store.h"
 
 #include <atomic>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 
 #include "convlat/v1/latency.grpc.pb.h"
 #include "convlat/v1/profiler.grpc.pb.h"
@@ -139,7 +139,8 @@ TEST_F(PostgresStoreTest, ConcurrentReplicasStoreEachBatchOnce) {
   for (MeasurementStore* store : {first.get(), second.get(), first.get(), second.get()}) {
     threads.emplace_back([&, store] {
       for (int b = 0; b < 20; ++b) {
-        absl::StatusOr<InsertBatchResult> result = store->InsertBatch(Batch("batch-" + std::to_string(b), "h100", 5, 10 * b));
+        absl::StatusOr<InsertBatchResult> result =
+            store->InsertBatch(Batch("batch-" + std::to_string(b), "h100", 5, 10 * b));
         if (!result.ok()) continue;
         (result->duplicate ? duplicates : stored) += 1;
       }
@@ -232,12 +233,14 @@ TEST_F(PostgresStoreTest, ReplicasShareMeasurementsAndModels) {
   ASSERT_TRUE(writer.ok()) << writer.status();
   ASSERT_TRUE(reader.ok()) << reader.status();
 
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string((*writer)->port()), grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*writer)->port()), grpc::InsecureChannelCredentials());
   v1::RegisterPlatformRequest registration;
   *registration.mutable_platform() = Platform("h100", "NVIDIA H100");
   v1::RegisterPlatformResponse registered;
   grpc::ClientContext register_context;
-  ASSERT_TRUE(v1::ProfilerService::NewStub(channel)->RegisterPlatform(&register_context, registration, &registered).ok());
+  ASSERT_TRUE(
+      v1::ProfilerService::NewStub(channel)->RegisterPlatform(&register_context, registration, &registered).ok());
   grpc::ClientContext push_context;
   auto stream = v1::ProfilerService::NewStub(channel)->PushMeasurements(&push_context);
   ASSERT_TRUE(stream->Write(Batch("fleet-1", "h100", 40)));

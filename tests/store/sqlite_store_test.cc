@@ -57,8 +57,8 @@ class SqliteStoreTest : public ::testing::Test {
   // A measurement with every field set, so the round trip checks all of them.
   static v1::Measurement FullMeasurement(int k) {
     v1::Measurement m;
-    *m.mutable_params() = *model::ParseConvSpec(
-        "n=2,c=64,h=56,w=56,k=" + std::to_string(k) + ",r=3,s=3,pad=1,stride=2,dtype=fp16,layout=nhwc,math=tensor_op");
+    *m.mutable_params() = *model::ParseConvSpec("n=2,c=64,h=56,w=56,k=" + std::to_string(k) +
+                                                ",r=3,s=3,pad=1,stride=2,dtype=fp16,layout=nhwc,math=tensor_op");
     m.set_backend("cudnn");
     m.set_algorithm("IMPLICIT_PRECOMP_GEMM");
     v1::KernelRecord* kernel = m.add_kernels();

@@ -36,8 +36,8 @@ int Run(const std::string& command) {
 absl::StatusOr<std::unique_ptr<TemporaryPostgres>> TemporaryPostgres::Start() {
   const std::string bin = FindServerBin();
   if (bin.empty()) return absl::UnavailableError("PostgreSQL is not installed (apt-get install postgresql)");
-  const fs::path dir = fs::temp_directory_path() / ("convlat_pg_" + std::to_string(getpid()) + "_" +
-                                                    std::to_string(std::rand()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("convlat_pg_" + std::to_string(getpid()) + "_" + std::to_string(std::rand()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   if (geteuid() == 0 && std::system(("chown postgres:postgres " + dir.string()).c_str()) != 0) {
@@ -48,8 +48,10 @@ absl::StatusOr<std::unique_ptr<TemporaryPostgres>> TemporaryPostgres::Start() {
     return absl::UnavailableError(absl::StrCat("initdb failed in ", data));
   }
   const int port = FreePort();
-  const std::string options = absl::StrCat("-p ", port, " -k ", dir.string(), " -c listen_addresses=127.0.0.1 -c fsync=off");
-  if (Run(absl::StrCat(bin, "/pg_ctl -D ", data, " -l ", dir.string(), "/server.log -w -o '", options, "' start")) != 0) {
+  const std::string options =
+      absl::StrCat("-p ", port, " -k ", dir.string(), " -c listen_addresses=127.0.0.1 -c fsync=off");
+  if (Run(absl::StrCat(bin, "/pg_ctl -D ", data, " -l ", dir.string(), "/server.log -w -o '", options, "' start")) !=
+      0) {
     return absl::UnavailableError(absl::StrCat("pg_ctl start failed; see ", dir.string(), "/server.log"));
   }
   return std::unique_ptr<TemporaryPostgres>(new TemporaryPostgres(bin, dir.string(), port));

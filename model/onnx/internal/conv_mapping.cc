@@ -48,11 +48,13 @@ absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int inde
     return NodeError(node, index, absl::StrCat("only 1-D and 2-D convolutions are supported, input is ", ShapeText(x)));
   }
   if (w.size() != x.size() || y.size() != x.size()) {
-    return NodeError(node, index, absl::StrCat("filter ", ShapeText(w), " and output ", ShapeText(y),
-                                               " do not match input ", ShapeText(x)));
+    return NodeError(
+        node, index,
+        absl::StrCat("filter ", ShapeText(w), " and output ", ShapeText(y), " do not match input ", ShapeText(x)));
   }
   for (const Shape* shape : {&x, &w, &y}) {
-    if (!FitsConvParams(*shape)) return NodeError(node, index, absl::StrCat("dimensions too large: ", ShapeText(*shape)));
+    if (!FitsConvParams(*shape))
+      return NodeError(node, index, absl::StrCat("dimensions too large: ", ShapeText(*shape)));
   }
   std::optional<v1::DataType> dtype = ConvDataType(elem_type);
   if (!dtype) return NodeError(node, index, "unsupported element type for a convolution");
@@ -66,8 +68,9 @@ absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int inde
   const Axis aw = ResolveAxis(node, one_d ? 0 : 1, spatial, w_in, q, s);
   const int64_t groups = IntAttribute(node, "group", 1);
   if (groups <= 0 || w[1] * groups != x[1]) {
-    return NodeError(node, index, absl::StrCat("filter ", ShapeText(w), " has ", w[1], " input channels per group; input ",
-                                               ShapeText(x), " has ", x[1], " channels in ", groups, " group(s)"));
+    return NodeError(node, index,
+                     absl::StrCat("filter ", ShapeText(w), " has ", w[1], " input channels per group; input ",
+                                  ShapeText(x), " has ", x[1], " channels in ", groups, " group(s)"));
   }
   v1::ConvParams conv;
   conv.set_n(static_cast<int32_t>(x[0]));
@@ -87,7 +90,8 @@ absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int inde
   conv.set_dtype(*dtype);
   conv.set_layout(v1::LAYOUT_NCHW);
   NormalizeConvParams(conv);
-  if (absl::Status valid = ValidateConvParams(conv, "conv"); !valid.ok()) return NodeError(node, index, valid.message());
+  if (absl::Status valid = ValidateConvParams(conv, "conv"); !valid.ok())
+    return NodeError(node, index, valid.message());
   return conv;
 }
 
@@ -95,7 +99,8 @@ absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index
                                           int elem_type) {
   std::optional<v1::DataType> dtype = ConvDataType(elem_type);
   if (!dtype) return NodeError(node, index, "unsupported element type for a matrix product");
-  if (!FitsConvParams({m, k, n})) return NodeError(node, index, absl::StrCat("dimensions too large: ", m, "x", k, "x", n));
+  if (!FitsConvParams({m, k, n}))
+    return NodeError(node, index, absl::StrCat("dimensions too large: ", m, "x", k, "x", n));
   v1::ConvParams conv;
   conv.set_n(static_cast<int32_t>(m));
   conv.set_c(static_cast<int32_t>(k));
@@ -106,7 +111,8 @@ absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index
   conv.set_s(1);
   conv.set_dtype(*dtype);
   NormalizeConvParams(conv);
-  if (absl::Status valid = ValidateConvParams(conv, "gemm"); !valid.ok()) return NodeError(node, index, valid.message());
+  if (absl::Status valid = ValidateConvParams(conv, "gemm"); !valid.ok())
+    return NodeError(node, index, valid.message());
   return conv;
 }
 

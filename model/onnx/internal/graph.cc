@@ -30,7 +30,8 @@ bool Known(const Shape& shape) {
 }
 
 std::string ShapeText(const Shape& shape) {
-  return absl::StrJoin(shape, "x", [](std::string* out, int64_t d) { absl::StrAppend(out, d < 0 ? "?" : absl::StrCat(d)); });
+  return absl::StrJoin(shape, "x",
+                       [](std::string* out, int64_t d) { absl::StrAppend(out, d < 0 ? "?" : absl::StrCat(d)); });
 }
 
 double Elements(const Shape& shape) {
@@ -74,9 +75,10 @@ absl::StatusOr<Shape> KnownShape(const ValueTable& values, const onnx::NodeProto
                                  const std::string& value) {
   std::optional<Shape> shape = values.Find(value);
   if (!shape || !Known(*shape)) {
-    return NodeError(node, index,
-                     absl::StrCat("the shape of '", value, "' does not infer", shape ? " (" + ShapeText(*shape) + ")" : "",
-                                  "; fix the graph inputs' shapes with --input NAME=NxCxHxW or --batch N"));
+    return NodeError(
+        node, index,
+        absl::StrCat("the shape of '", value, "' does not infer", shape ? " (" + ShapeText(*shape) + ")" : "",
+                     "; fix the graph inputs' shapes with --input NAME=NxCxHxW or --batch N"));
   }
   return *shape;
 }

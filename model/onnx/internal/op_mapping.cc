@@ -20,25 +20,58 @@ namespace {
 
 // One output element per input element, a few operations each.
 const absl::flat_hash_set<std::string>& ElementwiseOps() {
-  static const auto* ops = new absl::flat_hash_set<std::string>{
-      "Relu", "LeakyRelu", "PRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Elu", "Selu", "Erf",
-      "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Cast", "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min",
-      "Sum", "Mean", "Where", "Not", "Equal", "Less", "Greater", "Softplus", "Mish", "Gelu",
-      "BatchNormalization", "InstanceNormalization", "LayerNormalization"};
+  static const auto* ops = new absl::flat_hash_set<std::string>{"Relu",
+                                                                "LeakyRelu",
+                                                                "PRelu",
+                                                                "Clip",
+                                                                "Sigmoid",
+                                                                "HardSigmoid",
+                                                                "HardSwish",
+                                                                "Tanh",
+                                                                "Elu",
+                                                                "Selu",
+                                                                "Erf",
+                                                                "Exp",
+                                                                "Log",
+                                                                "Sqrt",
+                                                                "Reciprocal",
+                                                                "Neg",
+                                                                "Abs",
+                                                                "Cast",
+                                                                "Add",
+                                                                "Sub",
+                                                                "Mul",
+                                                                "Div",
+                                                                "Pow",
+                                                                "Max",
+                                                                "Min",
+                                                                "Sum",
+                                                                "Mean",
+                                                                "Where",
+                                                                "Not",
+                                                                "Equal",
+                                                                "Less",
+                                                                "Greater",
+                                                                "Softplus",
+                                                                "Mish",
+                                                                "Gelu",
+                                                                "BatchNormalization",
+                                                                "InstanceNormalization",
+                                                                "LayerNormalization"};
   return *ops;
 }
 // Read everything, write everything, little arithmetic.
 const absl::flat_hash_set<std::string>& DataMovementOps() {
-  static const auto* ops = new absl::flat_hash_set<std::string>{
-      "Concat", "Split", "Slice", "Pad", "Transpose", "Resize", "Upsample", "Tile", "Expand", "Gather",
-      "DepthToSpace", "SpaceToDepth"};
+  static const auto* ops =
+      new absl::flat_hash_set<std::string>{"Concat",   "Split", "Slice",  "Pad",    "Transpose",    "Resize",
+                                           "Upsample", "Tile",  "Expand", "Gather", "DepthToSpace", "SpaceToDepth"};
   return *ops;
 }
 // Each output element reads a window (or all) of the input.
 const absl::flat_hash_set<std::string>& ReducingOps() {
   static const auto* ops = new absl::flat_hash_set<std::string>{
-      "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool", "ReduceMean", "ReduceSum",
-      "ReduceMax", "ReduceMin", "ReduceL2", "Softmax", "LogSoftmax", "LRN"};
+      "MaxPool",   "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",     "ReduceMean", "ReduceSum",
+      "ReduceMax", "ReduceMin",   "ReduceL2",          "Softmax",       "LogSoftmax", "LRN"};
   return *ops;
 }
 
@@ -92,11 +125,21 @@ bool SetDims(v1::OpParams& op, const Shape& shape) {
 
 // The ONNX activations the agents time, by the op model's function name.
 const absl::flat_hash_map<std::string, std::string>& ActivationFunctions() {
-  static const auto* functions = new absl::flat_hash_map<std::string, std::string>{
-      {"Relu", "relu"}, {"LeakyRelu", "leakyrelu"}, {"Clip", "clip"}, {"Sigmoid", "sigmoid"},
-      {"HardSigmoid", "hardsigmoid"}, {"HardSwish", "hardswish"}, {"Tanh", "tanh"}, {"Elu", "elu"},
-      {"Gelu", "gelu"}, {"Exp", "exp"}, {"Log", "log"}, {"Sqrt", "sqrt"}, {"Abs", "abs"},
-      {"Softplus", "softplus"}, {"Mish", "mish"}};
+  static const auto* functions = new absl::flat_hash_map<std::string, std::string>{{"Relu", "relu"},
+                                                                                   {"LeakyRelu", "leakyrelu"},
+                                                                                   {"Clip", "clip"},
+                                                                                   {"Sigmoid", "sigmoid"},
+                                                                                   {"HardSigmoid", "hardsigmoid"},
+                                                                                   {"HardSwish", "hardswish"},
+                                                                                   {"Tanh", "tanh"},
+                                                                                   {"Elu", "elu"},
+                                                                                   {"Gelu", "gelu"},
+                                                                                   {"Exp", "exp"},
+                                                                                   {"Log", "log"},
+                                                                                   {"Sqrt", "sqrt"},
+                                                                                   {"Abs", "abs"},
+                                                                                   {"Softplus", "softplus"},
+                                                                                   {"Mish", "mish"}};
   return *functions;
 }
 
@@ -190,9 +233,9 @@ std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std
 }  // namespace
 
 const absl::flat_hash_set<std::string>& FreeOps() {
-  static const auto* ops = new absl::flat_hash_set<std::string>{
-      "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Shape", "Size", "Constant", "ConstantOfShape",
-      "Identity", "Dropout"};
+  static const auto* ops =
+      new absl::flat_hash_set<std::string>{"Reshape", "Flatten",  "Squeeze",         "Unsqueeze", "Shape",
+                                           "Size",    "Constant", "ConstantOfShape", "Identity",  "Dropout"};
   return *ops;
 }
 
@@ -231,7 +274,8 @@ absl::StatusOr<NetworkLayer> DescribeNode(const ValueTable& values, const onnx::
     return layer;
   }
   if (op == "Gemm") {
-    if (inputs.size() < 2 || inputs[0].size() != 2 || out->size() != 2) return NodeError(node, index, "expects 2-D A and B");
+    if (inputs.size() < 2 || inputs[0].size() != 2 || out->size() != 2)
+      return NodeError(node, index, "expects 2-D A and B");
     const int64_t k = IntAttribute(node, "transA", 0) != 0 ? inputs[0][0] : inputs[0][1];
     absl::StatusOr<v1::ConvParams> conv = GemmAsConv(node, index, (*out)[0], k, (*out)[1], elem_type);
     if (!conv.ok()) return conv.status();

@@ -32,7 +32,8 @@ std::optional<std::vector<int64_t>> IntsOf(const onnx::TensorProto& t) {
 // What one node computes from integer tensors already known: the shape arithmetic exporters
 // write for a dynamic batch (Shape → Gather → Div → Cast → Unsqueeze → Concat → Reshape), which
 // ONNX's own data propagation does not follow through Div and Cast.
-std::optional<std::vector<int64_t>> FoldNode(const onnx::NodeProto& node, const KnownInts& known, const ValueTable& values) {
+std::optional<std::vector<int64_t>> FoldNode(const onnx::NodeProto& node, const KnownInts& known,
+                                             const ValueTable& values) {
   const std::string& op = node.op_type();
   auto in = [&](int i) -> const std::vector<int64_t>* {
     if (i >= node.input_size()) return nullptr;

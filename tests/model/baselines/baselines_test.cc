@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "model/baselines/flops_linear_model.h"
-#include "model/eval/model_zoo.h"
 #include "model/baselines/nearest_neighbour_model.h"
 #include "model/baselines/xgboost_model.h"
+#include "model/eval/model_zoo.h"
 
 namespace convlat::model {
 namespace {

@@ -42,7 +42,8 @@ TEST(MeasurementsCsvTest, ErrorsNameLineAndColumn) {
               HasSubstr("seed.csv:3: column 'c' is not an integer"));
   EXPECT_THAT(error("n,c,h,w,k,r,s,median_us\n1,3,8,8,0,3,3,5\n"), HasSubstr("seed.csv:2: k must be > 0"));
   EXPECT_THAT(error("n,c,h,w,k,r,s,median_us\n1,3,8,8,4,3,3,-1\n"), HasSubstr("'median_us' must be > 0"));
-  EXPECT_THAT(error("n,c,h,w,k,r,s,median_us,dtype\n1,3,8,8,4,3,3,5,fp64\n"), HasSubstr("column 'dtype' unknown dtype"));
+  EXPECT_THAT(error("n,c,h,w,k,r,s,median_us,dtype\n1,3,8,8,4,3,3,5,fp64\n"),
+              HasSubstr("column 'dtype' unknown dtype"));
   EXPECT_THAT(error("n,c,h,w,k,r,s,median_us\n"), HasSubstr("no measurements"));
 }
 

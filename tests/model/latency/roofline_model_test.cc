@@ -15,8 +15,15 @@ namespace {
 
 ConvShape Shape(int c, int hw, int k, int r) {
   v1::ConvParams p;
-  p.set_n(1); p.set_c(c); p.set_h(hw); p.set_w(hw); p.set_k(k); p.set_r(r); p.set_s(r);
-  p.set_pad_h(r / 2); p.set_pad_w(r / 2);
+  p.set_n(1);
+  p.set_c(c);
+  p.set_h(hw);
+  p.set_w(hw);
+  p.set_k(k);
+  p.set_r(r);
+  p.set_s(r);
+  p.set_pad_h(r / 2);
+  p.set_pad_w(r / 2);
   return ResolveConvShape(p);
 }
 

@@ -16,10 +16,11 @@ v1::OpParams Parse(const std::string& spec) {
 
 TEST(OpParamsTest, SpecRoundTripsThroughNormalization) {
   for (const std::string spec :
-       {"op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1", "op=binary,function=mul,n=2,c=96,h=56,w=56,broadcast=1",
-        "op=concat,n=1,c=256,h=28,w=28,inputs=4", "op=resize,function=linear,n=1,c=8,h=7,w=9,out_h=14,out_w=18",
-        "op=avg_pool,n=1,c=8,h=7,w=9,kernel_h=7,kernel_w=9", "op=activation,function=sigmoid,n=1,c=8,h=4,w=4,dtype=bf16",
-        "op=copy,n=1,c=8,h=4,w=4,layout=nhwc"}) {
+       {"op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1",
+        "op=binary,function=mul,n=2,c=96,h=56,w=56,broadcast=1", "op=concat,n=1,c=256,h=28,w=28,inputs=4",
+        "op=resize,function=linear,n=1,c=8,h=7,w=9,out_h=14,out_w=18",
+        "op=avg_pool,n=1,c=8,h=7,w=9,kernel_h=7,kernel_w=9",
+        "op=activation,function=sigmoid,n=1,c=8,h=4,w=4,dtype=bf16", "op=copy,n=1,c=8,h=4,w=4,layout=nhwc"}) {
     v1::OpParams op = Parse(spec);
     ASSERT_TRUE(ValidateOpParams(op, "").ok()) << spec;
     NormalizeOpParams(op);

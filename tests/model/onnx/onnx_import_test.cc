@@ -1,16 +1,16 @@
 #include "model/onnx/onnx_import.h"
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include "model/layers/conv_shape.h"
-#include "model/layers/op_params.h"
 #include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 #include "onnx/onnx_pb.h"
 
 namespace convlat::model {
@@ -41,7 +41,8 @@ TEST(OnnxImportTest, ResNet18LayerByLayer) {
   const NetworkLayer& stem = layers->front();
   EXPECT_EQ(stem.op, "Conv+Relu");  // the exporter folded BatchNormalization; the runtime fuses the ReLU
   ASSERT_TRUE(stem.conv.has_value());
-  EXPECT_EQ(FormatConvSpec(*stem.conv), FormatConvSpec(*ParseConvSpec("n=1,c=3,h=224,w=224,k=64,r=7,s=7,stride=2,pad=3")));
+  EXPECT_EQ(FormatConvSpec(*stem.conv),
+            FormatConvSpec(*ParseConvSpec("n=1,c=3,h=224,w=224,k=64,r=7,s=7,stride=2,pad=3")));
   EXPECT_EQ(stem.shape, "1x3x224x224, 64x3x7x7, 64 -> 1x64x112x112");
   EXPECT_EQ((*layers)[1].op, "MaxPool");
   EXPECT_GT((*layers)[1].bytes, 0);
@@ -261,7 +262,8 @@ TEST(OnnxImportTest, BadInputGetsAClearErrorNamingTheProblem) {
   GraphBuilder mismatch;
   mismatch.Input("x", {1, 3, 8, 8}).Weight("w", {4, 5, 3, 3}).Output("y");
   mismatch.Node("Conv", {"x", "w"}, "y");
-  EXPECT_THAT(error(mismatch.Bytes()), HasSubstr("node 'y_node' (Conv): filter 4x5x3x3 has 5 input channels per group"));
+  EXPECT_THAT(error(mismatch.Bytes()),
+              HasSubstr("node 'y_node' (Conv): filter 4x5x3x3 has 5 input channels per group"));
 }
 
 TEST(OnnxImportTest, ParsesShapes) {

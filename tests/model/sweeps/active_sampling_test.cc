@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "model/eval/evaluation.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/eval/evaluation.h"
 #include "model/sweeps/sweep_planner.h"
 #include "model/sweeps/sweeps.h"
 
@@ -35,8 +35,8 @@ TEST(ActiveSamplingTest, ActiveOrderPlansTheSameConfigsAsTheListedOrder) {
 // With a fitted committee on real T4 measurements: the picks are distinct, come from the pool,
 // and are deterministic for a seed.
 TEST(ActiveSamplingTest, ChoosesFromACommitteeOnRealData) {
-  const std::string path = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") +
-                           "/neusight-conv3x3/Tesla_T4.csv";
+  const std::string path =
+      DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "public dataset not found at " << path;
   absl::StatusOr<NeuSightDataset> data = LoadNeuSightCsv(path);
   ASSERT_TRUE(data.ok());

@@ -1,9 +1,9 @@
 #include "model/sweeps/sweep_planner.h"
-#include "model/sweeps/op_sweeps.h"
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "model/sweeps/op_sweeps.h"
 #include "model/sweeps/sweeps.h"
 
 namespace convlat::model {

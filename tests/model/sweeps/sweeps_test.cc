@@ -1,5 +1,4 @@
 #include "model/sweeps/sweeps.h"
-#include "model/layers/op_params.h"
 
 #include <filesystem>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "model/layers/conv_shape.h"
+#include "model/layers/op_params.h"
 
 namespace convlat::model {
 namespace {
@@ -42,15 +42,13 @@ TEST(SweepsTest, DefaultHasDenseOutChannelSweep) {
   for (int k = 1; k <= 512; ++k) EXPECT_TRUE(out_channels.count(k)) << k;
 }
 
-TEST(SweepsTest, UnknownNameIsNotFound) {
-  EXPECT_EQ(NamedSweep("huge").status().code(), absl::StatusCode::kNotFound);
-}
+TEST(SweepsTest, UnknownNameIsNotFound) { EXPECT_EQ(NamedSweep("huge").status().code(), absl::StatusCode::kNotFound); }
 
 class SweepFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    const std::string path = ::testing::TempDir() + "/sweep_" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".txt";
+    const std::string path =
+        ::testing::TempDir() + "/sweep_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".txt";
     std::ofstream(path) << text;
     return path;
   }

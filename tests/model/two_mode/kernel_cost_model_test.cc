@@ -15,14 +15,14 @@ std::vector<Sample> SyntheticStaircase() {
   std::vector<Sample> samples;
   for (int n : {1, 3, 16}) {
     for (int h : {7, 13, 28, 56}) {
-    for (int k = 8; k <= 512; k += 8) {
-      Sample s;
-      s.shape = ResolveConvShape(
-          *ParseConvSpec(absl::StrCat("n=", n, ",c=64,h=", h, ",w=", h, ",k=", k, ",r=3,s=3,pad=1")));
-      const int64_t waves = Waves(ImplicitGemmCtas(s.shape, 64, 32), 80);
-      s.latency_us = 4 + 0.01 * waves * ComputeFeatures(s.shape).gemm_k;
-      samples.push_back(s);
-    }
+      for (int k = 8; k <= 512; k += 8) {
+        Sample s;
+        s.shape = ResolveConvShape(
+            *ParseConvSpec(absl::StrCat("n=", n, ",c=64,h=", h, ",w=", h, ",k=", k, ",r=3,s=3,pad=1")));
+        const int64_t waves = Waves(ImplicitGemmCtas(s.shape, 64, 32), 80);
+        s.latency_us = 4 + 0.01 * waves * ComputeFeatures(s.shape).gemm_k;
+        samples.push_back(s);
+      }
     }
   }
   return samples;

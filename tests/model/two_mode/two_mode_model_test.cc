@@ -5,10 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "model/layers/conv_spec.h"
-#include "model/eval/evaluation.h"
-#include "model/two_mode/kernel_name.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/eval/evaluation.h"
+#include "model/layers/conv_spec.h"
+#include "model/two_mode/kernel_name.h"
 
 namespace convlat::model {
 namespace {
@@ -89,7 +89,8 @@ TEST(TwoModeModelTest, WithoutKernelRecordsUsesOnePlatformWideGroup) {
   std::vector<Sample> samples;
   for (int k = 4; k <= 256; k += 4) {
     Sample s;
-    s.shape.c = 32, s.shape.h = s.shape.w = 16, s.shape.k = k, s.shape.r = s.shape.s = 3, s.shape.pad_h = s.shape.pad_w = 1;
+    s.shape.c = 32, s.shape.h = s.shape.w = 16, s.shape.k = k, s.shape.r = s.shape.s = 3,
+    s.shape.pad_h = s.shape.pad_w = 1;
     s.latency_us = 3 + 0.5 * ((k + 15) / 16);  // synthetic 16-wide staircase: a fitting unit test
     samples.push_back(s);
   }

@@ -8,9 +8,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "model/datasets/neusight_dataset.h"
 #include "model/layers/conv_spec.h"
 #include "model/two_mode/kernel_name.h"
-#include "model/datasets/neusight_dataset.h"
 
 namespace convlat::model {
 namespace {

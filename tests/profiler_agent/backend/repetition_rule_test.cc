@@ -27,9 +27,7 @@ TEST(RepetitionRuleTest, FastLayersRunUntilTheMinimumTime) {
   EXPECT_EQ(RunsTimed(kDefault, 1.0 / 8192), 410);
 }
 
-TEST(RepetitionRuleTest, VeryFastLayersStopAtTheMaximumCount) {
-  EXPECT_EQ(RunsTimed(kDefault, 1.0 / (1 << 20)), 1000);
-}
+TEST(RepetitionRuleTest, VeryFastLayersStopAtTheMaximumCount) { EXPECT_EQ(RunsTimed(kDefault, 1.0 / (1 << 20)), 1000); }
 
 TEST(RepetitionRuleTest, SlowLayersRunTheMinimumCount) {
   EXPECT_EQ(RunsTimed(kDefault, 0.125), 5);  // 0.625 s: both minimums met, no maximum reached
@@ -37,7 +35,7 @@ TEST(RepetitionRuleTest, SlowLayersRunTheMinimumCount) {
 
 TEST(RepetitionRuleTest, VerySlowLayersStopAtTheMaximumTime) {
   EXPECT_EQ(RunsTimed(kDefault, 0.375), 3);  // 1.125 s after the third run: past the 1 s limit
-  EXPECT_EQ(RunsTimed(kDefault, 2.0), 1);  // one run always happens
+  EXPECT_EQ(RunsTimed(kDefault, 2.0), 1);    // one run always happens
 }
 
 TEST(RepetitionRuleTest, UntimedWorkBetweenRunsCountsAgainstTheLimits) {

@@ -57,8 +57,7 @@ TEST(CudnnStatusTest, BadParametersAndOtherErrors) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(CudnnStatus(CUDNN_STATUS_BAD_PARAM_NULL_POINTER, "cudnnSetTensor4dDescriptor").code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CudnnStatus(CUDNN_STATUS_EXECUTION_FAILED, "cudnnConvolutionForward").code(),
-            absl::StatusCode::kInternal);
+  EXPECT_EQ(CudnnStatus(CUDNN_STATUS_EXECUTION_FAILED, "cudnnConvolutionForward").code(), absl::StatusCode::kInternal);
 }
 
 TEST(CuptiStatusTest, MissingPrivilegesArePermissionDenied) {

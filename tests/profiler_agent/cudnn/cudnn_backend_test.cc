@@ -2,10 +2,10 @@
 // CUDA GPU (cudaGetDeviceCount fails or finds none).
 #include "profiler_agent/cudnn/cudnn_backend.h"
 
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <set>
 
 #include "model/layers/conv_spec.h"
 #include "profiler_agent/cudnn/cuda_device.h"
@@ -84,9 +84,9 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(CudnnGpuTest, Bf16TensorOpOnAmpereAndNewer) {
   auto backend = Backend(AlgoSelection::kHeuristic);
   ASSERT_NE(backend, nullptr);
-  const std::vector<v1::Measurement> measurements =
-      backend->Measure(*model::ParseConvSpec("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1,dtype=bf16,layout=nhwc,math=tensor_op"),
-                       FastTiming());
+  const std::vector<v1::Measurement> measurements = backend->Measure(
+      *model::ParseConvSpec("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1,dtype=bf16,layout=nhwc,math=tensor_op"),
+      FastTiming());
   ASSERT_EQ(measurements.size(), 1u);
   if (QueryCudaDevice(0)->compute_capability_major < 8) {
     EXPECT_TRUE(measurements[0].failed());

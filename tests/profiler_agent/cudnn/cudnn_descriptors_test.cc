@@ -38,7 +38,8 @@ TEST(CudnnConvConfigTest, Fp32NchwDefaultMathUsesFmaOnly) {
 }
 
 TEST(CudnnConvConfigTest, Fp16NhwcTensorOpAccumulatesInFp32) {
-  const CudnnConvConfig config = ConfigOf("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1,dtype=fp16,layout=nhwc,math=tensor_op");
+  const CudnnConvConfig config =
+      ConfigOf("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1,dtype=fp16,layout=nhwc,math=tensor_op");
   EXPECT_EQ(config.data_type, CUDNN_DATA_HALF);
   EXPECT_EQ(config.compute_type, CUDNN_DATA_FLOAT);
   EXPECT_EQ(config.format, CUDNN_TENSOR_NHWC);
@@ -60,7 +61,8 @@ TEST(CudnnConvConfigTest, GroupedFilterHoldsChannelsPerGroup) {
 }
 
 TEST(CudnnConvConfigTest, Int8IsUnsupportedWithTheReason) {
-  absl::StatusOr<CudnnConvConfig> config = MakeCudnnConvConfig(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,dtype=int8"));
+  absl::StatusOr<CudnnConvConfig> config =
+      MakeCudnnConvConfig(*model::ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,dtype=int8"));
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(config.status().message(), HasSubstr("int8"));

@@ -93,7 +93,8 @@ TEST_P(RecordedKernelNameTest, TheModelParsesTheRecordedName) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CudnnKernels, RecordedKernelNameTest,
-                         ::testing::Values(NamedKernel{kHopperImplicitGemm, model::KernelFamily::kImplicitGemm, 128, 128},
+                         ::testing::Values(NamedKernel{kHopperImplicitGemm, model::KernelFamily::kImplicitGemm, 128,
+                                                       128},
                                            NamedKernel{kVoltaWinograd, model::KernelFamily::kWinograd, 128, 128},
                                            NamedKernel{kAmpereSgemm, model::KernelFamily::kGemm, 128, 64},
                                            NamedKernel{kMangledLegacy, model::KernelFamily::kLegacy, 0, 0}));

@@ -1,11 +1,11 @@
 // The host side of the GPU operands: how many buffer sets defeat L2, and the random fill.
 #include "profiler_agent/cudnn/device_operands.h"
 
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstring>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace convlat::agent {
 namespace {

@@ -10,8 +10,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 TEST(CallFailureTest, ARefusedTokenIsNotAnUnreachableServer) {
-  for (const absl::Status& refused : {absl::UnauthenticatedError("the agent token does not match"),
-                                      absl::PermissionDeniedError("agents only")}) {
+  for (const absl::Status& refused :
+       {absl::UnauthenticatedError("the agent token does not match"), absl::PermissionDeniedError("agents only")}) {
     EXPECT_EQ(ClassifyCallFailure(refused), CallFailure::kTokenRefused);
     EXPECT_TRUE(IsTokenRefused(refused));
     const std::string text = DescribeCallFailure(refused, "box:50051");

@@ -19,8 +19,8 @@
 #include "profiler_agent/sweep_runner.h"
 #include "server/server_app.h"
 #include "tests/profiler_agent/delivery/log_capture.h"
-#include "tests/support/test_dir.h"
 #include "tests/support/free_port.h"
+#include "tests/support/test_dir.h"
 
 namespace convlat::agent {
 namespace {

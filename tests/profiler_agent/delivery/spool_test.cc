@@ -14,9 +14,7 @@ namespace fs = std::filesystem;
 
 class SpoolTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = convlat::testing::FreshTestDir();
-  }
+  void SetUp() override { dir_ = convlat::testing::FreshTestDir(); }
   void TearDown() override { fs::remove_all(dir_); }
 
   static v1::MeasurementBatch Batch(const std::string& id) {

@@ -14,8 +14,10 @@ using ::testing::HasSubstr;
 
 std::vector<model::NetworkLayer> SmallNetwork() {
   std::vector<model::NetworkLayer> layers(4);
-  layers[0] = {.name = "stem", .op = "Conv+Relu", .conv = *model::ParseConvSpec("n=1,c=3,h=32,w=32,k=16,r=3,s=3,pad=1")};
-  layers[1] = {.name = "pool", .op = "MaxPool",
+  layers[0] = {
+      .name = "stem", .op = "Conv+Relu", .conv = *model::ParseConvSpec("n=1,c=3,h=32,w=32,k=16,r=3,s=3,pad=1")};
+  layers[1] = {.name = "pool",
+               .op = "MaxPool",
                .op_params = *model::ParseOpSpec("op=max_pool,n=1,c=16,h=32,w=32,kernel=2,stride=2")};
   layers[2] = {.name = "lrn", .op = "LRN", .flops = 1e4, .bytes = 1e4};  // no primitive the agent times
   layers[3] = {.name = "head", .op = "Conv", .conv = *model::ParseConvSpec("n=1,c=16,h=16,w=16,k=8,r=1,s=1")};

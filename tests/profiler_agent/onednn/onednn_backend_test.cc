@@ -29,14 +29,14 @@ TEST_P(OneDnnBackendTest, MeasuresARealConvolution) {
   EXPECT_GT(m.measured_at().seconds(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Layers, OneDnnBackendTest,
-                         ::testing::Values("n=1,c=16,h=28,w=28,k=32,r=3,s=3,pad=1",
-                                           "n=2,c=16,h=28,w=28,k=32,r=3,s=3,pad=1,layout=nhwc",
-                                           "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32",
-                                           "n=1,c=16,h=28,w=28,k=16,r=3,s=3,pad=2,dilation=2",
-                                           "n=1,c=8,h=15,w=9,k=12,r=5,s=3,stride_h=2,stride_w=1,pad_h=2,pad_w=0,groups=4",
-                                           "n=1,c=32,h=28,w=28,k=64,r=3,s=3,pad=1,layout=native",
-                                           "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32,layout=native"));
+INSTANTIATE_TEST_SUITE_P(
+    Layers, OneDnnBackendTest,
+    ::testing::Values("n=1,c=16,h=28,w=28,k=32,r=3,s=3,pad=1", "n=2,c=16,h=28,w=28,k=32,r=3,s=3,pad=1,layout=nhwc",
+                      "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32",
+                      "n=1,c=16,h=28,w=28,k=16,r=3,s=3,pad=2,dilation=2",
+                      "n=1,c=8,h=15,w=9,k=12,r=5,s=3,stride_h=2,stride_w=1,pad_h=2,pad_w=0,groups=4",
+                      "n=1,c=32,h=28,w=28,k=64,r=3,s=3,pad=1,layout=native",
+                      "n=1,c=32,h=28,w=28,k=32,r=3,s=3,pad=1,groups=32,layout=native"));
 
 // Every op kind, and every activation function the op model knows, runs as a real primitive.
 class OneDnnOpTest : public ::testing::TestWithParam<const char*> {};
@@ -60,35 +60,34 @@ TEST_P(OneDnnOpTest, MeasuresARealOp) {
 
 INSTANTIATE_TEST_SUITE_P(
     Ops, OneDnnOpTest,
-    ::testing::Values("op=max_pool,n=1,c=16,h=28,w=28,kernel=3,stride=2,pad=1",
-                      "op=max_pool,n=2,c=16,h=28,w=28,kernel=2,stride=2,layout=nhwc",
-                      "op=avg_pool,n=1,c=32,h=7,w=7,kernel=7", "op=avg_pool,n=1,c=8,h=9,w=15,kernel_h=3,kernel_w=5,pad=1",
-                      "op=activation,function=relu,n=1,c=16,h=14,w=14", "op=activation,function=leakyrelu,n=1,c=4,h=5,w=5",
-                      "op=activation,function=clip,n=1,c=4,h=5,w=5", "op=activation,function=sigmoid,n=1,c=4,h=5,w=5",
-                      "op=activation,function=hardsigmoid,n=1,c=4,h=5,w=5",
-                      "op=activation,function=hardswish,n=1,c=4,h=5,w=5", "op=activation,function=tanh,n=1,c=4,h=5,w=5",
-                      "op=activation,function=elu,n=1,c=4,h=5,w=5", "op=activation,function=gelu,n=1,c=4,h=5,w=5",
-                      "op=activation,function=exp,n=1,c=4,h=5,w=5", "op=activation,function=log,n=1,c=4,h=5,w=5",
-                      "op=activation,function=sqrt,n=1,c=4,h=5,w=5", "op=activation,function=abs,n=1,c=4,h=5,w=5",
-                      "op=activation,function=softplus,n=1,c=4,h=5,w=5", "op=activation,function=mish,n=1,c=4,h=5,w=5",
-                      "op=binary,function=add,n=1,c=16,h=14,w=14", "op=binary,function=mul,n=2,c=16,h=14,w=14,broadcast=1",
-                      "op=binary,function=sub,n=1,c=4,h=5,w=5", "op=binary,function=div,n=1,c=4,h=5,w=5,layout=nhwc",
-                      "op=concat,n=1,c=10,h=7,w=7,inputs=3", "op=concat,n=2,c=64,h=14,w=14,layout=nhwc",
-                      "op=softmax,n=4,c=1000,h=1,w=1", "op=softmax,n=1,c=21,h=14,w=14",
-                      "op=resize,function=nearest,n=1,c=8,h=7,w=7,out_h=14,out_w=14",
-                      "op=resize,function=linear,n=1,c=8,h=7,w=9,out_h=5,out_w=20", "op=batch_norm,n=2,c=24,h=14,w=14",
-                      "op=copy,n=1,c=24,h=14,w=14", "op=copy,n=1,c=24,h=14,w=14,layout=nhwc",
-                      // Blocked activations, channel counts that fill no block exactly included.
-                      "op=max_pool,n=1,c=24,h=28,w=28,kernel=3,stride=2,pad=1,layout=native",
-                      "op=avg_pool,n=1,c=40,h=7,w=7,kernel=7,layout=native",
-                      "op=activation,function=hardswish,n=1,c=24,h=14,w=14,layout=native",
-                      "op=binary,function=mul,n=1,c=24,h=14,w=14,broadcast=1,layout=native",
-                      "op=binary,function=add,n=1,c=24,h=14,w=14,layout=native",
-                      "op=concat,n=1,c=40,h=14,w=14,inputs=3,layout=native",
-                      "op=concat,n=1,c=64,h=14,w=14,inputs=2,layout=native",
-                      "op=softmax,n=1,c=1000,h=1,w=1,layout=native",
-                      "op=resize,function=linear,n=1,c=24,h=7,w=7,out_h=14,out_w=14,layout=native",
-                      "op=batch_norm,n=1,c=24,h=14,w=14,layout=native", "op=copy,n=1,c=24,h=14,w=14,layout=native"));
+    ::testing::Values(
+        "op=max_pool,n=1,c=16,h=28,w=28,kernel=3,stride=2,pad=1",
+        "op=max_pool,n=2,c=16,h=28,w=28,kernel=2,stride=2,layout=nhwc", "op=avg_pool,n=1,c=32,h=7,w=7,kernel=7",
+        "op=avg_pool,n=1,c=8,h=9,w=15,kernel_h=3,kernel_w=5,pad=1", "op=activation,function=relu,n=1,c=16,h=14,w=14",
+        "op=activation,function=leakyrelu,n=1,c=4,h=5,w=5", "op=activation,function=clip,n=1,c=4,h=5,w=5",
+        "op=activation,function=sigmoid,n=1,c=4,h=5,w=5", "op=activation,function=hardsigmoid,n=1,c=4,h=5,w=5",
+        "op=activation,function=hardswish,n=1,c=4,h=5,w=5", "op=activation,function=tanh,n=1,c=4,h=5,w=5",
+        "op=activation,function=elu,n=1,c=4,h=5,w=5", "op=activation,function=gelu,n=1,c=4,h=5,w=5",
+        "op=activation,function=exp,n=1,c=4,h=5,w=5", "op=activation,function=log,n=1,c=4,h=5,w=5",
+        "op=activation,function=sqrt,n=1,c=4,h=5,w=5", "op=activation,function=abs,n=1,c=4,h=5,w=5",
+        "op=activation,function=softplus,n=1,c=4,h=5,w=5", "op=activation,function=mish,n=1,c=4,h=5,w=5",
+        "op=binary,function=add,n=1,c=16,h=14,w=14", "op=binary,function=mul,n=2,c=16,h=14,w=14,broadcast=1",
+        "op=binary,function=sub,n=1,c=4,h=5,w=5", "op=binary,function=div,n=1,c=4,h=5,w=5,layout=nhwc",
+        "op=concat,n=1,c=10,h=7,w=7,inputs=3", "op=concat,n=2,c=64,h=14,w=14,layout=nhwc",
+        "op=softmax,n=4,c=1000,h=1,w=1", "op=softmax,n=1,c=21,h=14,w=14",
+        "op=resize,function=nearest,n=1,c=8,h=7,w=7,out_h=14,out_w=14",
+        "op=resize,function=linear,n=1,c=8,h=7,w=9,out_h=5,out_w=20", "op=batch_norm,n=2,c=24,h=14,w=14",
+        "op=copy,n=1,c=24,h=14,w=14", "op=copy,n=1,c=24,h=14,w=14,layout=nhwc",
+        // Blocked activations, channel counts that fill no block exactly included.
+        "op=max_pool,n=1,c=24,h=28,w=28,kernel=3,stride=2,pad=1,layout=native",
+        "op=avg_pool,n=1,c=40,h=7,w=7,kernel=7,layout=native",
+        "op=activation,function=hardswish,n=1,c=24,h=14,w=14,layout=native",
+        "op=binary,function=mul,n=1,c=24,h=14,w=14,broadcast=1,layout=native",
+        "op=binary,function=add,n=1,c=24,h=14,w=14,layout=native",
+        "op=concat,n=1,c=40,h=14,w=14,inputs=3,layout=native", "op=concat,n=1,c=64,h=14,w=14,inputs=2,layout=native",
+        "op=softmax,n=1,c=1000,h=1,w=1,layout=native",
+        "op=resize,function=linear,n=1,c=24,h=7,w=7,out_h=14,out_w=14,layout=native",
+        "op=batch_norm,n=1,c=24,h=14,w=14,layout=native", "op=copy,n=1,c=24,h=14,w=14,layout=native"));
 
 TEST(OneDnnBackendFailureTest, UnsupportedOpDtypeIsAFailedMeasurement) {
   const v1::Measurement m =
