@@ -116,13 +116,22 @@ TEST_F(CudnnGpuTest, AllTimesEverySupportedAlgorithmSeparately) {
   EXPECT_GE(succeeded, 1);
 }
 
-TEST_F(CudnnGpuTest, ExhaustiveKeepsTheFastest) {
-  auto backend = Backend(AlgoSelection::kExhaustive);
-  ASSERT_NE(backend, nullptr);
-  const std::vector<v1::Measurement> measurements =
-      backend->Measure(*model::ParseConvSpec("n=4,c=64,h=28,w=28,k=128,r=3,s=3,pad=1"), FastTiming());
-  ASSERT_EQ(measurements.size(), 1u);
-  ExpectRealMeasurement(measurements[0]);
+// Exhaustive keeps the algorithm cudnnFindConvolutionForwardAlgorithmEx timed fastest: one real
+// measurement of an algorithm that `all` offers for the same layer. Whether it is also the fastest
+// by our own timing is not checked: cuDNN's timing and ours can differ by more than the gaps between
+// the leading algorithms, so such a check would fail on noise.
+TEST_F(CudnnGpuTest, ExhaustiveTimesOneOfTheAlgorithmsAllOffers) {
+  const v1::ConvParams layer = *model::ParseConvSpec("n=4,c=64,h=28,w=28,k=128,r=3,s=3,pad=1");
+  auto exhaustive = Backend(AlgoSelection::kExhaustive);
+  auto all = Backend(AlgoSelection::kAll);
+  ASSERT_NE(exhaustive, nullptr);
+  ASSERT_NE(all, nullptr);
+  const std::vector<v1::Measurement> chosen = exhaustive->Measure(layer, FastTiming());
+  ASSERT_EQ(chosen.size(), 1u);
+  ExpectRealMeasurement(chosen[0]);
+  std::set<std::string> offered;
+  for (const v1::Measurement& m : all->Measure(layer, FastTiming())) offered.insert(m.algorithm());
+  EXPECT_THAT(offered, ::testing::Contains(chosen[0].algorithm()));
 }
 
 TEST_F(CudnnGpuTest, Int8IsAFailedMeasurementAndTheSweepGoesOn) {
