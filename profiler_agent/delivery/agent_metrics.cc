@@ -33,8 +33,8 @@ std::string FormatAgentMetrics(const AgentRunReport& r) {
         r.delivered.acked_batches);
   gauge("convlat_agent_last_run_measurements_stored", "Measurements the server stored in the last run",
         r.delivered.stored);
-  gauge("convlat_agent_last_run_batches_rejected", "Batches the server refused as invalid in the last run",
-        r.delivered.rejected_batches);
+  gauge("convlat_agent_last_run_batches_rejected",
+        "Batches the server refused (invalid, or their id taken) in the last run", r.delivered.rejected_batches);
   gauge("convlat_agent_spool_batches", "Batches waiting in the spool for the server", r.spool_batches);
   gauge("convlat_agent_last_run_finished_timestamp_seconds", "When the last run ended (unix time)",
         r.finished_unix_seconds);

@@ -48,8 +48,9 @@ absl::Status Deliver(Pusher& pusher, const Spool& spool, const DeliveryOptions& 
     return absl::Status(push.ok() ? absl::StatusCode::kUnavailable : push.code(), message);
   }
   if (totals.rejected_batches > 0) {
-    const std::string message = absl::StrFormat("the server rejected %d batches as invalid; they are in %s/rejected",
-                                                totals.rejected_batches, spool.dir());
+    const std::string message =
+        absl::StrFormat("the server refused %d batches (invalid, or their id taken); they are in %s/rejected",
+                        totals.rejected_batches, spool.dir());
     spdlog::error("{}", message);
     return absl::InvalidArgumentError(message);
   }

@@ -4,7 +4,8 @@
 // nothing. Layout of DIR:
 //   <time>-<seq>.batch      pending MeasurementBatch (sent in name order)
 //   platforms/<name>.pb     the platform description, registered before its batches are sent
-//   rejected/<file>         batches the server refused as invalid, kept for a person to inspect
+//   rejected/<file>         batches the server refused (invalid, unknown platform, id taken), kept for a person to
+//   inspect
 
 #include <cstdint>
 #include <string>
