@@ -38,7 +38,7 @@ const EnumNames<v1::OpKind>& KindNames() {
 const std::vector<std::string>& FunctionsOf(v1::OpKind kind) {
   static const auto* activation =
       new std::vector<std::string>{"relu", "leakyrelu", "clip", "sigmoid", "hardsigmoid", "hardswish", "tanh", "elu",
-                                   "gelu", "exp",       "log",  "sqrt",    "abs",         "softplus",  "mish"};
+                                   "gelu", "exp",       "log",  "sqrt",    "abs",         "softplus",  "mish", "silu"};
   static const auto* binary = new std::vector<std::string>{"add", "sub", "mul", "div"};
   static const auto* resize = new std::vector<std::string>{"nearest", "linear"};
   static const auto* none = new std::vector<std::string>{};

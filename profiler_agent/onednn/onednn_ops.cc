@@ -35,7 +35,8 @@ const absl::flat_hash_map<std::string, EltwiseFunction>& EltwiseFunctions() {
                                                             {"sqrt", {dnnl::algorithm::eltwise_sqrt}},
                                                             {"abs", {dnnl::algorithm::eltwise_abs}},
                                                             {"softplus", {dnnl::algorithm::eltwise_soft_relu}},
-                                                            {"mish", {dnnl::algorithm::eltwise_mish}}};
+                                                            {"mish", {dnnl::algorithm::eltwise_mish}},
+                                                            {"silu", {dnnl::algorithm::eltwise_swish, 1.0f}}};
   return *functions;
 }
 
