@@ -88,10 +88,16 @@ DeviceBuffer::~DeviceBuffer() {
 
 absl::StatusOr<OperandSets> OperandSets::Create(v1::DataType dtype, int64_t input_bytes, int64_t filter_bytes,
                                                 int64_t output_bytes, int64_t l2_bytes, int64_t budget_bytes) {
+  return CreateParts(dtype, {input_bytes, filter_bytes, output_bytes}, l2_bytes, budget_bytes);
+}
+
+absl::StatusOr<OperandSets> OperandSets::CreateParts(v1::DataType dtype, const std::vector<int64_t>& part_bytes,
+                                                     int64_t l2_bytes, int64_t budget_bytes) {
   OperandSets operands;
-  operands.input_offset_end_ = AlignUp(input_bytes);
-  operands.filter_offset_end_ = operands.input_offset_end_ + AlignUp(filter_bytes);
-  operands.set_stride_ = operands.filter_offset_end_ + AlignUp(output_bytes);
+  for (int64_t bytes : part_bytes) {
+    operands.part_offsets_.push_back(operands.set_stride_);
+    operands.set_stride_ += AlignUp(static_cast<size_t>(bytes));
+  }
   operands.sets_ = OperandSetsToDefeatL2(static_cast<int64_t>(operands.set_stride_), l2_bytes, budget_bytes);
   absl::StatusOr<DeviceBuffer> memory = DeviceBuffer::Allocate(operands.set_stride_ * operands.sets_);
   if (!memory.ok()) return memory.status();

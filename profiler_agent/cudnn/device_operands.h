@@ -48,16 +48,22 @@ class DeviceBuffer {
   size_t size_ = 0;
 };
 
-// `sets` copies of (input, filter, output) in one allocation, inputs and filters random.
+// `sets` copies of a layer's operands in one allocation, every part random (outputs too: they
+// are overwritten). A convolution's parts are (input, filter, output); an op's are its input,
+// its other operands, then its output (gpu_op_plan.h).
 class OperandSets {
  public:
   static absl::StatusOr<OperandSets> Create(v1::DataType dtype, int64_t input_bytes, int64_t filter_bytes,
                                             int64_t output_bytes, int64_t l2_bytes, int64_t budget_bytes);
+  static absl::StatusOr<OperandSets> CreateParts(v1::DataType dtype, const std::vector<int64_t>& part_bytes,
+                                                 int64_t l2_bytes, int64_t budget_bytes);
 
   int sets() const { return sets_; }
-  void* input(int set) const { return At(set, 0); }
-  void* filter(int set) const { return At(set, input_offset_end_); }
-  void* output(int set) const { return At(set, filter_offset_end_); }
+  int parts() const { return static_cast<int>(part_offsets_.size()); }
+  void* part(int set, int index) const { return At(set, part_offsets_[index]); }
+  void* input(int set) const { return part(set, 0); }
+  void* filter(int set) const { return part(set, 1); }
+  void* output(int set) const { return part(set, 2); }
 
  private:
   void* At(int set, size_t offset) const;
@@ -65,8 +71,7 @@ class OperandSets {
   DeviceBuffer memory_;
   int sets_ = 0;
   size_t set_stride_ = 0;
-  size_t input_offset_end_ = 0;   // the filter starts here (aligned)
-  size_t filter_offset_end_ = 0;  // the output starts here (aligned)
+  std::vector<size_t> part_offsets_;  // within a set, each aligned
 };
 
 }  // namespace convlat::agent

@@ -1,4 +1,4 @@
-// Real cuDNN convolutions on this machine's GPU. Every test skips, saying why, where there is no
+// Real cuDNN convolutions and other ops on this machine's GPU. Every test skips, saying why, where there is no
 // CUDA GPU (cudaGetDeviceCount fails or finds none).
 #include "profiler_agent/cudnn/cudnn_backend.h"
 
@@ -7,34 +7,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 #include "profiler_agent/cudnn/cuda_device.h"
 #include "profiler_agent/cudnn/cupti_recorder.h"
 #include "tests/profiler_agent/backend/fast_timing.h"
+#include "tests/profiler_agent/cudnn/needs_gpu.h"
 
 namespace convlat::agent {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Empty when a GPU is there; otherwise why the test cannot run.
-std::string WhyNoGpu() {
-  absl::StatusOr<int> devices = CountCudaDevices();
-  if (!devices.ok()) return std::string(devices.status().message());
-  if (*devices == 0) return "cudaGetDeviceCount found 0 devices";
-  return "";
-}
-
-// Skips the test, saying why, where there is no GPU.
-template <typename Base>
-class NeedsGpu : public Base {
- protected:
-  void SetUp() override {
-    if (const std::string why = WhyNoGpu(); !why.empty()) {
-      GTEST_SKIP() << "no CUDA GPU on this machine (" << why << "); the cudnn backend tests need one";
-    }
-  }
-};
 
 using CudnnGpuTest = NeedsGpu<::testing::Test>;
 
@@ -174,6 +158,50 @@ TEST_F(CudnnGpuTest, OneRecorderPerProcess) {
   EXPECT_EQ(CuptiKernelRecorder::Create().status().code(), absl::StatusCode::kFailedPrecondition);
   first->reset();
   EXPECT_TRUE(CuptiKernelRecorder::Create().ok());
+}
+
+class CudnnOpTest : public NeedsGpu<::testing::TestWithParam<const char*>> {};
+
+// Every op kind the importer produces, timed on the GPU in each type and layout (their results
+// are checked against a CPU reference by gpu_op_numerics_test).
+TEST_P(CudnnOpTest, TimesTheOpWithItsKernels) {
+  auto backend = Backend(AlgoSelection::kHeuristic);
+  ASSERT_NE(backend, nullptr);
+  const bool bf16 = QueryCudaDevice(0)->compute_capability_major >= 8;
+  for (const char* dtype : {"fp32", "fp16", "bf16"}) {
+    if (std::string(dtype) == "bf16" && !bf16) continue;
+    for (const char* layout : {"nchw", "nhwc"}) {
+      const std::string spec = absl::StrCat(GetParam(), ",dtype=", dtype, ",layout=", layout);
+      SCOPED_TRACE(spec);
+      const v1::Measurement m = backend->MeasureOp(*model::ParseOpSpec(spec), FastTiming());
+      ExpectRealMeasurement(m);
+      EXPECT_TRUE(m.has_op());
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryKind, CudnnOpTest,
+    ::testing::Values("op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1",
+                      "op=avg_pool,n=1,c=1280,h=7,w=7,kernel=7", "op=activation,function=relu,n=1,c=64,h=56,w=56",
+                      "op=activation,function=clip,n=1,c=64,h=56,w=56",
+                      "op=activation,function=hardswish,n=1,c=64,h=56,w=56",
+                      "op=activation,function=silu,n=1,c=64,h=56,w=56",
+                      "op=activation,function=gelu,n=1,c=64,h=56,w=56", "op=binary,function=add,n=1,c=64,h=56,w=56",
+                      "op=binary,function=mul,n=1,c=96,h=56,w=56,broadcast=1",
+                      "op=binary,function=div,n=1,c=96,h=56,w=56,broadcast=1", "op=concat,n=1,c=256,h=28,w=28,inputs=4",
+                      "op=softmax,n=1,c=1000,h=1,w=1", "op=resize,function=linear,n=1,c=64,h=28,w=28,out_h=56,out_w=56",
+                      "op=resize,function=nearest,n=1,c=64,h=28,w=28,out_h=56,out_w=56",
+                      "op=batch_norm,n=1,c=64,h=56,w=56", "op=copy,n=1,c=64,h=56,w=56"));
+
+TEST_F(CudnnGpuTest, AnOpTheGpuCannotRunIsAFailedMeasurementAndTheSweepGoesOn) {
+  auto backend = Backend(AlgoSelection::kHeuristic);
+  ASSERT_NE(backend, nullptr);
+  const v1::Measurement failed =
+      backend->MeasureOp(*model::ParseOpSpec("op=activation,n=1,c=8,h=8,w=8,dtype=int8"), FastTiming());
+  EXPECT_TRUE(failed.failed());
+  EXPECT_THAT(failed.failure_reason(), HasSubstr("int8"));
+  ExpectRealMeasurement(backend->MeasureOp(*model::ParseOpSpec("op=activation,n=1,c=8,h=8,w=8"), FastTiming()));
 }
 
 TEST(CudnnBackendNoGpuTest, MakeCudnnBackendSaysWhyWithoutAGpu) {
