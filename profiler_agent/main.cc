@@ -3,9 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <tuple>
 
 #include "absl/flags/flag.h"
@@ -13,13 +11,12 @@
 #include "absl/flags/usage.h"
 #include "common/secret_file.h"
 #include "model/layers/conv_spec.h"
-#include "model/onnx/onnx_import.h"
 #include "profiler_agent/delivery/agent_channel.h"
 #include "profiler_agent/delivery/delivery.h"
 #include "profiler_agent/delivery/pusher.h"
 #include "profiler_agent/delivery/spool.h"
 #include "profiler_agent/import_command.h"
-#include "profiler_agent/onednn/network_runner.h"
+#include "profiler_agent/network_command.h"
 #include "profiler_agent/profile_command.h"
 #include "profiler_agent/sweep_runner.h"
 #include "spdlog/spdlog.h"
@@ -49,6 +46,10 @@ ABSL_FLAG(std::string, metrics_file, "",
 ABSL_FLAG(std::string, layout, "",
           "measure every conv and op of the sweep in this layout: nchw, nhwc, or native (the CPU library's blocked "
           "layout, as optimizing runtimes keep activations); empty: as the sweep says");
+ABSL_FLAG(std::string, dtype, "",
+          "measure every conv and op of the sweep (run), or every layer of the network (network --backend cudnn), in "
+          "this data type: fp32, fp16 or bf16 (fp16/bf16 convolutions with tensor-op math); empty: as the sweep or "
+          "network says");
 ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
 ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
 ABSL_FLAG(std::string, csv_out, "",
@@ -58,10 +59,13 @@ namespace {
 
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
-    "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--csv_out FILE]\n"
+    "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
+    "                    [--csv_out FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
-    "convlat-agent network NET.onnx [--batch 1] [--layout native] [--runs 20]   # run a whole network on oneDNN";
+    "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
+    "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # run a whole network, layer by "
+    "layer";
 
 std::atomic<bool> stop_requested{false};
 
@@ -69,37 +73,6 @@ std::string DefaultAgentId() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   return host[0] ? host : "agent";
-}
-
-// Runs an ONNX network's layers for real on this CPU with oneDNN and prints the measured latency:
-// "total_us <median of a pass>", then one tab-separated line per layer (name, op, median µs,
-// implementation), then the layers oneDNN has no primitive for here.
-int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout, int batch, int runs) {
-  std::ifstream in(onnx_path, std::ios::binary);
-  if (!in) {
-    std::cerr << "error: cannot read " << onnx_path << "\n";
-    return 2;
-  }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  absl::StatusOr<std::vector<convlat::model::NetworkLayer>> layers = convlat::model::ImportOnnx(
-      bytes.str(), {.batch = batch, .force_batch = true, .max_model_bytes = int64_t{1} << 31});
-  if (!layers.ok()) {
-    std::cerr << "error: " << onnx_path << ": " << layers.status().message() << "\n";
-    return 2;
-  }
-  absl::StatusOr<convlat::agent::NetworkRun> run =
-      convlat::agent::RunNetworkOnOneDnn(*layers, layout, std::max(1, runs));
-  if (!run.ok()) {
-    std::cerr << "error: " << run.status().message() << "\n";
-    return 1;
-  }
-  std::cout << "total_us\t" << run->median_us << "\n";
-  for (const convlat::agent::NetworkRunLayer& layer : run->layers) {
-    std::cout << layer.name << "\t" << layer.op << "\t" << layer.median_us << "\t" << layer.implementation << "\n";
-  }
-  for (const std::string& skipped : run->skipped) std::cout << "skipped\t" << skipped << "\n";
-  return 0;
 }
 
 }  // namespace
@@ -129,6 +102,13 @@ int main(int argc, char** argv) {
     }
     options.layout = *parsed;
   }
+
+  absl::StatusOr<convlat::v1::DataType> dtype = convlat::agent::ParseDtypeFlag(absl::GetFlag(FLAGS_dtype));
+  if (!dtype.ok()) {
+    std::cerr << "error: " << dtype.status().message() << "\n" << kUsage << "\n";
+    return 2;
+  }
+  options.dtype = *dtype;
 
   absl::StatusOr<convlat::agent::AlgoSelection> algo = convlat::agent::ParseAlgoSelection(absl::GetFlag(FLAGS_algo));
   if (!algo.ok()) {
@@ -170,7 +150,14 @@ int main(int argc, char** argv) {
       std::cerr << "error: network takes one ONNX file\n" << kUsage << "\n";
       return 2;
     }
-    return RunNetwork(positional[2], options.layout, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_runs));
+    return convlat::agent::RunNetworkCommand({.onnx_path = positional[2],
+                                              .backend = absl::GetFlag(FLAGS_backend),
+                                              .layout = options.layout,
+                                              .dtype = options.dtype,
+                                              .algo = *algo,
+                                              .batch = absl::GetFlag(FLAGS_batch),
+                                              .runs = absl::GetFlag(FLAGS_runs)},
+                                             std::cout, std::cerr);
   }
   if (command != "run" && command != "import") {
     std::cerr << "unknown command '" << command << "'\n" << kUsage << "\n";

@@ -31,6 +31,9 @@ struct SweepOptions {
   std::string csv_out;
   // Every conv and op of the sweep in this layout; unspecified: as the sweep says.
   v1::Layout layout = v1::LAYOUT_UNSPECIFIED;
+  // Every conv and op of the sweep in this data type, fp16 and bf16 convolutions with tensor-op
+  // math (as frameworks run half precision); unspecified: as the sweep says.
+  v1::DataType dtype = v1::DATA_TYPE_UNSPECIFIED;
 };
 
 // The configs to measure: those of the sweep (named or file; convolutions and other ops) that the

@@ -5,26 +5,13 @@
 // which timing does not need). This is the measured latency that convlat's whole-network
 // predictions are checked against.
 
-#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "model/layers/network.h"
+#include "profiler_agent/backend/network_run.h"
 
 namespace convlat::agent {
-
-struct NetworkRunLayer {
-  std::string name;
-  std::string op;
-  std::string implementation;  // oneDNN's
-  double median_us = 0;        // this layer's share of a pass
-};
-
-struct NetworkRun {
-  double median_us = 0;  // one pass over every layer
-  std::vector<NetworkRunLayer> layers;
-  std::vector<std::string> skipped;  // "name: why", for layers oneDNN has no primitive for here
-};
 
 // Every layer in `layout` (unspecified: as imported), warmed up, then `runs` timed passes.
 // FAILED_PRECONDITION when no layer could be set up.

@@ -205,5 +205,30 @@ TEST_F(DeliveryTest, ASweepPlanFromNoServerSaysUnreachable) {
   EXPECT_THAT(log.text(), Not(HasSubstr("token")));
 }
 
+// --dtype fp16 --layout nhwc: the sweep's convolutions in half precision on tensor cores,
+// channels last, and its ops in the same type and layout (what a GPU run of `run` measures).
+TEST_F(DeliveryTest, ASweepInAnotherTypeAndLayoutRunsHalfPrecisionOnTensorCores) {
+  address_ = "127.0.0.1:" + std::to_string(convlat::testing::FreePort());
+  SweepOptions options{.platform = kPlatform,
+                       .sweep = "quick",
+                       .server = address_,
+                       .layout = v1::LAYOUT_NHWC,
+                       .dtype = v1::DATA_TYPE_FP16};
+  options.rpc_timeout = std::chrono::milliseconds(500);
+  absl::StatusOr<model::Sweep> planned = PlanConfigs(AgentChannel(kToken), *spool_, options);
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  ASSERT_FALSE(planned->convs.empty());
+  ASSERT_FALSE(planned->ops.empty());
+  for (const v1::ConvParams& conv : planned->convs) {
+    EXPECT_EQ(conv.dtype(), v1::DATA_TYPE_FP16);
+    EXPECT_EQ(conv.layout(), v1::LAYOUT_NHWC);
+    EXPECT_EQ(conv.math_mode(), v1::MATH_MODE_TENSOR_OP);
+  }
+  for (const v1::OpParams& op : planned->ops) {
+    EXPECT_EQ(op.dtype(), v1::DATA_TYPE_FP16);
+    EXPECT_EQ(op.layout(), v1::LAYOUT_NHWC);
+  }
+}
+
 }  // namespace
 }  // namespace convlat::agent

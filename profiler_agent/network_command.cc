@@ -1,0 +1,86 @@
+// CONVLAT_HAVE_CUDNN is defined on this file when the agent is built with the GPU backend
+// (profiler_agent/CMakeLists.txt).
+#include "profiler_agent/network_command.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "model/onnx/onnx_import.h"
+#include "profiler_agent/onednn/network_runner.h"
+
+#if CONVLAT_HAVE_CUDNN
+#include "profiler_agent/gpu_network/gpu_network_runner.h"
+#endif
+
+namespace convlat::agent {
+namespace {
+
+absl::StatusOr<NetworkRun> RunOnBackend(const std::vector<model::NetworkLayer>& layers,
+                                        const NetworkCommandOptions& options) {
+  const int runs = std::max(1, options.runs);
+  if (options.backend == "cpu" || options.backend == "onednn") {
+    if (options.dtype != v1::DATA_TYPE_UNSPECIFIED && options.dtype != v1::DATA_TYPE_FP32) {
+      return absl::InvalidArgumentError(
+          "--dtype fp16/bf16 networks run with --backend cudnn; the cpu runner runs fp32");
+    }
+    return RunNetworkOnOneDnn(layers, options.layout, runs);
+  }
+  if (options.backend != "cudnn") {
+    return absl::InvalidArgumentError(absl::StrCat("--backend must be cpu or cudnn, got '", options.backend, "'"));
+  }
+#if CONVLAT_HAVE_CUDNN
+  if (options.layout == v1::LAYOUT_NATIVE) {
+    return absl::InvalidArgumentError(
+        "--layout native is the CPU libraries' blocked layout; --backend cudnn takes "
+        "nchw or nhwc");
+  }
+  absl::StatusOr<NetworkRun> run = RunNetworkOnGpu(
+      layers, {.overrides = {.dtype = options.dtype, .layout = options.layout}, .algo = options.algo, .runs = runs});
+  if (!run.ok()) return absl::Status(run.status().code(), absl::StrCat("--backend cudnn: ", run.status().message()));
+  return run;
+#else
+  return absl::UnimplementedError(
+      "--backend cudnn: this agent was built without CUDA/cuDNN; rebuild on a machine with them, or use --backend cpu");
+#endif
+}
+
+}  // namespace
+
+absl::StatusOr<v1::DataType> ParseDtypeFlag(absl::string_view name) {
+  if (name.empty()) return v1::DATA_TYPE_UNSPECIFIED;
+  if (name == "fp32") return v1::DATA_TYPE_FP32;
+  if (name == "fp16") return v1::DATA_TYPE_FP16;
+  if (name == "bf16") return v1::DATA_TYPE_BF16;
+  return absl::InvalidArgumentError(absl::StrCat("--dtype must be fp32, fp16 or bf16, got '", name, "'"));
+}
+
+int RunNetworkCommand(const NetworkCommandOptions& options, std::ostream& out, std::ostream& err) {
+  std::ifstream in(options.onnx_path, std::ios::binary);
+  if (!in) {
+    err << "error: cannot read " << options.onnx_path << "\n";
+    return 2;
+  }
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  absl::StatusOr<std::vector<model::NetworkLayer>> layers = model::ImportOnnx(
+      bytes.str(), {.batch = options.batch, .force_batch = true, .max_model_bytes = int64_t{1} << 31});
+  if (!layers.ok()) {
+    err << "error: " << options.onnx_path << ": " << layers.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<NetworkRun> run = RunOnBackend(*layers, options);
+  if (!run.ok()) {
+    err << "error: " << run.status().message() << "\n";
+    return absl::IsInvalidArgument(run.status()) ? 2 : 1;
+  }
+  out << "total_us\t" << run->median_us << "\n";
+  for (const NetworkRunLayer& layer : run->layers) {
+    out << layer.name << "\t" << layer.op << "\t" << layer.median_us << "\t" << layer.implementation << "\n";
+  }
+  for (const std::string& skipped : run->skipped) out << "skipped\t" << skipped << "\n";
+  return 0;
+}
+
+}  // namespace convlat::agent
