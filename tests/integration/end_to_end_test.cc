@@ -176,6 +176,17 @@ TEST_F(EndToEndTest, AgentTimesOtherOpsAndNetworkTotalsCountThem) {
   EXPECT_THAT(again.output, HasSubstr("measuring 0 convolutions and 0 other ops"));
 }
 
+// A bad --dtype is refused before anything runs, naming the flag; fp16 is for the GPU runner.
+TEST_F(EndToEndTest, NetworkRefusesADtypeItCannotRun) {
+  const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
+  ProcessResult unknown = Agent({"network", resnet, "--dtype=fp64"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, HasSubstr("--dtype must be fp32, fp16 or bf16, got 'fp64'"));
+  ProcessResult half_on_cpu = Agent({"network", resnet, "--backend=cpu", "--dtype=fp16", "--runs=1"});
+  EXPECT_EQ(half_on_cpu.exit_code, 2);
+  EXPECT_THAT(half_on_cpu.output, HasSubstr("--dtype fp16/bf16 networks run with --backend cudnn"));
+}
+
 // A server that requires the agent token: an agent without it is refused and keeps everything it
 // measured in its spool; the same spool is delivered once the agent has the token.
 TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {
