@@ -64,8 +64,7 @@ constexpr char kUsage[] =
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
-    "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # run a whole network, layer by "
-    "layer";
+    "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # a whole network, layer by layer";
 
 std::atomic<bool> stop_requested{false};
 
