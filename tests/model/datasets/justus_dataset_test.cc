@@ -92,8 +92,11 @@ TEST(JustusDatasetTest, GeometryKeepsTensorFlowsOutputSizeAndPadding) {
 
 // Every file reads, its platform is described from the spec table, and each row gives a sample.
 TEST(JustusDatasetTest, EveryGpuOfTheSetReadsWithItsSpecs) {
-  const std::pair<const char*, int> files[] = {{"Tesla_K40.csv", 15},  {"Tesla_K80.csv", 13},   {"Tesla_M60.csv", 16},
-                                               {"GTX_1080_Ti.csv", 28}, {"Tesla_V100.csv", 80}};
+  const std::pair<const char*, int> files[] = {{"Tesla_K40.csv", 15},
+                                               {"Tesla_K80.csv", 13},
+                                               {"Tesla_M60.csv", 16},
+                                               {"GTX_1080_Ti.csv", 28},
+                                               {"Tesla_V100.csv", 80}};
   for (const auto& [file, sms] : files) {
     absl::StatusOr<JustusDataset> data = LoadJustusCsv(JustusPath(file));
     ASSERT_TRUE(data.ok()) << data.status();
