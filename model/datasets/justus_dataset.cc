@@ -15,8 +15,8 @@ namespace convlat::model {
 namespace {
 
 constexpr const char* kIntegerColumns[] = {"batch", "in_hw", "c_in", "c_out", "kernel", "stride"};
-constexpr const char* kOtherColumns[] = {"padding_tf",     "activation",  "use_bias",
-                                         "precision",      "time_ms_median", "time_ms_min"};
+constexpr const char* kOtherColumns[] = {"padding_tf", "activation",     "use_bias",
+                                         "precision",  "time_ms_median", "time_ms_min"};
 
 class JustusRow {
  public:

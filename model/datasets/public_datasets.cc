@@ -31,9 +31,10 @@ absl::StatusOr<PublicPlatform> FindPublicPlatform(absl::string_view name) {
   for (const PublicPlatform& entry : kPublicPlatforms) {
     if (entry.name == name) return entry;
   }
-  return absl::NotFoundError(absl::StrCat(
-      "'", name, "' is not a public platform; known: ",
-      absl::StrJoin(kPublicPlatforms, ", ", [](std::string* out, const PublicPlatform& p) { absl::StrAppend(out, p.name); })));
+  return absl::NotFoundError(
+      absl::StrCat("'", name, "' is not a public platform; known: ",
+                   absl::StrJoin(kPublicPlatforms, ", ",
+                                 [](std::string* out, const PublicPlatform& p) { absl::StrAppend(out, p.name); })));
 }
 
 absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry, const std::string& datasets_dir,
