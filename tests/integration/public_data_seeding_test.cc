@@ -102,12 +102,13 @@ TEST_F(PublicDataSeedingTest, AJustusPlatformIsFittedAndAnswers) {
 }
 
 TEST_F(PublicDataSeedingTest, AWrongNameOrFolderStopsTheServerSayingWhich) {
-  ProcessResult unknown = RunProcess({kServerBinary, "--listen=127.0.0.1:0", "--db=" + db_.string(), "--metrics=",
-                                      "--seed_public_data=" + DataDir(), "--seed_platforms=gpu-t4,gpu-t5"});
+  ProcessResult unknown =
+      RunProcess({kServerBinary, "--listen=127.0.0.1:0", "--db=" + db_.string(),
+                  "--metrics=", "--seed_public_data=" + DataDir(), "--seed_platforms=gpu-t4,gpu-t5"});
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_THAT(unknown.output, HasSubstr("'gpu-t5' is not a public platform; known: gpu-t4, gpu-v100"));
-  ProcessResult missing = RunProcess({kServerBinary, "--listen=127.0.0.1:0", "--db=" + db_.string(), "--metrics=",
-                                      "--seed_public_data=" + (dir_ / "nowhere").string()});
+  ProcessResult missing = RunProcess({kServerBinary, "--listen=127.0.0.1:0", "--db=" + db_.string(),
+                                      "--metrics=", "--seed_public_data=" + (dir_ / "nowhere").string()});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_THAT(missing.output, HasSubstr("--seed_public_data"));
   EXPECT_THAT(missing.output, HasSubstr("nowhere/neusight-conv3x3/Tesla_T4.csv"));
