@@ -13,6 +13,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/server/convlat-server /src/build/profiler_agent/convlat-agent \
      /src/build/client/convlat-client /usr/local/bin/
+# The public GPU measurements, for --seed_public_data (licenses and provenance beside them).
+COPY --from=build /src/data/public /usr/share/convlat/public
 VOLUME /var/lib/convlat
 EXPOSE 50051 9464
 ENTRYPOINT ["convlat-server", "--listen=0.0.0.0:50051", "--db=/var/lib/convlat/convlat.db", "--metrics=0.0.0.0:9464"]

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -34,6 +35,12 @@ std::unique_ptr<grpc::ClientContext> NewCallContext(const CommandContext& contex
 int ReportRpcError(const CommandContext& context, const grpc::Status& status) {
   // absl spells the code ("NOT_FOUND: ...").
   *context.err << "error: " << FromGrpcStatus(status).ToString() << "\n";
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+      absl::StrContains(status.error_message(), "larger than max")) {
+    // gRPC's own cap, hit before the server could say what was too large.
+    *context.err << "note: the request is over the server's message size limit; for an ONNX model: "
+                 << model::kStripWeightsHint << "\n";
+  }
   return kExitFailed;
 }
 

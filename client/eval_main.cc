@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "client/svg_plot.h"
+#include "model/datasets/justus_dataset.h"
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/eval/evaluation.h"
@@ -24,7 +25,8 @@
 #include "model/two_mode/two_mode_model.h"
 #include "server/measurement_store.h"
 
-ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (../shared/datasets/neusight-conv3x3/*.csv)");
+ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (data/public/neusight-conv3x3/*.csv)");
+ABSL_FLAG(std::string, justus, "", "a Justus et al. conv CSV (data/public/justus-conv/*.csv)");
 ABSL_FLAG(std::string, csv, "",
           "convlat measurements CSVs, comma-separated (docs/measurements-csv.md, e.g. data/measurements/*/*.csv)");
 ABSL_FLAG(int32_t, compute_units, 0, "--csv: the device's SMs or cores (0: unknown, the fit searches concurrency)");
@@ -54,10 +56,15 @@ struct Dataset {
 };
 
 absl::StatusOr<Dataset> LoadDataset() {
-  const std::string neusight = absl::GetFlag(FLAGS_neusight), csv = absl::GetFlag(FLAGS_csv),
-                    db = absl::GetFlag(FLAGS_db);
-  if (neusight.empty() + csv.empty() + db.empty() != 2) {
-    return absl::InvalidArgumentError("give exactly one of --neusight, --csv or --db");
+  const std::string neusight = absl::GetFlag(FLAGS_neusight), justus = absl::GetFlag(FLAGS_justus),
+                    csv = absl::GetFlag(FLAGS_csv), db = absl::GetFlag(FLAGS_db);
+  if (neusight.empty() + justus.empty() + csv.empty() + db.empty() != 3) {
+    return absl::InvalidArgumentError("give exactly one of --neusight, --justus, --csv or --db");
+  }
+  if (!justus.empty()) {
+    absl::StatusOr<model::JustusDataset> data = model::LoadJustusCsv(justus);
+    if (!data.ok()) return data.status();
+    return Dataset{data->device, model::SamplesFromMeasurements(data->measurements), model::HardwareOf(data->platform)};
   }
   if (!neusight.empty()) {
     absl::StatusOr<model::NeuSightDataset> data = model::LoadNeuSightCsv(neusight);
@@ -309,7 +316,8 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "convlat-eval (--neusight FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db --platform P) "
+      "convlat-eval (--neusight FILE.csv | --justus FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db "
+      "--platform P) "
       "[--models a,b] [--curve 25,50,...] "
       "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC]");
   absl::ParseCommandLine(argc, argv);

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "model/datasets/justus_dataset.h"
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
 #include "spdlog/spdlog.h"
@@ -21,7 +22,17 @@ absl::StatusOr<std::vector<v1::Measurement>> ReadImportFile(const ImportOptions&
     platform.MergeFrom(dataset->platform);
     return std::move(dataset->measurements);
   }
-  if (options.format != "convlat") return absl::InvalidArgumentError("--format must be convlat or neusight");
+  if (options.format == "justus") {
+    absl::StatusOr<model::JustusDataset> dataset = model::LoadJustusCsv(options.path);
+    if (!dataset.ok()) return dataset.status();
+    for (v1::Measurement& m : dataset->measurements) m.set_agent_id(options.agent_id);
+    platform.MergeFrom(dataset->platform);
+    return std::move(dataset->measurements);
+  }
+  if (options.format != "convlat") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format must be convlat, neusight or justus, got '", options.format, "'"));
+  }
   std::ifstream in(options.path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options.path));
   return model::ParseMeasurementsCsv(in, options.path, options.agent_id);

@@ -11,9 +11,10 @@
 namespace convlat::agent {
 
 struct ImportOptions {
-  std::string path;                // the CSV file
-  std::string format = "convlat";  // convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)
-  std::string platform;            // recorded under this name
+  std::string path;  // the CSV file
+  // convlat (docs/measurements-csv.md), neusight or justus (the public sets of data/public/)
+  std::string format = "convlat";
+  std::string platform;  // recorded under this name
   std::string agent_id;
   int batch_size = 16;  // measurements per spooled batch
   DeliveryOptions delivery;

@@ -35,7 +35,7 @@ ABSL_FLAG(int32_t, batch_size, 16, "measurements per batch");
 ABSL_FLAG(int32_t, max_configs, 0, "measure at most this many configs (0: all)");
 ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the end");
 ABSL_FLAG(std::string, format, "convlat",
-          "import: convlat (docs/measurements-csv.md) or neusight (public NeuSight CSV)");
+          "import: convlat (docs/measurements-csv.md), neusight or justus (the public CSVs of data/public/)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent token the server requires (--agent_token_file there)");
@@ -61,7 +61,7 @@ constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
     "                    [--csv_out FILE]\n"
-    "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
+    "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
     "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # a whole network, layer by layer";

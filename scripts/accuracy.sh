@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Reproduces the numbers and the plot of docs/accuracy.md: every model on the same held-out layers
 # of every public dataset and of this repository's CPU measurements, learning curves, active vs
-# random sampling, and the staircase plot. Needs a build (scripts/build.sh) and the public
-# datasets in ../shared/datasets (or $CONVLAT_DATASETS). Writes Markdown to stdout.
+# random sampling, and the staircase plot. Needs a build (scripts/build.sh); reads the public
+# datasets of data/public/ (or $CONVLAT_DATASETS). Writes Markdown to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval_tool=build/client/convlat-eval
-datasets="${CONVLAT_DATASETS:-../shared/datasets}/neusight-conv3x3"
+datasets="${CONVLAT_DATASETS:-data/public}/neusight-conv3x3"
 common=(--folds 5 --curve 25,50,100,200,500,1000 --repeats 3 --active 25,50,100,200,500 --worst 5)
 
 for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
@@ -17,6 +17,11 @@ for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
   fi
   echo
 done
+
+# The Justus et al. TensorFlow data: every kernel size and stride, no kernel names. One GPU with
+# the held-out table only (the two-mode fit takes minutes on 12,510 layers); the others read alike.
+"$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/Tesla_M60.csv" --curve ""
+echo
 
 cpu=data/measurements/cpu-epyc-2core
 "$eval_tool" --csv "$cpu/staircase.csv,$cpu/default-sweep.csv" --platform "cpu-epyc-2core (oneDNN 2.6.3)" \

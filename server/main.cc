@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -22,6 +23,11 @@ ABSL_FLAG(double, store_sync_seconds, 10,
           "how often to look for measurements other replicas stored in a shared (PostgreSQL) store; 0: never");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate file: serve gRPC over TLS (with --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key file of --tls_cert");
+ABSL_FLAG(std::string, seed_public_data, "",
+          "a copy of data/public: before listening, import its public GPU measurements into the platforms the "
+          "store lacks (gpu-t4, gpu-v100, gpu-a100, gpu-k40-justus, ...; data/public/README.md)");
+ABSL_FLAG(std::vector<std::string>, seed_platforms, {},
+          "with --seed_public_data: only these platforms, comma-separated (default: all)");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the gRPC port and the metrics port (one per line) here once listening");
 
@@ -41,7 +47,8 @@ bool WritePortFile(const std::string& path, int port, int metrics_port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("convlat-server [--listen ADDR] [--db FILE] [--metrics ADDR]");
+  absl::SetProgramUsageMessage(
+      "convlat-server [--listen ADDR] [--db FILE] [--metrics ADDR] [--seed_public_data data/public]");
   absl::ParseCommandLine(argc, argv);
 
   // Block the stop signals in every thread; one thread waits for them and shuts down cleanly.
@@ -55,6 +62,12 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.db = absl::GetFlag(FLAGS_db);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics);
+  options.seed_public_data = absl::GetFlag(FLAGS_seed_public_data);
+  options.seed_platforms = absl::GetFlag(FLAGS_seed_platforms);
+  if (!options.seed_platforms.empty() && options.seed_public_data.empty()) {
+    spdlog::error("convlat-server: --seed_platforms needs --seed_public_data DIR");
+    return 2;
+  }
   options.store_sync_interval =
       std::chrono::milliseconds(static_cast<int64_t>(1000 * std::max(0.0, absl::GetFlag(FLAGS_store_sync_seconds))));
   for (const auto& [flag, path, into] :

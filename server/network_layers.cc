@@ -77,7 +77,7 @@ absl::StatusOr<std::vector<model::NetworkLayer>> ExplicitLayers(const v1::LayerL
 // field's full path here, once.
 absl::StatusOr<std::vector<model::NetworkLayer>> OnnxLayers(const v1::PredictNetworkRequest& request,
                                                             absl::string_view path) {
-  model::OnnxImportOptions options{.batch = request.batch()};
+  model::OnnxImportOptions options{.batch = request.batch(), .max_model_bytes = kMaxOnnxModelBytes};
   for (const auto& [name, shape] : request.input_shapes()) {
     std::vector<int64_t> dims(shape.dims().begin(), shape.dims().end());
     if (dims.empty() || std::any_of(dims.begin(), dims.end(), [](int64_t d) { return d <= 0; })) {

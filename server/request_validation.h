@@ -15,6 +15,9 @@ namespace convlat::server {
 inline constexpr int kMaxLayersPerRequest = 100000;
 inline constexpr int kMaxMeasurementsPerBatch = 10000;
 inline constexpr size_t kMaxIdLength = 128;
+// An ONNX model in a network query: only its graph and shapes are read, so one this large still
+// carries its weights (ResNet-50's graph alone is under 0.2 MB).
+inline constexpr int64_t kMaxOnnxModelBytes = int64_t{64} << 20;
 
 // The field `name` of a message found at `path` in the request ("" for the request itself):
 // "batch", or "networks[2].batch". Errors name fields this way, however deep the message sits.

@@ -7,6 +7,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/public_data_seeding.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
@@ -20,6 +21,20 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   app->profiler_ =
       std::make_unique<ProfilerServiceImpl>(*app->store_, *app->models_, app->metrics_, AgentAuth(options.agent_token));
   app->latency_ = std::make_unique<LatencyServiceImpl>(*app->store_, *app->models_, app->metrics_);
+  // Models are fitted in the background, so the server answers at once; a platform whose model
+  // is still being fitted answers FAILED_PRECONDITION until it is ready. Queued before seeding,
+  // which queues what it stores: a seeded platform is then fitted once, not again after.
+  if (absl::Status s = app->models_->RefitAllInBackground(); !s.ok()) return s;
+  if (!options.seed_public_data.empty()) {
+    // Before listening, so that a server that answers lists the platforms (their models follow).
+    absl::StatusOr<SeedReport> seeded = SeedPublicPlatforms(*app->store_, *app->models_, app->metrics_,
+                                                            options.seed_public_data, options.seed_platforms);
+    if (!seeded.ok()) {
+      return absl::Status(seeded.status().code(), absl::StrCat("--seed_public_data ", options.seed_public_data, ": ",
+                                                               seeded.status().message()));
+    }
+    spdlog::info("public GPU platforms: {} seeded, {} already present", seeded->seeded.size(), seeded->present.size());
+  }
 
   if (!options.metrics_listen.empty()) {
     try {
@@ -51,9 +66,6 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   if (!app->server_ || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
-  // Models are fitted in the background, so the server answers at once; a platform whose model
-  // is still being fitted answers FAILED_PRECONDITION until it is ready.
-  if (absl::Status s = app->models_->RefitAllInBackground(); !s.ok()) return s;
   spdlog::info("convlat-server listening on {} (port {}{}), store {}, metrics {}, agent token {}", options.listen,
                app->port_, options.tls_cert_pem.empty() ? "" : ", TLS", options.db,
                options.metrics_listen.empty() ? "off" : options.metrics_listen,

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
@@ -21,7 +22,10 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   std::string db = "convlat.db";
   std::string metrics_listen = "127.0.0.1:9464";  // empty disables the metrics endpoint
-  int max_message_bytes = 64 << 20;               // big enough for thousands of layers or an ONNX graph
+  // gRPC's own cap on a message, above the 64 MB of an ONNX model (kMaxOnnxModelBytes): a model
+  // sent with its weights up to this size reaches the server, which answers how to strip them,
+  // instead of gRPC's bare "Received message larger than max". Costs that much memory per call.
+  int max_message_bytes = 256 << 20;
   // Agents must send "authorization: Bearer <agent_token>" to write; empty: no check.
   std::string agent_token;
   // How often to look for measurements other replicas stored in a shared store (0: never).
@@ -29,6 +33,9 @@ struct ServerOptions {
   // PEM server certificate and key: TLS on the gRPC port when both are set.
   std::string tls_cert_pem;
   std::string tls_key_pem;
+  // data/public: seed the public GPU platforms the store lacks before listening (empty: don't).
+  std::string seed_public_data;
+  std::vector<std::string> seed_platforms;  // which of them (empty: all)
 };
 
 class ServerApp {

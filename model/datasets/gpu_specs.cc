@@ -4,21 +4,61 @@
 #include "absl/strings/match.h"
 
 namespace convlat::model {
+namespace {
+
+constexpr int64_t kMiB = int64_t{1} << 20;
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+// Vendor data sheets and whitepapers. Boards carrying two GPUs (K80, M60) are described per GPU,
+// as CUDA shows them and as the measurements ran. Most specific names first: "H100 PCIe" must not
+// match the SXM entry, "V100-PCIE" not the generic V100. The generic "V100" is the SXM2 16 GB board
+// (what a device named just "Tesla V100" most often was, e.g. on AWS p3): the Justus data does not
+// say which V100 it ran on.
+constexpr GpuSpec kTable[] = {
+    // name part         SMs  clock  mem clock  memory       GB/s   cc     L2
+    {"H100 PCIe", 114},
+    {"H100", 132},
+    {"H200", 132},
+    {"A100 80GB PCIe", 108, 1410, 1512, 80 * kGiB, 1935, "8.0", 40 * kMiB},
+    {"A100", 108},
+    {"V100-PCIE-32GB", 80, 1380, 877, 32 * kGiB, 900, "7.0", 6 * kMiB},
+    {"V100", 80, 1530, 877, 16 * kGiB, 900, "7.0", 6 * kMiB},
+    {"T4", 40, 1590, 5001, 16 * kGiB, 320, "7.5", 4 * kMiB},
+    {"L40", 142},
+    {"L4", 58},
+    {"A10", 72},
+    {"1080 Ti", 28, 1582, 5505, 11 * kGiB, 484, "6.1", 2816 * 1024},
+    {"K40", 15, 875, 3004, 12 * kGiB, 288, "3.5", 1536 * 1024},
+    {"K80", 13, 875, 2505, 12 * kGiB, 240, "3.7", 1536 * 1024},  // one GK210 of the two
+    {"M60", 16, 1178, 2505, 8 * kGiB, 160, "5.2", 2 * kMiB},     // one GM204 of the two
+    {"Jetson Nano", 1},
+};
+
+}  // namespace
+
+const GpuSpec* FindGpuSpec(absl::string_view device_name) {
+  const std::string device = absl::AsciiStrToLower(device_name);
+  for (const GpuSpec& entry : kTable) {
+    if (absl::StrContains(device, absl::AsciiStrToLower(entry.name_part))) return &entry;
+  }
+  return nullptr;
+}
 
 int KnownStreamingMultiprocessors(absl::string_view device_name) {
-  // Most specific names first: "H100 PCIe" must not match the SXM entry.
-  struct Entry {
-    absl::string_view name_part;
-    int sms;
-  };
-  static constexpr Entry kTable[] = {
-      {"H100 PCIe", 114}, {"H100", 132}, {"H200", 132}, {"A100", 108}, {"V100", 80},
-      {"T4", 40},         {"L40", 142},  {"L4", 58},    {"A10", 72},   {"Jetson Nano", 1},
-  };
-  for (const Entry& entry : kTable) {
-    if (absl::StrContains(absl::AsciiStrToLower(device_name), absl::AsciiStrToLower(entry.name_part))) return entry.sms;
-  }
-  return 0;
+  const GpuSpec* spec = FindGpuSpec(device_name);
+  return spec == nullptr ? 0 : spec->sms;
+}
+
+void FillFromGpuSpecTable(v1::Platform& platform) {
+  const GpuSpec* spec = FindGpuSpec(platform.device_name());
+  if (spec == nullptr) return;
+  if (platform.compute_units() == 0) platform.set_compute_units(spec->sms);
+  if (platform.core_clock_mhz() == 0) platform.set_core_clock_mhz(spec->core_clock_mhz);
+  if (platform.memory_clock_mhz() == 0) platform.set_memory_clock_mhz(spec->memory_clock_mhz);
+  if (platform.memory_bytes() == 0) platform.set_memory_bytes(spec->memory_bytes);
+  if (platform.memory_bandwidth_gbps() == 0) platform.set_memory_bandwidth_gbps(spec->memory_bandwidth_gbps);
+  if (platform.compute_capability().empty()) platform.set_compute_capability(std::string(spec->compute_capability));
+  if (platform.l2_cache_bytes() == 0) platform.set_l2_cache_bytes(spec->l2_cache_bytes);
 }
 
 }  // namespace convlat::model

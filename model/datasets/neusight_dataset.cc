@@ -1,6 +1,5 @@
 #include "model/datasets/neusight_dataset.h"
 
-#include <cstdlib>
 #include <fstream>
 
 #include "absl/strings/numbers.h"
@@ -89,12 +88,12 @@ v1::Platform DescribePlatform(const CsvReader& reader, const std::vector<std::st
   v1::Platform platform;
   platform.set_kind(v1::PLATFORM_KIND_GPU);
   platform.set_device_name(cells[reader.ColumnIndex("Device")]);
-  platform.set_compute_units(KnownStreamingMultiprocessors(platform.device_name()));
   platform.set_library("cudnn");
   int version = 0;
   if (reader.HasColumn("CUDNN Version") && absl::SimpleAtoi(cells[reader.ColumnIndex("CUDNN Version")], &version)) {
     platform.set_library_version(absl::StrCat(version / 1000, ".", version % 1000 / 100, ".", version % 100));
   }
+  FillFromGpuSpecTable(platform);  // the file names its device but does not describe it
   return platform;
 }
 
@@ -128,11 +127,6 @@ absl::StatusOr<NeuSightDataset> LoadNeuSightCsv(const std::string& path) {
     dataset.measurements.push_back(*std::move(m));
   }
   return dataset;
-}
-
-std::string DatasetsDir(const std::string& fallback) {
-  const char* from_env = std::getenv("CONVLAT_DATASETS");
-  return from_env != nullptr && *from_env != '\0' ? from_env : fallback;
 }
 
 }  // namespace convlat::model

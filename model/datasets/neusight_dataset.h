@@ -1,5 +1,5 @@
 #pragma once
-// Reader for the public NeuSight conv measurements (../shared/datasets/neusight-conv3x3/):
+// Reader for the public NeuSight conv measurements (data/public/neusight-conv3x3/):
 // one row per cuDNN conv2d forward with the main kernel's name and launch grid. Rows become
 // Measurements (backend "cudnn", algorithm = main kernel name, one KernelRecord with its grid
 // and block), so the store, the models and the evaluation treat them like an agent's records.
@@ -20,8 +20,5 @@ struct NeuSightDataset {
 };
 
 absl::StatusOr<NeuSightDataset> LoadNeuSightCsv(const std::string& path);
-
-// Where the shared public datasets live: $CONVLAT_DATASETS if set, else `fallback`.
-std::string DatasetsDir(const std::string& fallback);
 
 }  // namespace convlat::model

@@ -172,8 +172,7 @@ absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text) {
 absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_bytes, const OnnxImportOptions& options) {
   if (static_cast<int64_t>(model_bytes.size()) > options.max_model_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("onnx_model: ", model_bytes.size(), " bytes is over the limit of ",
-                                                     options.max_model_bytes,
-                                                     "; strip the weights (only shapes are read)"));
+                                                     options.max_model_bytes, " bytes; ", kStripWeightsHint));
   }
   onnx::ModelProto model;
   if (model_bytes.empty() || !model.ParseFromArray(model_bytes.data(), static_cast<int>(model_bytes.size()))) {

@@ -35,6 +35,12 @@ absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_byt
 // kB before it goes over the wire. INVALID_ARGUMENT when `model_bytes` is not ONNX.
 absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes);
 
+// What to do about a model too large to send: it still has its weights.
+inline constexpr char kStripWeightsHint[] =
+    "send the graph without its weights, only shapes are read (convlat-client query strips them; with the onnx "
+    "package: onnx.save_model(onnx.load(path), 'graph.onnx', save_as_external_data=True) moves them to a file "
+    "beside the graph)";
+
 // "1x3x224x224" → {1, 3, 224, 224}; INVALID_ARGUMENT otherwise.
 absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text);
 

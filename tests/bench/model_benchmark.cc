@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "model/serving_model.h"
 
 namespace convlat::model {
@@ -16,7 +17,7 @@ struct Platform {
 const Platform& T4() {
   static const auto* platform = [] {
     const std::string path =
-        DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
+        DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv";
     absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(path);
     if (!dataset.ok()) return new Platform{};
     return new Platform{SamplesFromMeasurements(dataset->measurements), HardwareOf(dataset->platform)};

@@ -13,6 +13,7 @@
 #include "convlat/v1/latency.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "model/latency/network_prediction.h"
 #include "model/onnx/onnx_import.h"
 #include "model/serving_model.h"
@@ -32,7 +33,7 @@ std::string ResNet50() {
 const model::NeuSightDataset* T4() {
   static const auto* dataset = [] {
     absl::StatusOr<model::NeuSightDataset> data = model::LoadNeuSightCsv(
-        model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv");
+        model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv");
     return data.ok() ? new model::NeuSightDataset(*std::move(data)) : nullptr;
   }();
   return dataset;

@@ -49,7 +49,8 @@ void ConvlatProcessesTest::StartServer(const std::vector<std::string>& extra, co
                            "--metrics=", "--port_file=" + port_file.string()});
   argv.insert(argv.end(), extra.begin(), extra.end());
   server_ = std::make_unique<BackgroundProcess>(argv, (dir_ / "server.log").string());
-  for (int i = 0; i < 200 && !fs::exists(port_file); ++i) {
+  // Up to a minute: a server started with --seed_public_data imports data/public before listening.
+  for (int i = 0; i < 1200 && !fs::exists(port_file); ++i) {
     ASSERT_TRUE(server_->running()) << "the server exited; see " << dir_ / "server.log";
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

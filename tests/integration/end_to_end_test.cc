@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "model/datasets/public_datasets.h"
 #include "tests/integration/convlat_processes.h"
 
 namespace convlat::testing {
@@ -108,8 +109,9 @@ TEST_F(EndToEndTest, NothingIsLostWhileTheServerIsAway) {
 }
 
 TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
-  const std::string csv = std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets/neusight-conv3x3/Tesla_T4.csv";
-  if (!fs::exists(csv)) GTEST_SKIP() << "public dataset not found at " << csv;
+  const std::string csv =
+      model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv";
+  ASSERT_TRUE(fs::exists(csv)) << "public dataset not found at " << csv;
   StartServer();
   ProcessResult imported = Agent({"import", "--platform=t4", "--format=neusight", "--batch_size=1000", csv});
   ASSERT_EQ(imported.exit_code, 0) << imported.output;

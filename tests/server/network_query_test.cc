@@ -120,7 +120,7 @@ TEST_F(NetworkQueryTest, OnnxNetworkOnTheCpuHasEveryLayerInTheTotal) {
 // public data declares no memory bandwidth, so pooling, additions and the like are listed, not
 // guessed.
 TEST_F(NetworkQueryTest, OnnxNetworkOnTheT4ListsWhatItCannotModel) {
-  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
   Register("t4");
   StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 200));
   v1::PredictNetworkRequest request = OnnxNetwork("t4", 0);

@@ -85,7 +85,7 @@ TEST_F(PlatformQueryTest, PredictErrorsNameTheProblem) {
 }
 
 TEST_F(PlatformQueryTest, PredictsOnceTheModelIsFitted) {
-  if (T4Measurements() == nullptr) GTEST_SKIP() << kNoDataset;
+  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
   Register("t4");
   StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 300));
 

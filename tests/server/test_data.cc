@@ -8,6 +8,7 @@
 
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 
@@ -16,7 +17,7 @@ namespace convlat::testing {
 const std::vector<v1::Measurement>* T4Measurements() {
   static const auto* measurements = [] {
     const std::string path =
-        model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
+        model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv";
     absl::StatusOr<model::NeuSightDataset> dataset = model::LoadNeuSightCsv(path);
     return dataset.ok() ? new std::vector<v1::Measurement>(std::move(dataset->measurements)) : nullptr;
   }();

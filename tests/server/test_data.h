@@ -1,6 +1,6 @@
 #pragma once
-// Real measurements and networks for the server's tests: the public NeuSight T4 dataset (in
-// ../shared/datasets, absent on some machines), this repository's CPU measurements, and ResNet-18.
+// Real measurements and networks for the server's tests: the public NeuSight T4 dataset
+// (data/public/, or $CONVLAT_DATASETS), this repository's CPU measurements, and ResNet-18.
 
 #include <cstddef>
 #include <string>
@@ -11,9 +11,10 @@
 
 namespace convlat::testing {
 
-inline constexpr char kNoDataset[] = "public dataset ../shared/datasets/neusight-conv3x3 not found";
+inline constexpr char kNoDataset[] =
+    "public dataset neusight-conv3x3/Tesla_T4.csv not found in data/public (or $CONVLAT_DATASETS)";
 
-// The T4's records (kernel names and grids included), or null when the dataset is not there.
+// The T4's records (kernel names and grids included), or null when the file cannot be read.
 const std::vector<v1::Measurement>* T4Measurements();
 
 // data/measurements/cpu-epyc-2core/FILE as the agent recorded it: convolutions and other ops.

@@ -1,4 +1,4 @@
-// Reads the public NeuSight measurements from ../shared/datasets (never copied into the repo).
+// Reads the public NeuSight measurements of data/public/ (or $CONVLAT_DATASETS).
 #include "model/datasets/neusight_dataset.h"
 
 #include <filesystem>
@@ -7,17 +7,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "model/datasets/public_datasets.h"
 #include "model/layers/conv_shape.h"
 
 namespace convlat::model {
 namespace {
 
 std::string T4Path() {
-  return DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
+  return DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv";
 }
 
 TEST(NeuSightDatasetTest, LoadsEveryRowOfTheT4File) {
-  if (!std::filesystem::exists(T4Path())) GTEST_SKIP() << "public dataset not found at " << T4Path();
+  ASSERT_TRUE(std::filesystem::exists(T4Path())) << "public dataset not found at " << T4Path();
   absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(T4Path());
   ASSERT_TRUE(dataset.ok()) << dataset.status();
   EXPECT_EQ(dataset->device, "Tesla T4");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "model/eval/evaluation.h"
 #include "model/sweeps/sweep_planner.h"
 #include "model/sweeps/sweeps.h"
@@ -36,8 +37,8 @@ TEST(ActiveSamplingTest, ActiveOrderPlansTheSameConfigsAsTheListedOrder) {
 // and are deterministic for a seed.
 TEST(ActiveSamplingTest, ChoosesFromACommitteeOnRealData) {
   const std::string path =
-      DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/Tesla_T4.csv";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "public dataset not found at " << path;
+      DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv";
+  ASSERT_TRUE(std::filesystem::exists(path)) << "public dataset not found at " << path;
   absl::StatusOr<NeuSightDataset> data = LoadNeuSightCsv(path);
   ASSERT_TRUE(data.ok());
   const SampleSplit split = SplitSamples(SamplesFromMeasurements(data->measurements), 0.9, 2);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 
 namespace convlat::model {
 namespace {
@@ -43,8 +44,8 @@ TEST(KernelNameTest, KnownNames) {
 // Every main kernel in the public NeuSight measurements has a known family, and every
 // non-legacy one a tile.
 TEST(KernelNameTest, EveryKernelOfThePublicDatasetsIsRecognised) {
-  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "public dataset not found at " << dir;
+  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3";
+  ASSERT_TRUE(std::filesystem::exists(dir)) << "public dataset not found at " << dir;
   for (const char* file : {"Tesla_T4.csv", "Tesla_V100-PCIE-32GB.csv", "NVIDIA_A100_80GB_PCIe.csv"}) {
     absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(dir + "/" + file);
     ASSERT_TRUE(dataset.ok()) << dataset.status();

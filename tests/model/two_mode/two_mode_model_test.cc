@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "model/eval/evaluation.h"
 #include "model/layers/conv_spec.h"
 #include "model/two_mode/kernel_name.h"
@@ -14,7 +15,7 @@ namespace convlat::model {
 namespace {
 
 std::string DatasetPath(const char* file) {
-  return DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3/" + file;
+  return DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/" + file;
 }
 
 class TwoModeOnPublicDataTest : public ::testing::TestWithParam<const char*> {};
@@ -24,7 +25,7 @@ class TwoModeOnPublicDataTest : public ::testing::TestWithParam<const char*> {};
 // most layers, is more accurate still when told the kernel, and every prediction explains itself.
 TEST_P(TwoModeOnPublicDataTest, BeatsTheLinearBaselinesAndExplainsItself) {
   const std::string path = DatasetPath(GetParam());
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "public dataset not found at " << path;
+  ASSERT_TRUE(std::filesystem::exists(path)) << "public dataset not found at " << path;
   absl::StatusOr<NeuSightDataset> data = LoadNeuSightCsv(path);
   ASSERT_TRUE(data.ok()) << data.status();
   const HardwareInfo hardware = HardwareOf(data->platform);

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "model/layers/conv_spec.h"
 #include "model/two_mode/kernel_name.h"
 
@@ -28,8 +29,8 @@ TEST(WorkQuantizationTest, CtasAndWaves) {
 // GPUs (T4, V100, A100). The GEMM kernels' names do not say they ran Winograd: the transform
 // kernels launched beside them do.
 TEST(WorkQuantizationTest, MatchesTheObservedGridOfEveryImplicitGemmAndWinogradKernel) {
-  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/../shared/datasets") + "/neusight-conv3x3";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "public dataset not found at " << dir;
+  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3";
+  ASSERT_TRUE(std::filesystem::exists(dir)) << "public dataset not found at " << dir;
   std::map<std::string, int> checked;
   for (const char* file : {"Tesla_T4.csv", "Tesla_V100-PCIE-32GB.csv", "NVIDIA_A100_80GB_PCIe.csv"}) {
     absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(dir + "/" + file);

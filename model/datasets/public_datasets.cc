@@ -1,0 +1,65 @@
+#include "model/datasets/public_datasets.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "model/datasets/justus_dataset.h"
+#include "model/datasets/neusight_dataset.h"
+
+namespace convlat::model {
+namespace {
+
+// The Justus platforms carry "-justus": timed through TensorFlow, overhead and epilogue included,
+// they are not the cuDNN-only figures of the NeuSight platforms (gpu-v100 is the same chip).
+constexpr PublicPlatform kPublicPlatforms[] = {
+    {"gpu-t4", "neusight-conv3x3/Tesla_T4.csv", PublicFormat::kNeuSight},
+    {"gpu-v100", "neusight-conv3x3/Tesla_V100-PCIE-32GB.csv", PublicFormat::kNeuSight},
+    {"gpu-a100", "neusight-conv3x3/NVIDIA_A100_80GB_PCIe.csv", PublicFormat::kNeuSight},
+    {"gpu-k40-justus", "justus-conv/Tesla_K40.csv", PublicFormat::kJustus},
+    {"gpu-k80-justus", "justus-conv/Tesla_K80.csv", PublicFormat::kJustus},
+    {"gpu-m60-justus", "justus-conv/Tesla_M60.csv", PublicFormat::kJustus},
+    {"gpu-1080ti-justus", "justus-conv/GTX_1080_Ti.csv", PublicFormat::kJustus},
+    {"gpu-v100-justus", "justus-conv/Tesla_V100.csv", PublicFormat::kJustus},
+};
+
+}  // namespace
+
+absl::Span<const PublicPlatform> PublicPlatforms() { return kPublicPlatforms; }
+
+absl::StatusOr<PublicPlatform> FindPublicPlatform(absl::string_view name) {
+  for (const PublicPlatform& entry : kPublicPlatforms) {
+    if (entry.name == name) return entry;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("'", name, "' is not a public platform; known: ",
+                   absl::StrJoin(kPublicPlatforms, ", ",
+                                 [](std::string* out, const PublicPlatform& p) { absl::StrAppend(out, p.name); })));
+}
+
+absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry, const std::string& datasets_dir,
+                                                    const std::string& agent_id) {
+  const std::string path = absl::StrCat(datasets_dir, "/", entry.file);
+  RecordedPlatform recorded;
+  if (entry.format == PublicFormat::kNeuSight) {
+    absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(path);
+    if (!dataset.ok()) return dataset.status();
+    recorded.platform = std::move(dataset->platform);
+    recorded.measurements = std::move(dataset->measurements);
+  } else {
+    absl::StatusOr<JustusDataset> dataset = LoadJustusCsv(path);
+    if (!dataset.ok()) return dataset.status();
+    recorded.platform = std::move(dataset->platform);
+    recorded.measurements = std::move(dataset->measurements);
+  }
+  recorded.platform.set_name(std::string(entry.name));
+  for (v1::Measurement& m : recorded.measurements) m.set_agent_id(agent_id);
+  return recorded;
+}
+
+std::string DatasetsDir(const std::string& fallback) {
+  const char* from_env = std::getenv("CONVLAT_DATASETS");
+  return from_env != nullptr && *from_env != '\0' ? from_env : fallback;
+}
+
+}  // namespace convlat::model

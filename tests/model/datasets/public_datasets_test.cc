@@ -1,0 +1,57 @@
+// The platforms made of data/public/: every one reads, is named and described.
+#include "model/datasets/public_datasets.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/datasets/gpu_specs.h"
+
+namespace convlat::model {
+namespace {
+
+TEST(PublicDatasetsTest, EveryPlatformReadsWithADescribedGpu) {
+  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
+  ASSERT_EQ(PublicPlatforms().size(), 8u);
+  for (const PublicPlatform& entry : PublicPlatforms()) {
+    absl::StatusOr<RecordedPlatform> recorded = LoadPublicPlatform(entry, dir, "seed");
+    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    const v1::Platform& platform = recorded->platform;
+    EXPECT_EQ(platform.name(), entry.name);
+    EXPECT_EQ(platform.kind(), v1::PLATFORM_KIND_GPU);
+    EXPECT_GT(platform.compute_units(), 0) << entry.name;
+    EXPECT_GT(platform.core_clock_mhz(), 0) << entry.name;
+    EXPECT_GT(platform.memory_bytes(), 0) << entry.name;
+    EXPECT_GT(platform.memory_bandwidth_gbps(), 0) << entry.name;
+    EXPECT_GT(platform.l2_cache_bytes(), 0) << entry.name;
+    EXPECT_FALSE(platform.compute_capability().empty()) << entry.name;
+    EXPECT_GT(recorded->measurements.size(), 4000u) << entry.name;
+    EXPECT_EQ(recorded->measurements.front().agent_id(), "seed");
+  }
+}
+
+TEST(PublicDatasetsTest, AnUnknownNameListsTheKnownOnes) {
+  EXPECT_TRUE(FindPublicPlatform("gpu-t4").ok());
+  const absl::Status unknown = FindPublicPlatform("gpu-t5").status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), ::testing::HasSubstr("gpu-t4, gpu-v100, gpu-a100, gpu-k40-justus"));
+}
+
+// The table tells the two V100 boards apart and describes the dual-GPU boards per GPU.
+TEST(GpuSpecsTest, MostSpecificNameWins) {
+  ASSERT_NE(FindGpuSpec("Tesla V100-PCIE-32GB"), nullptr);
+  EXPECT_EQ(FindGpuSpec("Tesla V100-PCIE-32GB")->memory_bytes, int64_t{32} << 30);
+  EXPECT_EQ(FindGpuSpec("Tesla V100")->memory_bytes, int64_t{16} << 30);
+  EXPECT_EQ(FindGpuSpec("NVIDIA A100 80GB PCIe")->memory_bandwidth_gbps, 1935);
+  EXPECT_EQ(KnownStreamingMultiprocessors("Tesla K80"), 13);
+  EXPECT_EQ(KnownStreamingMultiprocessors("H100 PCIe"), 114);
+  EXPECT_EQ(FindGpuSpec("Radeon VII"), nullptr);
+  v1::Platform described;
+  described.set_device_name("Tesla M60");
+  described.set_compute_units(7);  // what the caller knows is kept
+  FillFromGpuSpecTable(described);
+  EXPECT_EQ(described.compute_units(), 7);
+  EXPECT_EQ(described.compute_capability(), "5.2");
+}
+
+}  // namespace
+}  // namespace convlat::model
