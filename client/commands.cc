@@ -1,5 +1,6 @@
 #include "client/commands.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -104,6 +105,26 @@ absl::StatusOr<std::vector<v1::ConvParams>> CollectLayers(const std::vector<std:
   }
   if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC or --layers FILE");
   return layers;
+}
+
+// Under the layers: the total (marked when it is a lower bound) and what it is made of: layers predicted
+// by models fitted to the platform's measurements, layers estimated from its device's peaks, and layers
+// left out.
+void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& table) {
+  const double total_us = response.total_us();
+  auto share = [total_us](double us) { return Fixed(total_us > 0 ? 100 * us / total_us : 0, 1) + "%"; };
+  const int estimated = response.spec_estimated_layers(), left_out = response.unmodelled_layers();
+  const int measured = response.layers_size() - estimated - left_out;
+  table.AddRow({response.total_is_lower_bound() ? "total (lower bound)" : "total", "", "", Fixed(total_us / 1000, 4),
+                "100.0%", response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out") : ""});
+  table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4),
+                share(response.measured_model_us()),
+                absl::StrCat(measured, " layers, from models fitted to this platform's measurements")});
+  table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4),
+                share(response.spec_estimated_us()),
+                absl::StrCat(estimated, " layers, from the device's peaks (spec-roofline)")});
+  table.AddRow(
+      {"  left out", "", "", "", "", absl::StrCat(left_out, " layers, not modelled (0 ms, not in the total)")});
 }
 
 }  // namespace
@@ -244,13 +265,19 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
     table.AddRow({layer.name(), layer.op(), layer.shape(), Fixed(layer.prediction().latency_us() / 1000, 4),
                   Fixed(100 * layer.share(), 1) + "%", Explain(layer.prediction().explanation())});
   }
-  table.AddRow({"total", "", "", Fixed(response.total_us() / 1000, 4), "100.0%", ""});
+  AddNetworkTotals(response, table);
   PrintTable(context, table);
-  if (response.unmodelled_layers() > 0) {
-    *context.err << "note: " << response.unmodelled_layers()
+  if (response.total_is_lower_bound()) {
+    *context.err << "warning: the total is a lower bound: " << response.unmodelled_layers()
                  << " layers are neither convolutions nor matrix products, this platform's agents timed no such ops "
-                    "(convlat-agent --sweep ops) and it declares no memory bandwidth: they are listed as not-modelled "
-                    "and left out of the total\n";
+                    "(convlat-agent --sweep ops) and its device's memory bandwidth is unknown: they are listed as "
+                    "not-modelled and left out of the total\n";
+  } else if (response.spec_estimated_layers() > 0) {
+    *context.err << "note: " << response.spec_estimated_layers()
+                 << " layers were never measured on this platform (its agents timed no such ops): they are estimated "
+                    "from the device's peak bandwidth and throughput (spec-roofline), "
+                 << Fixed(100 * response.spec_estimated_us() / std::max(response.total_us(), 1e-9), 1)
+                 << "% of the total; convlat-agent --sweep ops measures them\n";
   }
   return kExitOk;
 }

@@ -124,6 +124,12 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   EXPECT_THAT(query.output, HasSubstr("/conv1/Conv,Conv+Relu,\"16x3x224x224, 64x3x7x7, 64 -> 16x64x112x112\""));
   EXPECT_THAT(query.output, HasSubstr("two-mode"));
   EXPECT_THAT(query.output, HasSubstr("total,"));
+  // The public data has no op measurements: pooling and additions come from the T4's data sheet, and
+  // the answer says how much of the total that is.
+  EXPECT_THAT(query.output, HasSubstr("spec-roofline"));
+  EXPECT_THAT(query.output, HasSubstr("  spec-estimated,"));
+  EXPECT_THAT(query.output, HasSubstr("  left out,,,,,\"0 layers"));
+  EXPECT_THAT(query.output, Not(HasSubstr("lower bound")));
   ProcessResult open_batch = Client({"query", resnet, "--platform=t4"});
   EXPECT_EQ(open_batch.exit_code, 1);
   EXPECT_THAT(open_batch.output, HasSubstr("does not infer"));
