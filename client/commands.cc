@@ -1,10 +1,12 @@
 #include "client/commands.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -16,6 +18,7 @@
 #include "grpcpp/client_context.h"
 #include "model/layers/conv_shape.h"
 #include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
 #include "model/sweeps/sweeps.h"
 
@@ -81,30 +84,52 @@ const char* KindName(v1::PlatformKind kind) {
   }
 }
 
-// Layers named on the command line, then those of the file; every one validated locally so a
-// typo is reported before any call.
-absl::StatusOr<std::vector<v1::ConvParams>> CollectLayers(const std::vector<std::string>& specs,
-                                                          const std::string& layers_file) {
-  std::vector<v1::ConvParams> layers;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    absl::StatusOr<v1::ConvParams> params = model::ParseConvSpec(specs[i]);
+// Layers named on the command line (conv specs, or op specs starting "op="), then those of the
+// file; every one validated locally so a typo is reported before any call.
+absl::StatusOr<std::vector<v1::LayerList::Layer>> CollectLayers(const std::vector<std::string>& specs,
+                                                                const std::string& layers_file) {
+  std::vector<v1::LayerList::Layer> layers;
+  for (const std::string& spec : specs) {
+    v1::LayerList::Layer& layer = layers.emplace_back();
+    if (absl::StartsWith(spec, "op=")) {
+      absl::StatusOr<v1::OpParams> op = model::ParseOpSpec(spec);
+      absl::Status status = op.ok() ? model::ValidateOpParams(*op, "") : op.status();
+      if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("'", spec, "': ", status.message()));
+      *layer.mutable_op() = *op;
+      continue;
+    }
+    absl::StatusOr<v1::ConvParams> params = model::ParseConvSpec(spec);
     absl::Status status = params.ok() ? model::ValidateConvParams(*params, "") : params.status();
-    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("--conv '", specs[i], "': ", status.message()));
-    layers.push_back(*params);
+    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("--conv '", spec, "': ", status.message()));
+    *layer.mutable_conv() = *params;
   }
   if (!layers_file.empty()) {
     absl::StatusOr<std::vector<model::SpecLine>> from_file = model::ReadSpecFile(layers_file);
     if (!from_file.ok()) return from_file.status();
     for (const model::SpecLine& spec : *from_file) {
-      if (!spec.conv) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            layers_file, ":", spec.line, ": predict takes convolutions; query --layers takes other ops too"));
-      }
-      layers.push_back(*spec.conv);
+      v1::LayerList::Layer& layer = layers.emplace_back();
+      if (spec.conv) *layer.mutable_conv() = *spec.conv;
+      if (spec.op) *layer.mutable_op() = *spec.op;
     }
   }
-  if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC or --layers FILE");
+  if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC, op=... specs or --layers FILE");
   return layers;
+}
+
+// The server names the request's fields; the user typed this command's flags.
+int ReportQueryError(const CommandContext& context, const grpc::Status& status) {
+  std::string message = FromGrpcStatus(status).ToString();
+  for (const auto& [field, flag] :
+       {std::pair{"batch: ", "--batch "}, std::pair{"batch ", "--batch "}, std::pair{"input_shapes[", "--input ["},
+        std::pair{"layout ", "--layout "}, std::pair{"platform ", "--platform "}}) {
+    const size_t at = message.find(": ") == std::string::npos ? 0 : message.find(": ") + 2;
+    if (message.compare(at, std::strlen(field), field) == 0) {
+      message.replace(at, std::strlen(field), flag);
+      break;
+    }
+  }
+  *context.err << "error: " << message << "\n";
+  return kExitFailed;
 }
 
 // Under the layers: the total (marked when it is a lower bound) and what it is made of: layers predicted
@@ -152,14 +177,14 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
     *context.err << "error: --platform is required\n";
     return kExitUsage;
   }
-  absl::StatusOr<std::vector<v1::ConvParams>> layers = CollectLayers(specs, layers_file);
+  absl::StatusOr<std::vector<v1::LayerList::Layer>> layers = CollectLayers(specs, layers_file);
   if (!layers.ok()) {
     *context.err << "error: " << layers.status().message() << "\n";
     return kExitUsage;
   }
   v1::PredictRequest request;
   request.set_platform(platform);
-  for (const v1::ConvParams& layer : *layers) *request.add_layers() = layer;
+  for (v1::LayerList::Layer& layer : *layers) *request.add_any_layers() = std::move(layer);
   v1::PredictResponse response;
   auto stub = v1::LatencyService::NewStub(context.channel);
   grpc::Status status = stub->Predict(NewCallContext(context).get(), request, &response);
@@ -168,7 +193,9 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
   TextTable table({"layer", "latency_ms", "explanation"});
   for (int i = 0; i < response.predictions_size(); ++i) {
     const v1::LayerPrediction& p = response.predictions(i);
-    table.AddRow({model::FormatConvSpec(request.layers(i)), Fixed(p.latency_us() / 1000, 4), Explain(p.explanation())});
+    const v1::LayerList::Layer& layer = request.any_layers(i);
+    table.AddRow({layer.has_op() ? model::FormatOpSpec(layer.op()) : model::FormatConvSpec(layer.conv()),
+                  Fixed(p.latency_us() / 1000, 4), Explain(p.explanation())});
   }
   PrintTable(context, table);
   return kExitOk;
@@ -258,7 +285,8 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   v1::PredictNetworkResponse response;
   auto stub = v1::LatencyService::NewStub(context.channel);
   grpc::Status status = stub->PredictNetwork(NewCallContext(context).get(), request, &response);
-  if (!status.ok()) return ReportRpcError(context, status);
+  if (!status.ok()) return ReportQueryError(context, status);
+  for (const std::string& note : response.notes()) *context.err << "note: " << note << "\n";
   if (context.format == OutputFormat::kJson) return PrintJson(context, response);
   TextTable table({"layer", "op", "shape", "latency_ms", "share", "explanation"});
   for (const v1::NetworkLayerPrediction& layer : response.layers()) {

@@ -40,8 +40,9 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
     return absl::InvalidArgumentError(
         absl::StrCat(FieldPath(path, "layout"), " is not a known layout: ", request.layout()));
   }
-  absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(request, path);
-  if (!layers.ok()) return layers.status();
+  absl::StatusOr<model::ImportedNetwork> network = NetworkLayersOf(request, path);
+  if (!network.ok()) return network.status();
+  std::vector<model::NetworkLayer>* layers = &network->layers;
   if (request.layout() != v1::LAYOUT_UNSPECIFIED) {
     for (model::NetworkLayer& layer : *layers) {
       if (layer.conv) layer.conv->set_layout(request.layout());
@@ -57,6 +58,7 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
       *layers,
       model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device),
       response);
+  for (std::string& note : network->notes) response.add_notes(std::move(note));
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));
   return absl::OkStatus();

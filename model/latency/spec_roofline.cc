@@ -13,22 +13,15 @@ namespace {
 // FP32 lanes per SM by compute capability; 0 for architectures this table does not know.
 int Fp32LanesPerSm(int major, int minor) {
   switch (major) {
-    case 3:
-      return 192;  // Kepler
-    case 5:
-      return 128;  // Maxwell
-    case 6:
-      return minor == 0 ? 64 : 128;  // GP100 : GP10x
-    case 7:
-      return 64;  // Volta, Turing
-    case 8:
-      return minor == 0 ? 64 : 128;  // GA100 : GA10x, Ada
+    case 3: return 192;                    // Kepler
+    case 5: return 128;                    // Maxwell
+    case 6: return minor == 0 ? 64 : 128;  // GP100 : GP10x
+    case 7: return 64;                     // Volta, Turing
+    case 8: return minor == 0 ? 64 : 128;  // GA100 : GA10x, Ada
     case 9:
     case 10:
-    case 12:
-      return 128;  // Hopper, Blackwell
-    default:
-      return 0;
+    case 12: return 128;  // Hopper, Blackwell
+    default: return 0;
   }
 }
 

@@ -15,6 +15,7 @@
 #include "server/request_validation.h"
 #include "tests/server/core_fixture.h"
 #include "tests/server/test_data.h"
+#include "tests/support/onnx_graph_builder.h"
 
 namespace convlat::testing {
 namespace {
@@ -117,6 +118,63 @@ TEST_F(NetworkQueryTest, OnnxNetworkOnTheCpuHasEveryLayerInTheTotal) {
   EXPECT_TRUE(Answer(request, response).ok());
 }
 
+// The fixtures are exported with a dynamic batch, as users export: left open, it is 1, and said so.
+TEST_F(NetworkQueryTest, ADynamicBatchIsAnsweredAtOneWithANote) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  v1::PredictNetworkResponse response;
+  const absl::Status status = Answer(OnnxNetwork("cpu", 0), response);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(response.layers(0).shape(), StartsWith("1x3x224x224"));
+  ASSERT_EQ(response.notes_size(), 1);
+  EXPECT_THAT(response.notes(0), HasSubstr("input 'input' has a dynamic batch dimension"));
+
+  response.Clear();
+  ASSERT_TRUE(Answer(OnnxNetwork("cpu", 8), response).ok());
+  EXPECT_THAT(response.layers(0).shape(), StartsWith("8x3x224x224"));
+  EXPECT_EQ(response.notes_size(), 0);
+}
+
+// A batch is what is answered, for a static export too; when the graph cannot take it, the error
+// says so and names the batch.
+TEST_F(NetworkQueryTest, BatchReBatchesAStaticExportOrSaysWhyItCannot) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  testing::GraphBuilder conv;  // exported at batch 1, no dynamic axes
+  conv.Input("x", {1, 8, 16, 16}).Weight("w", {8, 8, 3, 3}).Output("y");
+  conv.Node("Conv", {"x", "w"}, "y");
+  v1::PredictNetworkRequest request = OnnxNetwork("cpu", 4);
+  request.set_onnx_model(conv.Bytes());
+  v1::PredictNetworkResponse response;
+  absl::Status status = Answer(request, response);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(response.layers(0).shape(), StartsWith("4x8x16x16"));
+
+  // x.view(1, -1) baked in by the export: batch 4 no longer fits the classifier.
+  testing::GraphBuilder view;
+  view.Input("x", {1, 8, 4, 4}).Ints("target", {1, -1}).Weight("m", {128, 10}).Output("logits");
+  view.Node("Reshape", {"x", "target"}, "flat");
+  view.Node("MatMul", {"flat", "m"}, "logits");
+  request.set_onnx_model(view.Bytes());
+  response.Clear();
+  status = Answer(request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith("batch: this network's shapes are fixed at another batch and 4 does not "
+                         "fit them: shape inference failed"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("node name: logits_node"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("dynamic_axes"));
+  request.set_batch(0);
+  response.Clear();
+  status = Answer(request, response);
+  EXPECT_TRUE(status.ok()) << "at its own batch: " << status;
+
+  // Past what the libraries index: the batch is named, not an internal field.
+  request = OnnxNetwork("cpu", 100000);
+  status = Answer(request, response, "networks[3]");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith("networks[3].batch: 100000 is too large for this network: node "));
+}
+
 // The T4's records carry kernel names and grids: its convolutions get the two-mode model. Its
 // agents timed no other op, so pooling, additions and the like are estimated from the T4's published
 // peaks (spec-roofline) after the fixed cost its measured convolutions show, and the answer says how
@@ -182,7 +240,9 @@ TEST_F(NetworkQueryTest, OpsOfAnUnknownDeviceAreLeftOutAndTheTotalIsALowerBound)
   EXPECT_NEAR(response.measured_model_us(), response.total_us(), 1e-9);
   for (const v1::NetworkLayerPrediction& layer : response.layers()) {
     const std::string& kind = layer.prediction().explanation().model_kind();
-    if (kind == "not-modelled") EXPECT_EQ(layer.prediction().latency_us(), 0) << layer.name();
+    if (kind == "not-modelled") {
+      EXPECT_EQ(layer.prediction().latency_us(), 0) << layer.name();
+    }
   }
 }
 

@@ -12,12 +12,12 @@ namespace {
 
 // The data sheets' fp32 peaks (TFLOP/s at boost clock) follow from SMs x clock x lanes per SM.
 TEST(NvidiaPeakFp32GflopsTest, MatchesPublishedPeaksAcrossGenerations) {
-  EXPECT_NEAR(NvidiaPeakFp32Gflops(15, 875, "3.5"), 5040, 10);    // K40 (Kepler): 5.04 TFLOP/s
-  EXPECT_NEAR(NvidiaPeakFp32Gflops(28, 1582, "6.1"), 11340, 20);  // GTX 1080 Ti: 11.3
-  EXPECT_NEAR(NvidiaPeakFp32Gflops(80, 1380, "7.0"), 14130, 20);  // V100 PCIe: 14
-  EXPECT_NEAR(NvidiaPeakFp32Gflops(40, 1590, "7.5"), 8141, 10);   // T4: 8.1
-  EXPECT_NEAR(NvidiaPeakFp32Gflops(108, 1410, "8.0"), 19490, 20); // A100: 19.5
-  EXPECT_NEAR(NvidiaPeakFp32Gflops(132, 1980, "9.0"), 66900, 50); // H100 SXM: 67
+  EXPECT_NEAR(NvidiaPeakFp32Gflops(15, 875, "3.5"), 5040, 10);     // K40 (Kepler): 5.04 TFLOP/s
+  EXPECT_NEAR(NvidiaPeakFp32Gflops(28, 1582, "6.1"), 11340, 20);   // GTX 1080 Ti: 11.3
+  EXPECT_NEAR(NvidiaPeakFp32Gflops(80, 1380, "7.0"), 14130, 20);   // V100 PCIe: 14
+  EXPECT_NEAR(NvidiaPeakFp32Gflops(40, 1590, "7.5"), 8141, 10);    // T4: 8.1
+  EXPECT_NEAR(NvidiaPeakFp32Gflops(108, 1410, "8.0"), 19490, 20);  // A100: 19.5
+  EXPECT_NEAR(NvidiaPeakFp32Gflops(132, 1980, "9.0"), 66900, 50);  // H100 SXM: 67
 }
 
 TEST(NvidiaPeakFp32GflopsTest, UnknownInputsGiveZero) {
