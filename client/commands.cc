@@ -1,5 +1,7 @@
 #include "client/commands.h"
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +18,7 @@
 #include "grpcpp/client_context.h"
 #include "model/layers/conv_shape.h"
 #include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
 #include "model/sweeps/sweeps.h"
 
@@ -87,30 +90,72 @@ const char* KindName(v1::PlatformKind kind) {
   }
 }
 
-// Layers named on the command line, then those of the file; every one validated locally so a
-// typo is reported before any call.
-absl::StatusOr<std::vector<v1::ConvParams>> CollectLayers(const std::vector<std::string>& specs,
-                                                          const std::string& layers_file) {
-  std::vector<v1::ConvParams> layers;
-  for (size_t i = 0; i < specs.size(); ++i) {
-    absl::StatusOr<v1::ConvParams> params = model::ParseConvSpec(specs[i]);
+// Layers named on the command line (conv specs, or op specs starting "op="), then those of the
+// file; every one validated locally so a typo is reported before any call.
+absl::StatusOr<std::vector<v1::LayerList::Layer>> CollectLayers(const std::vector<std::string>& specs,
+                                                                const std::string& layers_file) {
+  std::vector<v1::LayerList::Layer> layers;
+  for (const std::string& spec : specs) {
+    v1::LayerList::Layer& layer = layers.emplace_back();
+    if (absl::StartsWith(spec, "op=")) {
+      absl::StatusOr<v1::OpParams> op = model::ParseOpSpec(spec);
+      absl::Status status = op.ok() ? model::ValidateOpParams(*op, "") : op.status();
+      if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("'", spec, "': ", status.message()));
+      *layer.mutable_op() = *op;
+      continue;
+    }
+    absl::StatusOr<v1::ConvParams> params = model::ParseConvSpec(spec);
     absl::Status status = params.ok() ? model::ValidateConvParams(*params, "") : params.status();
-    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("--conv '", specs[i], "': ", status.message()));
-    layers.push_back(*params);
+    if (!status.ok()) return absl::InvalidArgumentError(absl::StrCat("--conv '", spec, "': ", status.message()));
+    *layer.mutable_conv() = *params;
   }
   if (!layers_file.empty()) {
     absl::StatusOr<std::vector<model::SpecLine>> from_file = model::ReadSpecFile(layers_file);
     if (!from_file.ok()) return from_file.status();
     for (const model::SpecLine& spec : *from_file) {
-      if (!spec.conv) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            layers_file, ":", spec.line, ": predict takes convolutions; query --layers takes other ops too"));
-      }
-      layers.push_back(*spec.conv);
+      v1::LayerList::Layer& layer = layers.emplace_back();
+      if (spec.conv) *layer.mutable_conv() = *spec.conv;
+      if (spec.op) *layer.mutable_op() = *spec.op;
     }
   }
-  if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC or --layers FILE");
+  if (layers.empty()) return absl::InvalidArgumentError("no layers: give --conv SPEC, op=... specs or --layers FILE");
   return layers;
+}
+
+// The server names the request's fields; the user typed this command's flags.
+int ReportQueryError(const CommandContext& context, const grpc::Status& status) {
+  std::string message = FromGrpcStatus(status).ToString();
+  for (const auto& [field, flag] :
+       {std::pair{"batch: ", "--batch "}, std::pair{"batch ", "--batch "}, std::pair{"input_shapes[", "--input ["},
+        std::pair{"layout ", "--layout "}, std::pair{"platform ", "--platform "}}) {
+    const size_t at = message.find(": ") == std::string::npos ? 0 : message.find(": ") + 2;
+    if (message.compare(at, std::strlen(field), field) == 0) {
+      message.replace(at, std::strlen(field), flag);
+      break;
+    }
+  }
+  *context.err << "error: " << message << "\n";
+  return kExitFailed;
+}
+
+// Under the layers: the total (marked when it is a lower bound) and what it is made of: layers predicted
+// by models fitted to the platform's measurements, layers estimated from its device's peaks, and layers
+// left out.
+void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& table) {
+  const double total_us = response.total_us();
+  auto share = [total_us](double us) { return Fixed(total_us > 0 ? 100 * us / total_us : 0, 1) + "%"; };
+  const int estimated = response.spec_estimated_layers(), left_out = response.unmodelled_layers();
+  const int measured = response.layers_size() - estimated - left_out;
+  table.AddRow({response.total_is_lower_bound() ? "total (lower bound)" : "total", "", "", Fixed(total_us / 1000, 4),
+                "100.0%", response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out") : ""});
+  table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4),
+                share(response.measured_model_us()),
+                absl::StrCat(measured, " layers, from models fitted to this platform's measurements")});
+  table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4),
+                share(response.spec_estimated_us()),
+                absl::StrCat(estimated, " layers, from the device's peaks (spec-roofline)")});
+  table.AddRow(
+      {"  left out", "", "", "", "", absl::StrCat(left_out, " layers, not modelled (0 ms, not in the total)")});
 }
 
 }  // namespace
@@ -138,14 +183,14 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
     *context.err << "error: --platform is required\n";
     return kExitUsage;
   }
-  absl::StatusOr<std::vector<v1::ConvParams>> layers = CollectLayers(specs, layers_file);
+  absl::StatusOr<std::vector<v1::LayerList::Layer>> layers = CollectLayers(specs, layers_file);
   if (!layers.ok()) {
     *context.err << "error: " << layers.status().message() << "\n";
     return kExitUsage;
   }
   v1::PredictRequest request;
   request.set_platform(platform);
-  for (const v1::ConvParams& layer : *layers) *request.add_layers() = layer;
+  for (v1::LayerList::Layer& layer : *layers) *request.add_any_layers() = std::move(layer);
   v1::PredictResponse response;
   auto stub = v1::LatencyService::NewStub(context.channel);
   grpc::Status status = stub->Predict(NewCallContext(context).get(), request, &response);
@@ -154,7 +199,9 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
   TextTable table({"layer", "latency_ms", "explanation"});
   for (int i = 0; i < response.predictions_size(); ++i) {
     const v1::LayerPrediction& p = response.predictions(i);
-    table.AddRow({model::FormatConvSpec(request.layers(i)), Fixed(p.latency_us() / 1000, 4), Explain(p.explanation())});
+    const v1::LayerList::Layer& layer = request.any_layers(i);
+    table.AddRow({layer.has_op() ? model::FormatOpSpec(layer.op()) : model::FormatConvSpec(layer.conv()),
+                  Fixed(p.latency_us() / 1000, 4), Explain(p.explanation())});
   }
   PrintTable(context, table);
   return kExitOk;
@@ -244,20 +291,27 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   v1::PredictNetworkResponse response;
   auto stub = v1::LatencyService::NewStub(context.channel);
   grpc::Status status = stub->PredictNetwork(NewCallContext(context).get(), request, &response);
-  if (!status.ok()) return ReportRpcError(context, status);
+  if (!status.ok()) return ReportQueryError(context, status);
+  for (const std::string& note : response.notes()) *context.err << "note: " << note << "\n";
   if (context.format == OutputFormat::kJson) return PrintJson(context, response);
   TextTable table({"layer", "op", "shape", "latency_ms", "share", "explanation"});
   for (const v1::NetworkLayerPrediction& layer : response.layers()) {
     table.AddRow({layer.name(), layer.op(), layer.shape(), Fixed(layer.prediction().latency_us() / 1000, 4),
                   Fixed(100 * layer.share(), 1) + "%", Explain(layer.prediction().explanation())});
   }
-  table.AddRow({"total", "", "", Fixed(response.total_us() / 1000, 4), "100.0%", ""});
+  AddNetworkTotals(response, table);
   PrintTable(context, table);
-  if (response.unmodelled_layers() > 0) {
-    *context.err << "note: " << response.unmodelled_layers()
+  if (response.total_is_lower_bound()) {
+    *context.err << "warning: the total is a lower bound: " << response.unmodelled_layers()
                  << " layers are neither convolutions nor matrix products, this platform's agents timed no such ops "
-                    "(convlat-agent --sweep ops) and it declares no memory bandwidth: they are listed as not-modelled "
-                    "and left out of the total\n";
+                    "(convlat-agent --sweep ops) and its device's memory bandwidth is unknown: they are listed as "
+                    "not-modelled and left out of the total\n";
+  } else if (response.spec_estimated_layers() > 0) {
+    *context.err << "note: " << response.spec_estimated_layers()
+                 << " layers were never measured on this platform (its agents timed no such ops): they are estimated "
+                    "from the device's peak bandwidth and throughput (spec-roofline), "
+                 << Fixed(100 * response.spec_estimated_us() / std::max(response.total_us(), 1e-9), 1)
+                 << "% of the total; convlat-agent --sweep ops measures them\n";
   }
   return kExitOk;
 }

@@ -23,7 +23,8 @@ struct CommandContext {
 };
 
 int ListPlatformsCommand(const CommandContext& context);
-// `specs` are conv specs (n=1,c=64,...); `layers_file` a sweep-format file of more of them.
+// `specs` are conv specs (n=1,c=64,...) or op specs (op=max_pool,...); `layers_file` a sweep-format
+// file of more of them.
 int PredictCommand(const CommandContext& context, const std::string& platform, const std::vector<std::string>& specs,
                    const std::string& layers_file);
 int ShowModelCommand(const CommandContext& context, const std::string& platform);

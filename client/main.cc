@@ -30,7 +30,7 @@ namespace {
 constexpr char kUsage[] =
     "convlat-client [--server ADDR] COMMAND ...\n"
     "  platforms                                   list platforms and their models\n"
-    "  predict --platform P --conv SPEC [SPEC...]  predict conv layers (or --layers FILE)\n"
+    "  predict --platform P --conv SPEC [SPEC...]  predict layers: conv specs, op=... specs (or --layers FILE)\n"
     "  model --platform P                          show the platform's fitted model\n"
     "  query NET.onnx --platform P [--batch N] [--input NAME=1x3x224x224] [--layout native]\n"
     "                                            predict a whole network (or --layers FILE of conv and op specs)\n"

@@ -1,6 +1,7 @@
 #pragma once
-// Single convolutions: Predict without gRPC, each layer predicted on its own with the platform's
-// model (whole networks, where layers share the total, are network_query.h).
+// Single layers: Predict without gRPC, each layer (a convolution, or with any_layers another op too)
+// predicted on its own with the platform's models (whole networks, where layers share the total, are
+// network_query.h).
 
 #include "absl/status/status.h"
 #include "convlat/v1/latency.pb.h"
@@ -8,7 +9,8 @@
 
 namespace convlat::server {
 
-// INVALID_ARGUMENT naming the field ("layers[1].r ...") for a bad layer, and ModelFor's errors.
+// INVALID_ARGUMENT naming the field ("layers[1].r ...", "any_layers[0].op.c ...") for a bad layer, and
+// ModelFor's errors.
 absl::Status PredictLayers(const QueryCore& core, const v1::PredictRequest& request, v1::PredictResponse& response);
 
 }  // namespace convlat::server

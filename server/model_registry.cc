@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "model/datasets/gpu_specs.h"
 #include "model/serving_model.h"
 #include "spdlog/spdlog.h"
 
@@ -101,8 +102,10 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     absl::MutexLock lock(&models_mutex_);
     fitted_counts_[platform] = successful;
   }
-  // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine.
+  // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine. A GPU
+  // registered by its name only (public data) gets the figures its data sheet gives.
   absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
+  if (described.ok()) model::FillFromGpuSpecTable(*described);
   const model::HardwareInfo hardware = described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{};
   absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
   if (!fitted.ok()) {
@@ -131,6 +134,13 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   snapshot->model = std::move(fitted->conv);
   snapshot->op_model = std::move(fitted->ops);
   if (described.ok()) snapshot->platform = *described;
+  snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
+  if (!snapshot->op_model) {
+    // What the ops of a network will be estimated from (spec-roofline), for GetPlatformModel's readers.
+    (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
+    (*info.mutable_parameters())["spec.peak_fp32_gflops"] = snapshot->device.peak_gflops;
+    (*info.mutable_parameters())["spec.launch_floor_us"] = snapshot->device.launch_floor_us;
+  }
   info.set_fit_seconds(elapsed_seconds());
 
   metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), info.fit_mape());

@@ -17,6 +17,7 @@
 #include "convlat/v1/latency.pb.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
+#include "model/latency/spec_roofline.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
 
@@ -26,7 +27,9 @@ struct FittedModel {
   std::unique_ptr<const model::LatencyModel> model;
   std::optional<model::OpLatencyModel> op_model;  // none when the platform has no op measurements
   v1::PlatformModel info;                         // what GetPlatformModel returns
-  v1::Platform platform;                          // the device as registered when the model was fitted
+  v1::Platform platform;                          // the device as registered when the model was fitted,
+                                                  // completed from its data sheet (gpu_specs.h)
+  model::DeviceSpec device;                       // its peaks, for the ops no measurement covers
 };
 
 class ModelRegistry {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "model/layers/conv_shape.h"
@@ -23,7 +24,8 @@ std::string ShapeText(const v1::ConvParams& params) {
 
 std::string ShapeText(const v1::OpParams& op) { return absl::StrCat(op.n(), "x", op.c(), "x", op.h(), "x", op.w()); }
 
-// One explicit layer, a convolution or another op; `path` names it ("layers.layers[3]").
+}  // namespace
+
 absl::StatusOr<model::NetworkLayer> ExplicitLayer(const v1::LayerList::Layer& layer, int batch,
                                                   const std::string& path) {
   if (layer.has_conv() == layer.has_op()) {
@@ -53,6 +55,8 @@ absl::StatusOr<model::NetworkLayer> ExplicitLayer(const v1::LayerList::Layer& la
   return out;
 }
 
+namespace {
+
 // An explicit layer list; `batch` > 0 replaces every layer's n. `field` names the list
 // ("layers.layers"); unnamed layers are named after their op and index ("conv0", "max_pool1").
 absl::StatusOr<std::vector<model::NetworkLayer>> ExplicitLayers(const v1::LayerList& list, int batch,
@@ -75,9 +79,16 @@ absl::StatusOr<std::vector<model::NetworkLayer>> ExplicitLayers(const v1::LayerL
 // The ONNX model's layers. The importer knows no request: it names the node, and names
 // "onnx_model" itself only for errors about the whole file, so that prefix is replaced by the
 // field's full path here, once.
-absl::StatusOr<std::vector<model::NetworkLayer>> OnnxLayers(const v1::PredictNetworkRequest& request,
-                                                            absl::string_view path) {
-  model::OnnxImportOptions options{.batch = request.batch(), .max_model_bytes = kMaxOnnxModelBytes};
+absl::Status OnnxError(const absl::Status& status, absl::string_view path) {
+  absl::string_view why = status.message();
+  absl::ConsumePrefix(&why, "onnx_model: ");
+  return absl::Status(status.code(), absl::StrCat(FieldPath(path, "onnx_model"), ": ", why));
+}
+
+absl::StatusOr<model::ImportedNetwork> OnnxLayers(const v1::PredictNetworkRequest& request, absl::string_view path) {
+  // A batch re-batches every graph input, a static export's too: what the user asks is what is answered.
+  model::OnnxImportOptions options{
+      .batch = request.batch(), .force_batch = request.batch() > 0, .max_model_bytes = kMaxOnnxModelBytes};
   for (const auto& [name, shape] : request.input_shapes()) {
     std::vector<int64_t> dims(shape.dims().begin(), shape.dims().end());
     if (dims.empty() || std::any_of(dims.begin(), dims.end(), [](int64_t d) { return d <= 0; })) {
@@ -86,21 +97,38 @@ absl::StatusOr<std::vector<model::NetworkLayer>> OnnxLayers(const v1::PredictNet
     }
     options.input_shapes[name] = std::move(dims);
   }
-  absl::StatusOr<std::vector<model::NetworkLayer>> layers = model::ImportOnnx(request.onnx_model(), options);
-  if (layers.ok()) return layers;
-  absl::string_view why = layers.status().message();
+  absl::StatusOr<model::ImportedNetwork> network = model::ImportOnnxNetwork(request.onnx_model(), options);
+  if (network.ok() || request.batch() <= 0) return network.ok() ? network : OnnxError(network.status(), path);
+
+  // Did the batch break it? The graph at its own batch tells which of the two errors is the user's.
+  options.batch = 0;
+  options.force_batch = false;
+  if (!model::ImportOnnxNetwork(request.onnx_model(), options).ok()) return OnnxError(network.status(), path);
+  absl::string_view why = network.status().message();
   absl::ConsumePrefix(&why, "onnx_model: ");
-  return absl::Status(layers.status().code(), absl::StrCat(FieldPath(path, "onnx_model"), ": ", why));
+  if (absl::StrContains(why, "larger than 2^31") || absl::StrContains(why, "too large")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(FieldPath(path, "batch"), ": ", request.batch(), " is too large for this network: ", why));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      FieldPath(path, "batch"), ": this network's shapes are fixed at another batch and ", request.batch(),
+      " does not fit them: ", why,
+      "; export it with a dynamic batch (torch.onnx.export(..., dynamic_axes={'input': {0: 'batch'}})) or leave the "
+      "batch unset"));
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<model::NetworkLayer>> NetworkLayersOf(const v1::PredictNetworkRequest& request,
-                                                                 absl::string_view path) {
+absl::StatusOr<model::ImportedNetwork> NetworkLayersOf(const v1::PredictNetworkRequest& request,
+                                                       absl::string_view path) {
   switch (request.network_case()) {
     case v1::PredictNetworkRequest::kOnnxModel: return OnnxLayers(request, path);
-    case v1::PredictNetworkRequest::kLayers:
-      return ExplicitLayers(request.layers(), request.batch(), FieldPath(path, "layers.layers"));
+    case v1::PredictNetworkRequest::kLayers: {
+      absl::StatusOr<std::vector<model::NetworkLayer>> layers =
+          ExplicitLayers(request.layers(), request.batch(), FieldPath(path, "layers.layers"));
+      if (!layers.ok()) return layers.status();
+      return model::ImportedNetwork{.layers = *std::move(layers)};
+    }
     default: return absl::InvalidArgumentError(absl::StrCat(FieldPath(path, "network"), ": set onnx_model or layers"));
   }
 }

@@ -25,6 +25,10 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::Net
   }
   response.set_total_us(network.total_us);
   response.set_unmodelled_layers(network.unmodelled);
+  response.set_measured_model_us(network.measured_model_us);
+  response.set_spec_estimated_us(network.spec_estimated_us);
+  response.set_spec_estimated_layers(network.spec_estimated);
+  response.set_total_is_lower_bound(network.unmodelled > 0);
 }
 
 }  // namespace
@@ -36,8 +40,9 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
     return absl::InvalidArgumentError(
         absl::StrCat(FieldPath(path, "layout"), " is not a known layout: ", request.layout()));
   }
-  absl::StatusOr<std::vector<model::NetworkLayer>> layers = NetworkLayersOf(request, path);
-  if (!layers.ok()) return layers.status();
+  absl::StatusOr<model::ImportedNetwork> network = NetworkLayersOf(request, path);
+  if (!network.ok()) return network.status();
+  std::vector<model::NetworkLayer>* layers = &network->layers;
   if (request.layout() != v1::LAYOUT_UNSPECIFIED) {
     for (model::NetworkLayer& layer : *layers) {
       if (layer.conv) layer.conv->set_layout(request.layout());
@@ -49,10 +54,11 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
   if (!fitted.ok()) return fitted.status();
 
   const FittedModel& model = **fitted;
-  FillAnswer(*layers,
-             model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers,
-                                          model.platform.memory_bandwidth_gbps()),
-             response);
+  FillAnswer(
+      *layers,
+      model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device),
+      response);
+  for (std::string& note : network->notes) response.add_notes(std::move(note));
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));
   return absl::OkStatus();

@@ -1,45 +1,54 @@
 #include "model/datasets/gpu_specs.h"
 
+#include <string>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
 
 namespace convlat::model {
 namespace {
 
+constexpr int64_t kKiB = int64_t{1} << 10;
 constexpr int64_t kMiB = int64_t{1} << 20;
 constexpr int64_t kGiB = int64_t{1} << 30;
 
-// Vendor data sheets and whitepapers. Boards carrying two GPUs (K80, M60) are described per GPU,
-// as CUDA shows them and as the measurements ran. Most specific names first: "H100 PCIe" must not
-// match the SXM entry, "V100-PCIE" not the generic V100. The generic "V100" is the SXM2 16 GB board
-// (what a device named just "Tesla V100" most often was, e.g. on AWS p3): the Justus data does not
-// say which V100 it ran on.
+// Vendor data sheets and whitepapers (boost clocks, peak DRAM bandwidth). Boards carrying two GPUs
+// (K80, M60) are described per GPU, as CUDA shows them and as the measurements ran. Most specific
+// names first: "H100 PCIe" must not match the SXM entry, "V100-PCIE" not the generic V100, "A100
+// 80GB PCIe" not the 40 GB SXM4. The generic "V100" is the SXM2 16 GB board (what a device named
+// just "Tesla V100" most often was, e.g. on AWS p3): the Justus data does not say which V100 it ran on.
 constexpr GpuSpec kTable[] = {
     // name part         SMs  clock  mem clock  memory       GB/s   cc     L2
-    {"H100 PCIe", 114},
-    {"H100", 132},
-    {"H200", 132},
+    {"H100 PCIe", 114, 1755, 1593, 80 * kGiB, 2039, "9.0", 50 * kMiB},
+    {"H100", 132, 1980, 2619, 80 * kGiB, 3352, "9.0", 50 * kMiB},
+    {"H200", 132, 1980, 3201, 141 * kGiB, 4800, "9.0", 60 * kMiB},
     {"A100 80GB PCIe", 108, 1410, 1512, 80 * kGiB, 1935, "8.0", 40 * kMiB},
-    {"A100", 108},
+    {"A100", 108, 1410, 1215, 40 * kGiB, 1555, "8.0", 40 * kMiB},
     {"V100-PCIE-32GB", 80, 1380, 877, 32 * kGiB, 900, "7.0", 6 * kMiB},
     {"V100", 80, 1530, 877, 16 * kGiB, 900, "7.0", 6 * kMiB},
     {"T4", 40, 1590, 5001, 16 * kGiB, 320, "7.5", 4 * kMiB},
-    {"L40", 142},
-    {"L4", 58},
-    {"A10", 72},
-    {"1080 Ti", 28, 1582, 5505, 11 * kGiB, 484, "6.1", 2816 * 1024},
-    {"K40", 15, 875, 3004, 12 * kGiB, 288, "3.5", 1536 * 1024},
-    {"K80", 13, 875, 2505, 12 * kGiB, 240, "3.7", 1536 * 1024},  // one GK210 of the two
+    {"L40", 142, 2490, 0, 48 * kGiB, 864, "8.9", 96 * kMiB},
+    {"L4", 58, 2040, 6251, 24 * kGiB, 300, "8.9", 48 * kMiB},
+    {"A10", 72, 1695, 6251, 24 * kGiB, 600, "8.6", 6 * kMiB},
+    {"1080 Ti", 28, 1582, 5505, 11 * kGiB, 484, "6.1", 2816 * kKiB},
+    {"K40", 15, 875, 3004, 12 * kGiB, 288, "3.5", 1536 * kKiB},
+    {"K80", 13, 875, 2505, 12 * kGiB, 240, "3.7", 1536 * kKiB},  // one GK210 of the two
     {"M60", 16, 1178, 2505, 8 * kGiB, 160, "5.2", 2 * kMiB},     // one GM204 of the two
-    {"Jetson Nano", 1},
+    {"Jetson Nano", 1, 921.6, 1600, 4 * kGiB, 25.6, "5.3", 256 * kKiB},
 };
+
+// Lower case, with the separators device names and file names use read as spaces.
+std::string Normalized(absl::string_view name) {
+  return absl::StrReplaceAll(absl::AsciiStrToLower(name), {{"_", " "}, {"-", " "}});
+}
 
 }  // namespace
 
 const GpuSpec* FindGpuSpec(absl::string_view device_name) {
-  const std::string device = absl::AsciiStrToLower(device_name);
+  const std::string device = Normalized(device_name);
   for (const GpuSpec& entry : kTable) {
-    if (absl::StrContains(device, absl::AsciiStrToLower(entry.name_part))) return &entry;
+    if (absl::StrContains(device, Normalized(entry.name_part))) return &entry;
   }
   return nullptr;
 }
@@ -52,6 +61,7 @@ int KnownStreamingMultiprocessors(absl::string_view device_name) {
 void FillFromGpuSpecTable(v1::Platform& platform) {
   const GpuSpec* spec = FindGpuSpec(platform.device_name());
   if (spec == nullptr) return;
+  if (platform.kind() == v1::PLATFORM_KIND_UNSPECIFIED) platform.set_kind(v1::PLATFORM_KIND_GPU);
   if (platform.compute_units() == 0) platform.set_compute_units(spec->sms);
   if (platform.core_clock_mhz() == 0) platform.set_core_clock_mhz(spec->core_clock_mhz);
   if (platform.memory_clock_mhz() == 0) platform.set_memory_clock_mhz(spec->memory_clock_mhz);

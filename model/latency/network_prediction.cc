@@ -5,31 +5,30 @@
 namespace convlat::model {
 namespace {
 
-LayerLatency PredictOtherOp(const OpLatencyModel* op_model, const NetworkLayer& layer, double memory_bandwidth_gbps) {
+LayerLatency PredictOtherOp(const OpLatencyModel* op_model, const NetworkLayer& layer, const DeviceSpec& device) {
   LayerLatency latency;
   if (op_model != nullptr) {
     latency.prediction =
         layer.op_params ? op_model->Predict(*layer.op_params) : op_model->PredictWork(layer.bytes, layer.flops);
     return latency;
   }
+  if (std::optional<Prediction> estimate = EstimateFromSpec(device, layer.bytes, layer.flops)) {
+    latency.prediction = *std::move(estimate);
+    latency.source = LatencySource::kSpecEstimate;
+    return latency;
+  }
+  latency.source = LatencySource::kNotModelled;
   v1::Explanation& why = latency.prediction.explanation;
+  why.set_model_kind("not-modelled");
   why.set_flops(layer.flops);
   why.set_bytes(layer.bytes);
-  if (memory_bandwidth_gbps > 0) {
-    latency.prediction.latency_us = layer.bytes / (memory_bandwidth_gbps * 1e3);  // GB/s = 1e3 bytes per µs
-    why.set_model_kind("peak-bandwidth-estimate");
-    why.set_memory_share(1);
-  } else {
-    latency.modelled = false;
-    why.set_model_kind("not-modelled");
-  }
   return latency;
 }
 
 }  // namespace
 
 NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLatencyModel* op_model,
-                                     const std::vector<NetworkLayer>& layers, double memory_bandwidth_gbps) {
+                                     const std::vector<NetworkLayer>& layers, const DeviceSpec& device) {
   NetworkLatency network;
   network.layers.reserve(layers.size());
   for (const NetworkLayer& layer : layers) {
@@ -37,12 +36,19 @@ NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLat
     if (layer.conv) {
       latency.prediction = conv_model.Predict(ResolveConvShape(*layer.conv));
     } else {
-      latency = PredictOtherOp(op_model, layer, memory_bandwidth_gbps);
-      if (!latency.modelled) ++network.unmodelled;
+      latency = PredictOtherOp(op_model, layer, device);
     }
-    network.total_us += latency.prediction.latency_us;
+    switch (latency.source) {
+      case LatencySource::kMeasuredModel: network.measured_model_us += latency.prediction.latency_us; break;
+      case LatencySource::kSpecEstimate:
+        network.spec_estimated_us += latency.prediction.latency_us;
+        ++network.spec_estimated;
+        break;
+      case LatencySource::kNotModelled: ++network.unmodelled; break;
+    }
     network.layers.push_back(std::move(latency));
   }
+  network.total_us = network.measured_model_us + network.spec_estimated_us;
   return network;
 }
 

@@ -1,31 +1,41 @@
 #pragma once
-// A whole network's latency: each layer predicted, in order, with its share of the total.
+// A whole network's latency: each layer predicted, in order, with where its figure comes from, and
+// how much of the total rests on measurements of this platform.
 
 #include <vector>
 
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
+#include "model/latency/spec_roofline.h"
 #include "model/layers/network.h"
 
 namespace convlat::model {
 
+enum class LatencySource {
+  kMeasuredModel,  // a model fitted to this platform's measurements
+  kSpecEstimate,   // spec-roofline: the device's peaks, no measurement of such a layer
+  kNotModelled,    // nothing known: 0 µs, left out of the total
+};
+
 struct LayerLatency {
   Prediction prediction;
-  bool modelled = true;
+  LatencySource source = LatencySource::kMeasuredModel;
 };
 
 struct NetworkLatency {
   std::vector<LayerLatency> layers;  // one per NetworkLayer, same order
-  double total_us = 0;               // of the modelled layers
-  int unmodelled = 0;
+  double total_us = 0;               // measured_model_us + spec_estimated_us
+  double measured_model_us = 0;
+  double spec_estimated_us = 0;
+  int spec_estimated = 0;  // layers
+  int unmodelled = 0;      // layers left out: the total is then a lower bound
 };
 
 // Convolutions and matrix products go through the platform's conv model, the other ops (pooling,
 // elementwise, concatenation, ...) through its op model. A platform whose agents timed no ops
-// (`op_model` null) gets them estimated as memory-bound transfers, bytes / `memory_bandwidth_gbps`,
-// where it declares its peak bandwidth (an optimistic floor: no launch cost, peak bandwidth), and
-// left unmodelled otherwise.
+// (`op_model` null) gets them from its device's peaks (EstimateFromSpec) where those are known,
+// and they are left out, as not-modelled, where not.
 NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLatencyModel* op_model,
-                                     const std::vector<NetworkLayer>& layers, double memory_bandwidth_gbps);
+                                     const std::vector<NetworkLayer>& layers, const DeviceSpec& device);
 
 }  // namespace convlat::model

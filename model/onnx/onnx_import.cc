@@ -108,8 +108,10 @@ class Importer {
   const ValueTable& values_;
 };
 
-// Applies --batch and --input to the graph inputs that are activations (not initializers).
-absl::Status FixInputShapes(onnx::GraphProto& graph, const OnnxImportOptions& options) {
+// Applies --batch and --input to the graph inputs that are activations (not initializers); a dynamic
+// batch left open becomes 1, noted in `notes`.
+absl::Status FixInputShapes(onnx::GraphProto& graph, const OnnxImportOptions& options,
+                            std::vector<std::string>& notes) {
   absl::flat_hash_set<std::string> initializers;
   for (const auto& init : graph.initializer()) initializers.insert(init.name());
   absl::flat_hash_set<std::string> used;
@@ -123,9 +125,15 @@ absl::Status FixInputShapes(onnx::GraphProto& graph, const OnnxImportOptions& op
       for (int64_t d : it->second) shape->add_dim()->set_dim_value(d);
       continue;
     }
-    if (options.batch > 0 && tensor->has_shape() && tensor->shape().dim_size() > 0) {
-      onnx::TensorShapeProto_Dimension* first = tensor->mutable_shape()->mutable_dim(0);
+    if (!tensor->has_shape() || tensor->shape().dim_size() == 0) continue;
+    onnx::TensorShapeProto_Dimension* first = tensor->mutable_shape()->mutable_dim(0);
+    if (options.batch > 0) {
       if (options.force_batch || !first->has_dim_value()) first->set_dim_value(options.batch);
+    } else if (!first->has_dim_value() || first->dim_value() <= 0) {
+      const std::string symbol = first->has_dim_param() ? absl::StrCat(" ('", first->dim_param(), "')") : "";
+      notes.push_back(absl::StrCat("input '", input.name(), "' has a dynamic batch dimension", symbol,
+                                   ": predicted at batch 1; --batch N for another"));
+      first->set_dim_value(1);
     }
   }
   for (const auto& [name, shape] : options.input_shapes) {
@@ -170,6 +178,12 @@ absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text) {
 }
 
 absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_bytes, const OnnxImportOptions& options) {
+  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(model_bytes, options);
+  if (!network.ok()) return network.status();
+  return std::move(network->layers);
+}
+
+absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes, const OnnxImportOptions& options) {
   if (static_cast<int64_t>(model_bytes.size()) > options.max_model_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("onnx_model: ", model_bytes.size(), " bytes is over the limit of ",
                                                      options.max_model_bytes, " bytes; ", kStripWeightsHint));
@@ -190,10 +204,14 @@ absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_byt
     return absl::InvalidArgumentError(absl::StrCat("onnx_model: opset ", opset, " is older than ", kMinOpset,
                                                    "; re-export the model with a newer opset"));
   }
-  if (absl::Status s = FixInputShapes(*model.mutable_graph(), options); !s.ok()) return s;
+  ImportedNetwork network;
+  if (absl::Status s = FixInputShapes(*model.mutable_graph(), options, network.notes); !s.ok()) return s;
   if (absl::Status s = InferShapes(model); !s.ok()) return s;
   const ValueTable values(model.graph());
-  return Importer(model.graph(), values).Run();
+  absl::StatusOr<std::vector<NetworkLayer>> layers = Importer(model.graph(), values).Run();
+  if (!layers.ok()) return layers.status();
+  network.layers = *std::move(layers);
+  return network;
 }
 
 }  // namespace convlat::model

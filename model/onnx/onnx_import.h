@@ -16,7 +16,8 @@ namespace convlat::model {
 
 struct OnnxImportOptions {
   // > 0: the batch, replacing the first dimension of every graph input that has a symbolic or
-  // unknown first dimension (and of every input, when `force_batch`).
+  // unknown first dimension (and of every input, when `force_batch`: re-batching a static export).
+  // 0: a symbolic or unknown first dimension (a dynamic batch) is taken as 1, with a note.
   int batch = 0;
   bool force_batch = false;
   // Shapes for graph inputs, by name: what fixes dynamic dimensions ("input" → {1, 3, 224, 224}).
@@ -28,6 +29,13 @@ struct OnnxImportOptions {
 // INVALID_ARGUMENT for a file that is not ONNX, a truncated one, an opset before 7, an op convlat
 // does not know, a graph that is not a DAG in node order, or shapes that do not infer (naming
 // the node and telling to fix inputs with `input_shapes`); RESOURCE_EXHAUSTED above the size limit.
+struct ImportedNetwork {
+  std::vector<NetworkLayer> layers;
+  std::vector<std::string> notes;  // what the import assumed, for the user: "input 'x': dynamic batch taken as 1"
+};
+absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes, const OnnxImportOptions& options);
+
+// ImportOnnxNetwork's layers.
 absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_bytes, const OnnxImportOptions& options);
 
 // The model with the data of its floating-point initializers (the weights) removed: names, types

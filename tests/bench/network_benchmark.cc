@@ -51,7 +51,7 @@ void BM_PredictImportedResNet50(benchmark::State& state) {
   auto fitted =
       model::FitLatencyModel(model::SamplesFromMeasurements(T4()->measurements), model::HardwareOf(T4()->platform));
   const std::vector<model::NetworkLayer> layers = *model::ImportOnnx(ResNet50(), {.batch = 8});
-  for (auto _ : state) benchmark::DoNotOptimize(model::PredictNetworkLatency(**fitted, nullptr, layers, 0));
+  for (auto _ : state) benchmark::DoNotOptimize(model::PredictNetworkLatency(**fitted, nullptr, layers, {}));
   state.SetItemsProcessed(state.iterations());
   state.counters["layers"] = static_cast<double>(layers.size());
 }

@@ -126,9 +126,26 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   EXPECT_THAT(query.output, HasSubstr("/conv1/Conv,Conv+Relu,\"16x3x224x224, 64x3x7x7, 64 -> 16x64x112x112\""));
   EXPECT_THAT(query.output, HasSubstr("two-mode"));
   EXPECT_THAT(query.output, HasSubstr("total,"));
+  // The public data has no op measurements: pooling and additions come from the T4's data sheet, and
+  // the answer says how much of the total that is.
+  EXPECT_THAT(query.output, HasSubstr("spec-roofline"));
+  EXPECT_THAT(query.output, HasSubstr("  spec-estimated,"));
+  EXPECT_THAT(query.output, HasSubstr("  left out,,,,,\"0 layers"));
+  EXPECT_THAT(query.output, Not(HasSubstr("lower bound")));
+  // The command users type first: the fixture's dynamic batch is taken as 1, and said so.
   ProcessResult open_batch = Client({"query", resnet, "--platform=t4"});
-  EXPECT_EQ(open_batch.exit_code, 1);
-  EXPECT_THAT(open_batch.output, HasSubstr("does not infer"));
+  EXPECT_EQ(open_batch.exit_code, 0) << open_batch.output;
+  EXPECT_THAT(open_batch.output, HasSubstr("note: input 'input' has a dynamic batch dimension"));
+  EXPECT_THAT(open_batch.output, HasSubstr("1x3x224x224"));
+  ProcessResult huge_batch = Client({"query", resnet, "--platform=t4", "--batch=100000"});
+  EXPECT_EQ(huge_batch.exit_code, 1);
+  EXPECT_THAT(huge_batch.output, HasSubstr("error: INVALID_ARGUMENT: --batch 100000 is too large for this network"));
+  // Single layers of any kind.
+  ProcessResult layers = Client({"predict", "--platform=t4", "n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1",
+                                 "op=activation,function=relu,n=1,c=64,h=56,w=56"});
+  EXPECT_EQ(layers.exit_code, 0) << layers.output;
+  EXPECT_THAT(layers.output, HasSubstr("two-mode"));
+  EXPECT_THAT(layers.output, HasSubstr("spec-roofline"));
 
   // A file with one bad row is refused whole, before anything is queued or sent.
   const fs::path bad = dir_ / "bad.csv";

@@ -11,9 +11,11 @@
 
 #include "absl/strings/match.h"
 #include "prometheus/text_serializer.h"
+#include "server/platform_registration.h"
 #include "server/request_validation.h"
 #include "tests/server/core_fixture.h"
 #include "tests/server/test_data.h"
+#include "tests/support/onnx_graph_builder.h"
 
 namespace convlat::testing {
 namespace {
@@ -116,10 +118,68 @@ TEST_F(NetworkQueryTest, OnnxNetworkOnTheCpuHasEveryLayerInTheTotal) {
   EXPECT_TRUE(Answer(request, response).ok());
 }
 
-// The T4's records carry kernel names and grids: its convolutions get the two-mode model. The
-// public data declares no memory bandwidth, so pooling, additions and the like are listed, not
-// guessed.
-TEST_F(NetworkQueryTest, OnnxNetworkOnTheT4ListsWhatItCannotModel) {
+// The fixtures are exported with a dynamic batch, as users export: left open, it is 1, and said so.
+TEST_F(NetworkQueryTest, ADynamicBatchIsAnsweredAtOneWithANote) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  v1::PredictNetworkResponse response;
+  const absl::Status status = Answer(OnnxNetwork("cpu", 0), response);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(response.layers(0).shape(), StartsWith("1x3x224x224"));
+  ASSERT_EQ(response.notes_size(), 1);
+  EXPECT_THAT(response.notes(0), HasSubstr("input 'input' has a dynamic batch dimension"));
+
+  response.Clear();
+  ASSERT_TRUE(Answer(OnnxNetwork("cpu", 8), response).ok());
+  EXPECT_THAT(response.layers(0).shape(), StartsWith("8x3x224x224"));
+  EXPECT_EQ(response.notes_size(), 0);
+}
+
+// A batch is what is answered, for a static export too; when the graph cannot take it, the error
+// says so and names the batch.
+TEST_F(NetworkQueryTest, BatchReBatchesAStaticExportOrSaysWhyItCannot) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  testing::GraphBuilder conv;  // exported at batch 1, no dynamic axes
+  conv.Input("x", {1, 8, 16, 16}).Weight("w", {8, 8, 3, 3}).Output("y");
+  conv.Node("Conv", {"x", "w"}, "y");
+  v1::PredictNetworkRequest request = OnnxNetwork("cpu", 4);
+  request.set_onnx_model(conv.Bytes());
+  v1::PredictNetworkResponse response;
+  absl::Status status = Answer(request, response);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_THAT(response.layers(0).shape(), StartsWith("4x8x16x16"));
+
+  // x.view(1, -1) baked in by the export: batch 4 no longer fits the classifier.
+  testing::GraphBuilder view;
+  view.Input("x", {1, 8, 4, 4}).Ints("target", {1, -1}).Weight("m", {128, 10}).Output("logits");
+  view.Node("Reshape", {"x", "target"}, "flat");
+  view.Node("MatMul", {"flat", "m"}, "logits");
+  request.set_onnx_model(view.Bytes());
+  response.Clear();
+  status = Answer(request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith("batch: this network's shapes are fixed at another batch and 4 does not "
+                         "fit them: shape inference failed"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("node name: logits_node"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("dynamic_axes"));
+  request.set_batch(0);
+  response.Clear();
+  status = Answer(request, response);
+  EXPECT_TRUE(status.ok()) << "at its own batch: " << status;
+
+  // Past what the libraries index: the batch is named, not an internal field.
+  request = OnnxNetwork("cpu", 100000);
+  status = Answer(request, response, "networks[3]");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              StartsWith("networks[3].batch: 100000 is too large for this network: node "));
+}
+
+// The T4's records carry kernel names and grids: its convolutions get the two-mode model. Its
+// agents timed no other op, so pooling, additions and the like are estimated from the T4's published
+// peaks (spec-roofline) after the fixed cost its measured convolutions show, and the answer says how
+// much of the total rests on that.
+TEST_F(NetworkQueryTest, OnnxNetworkOnTheT4EstimatesTheOpsItNeverMeasuredFromItsSpec) {
   ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
   Register("t4");
   StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 200));
@@ -129,21 +189,61 @@ TEST_F(NetworkQueryTest, OnnxNetworkOnTheT4ListsWhatItCannotModel) {
   v1::PredictNetworkResponse response;
   const absl::Status status = Answer(request, response);
   ASSERT_TRUE(status.ok()) << status;
-  int convs = 0;
-  double total = 0;
+  const double launch_floor_us = models_->Get("t4")->device.launch_floor_us;
+  EXPECT_GT(launch_floor_us, 0);
+  int convs = 0, estimated = 0;
+  double total = 0, convs_us = 0;
   for (const v1::NetworkLayerPrediction& layer : response.layers()) {
-    if (layer.prediction().explanation().model_kind() == "two-mode") {
+    const v1::Explanation& why = layer.prediction().explanation();
+    if (why.model_kind() == "two-mode") {
       ++convs;
+      convs_us += layer.prediction().latency_us();
       EXPECT_GT(layer.prediction().latency_us(), 0) << layer.name();
-      EXPECT_GT(layer.prediction().explanation().ctas(), 0) << layer.name();
+      EXPECT_GT(why.ctas(), 0) << layer.name();
+    } else {
+      EXPECT_EQ(why.model_kind(), "spec-roofline") << layer.name();
+      // The floor, plus the layer's bytes at the T4's 320 GB/s at least.
+      EXPECT_GE(layer.prediction().latency_us(), launch_floor_us + why.bytes() / 320e3 - 1e-9) << layer.name();
+      ++estimated;
     }
     total += layer.prediction().latency_us();
   }
   EXPECT_EQ(convs, 21);
   EXPECT_EQ(response.layers(0).op(), "Conv+Relu");
   EXPECT_THAT(response.layers(0).shape(), HasSubstr("8x3x224x224"));
-  EXPECT_EQ(response.unmodelled_layers(), response.layers_size() - 21);
+  EXPECT_EQ(response.unmodelled_layers(), 0);
+  EXPECT_FALSE(response.total_is_lower_bound());
+  EXPECT_EQ(response.spec_estimated_layers(), estimated);
+  EXPECT_EQ(estimated, response.layers_size() - 21);
+  EXPECT_NEAR(response.measured_model_us(), convs_us, 1e-6 * total);
+  EXPECT_NEAR(response.spec_estimated_us(), total - convs_us, 1e-6 * total);
   EXPECT_NEAR(response.total_us(), total, 1e-6 * total);
+}
+
+// A GPU nothing is published about and whose agents timed no ops: those layers are listed as
+// not-modelled, left out, and the total is marked a lower bound.
+TEST_F(NetworkQueryTest, OpsOfAnUnknownDeviceAreLeftOutAndTheTotalIsALowerBound) {
+  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
+  v1::RegisterPlatformRequest registration;
+  registration.mutable_platform()->set_name("mystery");
+  registration.mutable_platform()->set_kind(v1::PLATFORM_KIND_GPU);
+  registration.mutable_platform()->set_device_name("Prototype GPU X");
+  v1::RegisterPlatformResponse registered;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, registration, registered).ok());
+  StoreAndFit("mystery", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 200));
+  v1::PredictNetworkResponse response;
+  ASSERT_TRUE(Answer(OnnxNetwork("mystery", 1), response).ok());
+  EXPECT_EQ(response.unmodelled_layers(), response.layers_size() - 21);
+  EXPECT_TRUE(response.total_is_lower_bound());
+  EXPECT_EQ(response.spec_estimated_layers(), 0);
+  EXPECT_EQ(response.spec_estimated_us(), 0);
+  EXPECT_NEAR(response.measured_model_us(), response.total_us(), 1e-9);
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    const std::string& kind = layer.prediction().explanation().model_kind();
+    if (kind == "not-modelled") {
+      EXPECT_EQ(layer.prediction().latency_us(), 0) << layer.name();
+    }
+  }
 }
 
 // One bad request per row: its code, and its message naming the field under the request's path,

@@ -67,7 +67,7 @@ TEST_F(PlatformQueryTest, PredictErrorsNameTheProblem) {
   v1::PredictResponse response;
   absl::Status status = server::PredictLayers(core(), request, response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "layers must not be empty");
+  EXPECT_EQ(status.message(), "layers must not be empty (or give any_layers)");
   *request.add_layers() = Conv("n=1,c=8,h=8,w=8,k=8,r=3,s=3");
   *request.add_layers() = Conv("n=1,c=8,h=8,w=8,k=8,r=9,s=3");
   status = server::PredictLayers(core(), request, response);
@@ -111,6 +111,37 @@ TEST_F(PlatformQueryTest, PredictsOnceTheModelIsFitted) {
   EXPECT_EQ(model.sample_count(), 300);
   EXPECT_GT(model.fit_mape(), 0);
   EXPECT_EQ(model.parameters().count("kernel_groups"), 1u);
+}
+
+// Predict takes any layer, as a network's layer list does: convolutions through the conv model, ops
+// through the op model when the platform has one, else from its device's data sheet.
+TEST_F(PlatformQueryTest, PredictTakesOpsAsWellAsConvolutions) {
+  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
+  Register("t4");
+  StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 300));
+  v1::PredictRequest request;
+  request.set_platform("t4");
+  *request.add_layers() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  *request.add_any_layers()->mutable_op() = Op("op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1");
+  *request.add_any_layers()->mutable_conv() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  v1::PredictResponse response;
+  absl::Status status = server::PredictLayers(core(), request, response);
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_EQ(response.predictions_size(), 3);
+  EXPECT_EQ(response.predictions(1).explanation().model_kind(), "spec-roofline");  // the T4 timed no ops
+  EXPECT_GT(response.predictions(1).latency_us(), 0);
+  // The same conv, in either field, is the same prediction.
+  EXPECT_EQ(response.predictions(2).latency_us(), response.predictions(0).latency_us());
+  EXPECT_EQ(response.predictions(2).explanation().model_kind(), "two-mode");
+
+  // A bad entry is named by its field and index.
+  request.mutable_any_layers(0)->mutable_op()->set_c(0);
+  status = server::PredictLayers(core(), request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("any_layers[0].op.c"));
+  request.mutable_any_layers(0)->mutable_conv()->set_n(1);
+  status = server::PredictLayers(core(), request, response);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("any_layers[0] must set exactly one of conv and op"));
 }
 
 // The CPU's measurements hold other ops too: they get a model of their own, which the conv

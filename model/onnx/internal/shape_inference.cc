@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "model/onnx/internal/graph.h"
 #include "onnx/shape_inference/implementation.h"
@@ -107,7 +108,8 @@ absl::Status InferShapes(onnx::ModelProto& model) {
                                          onnx::ShapeInferenceOptions(/*check_type_val=*/false, /*strict_mode_val=*/1,
                                                                      /*data_prop_val=*/true));
     } catch (const std::exception& e) {
-      return absl::InvalidArgumentError(absl::StrCat("onnx_model: shape inference failed: ", e.what()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("onnx_model: shape inference failed: ", absl::StripAsciiWhitespace(e.what())));
     }
     const ValueTable values(model.graph());
     bool folded = false;

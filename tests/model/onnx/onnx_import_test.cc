@@ -12,10 +12,13 @@
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "onnx/onnx_pb.h"
+#include "tests/support/onnx_graph_builder.h"
 
 namespace convlat::model {
 namespace {
 
+using ::convlat::testing::GraphBuilder;
+using ::convlat::testing::SetInts;
 using ::testing::HasSubstr;
 
 std::string Fixture(const std::string& name) {
@@ -141,57 +144,6 @@ INSTANTIATE_TEST_SUITE_P(Networks, OnnxFixtureTest,
                          ::testing::Values("resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large", "vgg16",
                                            "efficientnet_b0", "densenet121", "squeezenet1_1", "shufflenet_v2_x1_0"));
 
-// Small graphs written here, node by node.
-class GraphBuilder {
- public:
-  GraphBuilder() {
-    model_.set_ir_version(7);
-    model_.add_opset_import()->set_version(13);
-  }
-  GraphBuilder& Opset(int version) {
-    model_.mutable_opset_import(0)->set_version(version);
-    return *this;
-  }
-  GraphBuilder& Input(const std::string& name, const std::vector<int64_t>& shape) {
-    onnx::ValueInfoProto* input = model_.mutable_graph()->add_input();
-    input->set_name(name);
-    auto* tensor = input->mutable_type()->mutable_tensor_type();
-    tensor->set_elem_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : shape) tensor->mutable_shape()->add_dim()->set_dim_value(d);
-    return *this;
-  }
-  GraphBuilder& Weight(const std::string& name, const std::vector<int64_t>& shape) {
-    onnx::TensorProto* tensor = model_.mutable_graph()->add_initializer();
-    tensor->set_name(name);
-    tensor->set_data_type(onnx::TensorProto::FLOAT);
-    for (int64_t d : shape) tensor->add_dims(d);
-    return *this;
-  }
-  onnx::NodeProto& Node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output) {
-    onnx::NodeProto* node = model_.mutable_graph()->add_node();
-    node->set_op_type(op);
-    node->set_name(output + "_node");
-    for (const std::string& input : inputs) node->add_input(input);
-    node->add_output(output);
-    return *node;
-  }
-  GraphBuilder& Output(const std::string& name) {
-    model_.mutable_graph()->add_output()->set_name(name);
-    return *this;
-  }
-  std::string Bytes() const { return model_.SerializeAsString(); }
-
- private:
-  onnx::ModelProto model_;
-};
-
-void SetInts(onnx::NodeProto& node, const std::string& name, const std::vector<int64_t>& values) {
-  onnx::AttributeProto* a = node.add_attribute();
-  a->set_name(name);
-  a->set_type(onnx::AttributeProto::INTS);
-  for (int64_t v : values) a->add_ints(v);
-}
-
 TEST(OnnxImportTest, ConvTransposeMatMulAndSamePadding) {
   GraphBuilder g;
   g.Input("x", {1, 16, 8, 8}).Weight("wt", {16, 8, 4, 4}).Weight("w", {32, 8, 3, 3}).Weight("m", {32, 10});
@@ -234,9 +186,12 @@ TEST(OnnxImportTest, BadInputGetsAClearErrorNamingTheProblem) {
   OnnxImportOptions tiny;
   tiny.max_model_bytes = 1000;
   EXPECT_EQ(ImportOnnx(resnet, tiny).status().code(), absl::StatusCode::kResourceExhausted);
-  // Dynamic batch left open: the node and the fix are named.
-  EXPECT_THAT(error(resnet), HasSubstr("does not infer"));
-  EXPECT_THAT(error(resnet), HasSubstr("--batch"));
+  // A dynamic size other than the batch: the node and the fix are named.
+  GraphBuilder open_size;
+  open_size.Input("x", {1, 8, -1, -2}).Weight("w", {8, 8, 3, 3}).Output("y");
+  open_size.Node("Conv", {"x", "w"}, "y");
+  EXPECT_THAT(error(open_size.Bytes()), HasSubstr("does not infer"));
+  EXPECT_THAT(error(open_size.Bytes()), HasSubstr("--input"));
 
   GraphBuilder old_opset;
   old_opset.Opset(6).Input("x", {1, 1, 4, 4});

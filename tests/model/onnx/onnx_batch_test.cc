@@ -1,0 +1,80 @@
+// The batch of an imported network: a dynamic batch left open is taken as 1 and said so, a given
+// batch re-batches a static export when asked (force_batch), and the batch a graph cannot take is
+// an error at the node it breaks.
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/onnx/onnx_import.h"
+#include "tests/support/onnx_graph_builder.h"
+
+namespace convlat::model {
+namespace {
+
+using ::convlat::testing::GraphBuilder;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// x (1x8x6x6, or symbolic batch) -> 3x3 conv -> y.
+std::string OneConv(int64_t batch) {
+  GraphBuilder g;
+  g.Input("x", {batch, 8, 6, 6}).Weight("w", {16, 8, 3, 3}).Output("y");
+  g.Node("Conv", {"x", "w"}, "y");
+  return g.Bytes();
+}
+
+TEST(OnnxBatchTest, ADynamicBatchLeftOpenIsTakenAsOneWithANote) {
+  // torchvision's export with dynamic_axes, as the fixtures are.
+  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(Fixture("resnet50"), {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  ASSERT_TRUE(network->layers.front().conv.has_value());
+  EXPECT_EQ(network->layers.front().conv->n(), 1);
+  ASSERT_EQ(network->notes.size(), 1u);
+  EXPECT_THAT(network->notes[0], HasSubstr("input 'input' has a dynamic batch dimension"));
+  EXPECT_THAT(network->notes[0], HasSubstr("predicted at batch 1; --batch N for another"));
+
+  // Said when it was assumed only.
+  network = ImportOnnxNetwork(Fixture("resnet50"), {.batch = 8});
+  ASSERT_TRUE(network.ok()) << network.status();
+  EXPECT_EQ(network->layers.front().conv->n(), 8);
+  EXPECT_THAT(network->notes, IsEmpty());
+}
+
+TEST(OnnxBatchTest, AStaticExportKeepsItsBatchUnlessForced) {
+  absl::StatusOr<ImportedNetwork> as_exported = ImportOnnxNetwork(OneConv(1), {.batch = 4});
+  ASSERT_TRUE(as_exported.ok()) << as_exported.status();
+  EXPECT_EQ(as_exported->layers[0].conv->n(), 1);
+  EXPECT_THAT(as_exported->notes, IsEmpty());
+
+  absl::StatusOr<ImportedNetwork> rebatched = ImportOnnxNetwork(OneConv(1), {.batch = 4, .force_batch = true});
+  ASSERT_TRUE(rebatched.ok()) << rebatched.status();
+  EXPECT_EQ(rebatched->layers[0].conv->n(), 4);
+
+  absl::StatusOr<ImportedNetwork> dynamic = ImportOnnxNetwork(OneConv(-1), {});
+  ASSERT_TRUE(dynamic.ok()) << dynamic.status();
+  EXPECT_EQ(dynamic->layers[0].conv->n(), 1);
+  EXPECT_THAT(dynamic->notes, ElementsAre(HasSubstr("input 'x' has a dynamic batch dimension ('dynamic1')")));
+}
+
+TEST(OnnxBatchTest, ABatchTooLargeForTheLibrariesIsRefusedAtTheFirstLayer) {
+  GraphBuilder g;  // 1x64x64x64: 100000 of them are 2.6e10 elements
+  g.Input("x", {1, 64, 64, 64}).Weight("w", {64, 64, 3, 3}).Output("y");
+  g.Node("Conv", {"x", "w"}, "y");
+  const absl::Status status = ImportOnnxNetwork(g.Bytes(), {.batch = 100000, .force_batch = true}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("node 'y_node' (Conv)"));
+  EXPECT_THAT(status.message(), HasSubstr("larger than 2^31 elements"));
+}
+
+}  // namespace
+}  // namespace convlat::model
