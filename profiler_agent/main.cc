@@ -19,7 +19,9 @@
 #include "profiler_agent/delivery/pusher.h"
 #include "profiler_agent/delivery/spool.h"
 #include "profiler_agent/import_command.h"
+#if CONVLAT_HAVE_ONEDNN
 #include "profiler_agent/onednn/network_runner.h"
+#endif
 #include "profiler_agent/profile_command.h"
 #include "profiler_agent/sweep_runner.h"
 #include "spdlog/spdlog.h"
@@ -49,6 +51,11 @@ ABSL_FLAG(std::string, metrics_file, "",
 ABSL_FLAG(std::string, layout, "",
           "measure every conv and op of the sweep in this layout: nchw, nhwc, or native (the CPU library's blocked "
           "layout, as optimizing runtimes keep activations); empty: as the sweep says");
+ABSL_FLAG(std::string, dtype, "",
+          "measure every conv and op of the sweep in this data type: fp32, fp16 or bf16; empty: as the sweep says");
+ABSL_FLAG(std::string, math, "",
+          "measure every conv of the sweep with this math mode: default or tensor_op (cudnn: CUDNN_TENSOR_OP_MATH); "
+          "empty: as the sweep says");
 ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
 ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
 ABSL_FLAG(std::string, csv_out, "",
@@ -58,7 +65,8 @@ namespace {
 
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
-    "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--csv_out FILE]\n"
+    "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
+    "                    [--math default|tensor_op] [--csv_out FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--batch 1] [--layout native] [--runs 20]   # run a whole network on oneDNN";
@@ -88,6 +96,7 @@ int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout, int bat
     std::cerr << "error: " << onnx_path << ": " << layers.status().message() << "\n";
     return 2;
   }
+#if CONVLAT_HAVE_ONEDNN
   absl::StatusOr<convlat::agent::NetworkRun> run =
       convlat::agent::RunNetworkOnOneDnn(*layers, layout, std::max(1, runs));
   if (!run.ok()) {
@@ -100,6 +109,10 @@ int RunNetwork(const std::string& onnx_path, convlat::v1::Layout layout, int bat
   }
   for (const std::string& skipped : run->skipped) std::cout << "skipped\t" << skipped << "\n";
   return 0;
+#else
+  std::cerr << "error: network runs on oneDNN, and this agent was built without it (CONVLAT_WITH_ONEDNN=OFF)\n";
+  return 2;
+#endif
 }
 
 }  // namespace
@@ -128,6 +141,22 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.layout = *parsed;
+  }
+  if (const std::string dtype = absl::GetFlag(FLAGS_dtype); !dtype.empty()) {
+    absl::StatusOr<convlat::v1::DataType> parsed = convlat::model::ParseDataType(dtype);
+    if (!parsed.ok()) {
+      std::cerr << "error: --dtype: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    options.dtype = *parsed;
+  }
+  if (const std::string math = absl::GetFlag(FLAGS_math); !math.empty()) {
+    absl::StatusOr<convlat::v1::MathMode> parsed = convlat::model::ParseMathMode(math);
+    if (!parsed.ok()) {
+      std::cerr << "error: --math: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    options.math_mode = *parsed;
   }
 
   absl::StatusOr<convlat::agent::AlgoSelection> algo = convlat::agent::ParseAlgoSelection(absl::GetFlag(FLAGS_algo));
@@ -168,6 +197,13 @@ int main(int argc, char** argv) {
   if (command == "network") {
     if (positional.size() != 3) {
       std::cerr << "error: network takes one ONNX file\n" << kUsage << "\n";
+      return 2;
+    }
+    // The network runner is oneDNN's, fp32: a GPU or fp16 run asked for must not come back as a CPU one.
+    if (absl::GetFlag(FLAGS_backend) != "cpu" ||
+        (options.dtype != convlat::v1::DATA_TYPE_UNSPECIFIED && options.dtype != convlat::v1::DATA_TYPE_FP32)) {
+      std::cerr << "error: network runs on oneDNN in fp32 only: --backend cpu (got '" << absl::GetFlag(FLAGS_backend)
+                << "'), --dtype fp32 (got '" << absl::GetFlag(FLAGS_dtype) << "')\n";
       return 2;
     }
     return RunNetwork(positional[2], options.layout, absl::GetFlag(FLAGS_batch), absl::GetFlag(FLAGS_runs));

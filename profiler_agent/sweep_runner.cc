@@ -75,18 +75,22 @@ absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& c
                                          const SweepOptions& options) {
   absl::StatusOr<model::Sweep> sweep = model::ResolveSweep(options.sweep);
   if (!sweep.ok()) return sweep.status();
-  if (options.layout != v1::LAYOUT_UNSPECIFIED) {
-    // The same configs in another layout: the sweep may now name a config twice.
+  if (options.layout != v1::LAYOUT_UNSPECIFIED || options.dtype != v1::DATA_TYPE_UNSPECIFIED ||
+      options.math_mode.has_value()) {
+    // The same configs in another layout, data type or math mode: the sweep may now name a config twice.
     absl::flat_hash_set<std::string> seen;
     std::vector<v1::ConvParams> convs;
     for (v1::ConvParams& config : sweep->convs) {
-      config.set_layout(options.layout);
+      if (options.layout != v1::LAYOUT_UNSPECIFIED) config.set_layout(options.layout);
+      if (options.dtype != v1::DATA_TYPE_UNSPECIFIED) config.set_dtype(options.dtype);
+      if (options.math_mode) config.set_math_mode(*options.math_mode);
       if (seen.insert(Key(config)).second) convs.push_back(config);
     }
     sweep->convs = std::move(convs);
     std::vector<v1::OpParams> ops;
     for (v1::OpParams& op : sweep->ops) {
-      op.set_layout(options.layout);
+      if (options.layout != v1::LAYOUT_UNSPECIFIED) op.set_layout(options.layout);
+      if (options.dtype != v1::DATA_TYPE_UNSPECIFIED) op.set_dtype(options.dtype);
       if (seen.insert(Key(op)).second) ops.push_back(op);
     }
     sweep->ops = std::move(ops);
