@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out="$work/out"
 
-"$repo/scripts/gpu-check.sh" "$out" --bundle "$bundle" --backend cpu --budget-seconds 150 \
+"$repo/scripts/gpu-check.sh" "$out" --bundle "$bundle" --backend cpu --budget-seconds 100 \
   --networks squeezenet1_1 --batches 1 --runs 2
 
 fail() { echo "FAIL: $*"; exit 1; }
