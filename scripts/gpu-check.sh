@@ -146,7 +146,8 @@ say "describing the host"
     echo "nvidia-smi: not found"
   fi
   echo "## cuda"
-  if command -v nvcc >/dev/null; then nvcc --version | tail -2; else echo "nvcc: not found"; fi
+  nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+  if [[ -x "$nvcc" ]]; then "$nvcc" --version | tail -2; else echo "nvcc: not found"; fi
   echo "## libraries the launcher finds"; "$launch" --where
   # Wheels name the file libcudnn.so.9 alone: ask the library itself (no GPU needed).
   cudnn=$("$launch" --where | sed -n 's/^libcudnn.so.9: //p')
@@ -164,7 +165,7 @@ say "describing the host"
   fi
 } >"$out/environment.txt" 2>&1
 cat "$out/environment.txt"
-record environment done "$(elapsed)" "environment.txt"
+record environment "done" "$(elapsed)" "environment.txt"
 
 # --- GPU tests ---------------------------------------------------------------------------------------
 stage_start=$(date +%s)
@@ -176,7 +177,7 @@ tests=()
 for test in "$root"/libexec/tests/*; do [[ "$test" == *backend* ]] || tests+=("$test"); done
 for test in "$root"/libexec/tests/*backend*; do tests+=("$test"); done
 shopt -u nullglob
-gtest_outcome=done
+gtest_outcome="done"
 if ((${#tests[@]} == 0)); then
   gtest_outcome=skipped
   record gtests skipped 0 "the bundle has no GPU tests (built without the CUDA toolkit)"
@@ -185,7 +186,7 @@ else
     name=${test##*/}
     remaining=$((stage_start + seconds - $(date +%s)))
     if ((remaining < 5)); then
-      gtest_outcome=cut
+      gtest_outcome="cut"
       say "gtests: out of time before $name"
       continue
     fi
@@ -196,8 +197,8 @@ else
     set -e
     tail -n 3 "$work/gtest/$name.log"
     if ((code == 124 || code == 137)); then
-      gtest_outcome=cut
-    elif ((code != 0)) && [[ "$gtest_outcome" == done ]]; then
+      gtest_outcome="cut"
+    elif ((code != 0)) && [[ "$gtest_outcome" == "done" ]]; then
       gtest_outcome=failed
       grep -E '^\[  FAILED  \]|error' "$work/gtest/$name.log" | head -20 || true
     fi
@@ -239,7 +240,7 @@ platform_of() { echo "gpu-check-$1"; }
 
 # sweep PRECISION KIND SWEEP: one agent run, cut by its share of the budget.
 sweep() {
-  local precision=$1 kind=$2 sweep_name=$3 stage="sweep-$1-$2"
+  local precision=$1 sweep_name=$3 stage="sweep-$1-$2"
   local seconds
   seconds=$(allot "$stage")
   if ((seconds < 10)); then
@@ -263,8 +264,8 @@ sweep() {
   { grep -v '^\s*$' "$work/agent.log" || true; } | tail -n 4
   after=0
   [[ -f "$csv" ]] && after=$(($(wc -l <"$csv") - 1))
-  local outcome=done
-  if ((code == 124 || code == 137 || code == 130)); then outcome=cut; elif ((code != 0)); then outcome=failed; fi
+  local outcome="done"
+  if ((code == 124 || code == 137 || code == 130)); then outcome="cut"; elif ((code != 0)); then outcome=failed; fi
   record "$stage" "$outcome" "$(($(date +%s) - stage_start))" "$((after - before)) measurements (agent exit $code)"
   report
 }
@@ -280,14 +281,14 @@ precisions=(fp32-nchw fp16-nhwc)
 [[ "$backend" == cpu ]] && precisions=(fp32-nchw)
 stage_start=$(date +%s)
 seconds=$(allot networks-runner)
-outcome=done
+outcome="done"
 count=0
 for precision in "${precisions[@]}"; do
   for batch in "${batch_list[@]}"; do
     for name in "${network_list[@]}"; do
       remaining=$((stage_start + seconds - $(date +%s)))
       if ((remaining < 5)); then
-        outcome=cut
+        outcome="cut"
         continue
       fi
       file="$work/runner/$name.b$batch.$precision.tsv"
@@ -305,7 +306,7 @@ for precision in "${precisions[@]}"; do
       else
         say "runner $name b$batch $precision failed (exit $code): $(tail -n 1 "$file.err")"
         printf 'error\t%s\n' "exit $code: $(tail -n 1 "$file.err" | tr '\t' ' ')" >"$file"
-        ((code == 124 || code == 137)) && outcome=cut
+        ((code == 124 || code == 137)) && outcome="cut"
       fi
     done
   done
@@ -317,7 +318,7 @@ report
 # --- convlat's predictions for the same networks --------------------------------------------------------
 stage_start=$(date +%s)
 seconds=$(allot queries)
-outcome=done
+outcome="done"
 count=0
 platform=$(platform_of fp32-nchw)
 # The model is fitted in the background after the last measurements: wait for it (a while).
@@ -330,7 +331,7 @@ for batch in "${batch_list[@]}"; do
   for name in "${network_list[@]}"; do
     remaining=$((stage_start + seconds - $(date +%s)))
     if ((remaining < 2)); then
-      outcome=cut
+      outcome="cut"
       continue
     fi
     file="$work/query/$name.b$batch.fp32-nchw.csv"
@@ -368,8 +369,8 @@ else
     --networks "$networks" --batches "$batches" --runs "$runs" --deadline "$((stage_start + seconds - 10))"
   code=$?
   set -e
-  outcome=done
-  if ((code == 124 || code == 137)); then outcome=cut; elif ((code != 0)); then outcome=failed; fi
+  outcome="done"
+  if ((code == 124 || code == 137)); then outcome="cut"; elif ((code != 0)); then outcome=failed; fi
   rows=0
   [[ -f "$work/pytorch.csv" ]] && rows=$(($(wc -l <"$work/pytorch.csv") - 1))
   record networks-pytorch "$outcome" "$(($(date +%s) - stage_start))" "$rows runs (exit $code)"
