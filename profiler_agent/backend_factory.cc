@@ -1,8 +1,12 @@
 // Picks the backend named by --backend. The cuDNN backend exists only in agents built with
-// CUDA/cuDNN (CONVLAT_HAVE_CUDNN is defined on this file alone, by profiler_agent/CMakeLists.txt).
+// CUDA/cuDNN, the oneDNN one only in agents built with oneDNN (CONVLAT_HAVE_CUDNN and
+// CONVLAT_HAVE_ONEDNN are defined on this file, by profiler_agent/CMakeLists.txt).
 #include "absl/strings/str_cat.h"
 #include "profiler_agent/backend/conv_backend.h"
+
+#if CONVLAT_HAVE_ONEDNN
 #include "profiler_agent/onednn/onednn_backend.h"
+#endif
 
 #if CONVLAT_HAVE_CUDNN
 #include "profiler_agent/cudnn/cudnn_backend.h"
@@ -18,7 +22,15 @@ absl::StatusOr<AlgoSelection> ParseAlgoSelection(absl::string_view name) {
 }
 
 absl::StatusOr<std::unique_ptr<ConvBackend>> MakeBackend(absl::string_view name, const BackendOptions& options) {
-  if (name == "cpu" || name == "onednn") return MakeOneDnnBackend();
+  if (name == "cpu" || name == "onednn") {
+#if CONVLAT_HAVE_ONEDNN
+    return MakeOneDnnBackend();
+#else
+    return absl::UnimplementedError(
+        "--backend cpu: this agent was built without oneDNN (CONVLAT_WITH_ONEDNN=OFF, a GPU-only bundle); use "
+        "--backend cudnn, or an agent built with oneDNN");
+#endif
+  }
   if (name == "cudnn") {
 #if CONVLAT_HAVE_CUDNN
     absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeCudnnBackend(options.algo);

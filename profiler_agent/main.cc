@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, dtype, "",
           "measure every conv and op of the sweep (run), or every layer of the network (network --backend cudnn), in "
           "this data type: fp32, fp16 or bf16 (fp16/bf16 convolutions with tensor-op math); empty: as the sweep or "
           "network says");
+ABSL_FLAG(std::string, math, "",
+          "measure every conv of the sweep with this math mode: default or tensor_op (cudnn: CUDNN_TENSOR_OP_MATH); "
+          "empty: as the sweep says (fp16/bf16: tensor_op)");
 ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
 ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
 ABSL_FLAG(std::string, csv_out, "",
@@ -60,7 +63,7 @@ namespace {
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
-    "                    [--csv_out FILE]\n"
+    "                    [--math default|tensor_op] [--csv_out FILE]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
@@ -100,6 +103,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     options.layout = *parsed;
+  }
+  if (const std::string math = absl::GetFlag(FLAGS_math); !math.empty()) {
+    absl::StatusOr<convlat::v1::MathMode> parsed = convlat::model::ParseMathMode(math);
+    if (!parsed.ok()) {
+      std::cerr << "error: --math: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    options.math_mode = *parsed;
   }
 
   absl::StatusOr<convlat::v1::DataType> dtype = convlat::agent::ParseDtypeFlag(absl::GetFlag(FLAGS_dtype));

@@ -1,5 +1,5 @@
-// CONVLAT_HAVE_CUDNN is defined on this file when the agent is built with the GPU backend
-// (profiler_agent/CMakeLists.txt).
+// CONVLAT_HAVE_CUDNN and CONVLAT_HAVE_ONEDNN are defined on this file when the agent is built with
+// that backend (profiler_agent/CMakeLists.txt).
 #include "profiler_agent/network_command.h"
 
 #include <algorithm>
@@ -8,8 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/onnx/onnx_import.h"
-#include "profiler_agent/onednn/network_runner.h"
+#include "profiler_agent/backend/network_run.h"
 
+#if CONVLAT_HAVE_ONEDNN
+#include "profiler_agent/onednn/network_runner.h"
+#endif
 #if CONVLAT_HAVE_CUDNN
 #include "profiler_agent/gpu_network/gpu_network_runner.h"
 #endif
@@ -25,7 +28,12 @@ absl::StatusOr<NetworkRun> RunOnBackend(const std::vector<model::NetworkLayer>& 
       return absl::InvalidArgumentError(
           "--dtype fp16/bf16 networks run with --backend cudnn; the cpu runner runs fp32");
     }
+#if CONVLAT_HAVE_ONEDNN
     return RunNetworkOnOneDnn(layers, options.layout, runs);
+#else
+    return absl::UnimplementedError(
+        "--backend cpu: this agent was built without oneDNN (CONVLAT_WITH_ONEDNN=OFF); use --backend cudnn");
+#endif
   }
   if (options.backend != "cudnn") {
     return absl::InvalidArgumentError(absl::StrCat("--backend must be cpu or cudnn, got '", options.backend, "'"));

@@ -75,15 +75,20 @@ absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& c
                                          const SweepOptions& options) {
   absl::StatusOr<model::Sweep> sweep = model::ResolveSweep(options.sweep);
   if (!sweep.ok()) return sweep.status();
-  if (options.layout != v1::LAYOUT_UNSPECIFIED || options.dtype != v1::DATA_TYPE_UNSPECIFIED) {
-    // The same configs in another layout or type: the sweep may now name a config twice.
+  if (options.layout != v1::LAYOUT_UNSPECIFIED || options.dtype != v1::DATA_TYPE_UNSPECIFIED ||
+      options.math_mode.has_value()) {
+    // The same configs in another layout, data type or math mode: the sweep may now name a config twice.
     const bool half = options.dtype == v1::DATA_TYPE_FP16 || options.dtype == v1::DATA_TYPE_BF16;
     absl::flat_hash_set<std::string> seen;
     std::vector<v1::ConvParams> convs;
     for (v1::ConvParams& config : sweep->convs) {
       if (options.layout != v1::LAYOUT_UNSPECIFIED) config.set_layout(options.layout);
       if (options.dtype != v1::DATA_TYPE_UNSPECIFIED) config.set_dtype(options.dtype);
-      if (half) config.set_math_mode(v1::MATH_MODE_TENSOR_OP);
+      if (options.math_mode) {
+        config.set_math_mode(*options.math_mode);
+      } else if (half) {
+        config.set_math_mode(v1::MATH_MODE_TENSOR_OP);
+      }
       if (seen.insert(Key(config)).second) convs.push_back(config);
     }
     sweep->convs = std::move(convs);

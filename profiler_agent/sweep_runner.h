@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,11 @@ struct SweepOptions {
   std::string csv_out;
   // Every conv and op of the sweep in this layout; unspecified: as the sweep says.
   v1::Layout layout = v1::LAYOUT_UNSPECIFIED;
-  // Every conv and op of the sweep in this data type, fp16 and bf16 convolutions with tensor-op
-  // math (as frameworks run half precision); unspecified: as the sweep says.
+  // Every conv and op of the sweep in this data type, every conv with this math mode; without a math
+  // mode, fp16 and bf16 convolutions get tensor-op math (as frameworks run half precision);
+  // unspecified: as the sweep says.
   v1::DataType dtype = v1::DATA_TYPE_UNSPECIFIED;
+  std::optional<v1::MathMode> math_mode;
 };
 
 // The configs to measure: those of the sweep (named or file; convolutions and other ops) that the

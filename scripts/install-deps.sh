@@ -4,14 +4,14 @@
 # with libclang-rt (libFuzzer) fuzz in ctest (tests/fuzz/bounded_fuzz.sh);
 # `prometheus` and `postgresql` are there for tests that start their own throwaway instances; on a
 # machine with systemd their packages also start system services (`systemctl disable --now
-# prometheus postgresql` if you do not want them).
+# prometheus postgresql` if you do not want them). xz-utils packs the portable bundle (scripts/bundle.sh).
 set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ccache clang clang-format libclang-rt-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev prometheus-cpp-dev libsqlite3-dev libdnnl-dev ocl-icd-opencl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev libonnx-dev python3-yaml prometheus libpqxx-dev postgresql
+  libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev libonnx-dev python3-yaml prometheus libpqxx-dev postgresql xz-utils
 )
 
 missing=()

@@ -8,8 +8,19 @@ namespace convlat::agent {
 namespace {
 
 TEST(BackendFactoryTest, NamesTheFlag) {
-  EXPECT_TRUE(MakeBackend("cpu").ok());
   EXPECT_THAT(MakeBackend("tpu").status().message(), ::testing::HasSubstr("--backend"));
+}
+
+TEST(BackendFactoryTest, CpuIsThereOnlyWhenBuiltWithOneDnn) {
+  absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend("cpu");
+#if CONVLAT_HAVE_ONEDNN
+  EXPECT_TRUE(backend.ok()) << backend.status();
+#else
+  // A GPU-only agent (CONVLAT_WITH_ONEDNN=OFF) refuses, naming the flag and the build option.
+  EXPECT_EQ(backend.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(backend.status().message(), ::testing::HasSubstr("--backend cpu"));
+  EXPECT_THAT(backend.status().message(), ::testing::HasSubstr("CONVLAT_WITH_ONEDNN=OFF"));
+#endif
 }
 
 TEST(BackendFactoryTest, CudnnIsUnavailableWithoutCudaOrWithoutAGpu) {
