@@ -62,23 +62,28 @@ def read_runner(path):
 
 
 def read_query(path):
-    """`convlat-client query --format csv`: layer rows, then the total row (milliseconds)."""
-    layers, total = [], None
+    """`convlat-client query --format csv`: layer rows, then the total row ("total", or "total (lower
+    bound)" when layers were left out) and the rows of what it is made of (indented: "  measured-model",
+    "  spec-estimated", "  left out"), in milliseconds."""
+    layers, total, lower_bound = [], None, False
     with open(path, newline="", encoding="utf-8", errors="replace") as f:
         for row in csv.DictReader(f):
+            name = row.get("layer") or ""
+            if name.startswith("  "):
+                continue  # the total's makeup
             try:
                 us = float(row["latency_ms"]) * 1000.0
             except (KeyError, TypeError, ValueError):
                 continue
             # The model that predicted the layer starts the explanation; "not-modelled" layers (ops on a
-            # platform whose agents timed none) have no prediction and are left out of the total.
+            # platform nothing is known of) have no prediction and are left out of the total.
             model = (row.get("explanation") or "").split(",")[0]
-            if row.get("layer") == "total":
-                total = us
+            if name.startswith("total"):
+                total, lower_bound = us, name != "total"
             else:
                 layers.append({"name": row["layer"], "op": row.get("op", ""), "model": model,
                                "us": None if model == "not-modelled" else us})
-    return {"total_us": total, "layers": layers}
+    return {"total_us": total, "total_is_lower_bound": lower_bound, "layers": layers}
 
 
 def runs_in(folder):
@@ -209,6 +214,11 @@ def main(argv):
         unmodelled = sum(1 for layer in query["layers"] if layer["us"] is None) if query else 0
         if unmodelled:
             notes.append(f"{unmodelled} layers not modelled (no op timings on the platform), left out of the prediction")
+        if query and query.get("total_is_lower_bound"):
+            notes.append("the prediction is a lower bound")
+        estimated = sum(1 for layer in query["layers"] if layer["model"] == "spec-roofline") if query else 0
+        if estimated:
+            notes.append(f"{estimated} layers estimated from the GPU's peaks (spec-roofline), not from its measurements")
         if precision != "fp32-nchw":
             notes.append("no prediction: a network query has no data type")
         network_rows.append([network, batch, precision, fmt(predicted_us), fmt(runner_us), fmt(pytorch_us),

@@ -14,10 +14,18 @@ TEST(FindGpuSpecTest, FindsTheDevicesThePublicDatasetsAndDriversName) {
     int sms;
     double bandwidth_gbps;
   } kCases[] = {
-      {"NVIDIA_A100_80GB_PCIe", 108, 1935}, {"NVIDIA A100-SXM4-40GB", 108, 1555}, {"Tesla_V100-PCIE-32GB", 80, 900},
-      {"Tesla T4", 40, 320},                {"GeForce GTX 1080 Ti", 28, 484},     {"Tesla K40c", 15, 288},
-      {"Tesla K80", 13, 240},               {"Tesla M60", 16, 160},               {"NVIDIA H100 80GB HBM3", 132, 3352},
-      {"NVIDIA H100 PCIe", 114, 2039},      {"NVIDIA H200", 132, 4800},           {"Jetson Nano", 1, 25.6},
+      {"NVIDIA_A100_80GB_PCIe", 108, 1935},
+      {"NVIDIA A100-SXM4-40GB", 108, 1555},
+      {"Tesla_V100-PCIE-32GB", 80, 900},
+      {"Tesla T4", 40, 320},
+      {"GeForce GTX 1080 Ti", 28, 484},
+      {"Tesla K40c", 15, 288},
+      {"Tesla K80", 13, 240},
+      {"Tesla M60", 16, 160},
+      {"NVIDIA H100 80GB HBM3", 132, 3352},
+      {"NVIDIA H100 PCIe", 114, 2039},
+      {"NVIDIA H200", 132, 4800},
+      {"Jetson Nano", 1, 25.6},
   };
   for (const auto& c : kCases) {
     const GpuSpec* spec = FindGpuSpec(c.device);
