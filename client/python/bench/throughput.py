@@ -7,7 +7,7 @@ call, and candidate networks/s through predict_networks (NAS layer-list candidat
 examples/nas_optuna.py, and the mobilenet_v2 ONNX fixture).
 
     cmake --build build --target convlat_python convlat-server
-    PYTHONPATH=build/client/python /usr/bin/python3 client/python/benchmark_throughput.py
+    PYTHONPATH=build/client/python /usr/bin/python3 client/python/bench/throughput.py
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 os.environ.setdefault("CONVLAT_SOURCE_DIR", SOURCE_DIR)
 os.environ.setdefault("CONVLAT_BINARY_DIR", os.path.join(SOURCE_DIR, "build"))
 sys.path[:0] = [os.path.join(SOURCE_DIR, "tests", "client_python"), os.path.join(SOURCE_DIR, "examples")]
@@ -30,7 +30,9 @@ from convlat_server import PLATFORM, ConvlatServer  # noqa: E402
 
 
 def rate(count: int, seconds: float) -> str:
-    return f"{count / seconds:,.0f}/s ({count} in {seconds:.2f} s)"
+    per_second = count / seconds
+    shown = f"{per_second:,.0f}" if per_second >= 10 else f"{per_second:.2f}"
+    return f"{shown}/s ({count} in {seconds:.2f} s)"
 
 
 def timed(fn) -> float:
