@@ -109,6 +109,7 @@ class PlatformSummary:
     def from_proto(p: latency_pb2.PlatformSummary) -> "PlatformSummary":
         platform = p.platform
         kind = {1: "gpu", 2: "cpu"}.get(platform.kind, "")
-        details = {f.name: v for f, v in platform.ListFields() if f.name not in ("name", "kind", "device_name", "library")}
+        shown = ("name", "kind", "device_name", "library")
+        details = {f.name: v for f, v in platform.ListFields() if f.name not in shown}
         return PlatformSummary(platform.name, kind, platform.device_name, platform.library, p.sample_count,
                                p.model_ready, details)
