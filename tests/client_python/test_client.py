@@ -57,6 +57,16 @@ class ClientTest(unittest.TestCase):
         self.assertIsNone(predictions[0].interval)
         self.assertTrue(predictions[1].explanation.model_kind)
 
+    def test_predict_async_answers_as_predict_does(self):
+        layers = [convlat.Conv(c=32, h=28, w=28, k=k, r=3, pad=1) for k in (16, 32, 64)]
+        pending = [self.client.predict_async([layer], PLATFORM) for layer in layers]
+        together = self.client.predict(layers, PLATFORM)
+        self.assertEqual([p.result()[0].latency_us for p in pending], [p.latency_us for p in together])
+        with self.assertRaises(convlat.ConvlatError) as caught:
+            self.client.predict_async(layers, "no-such-gpu").result()
+        self.assertEqual(caught.exception.code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(caught.exception.field, "platform")
+
     def test_predict_network_from_an_onnx_file(self):
         result = self.client.predict_network(RESNET18, PLATFORM)
         self.assertGreater(result.total_us, 0)

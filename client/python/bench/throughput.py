@@ -61,6 +61,15 @@ def main() -> None:
         with ThreadPoolExecutor(4) as pool:
             seconds = timed(lambda: list(pool.map(lambda l: client.predict([l], PLATFORM), layers * 2)))
         print("Predict, one layer per call, 4 threads:", rate(2 * len(layers), seconds))
+        def pipelined(in_flight: int = 32) -> None:
+            pending = []
+            for layer in layers * 2:
+                pending.append(client.predict_async([layer], PLATFORM))
+                if len(pending) >= in_flight:
+                    pending.pop(0).result()
+            for call in pending:
+                call.result()
+        print("Predict, one layer per call, predict_async, 32 in flight:", rate(2 * len(layers), timed(pipelined)))
         print("Predict, 1000 layers per call:", "layers", rate(10_000, timed(
             lambda: [client.predict(layers[i * 100:i * 100 + 1000], PLATFORM) for i in range(10)])))
 

@@ -65,13 +65,24 @@ class Client:
 
     def predict(self, layers: Iterable[Layer], platform: str) -> list[LayerPrediction]:
         """One prediction per layer (convlat.Conv or convlat.Op), in order, in one call."""
+        response = self._call(self._stub.Predict, self._predict_request(layers, platform))
+        return [LayerPrediction.from_proto(p) for p in response.predictions]
+
+    def predict_async(self, layers: Iterable[Layer], platform: str) -> "PendingPrediction":
+        """predict() without waiting: many calls in flight on the one channel (result() waits).
+
+        One layer per call is bound by the round trip; keeping calls in flight overlaps them.
+        """
+        request = self._predict_request(layers, platform)
+        return PendingPrediction(self._stub.Predict.future(request, timeout=self._timeout, metadata=self._metadata))
+
+    def _predict_request(self, layers: Iterable[Layer], platform: str) -> latency_pb2.PredictRequest:
         request = latency_pb2.PredictRequest(platform=platform)
         try:
             request.any_layers.extend(layer_to_proto(layer) for layer in layers)
         except (ValueError, TypeError) as error:
             raise _invalid("layers", error) from None
-        response = self._call(self._stub.Predict, request)
-        return [LayerPrediction.from_proto(p) for p in response.predictions]
+        return request
 
     def predict_network(self, model: Any, platform: str, batch: Optional[int] = 1, example_input: Any = None,
                         layout: str = "") -> NetworkPrediction:
@@ -126,3 +137,18 @@ class Client:
         except (ValueError, TypeError, OSError) as error:
             field = "layout" if "layout" in str(error) and layout else "model"
             raise _invalid(field, error) from None
+
+
+class PendingPrediction:
+    """A predict_async call in flight."""
+
+    def __init__(self, future: Any):
+        self._future = future
+
+    def result(self) -> list[LayerPrediction]:
+        """The predictions, once the server answered; raises ConvlatError as predict() does."""
+        try:
+            response = self._future.result()
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+        return [LayerPrediction.from_proto(p) for p in response.predictions]
