@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import warnings
 from typing import Any, Optional, Sequence
 
-from convlat.layers import Conv, Op, layer_to_proto
+from convlat.layers import _LAYOUTS, Conv, Op, _enum, layer_to_proto
 from convlat.v1 import latency_pb2
 
 # Initializer types that are weights; integer ones may be shapes the server's importer folds.
@@ -60,15 +61,13 @@ def export_torch(module: Any, example_input: Any) -> bytes:
 
 
 def _is_torch_module(model: Any) -> bool:
-    torch = __import__("sys").modules.get("torch")  # a module can only exist if torch is imported
+    torch = sys.modules.get("torch")  # a module exists only if torch was imported: never import it here
     return torch is not None and isinstance(model, torch.nn.Module)
 
 
 def network_request(model: Any, platform: str, batch: int = 1, example_input: Any = None,
                     layout: str = "") -> latency_pb2.PredictNetworkRequest:
     """The PredictNetworkRequest for one model (see the module docstring for what a model is)."""
-    from convlat.layers import _LAYOUTS, _enum
-
     request = latency_pb2.PredictNetworkRequest(platform=platform, batch=batch,
                                                 layout=_enum(_LAYOUTS, layout, "layout"))
     if isinstance(model, (bytes, bytearray, memoryview)):
