@@ -11,7 +11,8 @@ packages=(
   build-essential cmake pkg-config ccache clang clang-format libclang-rt-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev prometheus-cpp-dev libsqlite3-dev libdnnl-dev ocl-icd-opencl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev libonnx-dev python3-yaml prometheus libpqxx-dev postgresql xz-utils
+  libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev libonnx-dev python3-yaml prometheus libpqxx-dev postgresql
+  xz-utils python3-grpcio python3-grpc-tools python3-optuna python3-onnx
 )
 
 missing=()
