@@ -122,13 +122,14 @@ absl::StatusOr<std::vector<v1::LayerList::Layer>> CollectLayers(const std::vecto
   return layers;
 }
 
-// The server names the request's fields; the user typed this command's flags.
+// The server names the request's fields; the user typed this command's flags: a message about one
+// of them starts with the flag instead ("INVALID_ARGUMENT: --batch 100000 is too large ...").
 int ReportQueryError(const CommandContext& context, const grpc::Status& status) {
   std::string message = FromGrpcStatus(status).ToString();
-  for (const auto& [field, flag] :
-       {std::pair{"batch: ", "--batch "}, std::pair{"batch ", "--batch "}, std::pair{"input_shapes[", "--input ["},
-        std::pair{"layout ", "--layout "}, std::pair{"platform ", "--platform "}}) {
-    const size_t at = message.find(": ") == std::string::npos ? 0 : message.find(": ") + 2;
+  const size_t code_end = message.find(": ");
+  const size_t at = code_end == std::string::npos ? 0 : code_end + 2;
+  for (const auto& [field, flag] : {std::pair{"batch: ", "--batch "}, std::pair{"batch ", "--batch "},
+                                    std::pair{"layout ", "--layout "}, std::pair{"platform ", "--platform "}}) {
     if (message.compare(at, std::strlen(field), field) == 0) {
       message.replace(at, std::strlen(field), flag);
       break;
