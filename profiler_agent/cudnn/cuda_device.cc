@@ -54,6 +54,17 @@ absl::StatusOr<CudaDeviceFacts> QueryCudaDevice(int device) {
   return facts;
 }
 
+absl::StatusOr<CudaDeviceFacts> UseCudaDevice(int device) {
+  absl::StatusOr<int> devices = CountCudaDevices();
+  if (!devices.ok()) return devices.status();
+  if (device < 0 || device >= *devices) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("no usable CUDA GPU: device ", device, " requested, ", *devices, " found"));
+  }
+  if (absl::Status s = CudaStatus(cudaSetDevice(device), "cudaSetDevice"); !s.ok()) return s;
+  return QueryCudaDevice(device);
+}
+
 double PeakMemoryBandwidthGBps(int memory_clock_khz, int memory_bus_width_bits) {
   return 2.0 * memory_clock_khz * 1e3 * (memory_bus_width_bits / 8.0) / 1e9;
 }

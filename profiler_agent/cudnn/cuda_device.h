@@ -32,6 +32,11 @@ absl::StatusOr<int> CountCudaDevices();
 // of cudaDeviceProp) and the library versions.
 absl::StatusOr<CudaDeviceFacts> QueryCudaDevice(int device);
 
+// Makes `device` this thread's current device and returns its facts: what every GPU user (the
+// cudnn backend, the network runner) does first. FAILED_PRECONDITION naming the device and how many
+// there are when it does not exist.
+absl::StatusOr<CudaDeviceFacts> UseCudaDevice(int device);
+
 // The rest is pure.
 
 // Peak DRAM bandwidth in GB/s: two transfers per memory clock (DDR) across the bus.

@@ -193,14 +193,7 @@ class CudnnBackend final : public ConvBackend {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ConvBackend>> MakeCudnnBackend(AlgoSelection algo, int device) {
-  absl::StatusOr<int> devices = CountCudaDevices();
-  if (!devices.ok()) return devices.status();
-  if (device < 0 || device >= *devices) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("no usable CUDA GPU: device ", device, " requested, ", *devices, " found"));
-  }
-  if (absl::Status s = CudaStatus(cudaSetDevice(device), "cudaSetDevice"); !s.ok()) return s;
-  absl::StatusOr<CudaDeviceFacts> facts = QueryCudaDevice(device);
+  absl::StatusOr<CudaDeviceFacts> facts = UseCudaDevice(device);
   if (!facts.ok()) return facts.status();
 
   cudaStream_t stream = nullptr;

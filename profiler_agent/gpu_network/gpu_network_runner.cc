@@ -29,14 +29,7 @@ class GpuContext {
     if (stream_ != nullptr) cudaStreamDestroy(stream_);
   }
   absl::Status Create(int device) {
-    absl::StatusOr<int> devices = CountCudaDevices();
-    if (!devices.ok()) return devices.status();
-    if (device < 0 || device >= *devices) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("no usable CUDA GPU: device ", device, " requested, ", *devices, " found"));
-    }
-    if (absl::Status s = CudaStatus(cudaSetDevice(device), "cudaSetDevice"); !s.ok()) return s;
-    absl::StatusOr<CudaDeviceFacts> facts = QueryCudaDevice(device);
+    absl::StatusOr<CudaDeviceFacts> facts = UseCudaDevice(device);
     if (!facts.ok()) return facts.status();
     facts_ = *std::move(facts);
     if (absl::Status s = CudaStatus(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
