@@ -79,10 +79,14 @@ absl::StatusOr<std::vector<model::NetworkLayer>> ExplicitLayers(const v1::LayerL
 // The ONNX model's layers. The importer knows no request: it names the node, and names
 // "onnx_model" itself only for errors about the whole file, so that prefix is replaced by the
 // field's full path here, once.
-absl::Status OnnxError(const absl::Status& status, absl::string_view path) {
+absl::string_view ImporterReason(const absl::Status& status) {
   absl::string_view why = status.message();
   absl::ConsumePrefix(&why, "onnx_model: ");
-  return absl::Status(status.code(), absl::StrCat(FieldPath(path, "onnx_model"), ": ", why));
+  return why;
+}
+
+absl::Status OnnxError(const absl::Status& status, absl::string_view path) {
+  return absl::Status(status.code(), absl::StrCat(FieldPath(path, "onnx_model"), ": ", ImporterReason(status)));
 }
 
 absl::StatusOr<model::ImportedNetwork> OnnxLayers(const v1::PredictNetworkRequest& request, absl::string_view path) {
@@ -98,14 +102,14 @@ absl::StatusOr<model::ImportedNetwork> OnnxLayers(const v1::PredictNetworkReques
     options.input_shapes[name] = std::move(dims);
   }
   absl::StatusOr<model::ImportedNetwork> network = model::ImportOnnxNetwork(request.onnx_model(), options);
-  if (network.ok() || request.batch() <= 0) return network.ok() ? network : OnnxError(network.status(), path);
+  if (network.ok()) return network;
+  if (request.batch() <= 0) return OnnxError(network.status(), path);
 
   // Did the batch break it? The graph at its own batch tells which of the two errors is the user's.
   options.batch = 0;
   options.force_batch = false;
   if (!model::ImportOnnxNetwork(request.onnx_model(), options).ok()) return OnnxError(network.status(), path);
-  absl::string_view why = network.status().message();
-  absl::ConsumePrefix(&why, "onnx_model: ");
+  const absl::string_view why = ImporterReason(network.status());
   if (absl::StrContains(why, "larger than 2^31") || absl::StrContains(why, "too large")) {
     return absl::InvalidArgumentError(
         absl::StrCat(FieldPath(path, "batch"), ": ", request.batch(), " is too large for this network: ", why));
