@@ -7,22 +7,15 @@
 
 #include "grpcpp/create_channel.h"
 #include "model/sweeps/sweeps.h"
+#include "tests/profiler_agent/delivery/spooled_test.h"
 #include "tests/support/free_port.h"
 #include "tests/support/test_dir.h"
 
 namespace convlat::agent {
 namespace {
 
-class SweepOverrideTest : public ::testing::Test {
+class SweepOverrideTest : public SpooledTest {
  protected:
-  void SetUp() override {
-    dir_ = convlat::testing::FreshTestDir();
-    absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
-    ASSERT_TRUE(spool.ok()) << spool.status();
-    spool_ = std::make_unique<Spool>(*std::move(spool));
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   // No server answers: the plan is the whole sweep, as the agent would measure it.
   absl::StatusOr<model::Sweep> Plan(SweepOptions options) {
     const std::string address = "127.0.0.1:" + std::to_string(convlat::testing::FreePort());
@@ -30,9 +23,6 @@ class SweepOverrideTest : public ::testing::Test {
     options.rpc_timeout = std::chrono::milliseconds(200);
     return PlanConfigs(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), *spool_, options);
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<Spool> spool_;
 };
 
 TEST_F(SweepOverrideTest, EveryConvAndOpTakesTheDataTypeLayoutAndMathAskedFor) {

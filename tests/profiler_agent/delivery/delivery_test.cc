@@ -19,6 +19,7 @@
 #include "profiler_agent/sweep_runner.h"
 #include "server/server_app.h"
 #include "tests/profiler_agent/delivery/log_capture.h"
+#include "tests/profiler_agent/delivery/spooled_test.h"
 #include "tests/support/free_port.h"
 #include "tests/support/test_dir.h"
 
@@ -32,17 +33,11 @@ using ::testing::Not;
 constexpr char kToken[] = "s3cret-token";
 constexpr char kPlatform[] = "box-cpu";
 
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public SpooledTest {
  protected:
-  void SetUp() override {
-    dir_ = convlat::testing::FreshTestDir();
-    absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
-    ASSERT_TRUE(spool.ok()) << spool.status();
-    spool_ = std::make_unique<Spool>(*std::move(spool));
-  }
   void TearDown() override {
     server_.reset();
-    fs::remove_all(dir_);
+    SpooledTest::TearDown();
   }
 
   void StartServer() {
@@ -91,8 +86,6 @@ class DeliveryTest : public ::testing::Test {
     return text.str();
   }
 
-  fs::path dir_;
-  std::unique_ptr<Spool> spool_;
   std::unique_ptr<server::ServerApp> server_;
   std::string address_;
 };

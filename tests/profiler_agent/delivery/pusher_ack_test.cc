@@ -18,6 +18,7 @@
 #include "model/layers/conv_spec.h"
 #include "profiler_agent/delivery/pusher.h"
 #include "profiler_agent/delivery/spool.h"
+#include "tests/profiler_agent/delivery/spooled_test.h"
 #include "tests/support/test_dir.h"
 
 namespace convlat::agent {
@@ -103,13 +104,11 @@ class ScriptedServer {
   std::unique_ptr<grpc::Server> server_;
 };
 
-class PusherAckTest : public ::testing::Test {
+class PusherAckTest : public SpooledTest {
  protected:
   void SetUp() override {
-    dir_ = convlat::testing::FreshTestDir();
-    absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
-    ASSERT_TRUE(spool.ok()) << spool.status();
-    spool_ = std::make_unique<Spool>(*std::move(spool));
+    SpooledTest::SetUp();
+    if (HasFatalFailure()) return;
     v1::Platform platform;
     platform.set_name("box");
     ASSERT_TRUE(spool_->SavePlatform(platform).ok());
@@ -124,7 +123,6 @@ class PusherAckTest : public ::testing::Test {
       spooled_ids_.push_back(batch.batch_id());
     }
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // Batch ids still pending in the spool, oldest first.
   std::vector<std::string> PendingIds() const {
@@ -142,8 +140,6 @@ class PusherAckTest : public ::testing::Test {
     return files;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Spool> spool_;
   std::vector<std::string> spooled_ids_;
 };
 

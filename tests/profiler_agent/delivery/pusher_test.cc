@@ -12,6 +12,7 @@
 #include "model/layers/conv_spec.h"
 #include "profiler_agent/onednn/onednn_backend.h"
 #include "server/server_app.h"
+#include "tests/profiler_agent/delivery/spooled_test.h"
 #include "tests/support/test_dir.h"
 
 namespace convlat::agent {
@@ -19,20 +20,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class PusherTest : public ::testing::Test {
+class PusherTest : public SpooledTest {
  protected:
   void SetUp() override {
-    dir_ = convlat::testing::FreshTestDir();
-    absl::StatusOr<Spool> spool = Spool::Open((dir_ / "spool").string());
-    ASSERT_TRUE(spool.ok());
-    spool_ = std::make_unique<Spool>(*std::move(spool));
+    SpooledTest::SetUp();
+    if (HasFatalFailure()) return;
     v1::Platform platform;
     platform.set_name("box-cpu");
     ASSERT_TRUE(spool_->SavePlatform(platform).ok());
   }
   void TearDown() override {
     server_.reset();
-    fs::remove_all(dir_);
+    SpooledTest::TearDown();
   }
 
   void StartServer() {
@@ -72,8 +71,6 @@ class PusherTest : public ::testing::Test {
     return model ? model->info.sample_count() : 0;
   }
 
-  fs::path dir_;
-  std::unique_ptr<Spool> spool_;
   std::unique_ptr<ConvBackend> backend_ = MakeOneDnnBackend();
   std::unique_ptr<server::ServerApp> server_;
 };
