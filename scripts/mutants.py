@@ -180,6 +180,17 @@ def apply(mutation: Mutation) -> dict:
     return originals
 
 
+def failed_tests(ctest_output: str) -> list:
+    """The names ctest lists after 'The following tests FAILED:'."""
+    _, _, listed = ctest_output.partition("The following tests FAILED:")
+    names = []
+    for line in listed.splitlines():
+        parts = line.split(" - ", 1)
+        if len(parts) == 2 and parts[0].strip().isdigit():
+            names.append(parts[1].split(" (")[0].split("  #")[0].strip())
+    return names
+
+
 def check_applies(chosen) -> int:
     stale = 0
     for mutation in chosen:
@@ -245,30 +256,33 @@ def main() -> int:
         try:
             originals = apply(mutation)
         except LookupError as error:
-            rows.append((mutation, "STALE", 0.0, str(error)))
+            rows.append((mutation, "STALE", 0.0, [str(error)]))
             print(" STALE")
             continue
+        killers = []
         try:
             build = ["cmake", "--build", str(BUILD), "-j", str(args.jobs), "--target", *mutation.targets]
             if run(build, ROOT, log) != 0:
                 outcome = "BUILD-BROKEN"
             else:
                 tests = ["ctest", "--test-dir", str(BUILD), "-R", mutation.tests, "-j", str(args.jobs)]
+                before = log.stat().st_size
                 outcome = "killed" if run(tests, ROOT, log, timeout=1800) != 0 else "SURVIVED"
+                killers = failed_tests(log.read_text()[before:])
         finally:
             restore(originals)
         seconds = time.monotonic() - started
-        rows.append((mutation, outcome, seconds, ""))
+        rows.append((mutation, outcome, seconds, killers))
         print(f" {outcome} ({seconds:.0f} s)")
 
     # Leave the scratch build matching the source, so the next run starts from a clean baseline.
     run(["cmake", "--build", str(BUILD), "-j", str(args.jobs), "--target", *all_targets], ROOT, log)
     print()
-    print(f"| {'mutation':28} | {'outcome':12} | {'seconds':>7} | invariant |")
-    print(f"|{'-' * 30}|{'-' * 14}|{'-' * 9}|-----------|")
+    print(f"| {'mutation':28} | {'outcome':12} | {'seconds':>7} | invariant | killed by |")
+    print(f"|{'-' * 30}|{'-' * 14}|{'-' * 9}|-----------|-----------|")
     for mutation, outcome, seconds, detail in rows:
-        note = f"{mutation.invariant}" + (f" ({detail})" if detail else "")
-        print(f"| {mutation.name:28} | {outcome:12} | {seconds:7.0f} | {note} |")
+        shown = ", ".join(detail[:2]) + (f" and {len(detail) - 2} more" if len(detail) > 2 else "")
+        print(f"| {mutation.name:28} | {outcome:12} | {seconds:7.0f} | {mutation.invariant} | {shown} |")
     outcomes = [outcome for _, outcome, _, _ in rows]
     if "SURVIVED" in outcomes:
         print("\nmutants: a mutation survived: the tests above do not pin that invariant down", file=sys.stderr)
