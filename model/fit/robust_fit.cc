@@ -22,8 +22,8 @@ double Median(std::vector<double> values) {
 }
 
 std::optional<RelativeNormalEquations::Solution> Solve(int terms, std::span<const double> rows,
-                                                        std::span<const double> latencies,
-                                                        std::span<const double> weights) {
+                                                       std::span<const double> latencies,
+                                                       std::span<const double> weights) {
   RelativeNormalEquations equations(terms);
   for (size_t i = 0; i < latencies.size(); ++i) {
     equations.Add(rows.subspan(i * terms, terms), latencies[i], weights[i]);

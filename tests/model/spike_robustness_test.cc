@@ -51,7 +51,7 @@ uint64_t Mix(uint64_t x) {
 // SYNTHETIC spikes: 15 % of the convolutions and 15 % of the ops, chosen by seed, 10x slower.
 // `flag_noisy` also marks them as the agent would when their spread stayed wide.
 std::vector<v1::Measurement> WithSpikes(std::vector<v1::Measurement> measurements, bool flag_noisy, int* spiked,
-                                       bool fastest_only = false) {
+                                        bool fastest_only = false) {
   for (const bool ops : {false, true}) {
     std::vector<size_t> indices;
     for (size_t i = 0; i < measurements.size(); ++i) {
@@ -100,8 +100,7 @@ Differences Compare(const ServingModel& clean, const ServingModel& spiky) {
   if (!quick.ok() || !clean.ops || !spiky.ops) return {1, 1, 1};
   Differences out;
   out.convs = MedianRelativeDifference(
-      quick->convs.size(),
-      [&](size_t i) { return clean.conv->Predict(ResolveConvShape(quick->convs[i])).latency_us; },
+      quick->convs.size(), [&](size_t i) { return clean.conv->Predict(ResolveConvShape(quick->convs[i])).latency_us; },
       [&](size_t i) { return spiky.conv->Predict(ResolveConvShape(quick->convs[i])).latency_us; });
   out.ops = MedianRelativeDifference(
       quick->ops.size(), [&](size_t i) { return clean.ops->Predict(quick->ops[i]).latency_us; },
@@ -128,9 +127,10 @@ Differences FitAndCompare(bool flag_noisy, bool fastest_only, int* spiked, Servi
   EXPECT_TRUE(spiky_fit.ok()) << spiky_fit.status();
   if (!clean_fit.ok() || !spiky_fit.ok()) return {1, 1, 1};
   const Differences d = Compare(*clean_fit, *spiky_fit);
-  std::cout << "median relative difference from the clean fit over the quick sweep" << (flag_noisy ? " (flagged noisy)" : "")
-            << (fastest_only ? " (spikes on the fastest)" : "") << ": convolutions " << 100 * d.convs << " %, ops "
-            << 100 * d.ops << " %, activations " << 100 * d.activations << " %\n";
+  std::cout << "median relative difference from the clean fit over the quick sweep"
+            << (flag_noisy ? " (flagged noisy)" : "") << (fastest_only ? " (spikes on the fastest)" : "")
+            << ": convolutions " << 100 * d.convs << " %, ops " << 100 * d.ops << " %, activations "
+            << 100 * d.activations << " %\n";
   if (spiky_model) *spiky_model = *std::move(spiky_fit);
   return d;
 }
