@@ -239,8 +239,8 @@ int ShowModelCommand(const CommandContext& context, const std::string& platform)
   }
   // A fit the server refused to serve, before the parameters: the reader should see it first.
   for (const v1::RejectedModel& rejected : response.rejected_models()) {
-    table.AddRow({absl::StrCat("rejected ", rejected.model),
-                  absl::StrCat(rejected.reason, " (", rejected.check, "); serving ", rejected.fallback)});
+    table.AddRow({absl::StrCat("rejected ", rejected.model()),
+                  absl::StrCat(rejected.reason(), " (", rejected.check(), "); serving ", rejected.fallback())});
   }
   std::map<std::string, double> sorted(response.parameters().begin(), response.parameters().end());
   for (const auto& [name, value] : sorted) table.AddRow({name, absl::StrFormat("%.6g", value)});
