@@ -229,6 +229,19 @@ int ShowModelCommand(const CommandContext& context, const std::string& platform)
   table.AddRow({"fit_rmspe_percent", Fixed(response.fit_rmspe(), 2)});
   table.AddRow({"fit_seconds", Fixed(response.fit_seconds(), 4)});
   table.AddRow({"fitted_at", google::protobuf::util::TimeUtil::ToString(response.fitted_at())});
+  if (response.op_sample_count() > 0) {
+    table.AddRow({"op_samples", absl::StrCat(response.op_sample_count())});
+    table.AddRow({"op_fit_mape_percent", Fixed(response.op_fit_mape(), 2)});
+  }
+  if (response.noisy_left_out() > 0) table.AddRow({"noisy_left_out", absl::StrCat(response.noisy_left_out())});
+  if (response.noisy_down_weighted() > 0) {
+    table.AddRow({"noisy_down_weighted", absl::StrCat(response.noisy_down_weighted())});
+  }
+  // A fit the server refused to serve, before the parameters: the reader should see it first.
+  for (const v1::RejectedModel& rejected : response.rejected_models()) {
+    table.AddRow({absl::StrCat("rejected ", rejected.model()),
+                  absl::StrCat(rejected.reason(), " (", rejected.check(), "); serving ", rejected.fallback())});
+  }
   std::map<std::string, double> sorted(response.parameters().begin(), response.parameters().end());
   for (const auto& [name, value] : sorted) table.AddRow({name, absl::StrFormat("%.6g", value)});
   PrintTable(context, table);

@@ -1,7 +1,8 @@
 #pragma once
 // What the server serves for a platform: the convolution model it picks (the two-mode model when,
 // fitted on four fifths of the layers, it predicts the other fifth at least as well as the
-// roofline; else the roofline) and the op model, both fitted from the platform's measurements.
+// roofline; else the roofline) and the op model, both fitted from the platform's measurements and
+// checked for plausibility before they are served.
 // This is the one place that knows the concrete models; latency_model.h stays an interface.
 
 #include <cstdint>
@@ -22,18 +23,37 @@ namespace convlat::model {
 absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<Sample>& samples,
                                                               const HardwareInfo& hardware = {});
 
+// A fit the checks before serving rejected (plausibility_checks.h), and what serves instead.
+struct RejectedFit {
+  std::string model;     // "conv two-mode", "conv roofline-linear", "op.<group>"
+  std::string check;     // Implausibility::check
+  std::string reason;    // Implausibility::reason
+  std::string fallback;  // "conv roofline-linear", "op.<next group>", "spec-roofline"
+};
+
 struct ServingModel {
   std::unique_ptr<const LatencyModel> conv;
   int64_t conv_samples = 0;
   ErrorSummary conv_fit;              // in-sample: what GetPlatformModel and the metrics report
   std::optional<OpLatencyModel> ops;  // none when the platform has no op measurements or they did not fit
   int64_t op_samples = 0;
-  double op_fit_mape = 0;    // in-sample
-  std::string op_fit_error;  // why there is no op model although op measurements exist
+  double op_fit_mape = 0;             // in-sample
+  std::string op_fit_error;           // why there is no op model although op measurements exist
+  std::vector<RejectedFit> rejected;  // fits not served, in the order they were checked
+  int64_t noisy_left_out = 0;         // samples flagged noisy left out (enough clean ones)
+  int64_t noisy_down_weighted = 0;    // samples flagged noisy kept at kNoisyWeight (too few clean)
 };
 
-// Both models of a platform from its stored measurements. The error is the convolution fit's: a
-// platform without a convolution model has nothing to serve.
+// The weight of a noisy sample kept because too few clean ones exist (the robust loss may still
+// drop it altogether).
+inline constexpr double kNoisyWeight = 0.25;
+
+// Both models of a platform from its stored measurements, robust to spikes, noisy measurements
+// left out (or down-weighted where too few clean ones exist), every fit checked against its own
+// data before it is served: an implausible two-mode model gives way to the roofline, an
+// implausible op group to the op's next group, an implausible pooled op fit to the spec-roofline
+// estimates (no op model). The error is the convolution fit's: a platform without a plausible
+// convolution model has nothing to serve (FAILED_PRECONDITION with the reasons).
 absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>& measurements,
                                              const HardwareInfo& hardware = {});
 

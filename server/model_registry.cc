@@ -115,6 +115,11 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     return fitted.status();
   }
   if (!fitted->op_fit_error.empty()) spdlog::warn("platform '{}': no op model: {}", platform, fitted->op_fit_error);
+  for (const model::RejectedFit& rejected : fitted->rejected) {
+    spdlog::warn("platform '{}': {} not served, {} ({}); serving {} instead", platform, rejected.model, rejected.reason,
+                 rejected.check, rejected.fallback);
+    metrics_.AddRejectedModel(platform, rejected.model, rejected.check);
+  }
 
   auto snapshot = std::make_shared<FittedModel>();
   v1::PlatformModel& info = snapshot->info;
@@ -125,6 +130,15 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   info.set_fit_mape(fitted->conv_fit.mape);
   info.set_fit_rmspe(fitted->conv_fit.rmspe);
   for (const auto& [name, value] : fitted->conv->parameters()) (*info.mutable_parameters())[name] = value;
+  for (const model::RejectedFit& rejected : fitted->rejected) {
+    v1::RejectedModel& out = *info.add_rejected_models();
+    out.set_model(rejected.model);
+    out.set_check(rejected.check);
+    out.set_reason(rejected.reason);
+    out.set_fallback(rejected.fallback);
+  }
+  info.set_noisy_left_out(fitted->noisy_left_out);
+  info.set_noisy_down_weighted(fitted->noisy_down_weighted);
   *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   if (fitted->ops) {
     info.set_op_sample_count(fitted->op_samples);

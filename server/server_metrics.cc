@@ -48,7 +48,12 @@ ServerMetrics::ServerMetrics()
       fit_mape_(prometheus::BuildGauge()
                     .Name("convlat_model_fit_mape_percent")
                     .Help("Mean absolute percentage error of the current model on its samples")
-                    .Register(*registry_)) {}
+                    .Register(*registry_)),
+      rejected_models_(prometheus::BuildCounter()
+                           .Name("convlat_models_rejected_total")
+                           .Help("Fitted models not served because they were implausible for their own data, by "
+                                 "platform, model (conv kind or op group) and the check that failed")
+                           .Register(*registry_)) {}
 
 void ServerMetrics::ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds) {
   const std::string name(method);
@@ -73,6 +78,10 @@ void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double se
   if (!ok) return;
   samples_.Add({{"platform", platform}}).Set(static_cast<double>(samples));
   fit_mape_.Add({{"platform", platform}}).Set(fit_mape);
+}
+
+void ServerMetrics::AddRejectedModel(const std::string& platform, const std::string& model, const std::string& check) {
+  rejected_models_.Add({{"platform", platform}, {"model", model}, {"check", check}}).Increment();
 }
 
 }  // namespace convlat::server

@@ -25,6 +25,8 @@ class ServerMetrics {
   void AddPredictions(const std::string& platform, int64_t count);
   void AddIngested(const std::string& platform, int64_t count);
   void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples, double fit_mape);
+  // A fit the plausibility checks refused to serve (`check`: which one failed).
+  void AddRejectedModel(const std::string& platform, const std::string& model, const std::string& check);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -36,6 +38,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& refit_seconds_;
   prometheus::Family<prometheus::Gauge>& samples_;
   prometheus::Family<prometheus::Gauge>& fit_mape_;
+  prometheus::Family<prometheus::Counter>& rejected_models_;
 };
 
 // Times one RPC and records it when finished: `return timer.Finish(status);`.

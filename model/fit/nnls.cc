@@ -40,15 +40,15 @@ RelativeNormalEquations::RelativeNormalEquations(int terms)
   assert(terms > 0);
 }
 
-void RelativeNormalEquations::Add(std::span<const double> row, double latency) {
-  if (!(latency > 0) || !std::isfinite(latency)) return;
-  const double weight = 1.0 / (latency * latency);
+void RelativeNormalEquations::Add(std::span<const double> row, double latency, double row_weight) {
+  if (!(latency > 0) || !std::isfinite(latency) || !(row_weight > 0)) return;
+  const double weight = row_weight / (latency * latency);
   for (int i = 0; i < terms_; ++i) {
     scale_[i] = std::max(scale_[i], std::abs(row[i]));
     moment_[i] += weight * row[i] * latency;
     for (int j = i; j < terms_; ++j) gram_[i * terms_ + j] += weight * row[i] * row[j];
   }
-  y_weighted_ += 1.0;
+  y_weighted_ += row_weight;
   ++rows_;
 }
 
@@ -130,7 +130,7 @@ std::optional<RelativeNormalEquations::Solution> RelativeNormalEquations::SolveN
 
   Solution solution{std::vector<double>(n, 0), 0};
   for (int i = 0; i < n; ++i) solution.coefficients[i] = scale_[i] > 0 ? x[i] / scale_[i] : 0;
-  // Σ((x·b − y)/y)² = bᵀGb − 2bᵀm + yᵀWy, all from the accumulated moments.
+  // Σ w((x·b − y)/y)² = bᵀGb − 2bᵀm + yᵀWy, all from the accumulated moments.
   double sse = y_weighted_;
   for (int i = 0; i < n; ++i) {
     sse -= 2 * solution.coefficients[i] * moment_[i];

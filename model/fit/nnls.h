@@ -10,21 +10,22 @@
 
 namespace convlat::model {
 
-// Accumulates the weighted normal equations XᵀWX, XᵀWy, yᵀWy with W = 1/y², one row at a time,
+// Accumulates the weighted normal equations XᵀWX, XᵀWy, yᵀWy with W = w/y², one row at a time,
 // so searches over many candidate feature maps never store the design matrix.
 class RelativeNormalEquations {
  public:
   explicit RelativeNormalEquations(int terms);
 
-  // `row` has `terms` entries; rows with a non-positive or non-finite latency are ignored.
-  void Add(std::span<const double> row, double latency);
+  // `row` has `terms` entries; rows with a non-positive or non-finite latency, or a weight that is
+  // not positive, are ignored. `weight` multiplies the row's 1/y² (robust fits down-weight rows).
+  void Add(std::span<const double> row, double latency, double weight = 1.0);
 
   int terms() const { return terms_; }
   int rows() const { return rows_; }
 
   struct Solution {
     std::vector<double> coefficients;  // all >= 0; 0 for terms the fit left out
-    double relative_sse = 0;           // Σ((x·b − y)/y)²
+    double relative_sse = 0;           // Σ w·((x·b − y)/y)²
   };
   // The non-negative optimum, by Lawson and Hanson's active-set method on the normal equations
   // (exact at convergence; a few small solves per term). nullopt when there are fewer rows than
@@ -39,7 +40,7 @@ class RelativeNormalEquations {
   std::vector<double> gram_;    // XᵀWX, row-major terms x terms
   std::vector<double> moment_;  // XᵀWy
   std::vector<double> scale_;   // largest |x| per column, to condition the solve
-  double y_weighted_ = 0;       // yᵀWy (= rows, kept for clarity)
+  double y_weighted_ = 0;       // yᵀWy (= Σ w)
 };
 
 }  // namespace convlat::model

@@ -1,7 +1,7 @@
 #include "model/latency/op_model.h"
 
 #include "absl/strings/str_cat.h"
-#include "model/fit/nnls.h"
+#include "model/fit/robust_fit.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 
@@ -15,10 +15,11 @@ std::array<double, 4> TermsOf(const v1::OpParams& op) {
   return {1.0, work.bytes, work.flops, op.kind() == v1::OP_KIND_CONCAT ? static_cast<double>(op.inputs()) : 0.0};
 }
 
-// The groups an op belongs to, most specific first: its kind and function, its kind, every op; each
-// within its layout (oneDNN runs NCHW pooling with a reference kernel, blocked pooling with a JIT
-// one: one fit for both misses both).
-std::vector<std::string> GroupsOf(const v1::OpParams& op) {
+}  // namespace
+
+// Each group within its layout: oneDNN runs NCHW pooling with a reference kernel, blocked pooling
+// with a JIT one; one fit for both misses both.
+std::vector<std::string> OpGroupsOf(const v1::OpParams& op) {
   const std::string layout = LayoutName(op.layout());
   std::vector<std::string> groups;
   if (!op.function().empty()) groups.push_back(absl::StrCat(OpKindName(op.kind()), ":", op.function(), "@", layout));
@@ -27,13 +28,12 @@ std::vector<std::string> GroupsOf(const v1::OpParams& op) {
   return groups;
 }
 
-}  // namespace
-
 std::vector<OpSample> OpSamplesFromMeasurements(const std::vector<v1::Measurement>& measurements) {
   std::vector<OpSample> samples;
   for (const v1::Measurement& m : measurements) {
     if (!m.has_op() || m.failed() || !(m.latency().median_us() > 0)) continue;
-    OpSample& sample = samples.emplace_back(OpSample{.op = m.op(), .latency_us = m.latency().median_us()});
+    OpSample& sample =
+        samples.emplace_back(OpSample{.op = m.op(), .latency_us = m.latency().median_us(), .noisy = m.noisy()});
     NormalizeOpParams(sample.op);
   }
   return samples;
@@ -51,14 +51,21 @@ ErrorSummary ErrorsOn(const OpLatencyModel& model, const std::vector<OpSample>& 
 }
 
 std::optional<OpLatencyModel::Costs> OpLatencyModel::FitCosts(const std::vector<const OpSample*>& samples) {
-  RelativeNormalEquations equations(kTerms);
-  for (const OpSample* sample : samples) equations.Add(TermsOf(sample->op), sample->latency_us);
-  if (equations.rows() < 3) return std::nullopt;
-  const std::optional<RelativeNormalEquations::Solution> fit = equations.SolveNonNegative();
+  std::vector<double> rows, latencies, weights;
+  for (const OpSample* sample : samples) {
+    if (!(sample->weight > 0) || !(sample->latency_us > 0)) continue;
+    const std::array<double, kTerms> terms = TermsOf(sample->op);
+    rows.insert(rows.end(), terms.begin(), terms.end());
+    latencies.push_back(sample->latency_us);
+    weights.push_back(sample->weight);
+  }
+  if (latencies.size() < 3) return std::nullopt;
+  const std::optional<RobustSolution> fit = SolveNonNegativeRobust(kTerms, rows, latencies, weights);
   if (!fit) return std::nullopt;
   Costs costs;
-  for (int i = 0; i < kTerms; ++i) costs.coefficients[i] = fit->coefficients[i];
-  costs.samples = equations.rows();
+  for (int i = 0; i < kTerms; ++i) costs.coefficients[i] = fit->solution.coefficients[i];
+  costs.samples = static_cast<int>(latencies.size());
+  costs.outliers = fit->outliers;
   return costs;
 }
 
@@ -66,8 +73,9 @@ absl::StatusOr<OpLatencyModel> OpLatencyModel::Fit(const std::vector<OpSample>& 
   std::vector<const OpSample*> all;
   absl::flat_hash_map<std::string, std::vector<const OpSample*>> groups;
   for (const OpSample& sample : samples) {
+    if (!(sample.weight > 0)) continue;  // left out (noisy among enough clean ones)
     all.push_back(&sample);
-    for (const std::string& group : GroupsOf(sample.op)) groups[group].push_back(&sample);
+    for (const std::string& group : OpGroupsOf(sample.op)) groups[group].push_back(&sample);
   }
   std::optional<Costs> pooled = FitCosts(all);
   if (!pooled) {
@@ -107,7 +115,7 @@ Prediction OpLatencyModel::Predict(const v1::OpParams& op) const {
   v1::OpParams normalized = op;
   NormalizeOpParams(normalized);
   const std::array<double, kTerms> terms = TermsOf(normalized);
-  for (const std::string& group : GroupsOf(normalized)) {
+  for (const std::string& group : OpGroupsOf(normalized)) {
     if (const auto it = fits_.find(group); it != fits_.end()) return Evaluate(it->second, terms, group);
   }
   return Evaluate(pooled_, terms, "all ops");
@@ -126,10 +134,51 @@ std::map<std::string, double> OpLatencyModel::parameters() const {
     out[prefix + ".throughput_gflops"] = b[2] > 0 ? 1e-3 / b[2] : 0;
     if (b[3] > 0) out[prefix + ".us_per_input"] = b[3];
     out[prefix + ".samples"] = costs.samples;
+    out[prefix + ".outliers"] = costs.outliers;
   };
   add("op.all", pooled_);
   for (const auto& [key, costs] : fits_) add("op." + key, costs);
   return out;
+}
+
+std::vector<OpLatencyModel::GroupCosts> OpLatencyModel::groups() const {
+  auto of = [](const std::string& name, const Costs& costs) {
+    return GroupCosts{.group = name,
+                      .fixed_us = costs.coefficients[0],
+                      .us_per_byte = costs.coefficients[1],
+                      .us_per_flop = costs.coefficients[2],
+                      .samples = costs.samples};
+  };
+  std::vector<GroupCosts> out = {of(kPooled, pooled_)};
+  std::map<std::string, const Costs*> sorted;  // fits_ is unordered; reports and checks need an order
+  for (const auto& [key, costs] : fits_) sorted[key] = &costs;
+  for (const auto& [key, costs] : sorted) out.push_back(of(key, *costs));
+  return out;
+}
+
+std::optional<double> OpLatencyModel::PredictWithGroup(const v1::OpParams& op, const std::string& group) const {
+  const Costs* costs = &pooled_;
+  if (group != kPooled) {
+    const auto it = fits_.find(group);
+    if (it == fits_.end()) return std::nullopt;
+    costs = &it->second;
+  }
+  v1::OpParams normalized = op;
+  NormalizeOpParams(normalized);
+  return Evaluate(*costs, TermsOf(normalized), group).latency_us;
+}
+
+std::optional<std::string> OpLatencyModel::BroaderFitOf(const std::string& group) const {
+  const size_t at = group.find('@');
+  if (at == std::string::npos) return std::nullopt;  // the pooled fit
+  const std::string head = group.substr(0, at), layout = group.substr(at);
+  std::vector<std::string> chain;
+  if (const size_t colon = head.find(':'); colon != std::string::npos) chain.push_back(head.substr(0, colon) + layout);
+  if (head != "all") chain.push_back("all" + layout);
+  for (const std::string& broader : chain) {
+    if (fits_.contains(broader)) return broader;
+  }
+  return std::string(kPooled);
 }
 
 }  // namespace convlat::model

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "model/fit/nnls.h"
+#include "model/fit/robust_fit.h"
 #include "model/layers/features.h"
 
 namespace convlat::model {
@@ -18,15 +18,22 @@ std::array<double, 3> TermsOf(const ConvShape& shape) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RooflineModel>> RooflineModel::Fit(const std::vector<Sample>& samples) {
-  RelativeNormalEquations equations(3);
-  for (const Sample& sample : samples) equations.Add(TermsOf(sample.shape), sample.latency_us);
-  if (equations.rows() < equations.terms()) {
-    return absl::FailedPreconditionError(absl::StrCat("the roofline model needs at least ", equations.terms(),
-                                                      " successful measurements, got ", equations.rows()));
+  std::vector<double> rows, latencies, weights;
+  for (const Sample& sample : samples) {
+    if (!(sample.weight > 0) || !(sample.latency_us > 0)) continue;
+    const std::array<double, 3> terms = TermsOf(sample.shape);
+    rows.insert(rows.end(), terms.begin(), terms.end());
+    latencies.push_back(sample.latency_us);
+    weights.push_back(sample.weight);
   }
-  const std::optional<RelativeNormalEquations::Solution> fit = equations.SolveNonNegative();
+  if (latencies.size() < 3) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the roofline model needs at least 3 successful measurements, got ", latencies.size()));
+  }
+  // Robust (fit/robust_fit.h): layers timed while something else ran do not drag the line.
+  const std::optional<RobustSolution> fit = SolveNonNegativeRobust(3, rows, latencies, weights);
   if (!fit) return absl::FailedPreconditionError("the roofline model found no non-negative fit");
-  const std::vector<double>& b = fit->coefficients;
+  const std::vector<double>& b = fit->solution.coefficients;
   return std::make_unique<RooflineModel>(b[0], b[1], b[2]);
 }
 

@@ -26,7 +26,7 @@ std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& 
     NormalizeConvParams(params);
     const auto [it, inserted] = index_of_config.try_emplace(params.SerializeAsString(), samples.size());
     if (!inserted && m.latency().median_us() >= samples[it->second].latency_us) continue;
-    Sample sample{.shape = ResolveConvShape(m.params()), .latency_us = m.latency().median_us()};
+    Sample sample{.shape = ResolveConvShape(m.params()), .latency_us = m.latency().median_us(), .noisy = m.noisy()};
     if (const v1::KernelRecord* kernel = MainKernel(m)) {
       sample.kernel = kernel->name();
       const v1::Dim3& grid = kernel->grid();

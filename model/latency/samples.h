@@ -19,6 +19,11 @@ struct Sample {
   // between implementations is still learnt; empty and 0 when neither is known.
   std::string kernel;
   int64_t observed_ctas = 0;
+  // The agent found the configuration's spread too wide even after measuring it again.
+  bool noisy = false;
+  // What the fit multiplies this sample's squared relative error by: 0 leaves it out, less than 1
+  // down-weights it (noisy samples, see LeaveOutOrDownWeightNoisy).
+  double weight = 1;
 };
 
 // The kernel that explains a measurement's latency: the record that took longest (the others are

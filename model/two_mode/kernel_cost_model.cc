@@ -1,10 +1,12 @@
 #include "model/two_mode/kernel_cost_model.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "model/fit/nnls.h"
+#include "model/fit/robust_fit.h"
 #include "model/layers/features.h"
 
 namespace convlat::model {
@@ -61,7 +63,9 @@ struct Candidate {
 
 std::optional<Candidate> FitDecomposition(std::span<const Sample* const> samples, const WorkDecomposition& d) {
   RelativeNormalEquations equations(KernelCostModel::kTerms);
-  for (const Sample* sample : samples) equations.Add(TermsOf(sample->shape, d).values, sample->latency_us);
+  for (const Sample* sample : samples) {
+    equations.Add(TermsOf(sample->shape, d).values, sample->latency_us, sample->weight);
+  }
   std::optional<RelativeNormalEquations::Solution> solution = equations.SolveNonNegative();
   if (!solution) return std::nullopt;
   return Candidate{d, std::move(*solution)};
@@ -127,10 +131,26 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
 
   KernelCostModel model;
   model.decomposition_ = best->decomposition;
-  for (int i = 0; i < kTerms; ++i) model.coefficients_[i] = best->solution.coefficients[i];
   const WorkDecomposition& d = model.decomposition_;
+  // The search above compares plain fits (a spike costs every candidate alike); the coefficients
+  // served come from the robust fit of the chosen decomposition (fit/robust_fit.h), so layers
+  // timed while something else ran do not drag the staircase. One decomposition only: cheap.
+  std::vector<double> rows, latencies, weights;
+  for (const Sample* sample : samples) {
+    if (!(sample->weight > 0) || !(sample->latency_us > 0)) continue;
+    const Terms terms = TermsOf(sample->shape, d);
+    rows.insert(rows.end(), terms.values.begin(), terms.values.end());
+    latencies.push_back(sample->latency_us);
+    weights.push_back(sample->weight);
+  }
+  std::optional<RobustSolution> robust = SolveNonNegativeRobust(kTerms, rows, latencies, weights);
+  const RelativeNormalEquations::Solution& solution = robust ? robust->solution : best->solution;
+  for (int i = 0; i < kTerms; ++i) model.coefficients_[i] = solution.coefficients[i];
+  model.outliers_ = robust ? robust->outliers : 0;
   model.grid_match_rate_ = GridMatchRate(samples, d.mapping, d.tile);
-  model.fit_rmspe_ = 100 * std::sqrt(best->solution.relative_sse / static_cast<double>(samples.size()));
+  const double kept = robust ? std::max(1.0, std::accumulate(robust->weights.begin(), robust->weights.end(), 0.0))
+                             : static_cast<double>(samples.size());
+  model.fit_rmspe_ = 100 * std::sqrt(solution.relative_sse / kept);
   return model;
 }
 

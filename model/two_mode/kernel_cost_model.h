@@ -11,7 +11,7 @@
 // the same work spread perfectly, for kernels whose last wave is cheap. The byte terms are the
 // memory traffic: input, output and filter, plus what the mapping materializes in memory (the
 // transformed tensors of non-fused Winograd, the im2col input of explicit GEMM). All coefficients are fitted
-// non-negative on relative error, so each reads as a cost.
+// non-negative on relative error, robust to spikes (fit/robust_fit.h), so each reads as a cost.
 
 #include <array>
 #include <optional>
@@ -72,13 +72,16 @@ class KernelCostModel {
   // Share of the fitting samples whose observed CTA count the decomposition reproduces exactly
   // (0 when the samples carried no grids).
   double grid_match_rate() const { return grid_match_rate_; }
-  double fit_rmspe() const { return fit_rmspe_; }
+  double fit_rmspe() const { return fit_rmspe_; }  // over the samples the robust fit kept, weighted
+  // Fitting samples the robust loss left out (timed while something else ran, or just far off).
+  int outliers() const { return outliers_; }
 
  private:
   WorkDecomposition decomposition_;
   std::array<double, kTerms> coefficients_{};
   double grid_match_rate_ = 0;
   double fit_rmspe_ = 0;
+  int outliers_ = 0;
 };
 
 // "128x64", or "fused 1x8x16x32" (images x rows x columns x channels) for a fused-Winograd block.

@@ -212,6 +212,7 @@ std::map<std::string, double> TwoModeModel::parameters() const {
     for (const auto& [suffix, term] : bandwidths) parameters[prefix + suffix] = b[term] > 0 ? 1e-3 / b[term] : 0;
     parameters[prefix + ".grid_match_rate"] = group.cost.grid_match_rate();
     parameters[prefix + ".fit_rmspe"] = group.cost.fit_rmspe();
+    parameters[prefix + ".outliers"] = group.cost.outliers();
   }
   return parameters;
 }
