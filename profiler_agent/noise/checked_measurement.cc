@@ -32,8 +32,8 @@ Judged Judge(v1::Measurement measurement, const NoiseCheckOptions& options) {
     judged.score = spread.score;
     judged.reason = spread.reason;
     if (judged.throttled) {
-      absl::StrAppend(&judged.reason, judged.reason.empty() ? "" : ", ", "SM clock ",
-                      measurement.sm_clock_mhz_before(), " -> ", measurement.sm_clock_mhz_after(), " MHz");
+      absl::StrAppend(&judged.reason, judged.reason.empty() ? "" : ", ", "SM clock ", measurement.sm_clock_mhz_before(),
+                      " -> ", measurement.sm_clock_mhz_after(), " MHz");
     }
   }
   judged.measurement = std::move(measurement);

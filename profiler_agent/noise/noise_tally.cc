@@ -21,7 +21,8 @@ std::optional<std::string> NoiseTally::Add(absl::string_view label, const Checke
   }
   ++counts_.noisy;
   if (config.throttled) ++counts_.throttled;
-  if (counts_.noisy_examples.size() < kExamples) counts_.noisy_examples.push_back(absl::StrCat(label, ": ", config.reason));
+  if (counts_.noisy_examples.size() < kExamples)
+    counts_.noisy_examples.push_back(absl::StrCat(label, ": ", config.reason));
   counts_.longest_noisy_run = std::max(counts_.longest_noisy_run, ++current_run_);
   if (current_run_ != busy_run_length_) return std::nullopt;
   return absl::StrCat("WARNING: this machine looks busy: the last ", current_run_,
@@ -39,10 +40,11 @@ std::vector<std::string> NoiseWarnings(const NoiseCounts& counts) {
   if (counts.configs == 0) return warnings;
   const double remeasured_share = static_cast<double>(counts.remeasured) / counts.configs;
   if (counts.noisy > 0) {
-    warnings.push_back(absl::StrCat("WARNING: ", counts.noisy, " of ", counts.configs,
-                                    " configurations stayed noisy after every attempt (--max_remeasurements) and are stored flagged noisy "
-                                    "(the server's fits trust them less), e.g. ",
-                                    absl::StrJoin(counts.noisy_examples, "; "), "."));
+    warnings.push_back(absl::StrCat(
+        "WARNING: ", counts.noisy, " of ", counts.configs,
+        " configurations stayed noisy after every attempt (--max_remeasurements) and are stored flagged noisy "
+        "(the server's fits trust them less), e.g. ",
+        absl::StrJoin(counts.noisy_examples, "; "), "."));
   }
   if (counts.throttled > 0) {
     warnings.push_back(absl::StrCat("WARNING: the GPU's SM clock fell during ", counts.throttled,

@@ -3,10 +3,10 @@
 // figures are synthetic, for this test only.
 #include "profiler_agent/noise/checked_measurement.h"
 
+#include <deque>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <deque>
 
 namespace convlat::agent {
 namespace {
@@ -114,8 +114,8 @@ TEST(CheckedMeasurementTest, FailedMeasurementsAreNotMeasuredAgain) {
 
 // --algo all: each algorithm keeps its own steadiest attempt.
 TEST(CheckedMeasurementTest, EachAlgorithmKeepsItsSteadiestAttempt) {
-  ScriptedMeasurer measurer({{Timed(10, 11, "gemm"), Timed(20, 400, "winograd")},
-                             {Timed(10, 90, "gemm"), Timed(20, 21, "winograd")}});
+  ScriptedMeasurer measurer(
+      {{Timed(10, 11, "gemm"), Timed(20, 400, "winograd")}, {Timed(10, 90, "gemm"), Timed(20, 21, "winograd")}});
   const CheckedConfig checked = MeasureChecked(std::ref(measurer), NoClock, NoiseCheckOptions{});
   EXPECT_EQ(measurer.calls(), 2);
   ASSERT_EQ(checked.measurements.size(), 2u);

@@ -64,8 +64,9 @@ TEST(NoiseTallyTest, FifteenPercentDisturbedWarnsThatTheMachineLookedBusy) {
   for (int i = 0; i < 100; ++i) tally.Add("conv", i % 20 < 3 ? Rescued() : Steady());
   const std::vector<std::string> warnings = NoiseWarnings(tally.counts());
   ASSERT_THAT(warnings, SizeIs(1));
-  EXPECT_THAT(warnings[0], HasSubstr("this machine looked busy while it measured: of 100 configurations 15 were re-measured and 0 "
-                                     "stayed noisy"));
+  EXPECT_THAT(warnings[0],
+              HasSubstr("this machine looked busy while it measured: of 100 configurations 15 were re-measured and 0 "
+                        "stayed noisy"));
   EXPECT_THAT(warnings[0], HasSubstr(kQuietMachineAdvice));
 }
 

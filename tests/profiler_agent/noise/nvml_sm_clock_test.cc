@@ -12,9 +12,9 @@ TEST(NvmlSmClockTest, AGpuThatIsNotThereIsUnavailableWithTheReason) {
   absl::StatusOr<std::unique_ptr<NvmlSmClock>> clock = NvmlSmClock::Open("0000:FF:1F.7");
   ASSERT_FALSE(clock.ok());
   EXPECT_EQ(clock.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(clock.status().message(), ::testing::AnyOf(::testing::HasSubstr("NVML not loaded"),
-                                                         ::testing::HasSubstr("0000:FF:1F.7"),
-                                                         ::testing::HasSubstr("nvmlInit")));
+  EXPECT_THAT(clock.status().message(),
+              ::testing::AnyOf(::testing::HasSubstr("NVML not loaded"), ::testing::HasSubstr("0000:FF:1F.7"),
+                               ::testing::HasSubstr("nvmlInit")));
 }
 
 }  // namespace

@@ -59,7 +59,8 @@ TEST(SpreadCheckTest, TheLimitsAreInclusiveAndConfigurable) {
 
 TEST(SpreadCheckTest, TheScoreRanksAttemptsBySteadiness) {
   const SpreadLimits limits;
-  EXPECT_LT(CheckSpread(Stats(100, 100, 300, 400), limits).score, CheckSpread(Stats(100, 100, 900, 1000), limits).score);
+  EXPECT_LT(CheckSpread(Stats(100, 100, 300, 400), limits).score,
+            CheckSpread(Stats(100, 100, 900, 1000), limits).score);
 }
 
 TEST(SpreadCheckTest, StatisticsWithoutAPositiveMinimumAreNotJudged) {
