@@ -38,6 +38,9 @@ ABSL_FLAG(std::string, format, "convlat",
           "import: convlat (docs/measurements-csv.md), neusight or justus (the public CSVs of data/public/)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
+ABSL_FLAG(int32_t, max_remeasurements, 2,
+          "measure a config whose spread is too wide (p90/p10 > 3 or median/min > 2) again at most this many "
+          "times; still too wide, it is stored flagged noisy (0: flag without re-measuring)");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent token the server requires (--agent_token_file there)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
 ABSL_FLAG(std::string, metrics_file, "",
@@ -63,7 +66,7 @@ namespace {
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
-    "                    [--math default|tensor_op] [--csv_out FILE]\n"
+    "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
@@ -95,6 +98,11 @@ int main(int argc, char** argv) {
   options.timing.min_seconds = absl::GetFlag(FLAGS_min_time);
   options.timing.max_seconds = absl::GetFlag(FLAGS_max_time);
   options.csv_out = absl::GetFlag(FLAGS_csv_out);
+  options.noise.max_remeasurements = absl::GetFlag(FLAGS_max_remeasurements);
+  if (options.noise.max_remeasurements < 0) {
+    std::cerr << "error: --max_remeasurements must be >= 0, got " << options.noise.max_remeasurements << "\n";
+    return 2;
+  }
   options.server = absl::GetFlag(FLAGS_server);
   if (const std::string layout = absl::GetFlag(FLAGS_layout); !layout.empty()) {
     absl::StatusOr<convlat::v1::Layout> parsed = convlat::model::ParseLayout(layout);

@@ -1,11 +1,34 @@
 #include "profiler_agent/profile_command.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iostream>
+#include <optional>
+#include <thread>
 
 #include "profiler_agent/delivery/call_failure.h"
+#include "profiler_agent/noise/machine_load.h"
+#include "profiler_agent/noise/noise_tally.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
+namespace {
+
+// Before the sweep, while the agent itself is idle: what else keeps the cores busy will disturb
+// the timings, so the user hears it before waiting for a sweep that needs re-doing.
+void WarnIfMachineBusy() {
+  constexpr absl::Duration kWindow = absl::Seconds(1);
+  absl::StatusOr<double> busy = SampleBusyShare(kWindow);
+  if (!busy.ok()) {
+    spdlog::debug("no load check before the sweep: {}", std::string(busy.status().message()));
+    return;
+  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  spdlog::info("before the sweep, {:.0f}% of the {} cores' time was busy", 100 * *busy, cores);
+  if (std::optional<std::string> warning = MachineLoadWarning(*busy, cores, kWindow)) std::cerr << *warning << "\n";
+}
+
+}  // namespace
 
 int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel>& channel,
                const ProfileOptions& options, const std::atomic<bool>& stop) {
@@ -38,6 +61,7 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
     spdlog::error("{}", std::string(configs.status().message()));
     return 2;
   }
+  WarnIfMachineBusy();
   spdlog::info("measuring {} convolutions and {} other ops with {}", configs->convs.size(), configs->ops.size(),
                (*backend)->name());
   const auto start = std::chrono::steady_clock::now();
@@ -50,11 +74,15 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
   spdlog::info("measured {} configs ({} failed) in {:.1f}s: {:.0f} configs/minute{}", result->measured, result->failed,
                seconds, seconds > 0 ? 60 * result->measured / seconds : 0,
                result->interrupted ? " (interrupted; the next run resumes)" : "");
+  spdlog::info("{}", NoiseSummary(result->noise));
+  for (const std::string& warning : NoiseWarnings(result->noise)) std::cerr << warning << "\n";
   const absl::Status delivered = Deliver(pusher, spool, options.delivery,
                                          {.platform = sweep.platform,
                                           .backend = (*backend)->name(),
                                           .configs_profiled = result->measured,
                                           .config_failures = result->failed,
+                                          .configs_remeasured = result->noise.remeasured,
+                                          .configs_noisy = result->noise.noisy,
                                           .profiling_seconds = seconds});
   if (result->interrupted) return 130;
   return delivered.ok() ? 0 : 1;

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_bridge.h"
 #include "convlat/v1/profiler.grpc.pb.h"
@@ -163,9 +165,18 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
   std::vector<v1::Measurement> pending;
   // One config may give several measurements (one per algorithm with --algo all); it counts as
   // failed only when none of them succeeded.
-  auto record = [&](std::vector<v1::Measurement> measurements, const std::string& label) -> absl::Status {
+  NoiseTally noise;
+  auto record = [&](absl::FunctionRef<std::vector<v1::Measurement>()> measure,
+                    const std::string& label) -> absl::Status {
+    CheckedConfig checked = MeasureChecked(
+        measure, [&] { return backend.SmClockMhz(); }, options.noise);
+    if (checked.remeasurements > 0) {
+      spdlog::debug("{} re-measured {} times: {}", label, checked.remeasurements,
+                    checked.noisy ? "still noisy, " + checked.reason : "steady");
+    }
+    if (std::optional<std::string> busy = noise.Add(label, checked)) std::cerr << "\n" << *busy << "\n";
     bool any_succeeded = false;
-    for (v1::Measurement& m : measurements) {
+    for (v1::Measurement& m : checked.measurements) {
       m.set_agent_id(options.agent_id);
       if (m.failed()) {
         spdlog::debug("{} failed{}: {}", label, m.algorithm().empty() ? "" : " with " + m.algorithm(),
@@ -188,13 +199,15 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
   };
   for (const v1::ConvParams& config : sweep.convs) {
     if (stop) break;
-    if (absl::Status s = record(backend.Measure(config, options.timing), model::FormatConvSpec(config)); !s.ok())
-      return s;
+    auto measure = [&] { return backend.Measure(config, options.timing); };
+    if (absl::Status s = record(measure, model::FormatConvSpec(config)); !s.ok()) return s;
   }
   for (const v1::OpParams& op : sweep.ops) {
     if (stop) break;
-    if (absl::Status s = record({backend.MeasureOp(op, options.timing)}, model::FormatOpSpec(op)); !s.ok()) return s;
+    auto measure = [&] { return std::vector<v1::Measurement>{backend.MeasureOp(op, options.timing)}; };
+    if (absl::Status s = record(measure, model::FormatOpSpec(op)); !s.ok()) return s;
   }
+  result.noise = noise.counts();
   result.interrupted = stop && result.measured < static_cast<int>(sweep.convs.size() + sweep.ops.size());
   progress.Finish();
   if (csv.is_open() && !csv)

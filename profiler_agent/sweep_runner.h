@@ -14,6 +14,8 @@
 #include "profiler_agent/backend/conv_backend.h"
 #include "profiler_agent/delivery/pusher.h"
 #include "profiler_agent/delivery/spool.h"
+#include "profiler_agent/noise/checked_measurement.h"
+#include "profiler_agent/noise/noise_tally.h"
 
 namespace convlat::agent {
 
@@ -24,6 +26,8 @@ struct SweepOptions {
   int batch_size = 16;
   int max_configs = 0;  // 0 = all
   TimingOptions timing;
+  // The spread check every configuration passes (profiler_agent/noise/checked_measurement.h).
+  NoiseCheckOptions noise;
   std::chrono::milliseconds rpc_timeout{5000};
   // The server's host:port, named in the log when it cannot be asked for a plan; empty: unnamed.
   std::string server;
@@ -50,11 +54,13 @@ struct SweepResult {
   int measured = 0;  // configs measured (a config may give one measurement per algorithm)
   int failed = 0;    // configs of which no measurement succeeded
   bool interrupted = false;
+  NoiseCounts noise;  // how many configs were re-measured or stayed noisy
 };
 
-// Measures each config (convolutions first, then ops), spools every `batch_size` measurements and tries one quick push
-// after each batch (a server that is away only delays delivery). Stops early when `stop` is set, after spooling what
-// was measured.
+// Measures each config (convolutions first, then ops) under the spread check (re-measuring an unsteady one, flagging
+// it noisy if it stays so), spools every `batch_size` measurements and tries one quick push after each batch (a server
+// that is away only delays delivery). Warns on stderr as soon as several configs in a row stay noisy. Stops early when
+// `stop` is set, after spooling what was measured.
 absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& sweep, Spool& spool, Pusher& pusher,
                                      const SweepOptions& options, const std::atomic<bool>& stop);
 

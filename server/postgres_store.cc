@@ -45,6 +45,10 @@ constexpr const char* kMigrations[] = {
     // with other measurements is told apart from a resend without keeping the batch twice. Rows
     // stored before stay NULL: their resends are taken as duplicates, as they were before.
     "ALTER TABLE convlat_batches ADD COLUMN content_sha256 TEXT",
+    // v3: whether the agent flagged the measurement noisy (its spread stayed too wide after
+    // re-measuring), beside `failed`. Rows stored before read false; their records say what the
+    // agent sent.
+    "ALTER TABLE convlat_measurements ADD COLUMN noisy BOOLEAN NOT NULL DEFAULT FALSE",
 };
 static_assert(std::size(kMigrations) == PostgresStore::kSchemaVersion);
 
@@ -192,9 +196,9 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
     }
     for (const v1::Measurement& m : batch.measurements()) {
       tx.exec_params(
-          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, median_us, record) VALUES ($1, $2, $3, $4, "
-          "$5)",
-          platform_id, batch.batch_id(), m.failed(), m.latency().median_us(),
+          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
           pqxx::binarystring(m.SerializeAsString()));
     }
     tx.commit();  // all of the batch, or (on any exception above) none of it

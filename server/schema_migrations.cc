@@ -51,6 +51,12 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE batches ADD COLUMN content_sha256 TEXT;
     )sql",
+    // v4: whether the agent flagged the measurement noisy (its spread stayed too wide after
+    // re-measuring), as a column beside `failed` so a count or a filter need not parse records.
+    // Rows stored before read 0; their records, the source of truth, say what the agent sent.
+    R"sql(
+      ALTER TABLE measurements ADD COLUMN noisy INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 absl::Status Exec(sqlite3* db, const std::string& sql) {

@@ -199,8 +199,8 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
   Statement insert(db_,
                    "INSERT INTO measurements(platform_id, batch_id, n, c, h, w, k, r, s, stride_h, stride_w, "
                    "pad_h, pad_w, dilation_h, dilation_w, groups_, dtype, layout, math_mode, backend, algorithm, "
-                   "median_us, failed, measured_at, record) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                   "median_us, failed, noisy, measured_at, record) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!insert.prepared()) return RollBack("preparing measurement insert");
   for (const v1::Measurement& m : batch.measurements()) {
     const v1::ConvParams& p = m.params();
@@ -218,6 +218,7 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
     insert.Bind(column++, m.algorithm());
     insert.Bind(column++, m.latency().median_us());
     insert.Bind(column++, static_cast<int64_t>(m.failed() ? 1 : 0));
+    insert.Bind(column++, static_cast<int64_t>(m.noisy() ? 1 : 0));
     insert.Bind(column++, static_cast<int64_t>(m.measured_at().seconds()));
     insert.BindBlob(column++, m.SerializeAsString());
     if (insert.Step() != SQLITE_DONE) return RollBack("storing a measurement");

@@ -41,6 +41,9 @@ class ConvBackend {
   // Runs and times one valid other op (pooling, activation, ...; see op_params.h): one
   // measurement, failed with the reason when the library cannot run it.
   virtual v1::Measurement MeasureOp(const v1::OpParams& op, const TimingOptions& timing) = 0;
+  // The GPU's SM clock now, in MHz, read around each measurement to catch throttling; 0 when the
+  // device has none or the driver does not say (the default: CPUs).
+  virtual int SmClockMhz() { return 0; }
 };
 
 // "cpu" (oneDNN) or "cudnn"; "cudnn" is UNIMPLEMENTED when the agent was built without CUDA/cuDNN

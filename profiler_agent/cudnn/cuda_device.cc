@@ -51,6 +51,12 @@ absl::StatusOr<CudaDeviceFacts> QueryCudaDevice(int device) {
     return s;
   }
   facts.cudnn_version = cudnnGetVersion();
+  char bus_id[32] = {};
+  if (absl::Status s = CudaStatus(cudaDeviceGetPCIBusId(bus_id, sizeof(bus_id), device), "cudaDeviceGetPCIBusId");
+      !s.ok()) {
+    return s;
+  }
+  facts.pci_bus_id = bus_id;
   return facts;
 }
 

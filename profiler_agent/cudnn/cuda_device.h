@@ -22,6 +22,8 @@ struct CudaDeviceFacts {
   int compute_capability_minor = 0;
   int driver_version = 0;    // cudaDriverGetVersion: 1000 * major + 10 * minor
   size_t cudnn_version = 0;  // cudnnGetVersion: 10000 * major + 100 * minor + patch since cuDNN 9
+  // "0000:3B:00.0": how NVML finds the same GPU (its device numbers can differ from CUDA's).
+  std::string pci_bus_id;
 };
 
 // The number of CUDA devices; FAILED_PRECONDITION with the runtime's reason when there is no

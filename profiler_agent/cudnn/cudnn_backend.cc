@@ -18,6 +18,7 @@
 #include "profiler_agent/gpu_ops/cudnn_conv_algorithms.h"
 #include "profiler_agent/gpu_ops/gpu_op_plan.h"
 #include "profiler_agent/gpu_ops/gpu_op_runner.h"
+#include "profiler_agent/noise/nvml_sm_clock.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
@@ -34,8 +35,13 @@ v1::Measurement Failed(v1::Measurement measurement, const absl::Status& status) 
 class CudnnBackend final : public ConvBackend {
  public:
   CudnnBackend(AlgoSelection algo, CudaDeviceFacts facts, cudnnHandle_t handle, cudaStream_t stream,
-               std::unique_ptr<CuptiKernelRecorder> recorder)
-      : algo_(algo), facts_(std::move(facts)), handle_(handle), stream_(stream), recorder_(std::move(recorder)) {}
+               std::unique_ptr<CuptiKernelRecorder> recorder, std::unique_ptr<NvmlSmClock> sm_clock)
+      : algo_(algo),
+        facts_(std::move(facts)),
+        handle_(handle),
+        stream_(stream),
+        recorder_(std::move(recorder)),
+        sm_clock_(std::move(sm_clock)) {}
 
   ~CudnnBackend() override {
     recorder_.reset();
@@ -46,6 +52,8 @@ class CudnnBackend final : public ConvBackend {
   std::string name() const override { return "cudnn"; }
 
   absl::StatusOr<v1::Platform> DescribePlatform() override { return PlatformFromDeviceFacts(facts_); }
+
+  int SmClockMhz() override { return sm_clock_ != nullptr ? sm_clock_->CurrentMhz() : 0; }
 
   std::vector<v1::Measurement> Measure(const v1::ConvParams& params, const TimingOptions& timing) override {
     v1::Measurement base;
@@ -188,6 +196,7 @@ class CudnnBackend final : public ConvBackend {
   cudnnHandle_t handle_;
   cudaStream_t stream_;
   std::unique_ptr<CuptiKernelRecorder> recorder_;  // null when CUPTI is unavailable
+  std::unique_ptr<NvmlSmClock> sm_clock_;          // null when NVML is unavailable
 };
 
 }  // namespace
@@ -216,8 +225,15 @@ absl::StatusOr<std::unique_ptr<ConvBackend>> MakeCudnnBackend(AlgoSelection algo
     spdlog::warn("CUPTI kernel recording unavailable, measurements will carry no kernel records: {}",
                  recorder.status().ToString());
   }
-  return std::unique_ptr<ConvBackend>(
-      new CudnnBackend(algo, *std::move(facts), handle, stream, recorder.ok() ? *std::move(recorder) : nullptr));
+  // Throttling is caught only where the driver's NVML answers; the timings stand without it.
+  absl::StatusOr<std::unique_ptr<NvmlSmClock>> sm_clock = NvmlSmClock::Open(facts->pci_bus_id);
+  if (!sm_clock.ok()) {
+    spdlog::warn("the GPU's SM clock cannot be read, so throttling during a measurement goes unseen: {}",
+                 std::string(sm_clock.status().message()));
+  }
+  return std::unique_ptr<ConvBackend>(new CudnnBackend(algo, *std::move(facts), handle, stream,
+                                                       recorder.ok() ? *std::move(recorder) : nullptr,
+                                                       sm_clock.ok() ? *std::move(sm_clock) : nullptr));
 }
 
 }  // namespace convlat::agent

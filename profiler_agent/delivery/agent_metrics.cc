@@ -28,6 +28,10 @@ std::string FormatAgentMetrics(const AgentRunReport& r) {
         r.configs_profiled);
   gauge("convlat_agent_last_run_config_failures", "Configurations of the last run with no successful measurement",
         r.config_failures);
+  gauge("convlat_agent_last_run_configs_remeasured",
+        "Configurations of the last run measured again because their spread was too wide", r.configs_remeasured);
+  gauge("convlat_agent_last_run_configs_noisy",
+        "Configurations of the last run whose spread stayed too wide, stored flagged noisy", r.configs_noisy);
   gauge("convlat_agent_last_run_profiling_seconds", "Time the last run spent measuring", r.profiling_seconds);
   gauge("convlat_agent_last_run_batches_delivered", "Batches the server acknowledged in the last run",
         r.delivered.acked_batches);

@@ -15,6 +15,8 @@ struct AgentRunReport {
   std::string backend;  // empty for flush and import
   int configs_profiled = 0;
   int config_failures = 0;
+  int configs_remeasured = 0;  // whose spread was too wide at the first attempt
+  int configs_noisy = 0;       // stored flagged noisy: still too wide after re-measuring
   double profiling_seconds = 0;
   PushTotals delivered;
   int spool_batches = 0;  // still waiting for the server when the run ended

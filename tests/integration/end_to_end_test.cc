@@ -34,6 +34,9 @@ TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   EXPECT_THAT(exposed,
               HasSubstr("convlat_agent_last_run_measurements_stored{platform=\"ci-cpu\",backend=\"onednn\"} 5"));
   EXPECT_THAT(exposed, HasSubstr("convlat_agent_spool_batches{platform=\"ci-cpu\",backend=\"onednn\"} 0"));
+  // Every config passed the spread check: the summary says how many were re-measured or noisy.
+  EXPECT_THAT(agent.output, HasSubstr("5 configurations checked: "));
+  EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_configs_noisy{platform=\"ci-cpu\",backend=\"onednn\"} "));
   if (fs::exists("/usr/bin/promtool")) {
     EXPECT_EQ(RunProcess({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + metrics.string()}).exit_code, 0);
   }
@@ -116,6 +119,10 @@ TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
   ProcessResult onnx = Client({"query", not_onnx.string(), "--platform=nowhere"});
   EXPECT_EQ(onnx.exit_code, 2);
   EXPECT_THAT(onnx.output, HasSubstr("net.onnx: not an ONNX model"));
+
+  ProcessResult remeasure = Agent({"--platform=ci-cpu", "--max_remeasurements=-1"});
+  EXPECT_EQ(remeasure.exit_code, 2);
+  EXPECT_THAT(remeasure.output, HasSubstr("--max_remeasurements must be >= 0, got -1"));
 
   EXPECT_TRUE(server_->running());
   ProcessResult platforms = Client({"platforms"});

@@ -1,11 +1,17 @@
 // Planning a sweep in another data type, layout or math mode (--dtype, --layout, --math): what
-// `gpu-check.sh` uses to run the same sweep as fp16 tensor-op NHWC.
+// `gpu-check.sh` uses to run the same sweep as fp16 tensor-op NHWC. And running one: every conv
+// and op passes the spread check on its way to the spool.
 #include "profiler_agent/sweep_runner.h"
+
+#include <atomic>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "grpcpp/create_channel.h"
+#include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 #include "model/sweeps/sweeps.h"
 #include "tests/profiler_agent/delivery/spooled_test.h"
 #include "tests/support/free_port.h"
@@ -53,6 +59,92 @@ TEST_F(SweepOverrideTest, WithoutOverridesTheSweepIsMeasuredAsItSays) {
   ASSERT_EQ(planned->convs.size(), whole.convs.size());
   for (size_t i = 0; i < whole.convs.size(); ++i) {
     EXPECT_EQ(planned->convs[i].SerializeAsString(), whole.convs[i].SerializeAsString()) << i;
+  }
+}
+
+// A backend whose timings are scripted: the named configurations are spiky on their first
+// attempt (or on every one), the rest steady. The figures are synthetic, for this test only.
+class ScriptedBackend final : public ConvBackend {
+ public:
+  std::string name() const override { return "scripted"; }
+  absl::StatusOr<v1::Platform> DescribePlatform() override { return v1::Platform(); }
+  std::vector<v1::Measurement> Measure(const v1::ConvParams& params, const TimingOptions&) override {
+    v1::Measurement m;
+    *m.mutable_params() = params;
+    m.set_backend(name());
+    Time(params.k(), m);
+    return {m};
+  }
+  v1::Measurement MeasureOp(const v1::OpParams& op, const TimingOptions&) override {
+    v1::Measurement m;
+    *m.mutable_op() = op;
+    m.set_backend(name());
+    Time(op.c(), m);
+    return m;
+  }
+
+  // Configurations are told apart by k (convolutions) or c (ops).
+  std::set<int64_t> spiky_once;
+  std::set<int64_t> always_spiky;
+  int attempts = 0;
+
+ private:
+  void Time(int64_t id, v1::Measurement& m) {
+    ++attempts;
+    const bool spiky = always_spiky.contains(id) || (spiky_once.contains(id) && seen_.insert(id).second);
+    v1::LatencyStats* stats = m.mutable_latency();
+    stats->set_min_us(100);
+    stats->set_p10_us(101);
+    stats->set_median_us(spiky ? 1500 : 104);
+    stats->set_p90_us(spiky ? 2400 : 110);
+    stats->set_repetitions(20);
+  }
+  std::set<int64_t> seen_;
+};
+
+class CheckedSweepTest : public SpooledTest {};
+
+TEST_F(CheckedSweepTest, ConvsAndOpsAreRemeasuredAndTheUnsteadyOnesSpooledNoisy) {
+  model::Sweep sweep;
+  for (int k : {1, 2, 3})
+    sweep.convs.push_back(*model::ParseConvSpec("n=1,c=8,h=8,w=8,r=1,s=1,k=" + std::to_string(k)));
+  for (int c : {4, 5})
+    sweep.ops.push_back(*model::ParseOpSpec("op=activation,function=relu,n=1,h=8,w=8,c=" + std::to_string(c)));
+  ScriptedBackend backend;
+  backend.spiky_once = {2, 4};
+  backend.always_spiky = {3, 5};
+  const std::string address = "127.0.0.1:" + std::to_string(convlat::testing::FreePort());
+  Pusher pusher(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), *spool_, "agent");
+  SweepOptions options{.platform = "cpu", .agent_id = "agent", .batch_size = 100};
+  options.noise.max_remeasurements = 2;
+  const std::atomic<bool> stop{false};
+
+  absl::StatusOr<SweepResult> result = RunSweep(backend, sweep, *spool_, pusher, options, stop);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->measured, 5);
+  EXPECT_EQ(backend.attempts, 1 + 2 + 3 + 2 + 3);
+  EXPECT_EQ(result->noise.configs, 5);
+  EXPECT_EQ(result->noise.remeasured, 4);
+  EXPECT_EQ(result->noise.noisy, 2);
+  EXPECT_EQ(result->noise.longest_noisy_run, 1);
+
+  absl::StatusOr<std::vector<std::string>> pending = spool_->Pending();
+  ASSERT_TRUE(pending.ok() && pending->size() == 1u);
+  absl::StatusOr<v1::MeasurementBatch> batch = spool_->Read(pending->front());
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  ASSERT_EQ(batch->measurements_size(), 5);
+  struct Expected {
+    bool noisy;
+    int remeasurements;
+    double median_us;
+  };
+  const Expected expected[] = {{false, 0, 104}, {false, 1, 104}, {true, 2, 1500}, {false, 1, 104}, {true, 2, 1500}};
+  for (int i = 0; i < 5; ++i) {
+    const v1::Measurement& m = batch->measurements(i);
+    EXPECT_EQ(m.noisy(), expected[i].noisy) << i;
+    EXPECT_EQ(m.remeasurements(), expected[i].remeasurements) << i;
+    EXPECT_DOUBLE_EQ(m.latency().median_us(), expected[i].median_us) << i;
+    EXPECT_EQ(m.sm_clock_mhz_before(), 0) << "a CPU backend has no SM clock";
   }
 }
 

@@ -72,6 +72,10 @@ class PostgresStoreTest : public ::testing::Test {
       v1::KernelRecord* kernel = m->add_kernels();
       kernel->set_name("sm90_xmma_fprop_implicit_gemm_f32f32_tf32f32_f32_nchwkcrs_nchw_tilesize128x64x32");
       kernel->mutable_grid()->set_x(13);
+      if (i == 1) {  // as the agent flags a configuration whose spread stayed too wide
+        m->set_noisy(true);
+        m->set_remeasurements(2);
+      }
       if (i % 5 == 4) {
         m->set_failed(true);
         m->set_failure_reason("not supported");
@@ -80,6 +84,10 @@ class PostgresStoreTest : public ::testing::Test {
     }
     return batch;
   }
+
+  // Builds a schema of `old_version` in url_ with one batch as that version stored it, opens it
+  // with this convlat and checks what the migrations kept.
+  void MigrateFrom(int old_version);
 
   static testing::TemporaryPostgres* server_;
   static std::string why_not_;
@@ -168,16 +176,34 @@ TEST_F(PostgresStoreTest, ASchemaFromANewerConvlatIsRefusedUntouched) {
   EXPECT_EQ(tx.exec("SELECT version FROM convlat_schema")[0][0].as<int>(), 99);
 }
 
-// A schema as convlat left it before batch digests (v1), opened by this one: every batch and
-// measurement is kept, a resend of an old batch is still a duplicate, new batches get a digest.
-TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaKeepingItsBatches) {
+// A schema as convlat left it before batch digests (v1) or before the noisy column (v2), opened
+// by this one: every batch and measurement is kept (their noisy column false, their records
+// unchanged), a resend of an old batch is still a duplicate, new batches get a digest and their
+// noisy column from their records.
+TEST_F(PostgresStoreTest, MigratesOlderSchemasKeepingTheirBatches) {
+  for (int old_version : {1, 2}) {
+    SCOPED_TRACE(old_version);
+    absl::StatusOr<std::string> url = server_->NewDatabase("convlat_old_v" + std::to_string(old_version));
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+    MigrateFrom(old_version);
+  }
+}
+
+int64_t CountRows(const std::string& url, const std::string& sql) {
+  pqxx::connection db(url);
+  pqxx::read_transaction tx(db);
+  return tx.exec1(sql)[0].as<int64_t>();
+}
+
+void PostgresStoreTest::MigrateFrom(int old_version) {
   const v1::MeasurementBatch old_batch = Batch("old", "h100", 5);
   {
-    absl::StatusOr<std::unique_ptr<PostgresStore>> old = PostgresStore::Open(url_, 1);
+    absl::StatusOr<std::unique_ptr<PostgresStore>> old = PostgresStore::Open(url_, old_version);
     ASSERT_TRUE(old.ok()) << old.status();
     ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100", "NVIDIA H100")).ok());
     ASSERT_TRUE((*old)->UpsertPlatform(Platform("a100", "NVIDIA A100")).ok());
-    // As v1's InsertBatch wrote it (this convlat's cannot write to the older schema).
+    // As v1's InsertBatch wrote it, no digest (this convlat's cannot write to the older schema).
     pqxx::connection db(url_);
     pqxx::work tx(db);
     const auto platform_id = tx.exec1("SELECT id FROM convlat_platforms WHERE name = 'h100'")[0].as<int64_t>();
@@ -215,6 +241,10 @@ TEST_F(PostgresStoreTest, MigratesAVersionOneSchemaKeepingItsBatches) {
   ASSERT_EQ(store->InsertBatch(Batch("new", "h100", 2, 10))->stored, 2);
   EXPECT_EQ(store->InsertBatch(Batch("new", "h100", 2, 20)).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store->LoadMeasurements("h100")->size(), 7u);
+  // The old rows' column is false though one record says noisy; the new batch's noisy one is true.
+  EXPECT_TRUE((*loaded)[1].noisy());
+  EXPECT_EQ(CountRows(url_, "SELECT count(*) FROM convlat_measurements WHERE noisy AND batch_id = 'old'"), 0);
+  EXPECT_EQ(CountRows(url_, "SELECT count(*) FROM convlat_measurements WHERE noisy AND batch_id = 'new'"), 1);
 }
 
 TEST_F(PostgresStoreTest, AnUnreachableDatabaseIsUnavailable) {

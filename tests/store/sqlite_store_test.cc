@@ -17,6 +17,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "model/layers/conv_spec.h"
+#include "server/batch_identity.h"
 #include "server/schema_migrations.h"
 
 namespace convlat::server {
@@ -78,6 +79,10 @@ class SqliteStoreTest : public ::testing::Test {
     m.set_workspace_bytes(1 << 20);
     m.set_agent_id("gpu-node-3");
     *m.mutable_measured_at() = google::protobuf::util::TimeUtil::SecondsToTimestamp(1790000000);
+    m.set_noisy(k % 2 == 0);
+    m.set_remeasurements(k % 2 == 0 ? 2 : 0);
+    m.set_sm_clock_mhz_before(1980);
+    m.set_sm_clock_mhz_after(1965);
     return m;
   }
 
@@ -89,13 +94,15 @@ class SqliteStoreTest : public ::testing::Test {
     return batch;
   }
 
-  // Stores the batch as convlat did before schema v3, which kept no content digest (this
-  // convlat's InsertBatch cannot write to the older schema).
-  void WriteBatchWithoutDigest(const v1::MeasurementBatch& batch) {
+  // Stores the batch as convlat did before schema v3, which kept no content digest, or (with
+  // the digest) before v4, which added the noisy column: this convlat's InsertBatch cannot write
+  // to an older schema.
+  void WriteBatchAsOlderConvlat(const v1::MeasurementBatch& batch, bool with_digest = false) {
     const std::string platform_id = "(SELECT id FROM platforms WHERE name = '" + batch.platform() + "')";
-    std::string sql = "BEGIN; INSERT INTO batches(batch_id, platform_id, received_at, measurement_count) VALUES ('" +
-                      batch.batch_id() + "', " + platform_id + ", 0, " + std::to_string(batch.measurements_size()) +
-                      ");";
+    std::string sql = "BEGIN; INSERT INTO batches(batch_id, platform_id, received_at, measurement_count" +
+                      std::string(with_digest ? ", content_sha256" : "") + ") VALUES ('" + batch.batch_id() + "', " +
+                      platform_id + ", 0, " + std::to_string(batch.measurements_size()) +
+                      (with_digest ? ", '" + BatchContentDigest(batch) + "'" : "") + ");";
     for (const v1::Measurement& m : batch.measurements()) {
       sql += "INSERT INTO measurements(platform_id, batch_id, failed, median_us, record) VALUES (" + platform_id +
              ", '" + batch.batch_id() + "', " + (m.failed() ? "1" : "0") + ", " +
@@ -167,6 +174,9 @@ TEST_F(SqliteStoreTest, MeasurementsRoundTripWithEveryField) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(MessageDifferencer::Equals((*loaded)[i], batch.measurements(i))) << i;
   EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 2);
   EXPECT_TRUE(store->LoadMeasurements("nobody")->empty());
+  // The noisy column says what the records say (k = 2 is the one noisy measurement).
+  EXPECT_EQ(SqlCount("SELECT count(*) FROM measurements WHERE noisy = 1"), 1);
+  EXPECT_EQ(SqlCount("SELECT k FROM measurements WHERE noisy = 1"), 2);
 }
 
 TEST_F(SqliteStoreTest, ABatchIdIsStoredOnce) {
@@ -217,7 +227,7 @@ TEST_F(SqliteStoreTest, MigratesOlderDatabasesKeepingTheirBatches) {
       ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100")).ok());
       ASSERT_TRUE((*old)->UpsertPlatform(Platform("a100")).ok());
     }
-    WriteBatchWithoutDigest(old_batch);
+    WriteBatchAsOlderConvlat(old_batch);
 
     auto store = OpenLatest();
     ASSERT_NE(store, nullptr);
@@ -236,6 +246,36 @@ TEST_F(SqliteStoreTest, MigratesOlderDatabasesKeepingTheirBatches) {
     ASSERT_EQ(store->InsertBatch(Batch("new", "h100", 2, 10))->stored, 2);
     EXPECT_EQ(store->InsertBatch(Batch("new", "h100", 2, 20)).status().code(), absl::StatusCode::kAlreadyExists);
   }
+}
+
+// A database as convlat left it before the noisy column (schema v3), opened by this one: its rows
+// are kept and read noisy = 0 in the column (their records are unchanged), its batches are still
+// recognised when resent, and new rows fill the column from their records.
+TEST_F(SqliteStoreTest, MigratesAVersionThreeDatabaseKeepingItsRows) {
+  const v1::MeasurementBatch old_batch = Batch("old", "h100", 3);
+  {
+    absl::StatusOr<std::unique_ptr<SqliteStore>> old = SqliteStore::Open(path_, 3);
+    ASSERT_TRUE(old.ok()) << old.status();
+    ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100")).ok());
+  }
+  WriteBatchAsOlderConvlat(old_batch, /*with_digest=*/true);
+  ASSERT_EQ(SqlCount("SELECT count(*) FROM pragma_table_info('measurements') WHERE name = 'noisy'"), 0);
+
+  auto store = OpenLatest();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(SqlCount("SELECT user_version FROM pragma_user_version"), LatestSchemaVersion());
+  EXPECT_EQ(SqlCount("SELECT count(*) FROM measurements WHERE noisy = 0"), 3);
+  absl::StatusOr<std::vector<v1::Measurement>> loaded = store->LoadMeasurements("h100");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(MessageDifferencer::Equals((*loaded)[i], old_batch.measurements(i))) << i;
+  EXPECT_TRUE(store->InsertBatch(old_batch)->duplicate);
+  EXPECT_EQ(store->InsertBatch(Batch("old", "h100", 2, 50)).status().code(), absl::StatusCode::kAlreadyExists);
+
+  ASSERT_EQ(store->InsertBatch(Batch("new", "h100", 2, 10))->stored, 2);  // k = 10 noisy, k = 11 not
+  EXPECT_EQ(SqlCount("SELECT count(*) FROM measurements WHERE noisy = 1"), 1);
+  EXPECT_EQ(SqlCount("SELECT k FROM measurements WHERE noisy = 1"), 10);
+  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 5);
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerConvlat) {

@@ -1,0 +1,63 @@
+#include "profiler_agent/noise/noise_tally.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace convlat::agent {
+namespace {
+
+constexpr size_t kExamples = 5;
+
+}  // namespace
+
+std::optional<std::string> NoiseTally::Add(absl::string_view label, const CheckedConfig& config) {
+  ++counts_.configs;
+  if (config.remeasurements > 0) ++counts_.remeasured;
+  if (!config.noisy) {
+    current_run_ = 0;
+    return std::nullopt;
+  }
+  ++counts_.noisy;
+  if (config.throttled) ++counts_.throttled;
+  if (counts_.noisy_examples.size() < kExamples)
+    counts_.noisy_examples.push_back(absl::StrCat(label, ": ", config.reason));
+  counts_.longest_noisy_run = std::max(counts_.longest_noisy_run, ++current_run_);
+  if (current_run_ != busy_run_length_) return std::nullopt;
+  return absl::StrCat("WARNING: this machine looks busy: the last ", current_run_,
+                      " configurations stayed noisy after every attempt (the last: ", label, ": ", config.reason,
+                      "). Their timings are stored flagged noisy; ", kQuietMachineAdvice, ".");
+}
+
+std::string NoiseSummary(const NoiseCounts& counts) {
+  return absl::StrCat(counts.configs, " configurations checked: ", counts.remeasured, " re-measured, ", counts.noisy,
+                      " stored flagged noisy (", counts.throttled, " for GPU throttling)");
+}
+
+std::vector<std::string> NoiseWarnings(const NoiseCounts& counts) {
+  std::vector<std::string> warnings;
+  if (counts.configs == 0) return warnings;
+  const double remeasured_share = static_cast<double>(counts.remeasured) / counts.configs;
+  if (counts.noisy > 0) {
+    warnings.push_back(absl::StrCat(
+        "WARNING: ", counts.noisy, " of ", counts.configs,
+        " configurations stayed noisy after every attempt (--max_remeasurements) and are stored flagged noisy "
+        "(the server's fits trust them less), e.g. ",
+        absl::StrJoin(counts.noisy_examples, "; "), "."));
+  }
+  if (counts.throttled > 0) {
+    warnings.push_back(absl::StrCat("WARNING: the GPU's SM clock fell during ", counts.throttled,
+                                    " configurations (thermal or power throttling): check its cooling and power "
+                                    "limit (nvidia-smi -q -d PERFORMANCE)."));
+  }
+  if (remeasured_share >= kBusyRemeasuredShare || counts.longest_noisy_run >= kBusyRunLength) {
+    warnings.push_back(absl::StrCat(
+        "WARNING: this machine looked busy while it measured: of ", counts.configs, " configurations ",
+        counts.remeasured, " were re-measured and ", counts.noisy, " stayed noisy, up to ", counts.longest_noisy_run,
+        " in a row. Timings taken beside other work are slower and spread out; ", kQuietMachineAdvice, "."));
+  }
+  return warnings;
+}
+
+}  // namespace convlat::agent
