@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "client/command_output.h"
 #include "client/text_table.h"
 #include "common/status_bridge.h"
 #include "convlat/v1/latency.grpc.pb.h"
@@ -24,49 +25,6 @@
 
 namespace convlat::client {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
-
-std::unique_ptr<grpc::ClientContext> NewCallContext(const CommandContext& context) {
-  auto call = std::make_unique<grpc::ClientContext>();
-  call->set_deadline(std::chrono::system_clock::now() + context.timeout);
-  return call;
-}
-
-int ReportRpcError(const CommandContext& context, const grpc::Status& status) {
-  // absl spells the code ("NOT_FOUND: ...").
-  *context.err << "error: " << FromGrpcStatus(status).ToString() << "\n";
-  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
-      absl::StrContains(status.error_message(), "larger than max")) {
-    // gRPC's own cap, hit before the server could say what was too large.
-    *context.err << "note: the request is over the server's message size limit; for an ONNX model: "
-                 << model::kStripWeightsHint << "\n";
-  }
-  return kExitFailed;
-}
-
-int PrintJson(const CommandContext& context, const google::protobuf::Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
-    *context.err << "error: cannot render the response as JSON\n";
-    return kExitFailed;
-  }
-  *context.out << json;
-  return kExitOk;
-}
-
-void PrintTable(const CommandContext& context, const TextTable& table) {
-  if (context.format == OutputFormat::kCsv) {
-    table.PrintCsv(*context.out);
-  } else {
-    table.PrintAligned(*context.out);
-  }
-}
 
 std::string Fixed(double value, int digits) { return absl::StrFormat("%.*f", digits, value); }
 
@@ -167,12 +125,23 @@ int ListPlatformsCommand(const CommandContext& context) {
   grpc::Status status = stub->ListPlatforms(NewCallContext(context).get(), {}, &response);
   if (!status.ok()) return ReportRpcError(context, status);
   if (context.format == OutputFormat::kJson) return PrintJson(context, response);
-  TextTable table({"platform", "kind", "device", "units", "library", "samples", "model"});
+  // samples: current successful measurements; noisy: their share the agent flagged; superseded and
+  // retired: history the fits ignore; fit: the model's in-sample MAPE on convolutions and ops.
+  TextTable table({"platform", "kind", "device", "units", "library", "samples", "model", "noisy", "superseded",
+                   "retired", "conv_fit_mape", "op_fit_mape"});
   for (const v1::PlatformSummary& summary : response.platforms()) {
     const v1::Platform& p = summary.platform();
+    const bool ready = summary.model_ready();
+    const std::string noisy =
+        summary.sample_count() > 0
+            ? absl::StrFormat("%.1f%%", 100.0 * static_cast<double>(summary.noisy_count()) / summary.sample_count())
+            : "-";
     table.AddRow({p.name(), KindName(p.kind()), p.device_name(), absl::StrCat(p.compute_units()),
                   absl::StrCat(p.library(), p.library_version().empty() ? "" : " " + p.library_version()),
-                  absl::StrCat(summary.sample_count()), summary.model_ready() ? "ready" : "none"});
+                  absl::StrCat(summary.sample_count()), ready ? "ready" : "none", noisy,
+                  absl::StrCat(summary.superseded_count()), absl::StrCat(summary.retired_count()),
+                  ready ? absl::StrFormat("%.1f%%", summary.fit_mape()) : "-",
+                  ready && summary.op_sample_count() > 0 ? absl::StrFormat("%.1f%%", summary.op_fit_mape()) : "-"});
   }
   PrintTable(context, table);
   return kExitOk;

@@ -20,6 +20,7 @@ struct CommandContext {
   OutputFormat format = OutputFormat::kTable;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
+  std::string token;  // the agent token (--token_file), sent as "authorization: Bearer <token>"; empty: none
 };
 
 int ListPlatformsCommand(const CommandContext& context);
@@ -39,5 +40,12 @@ struct NetworkQuery {
   std::string layout;               // nchw, nhwc or native for every layer; empty: as the network says
 };
 int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query);
+
+// Admin commands (AdminService; the server wants the agent token when it has one). Without `yes`
+// they ask for a dry run, print what would change and return 3, changing nothing.
+// `before` is an RFC 3339 time, e.g. 2026-11-30T12:00:00Z.
+int RetireCommand(const CommandContext& context, const std::string& platform, const std::string& before, bool yes);
+int RemovePlatformCommand(const CommandContext& context, const std::string& platform, bool yes);
+int PurgeCommand(const CommandContext& context, const std::string& platform, bool yes);
 
 }  // namespace convlat::client

@@ -23,6 +23,11 @@ ABSL_FLAG(std::vector<std::string>, input, {},
           "query: shapes of the ONNX model's inputs, NAME=NxCxHxW, comma-separated (fixes dynamic dimensions)");
 ABSL_FLAG(std::string, format, "table", "output: table, json or csv");
 ABSL_FLAG(double, timeout, 30, "seconds to wait for the server");
+ABSL_FLAG(std::string, before, "",
+          "retire: measurements measured before this RFC 3339 time, e.g. 2026-11-30T12:00:00Z");
+ABSL_FLAG(bool, yes, false, "retire, remove-platform, purge: do it (without: say what would change, change nothing)");
+ABSL_FLAG(std::string, token_file, "",
+          "file holding the agent token the server requires for admin calls (its --agent_token_file)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
 
 namespace {
@@ -34,6 +39,11 @@ constexpr char kUsage[] =
     "  model --platform P                          show the platform's fitted model\n"
     "  query NET.onnx --platform P [--batch N] [--input NAME=1x3x224x224] [--layout native]\n"
     "                                            predict a whole network (or --layers FILE of conv and op specs)\n"
+    "  retire --platform P --before 2026-11-30T12:00:00Z [--yes]\n"
+    "                                            retire P's measurements made before then (kept until purged)\n"
+    "  remove-platform P [--yes]                   retire all of P's measurements and remove P (kept until purged)\n"
+    "  purge --platform P [--yes]                  delete P's retired and superseded measurements (a removed P too)\n"
+    "                                            admin commands: --token_file F; without --yes they change nothing\n"
     "Options: --format table|json|csv, --timeout SECONDS";
 
 }  // namespace
@@ -74,6 +84,14 @@ int main(int argc, char** argv) {
     tls.pem_root_certs = *pem;
     credentials = grpc::SslCredentials(tls);
   }
+  if (const std::string token_file = absl::GetFlag(FLAGS_token_file); !token_file.empty()) {
+    absl::StatusOr<std::string> token = convlat::ReadSecretFile(token_file, "token_file");
+    if (!token.ok()) {
+      std::cerr << "error: " << token.status().message() << "\n";
+      return 2;
+    }
+    context.token = *std::move(token);
+  }
   context.channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), credentials, channel_args);
   const std::string platform = absl::GetFlag(FLAGS_platform);
 
@@ -96,6 +114,16 @@ int main(int argc, char** argv) {
                                                           .batch = absl::GetFlag(FLAGS_batch),
                                                           .inputs = absl::GetFlag(FLAGS_input),
                                                           .layout = absl::GetFlag(FLAGS_layout)});
+  }
+  const bool yes = absl::GetFlag(FLAGS_yes);
+  if (command == "retire") return convlat::client::RetireCommand(context, platform, absl::GetFlag(FLAGS_before), yes);
+  if (command == "purge") return convlat::client::PurgeCommand(context, platform, yes);
+  if (command == "remove-platform") {
+    if (arguments.size() > 1) {
+      std::cerr << "error: remove-platform takes one platform name\n";
+      return 2;
+    }
+    return convlat::client::RemovePlatformCommand(context, arguments.empty() ? platform : arguments[0], yes);
   }
   std::cerr << "error: unknown command '" << command << "'\n" << kUsage << "\n";
   return 2;

@@ -58,6 +58,9 @@ ABSL_FLAG(std::string, math, "",
           "empty: as the sweep says (fp16/bf16: tensor_op)");
 ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
 ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
+ABSL_FLAG(bool, remeasure, false,
+          "measure the configs the server already has for this platform too; the new measurements supersede the "
+          "stored ones, which the server keeps as history");
 ABSL_FLAG(std::string, csv_out, "",
           "also append every successful measurement to this CSV (docs/measurements-csv.md), a local record of the run");
 
@@ -66,7 +69,7 @@ namespace {
 constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
-    "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2]\n"
+    "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2] [--remeasure]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: --max_remeasurements must be >= 0, got " << options.noise.max_remeasurements << "\n";
     return 2;
   }
+  options.remeasure = absl::GetFlag(FLAGS_remeasure);
   options.server = absl::GetFlag(FLAGS_server);
   if (const std::string layout = absl::GetFlag(FLAGS_layout); !layout.empty()) {
     absl::StatusOr<convlat::v1::Layout> parsed = convlat::model::ParseLayout(layout);

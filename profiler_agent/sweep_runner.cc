@@ -51,6 +51,7 @@ absl::StatusOr<v1::SweepPlan> AskServer(const std::shared_ptr<grpc::Channel>& ch
                                         const model::Sweep& sweep) {
   v1::GetSweepPlanRequest request;
   request.set_platform(options.platform);
+  request.set_remeasure(options.remeasure);
   for (const v1::ConvParams& config : sweep.convs) *request.add_candidates() = config;
   for (const v1::OpParams& op : sweep.ops) *request.add_op_candidates() = op;
   grpc::ClientContext context;
@@ -107,6 +108,12 @@ absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& c
   if (plan.ok()) {
     const size_t planned_count = plan->configs_size() + plan->ops_size();
     const size_t sweep_count = sweep->convs.size() + sweep->ops.size();
+    if (options.remeasure && plan->already_measured() > 0) {
+      spdlog::info(
+          "measuring again {} configs of sweep '{}' that the server has for '{}' (--remeasure): the new "
+          "measurements supersede the stored ones",
+          plan->already_measured(), options.sweep, options.platform);
+    }
     if (planned_count < sweep_count) {
       spdlog::info("the server has {} configs of sweep '{}' for '{}' already; measuring the other {}",
                    sweep_count - planned_count, options.sweep, options.platform, planned_count);

@@ -41,12 +41,15 @@ struct SweepOptions {
   // unspecified: as the sweep says.
   v1::DataType dtype = v1::DATA_TYPE_UNSPECIFIED;
   std::optional<v1::MathMode> math_mode;
+  // Measure the configs the server already has for this platform too (--remeasure): the new
+  // measurements supersede the stored ones, which the server keeps as history.
+  bool remeasure = false;
 };
 
 // The configs to measure: those of the sweep (named or file; convolutions and other ops) that the
-// server says this platform still lacks, so an interrupted or repeated run resumes; with the
-// server away, the whole sweep. Configs already waiting in the spool are left out either way, and
-// `max_configs` caps convolutions and ops together.
+// server says this platform still lacks, so an interrupted or repeated run resumes (all of them
+// with `remeasure`); with the server away, the whole sweep. Configs already waiting in the spool are left out either
+// way, and `max_configs` caps convolutions and ops together.
 absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel, const Spool& spool,
                                          const SweepOptions& options);
 

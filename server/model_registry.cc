@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -76,7 +77,9 @@ void ModelRegistry::QueueChangedPlatforms() {
     spdlog::warn("store sync: {}", platforms.status().ToString());
     return;
   }
+  std::set<std::string> listed;
   for (const v1::Platform& platform : *platforms) {
+    listed.insert(platform.name());
     absl::StatusOr<int64_t> count = store_.CountSuccessfulMeasurements(platform.name());
     if (!count.ok()) continue;
     bool changed = false;
@@ -87,6 +90,15 @@ void ModelRegistry::QueueChangedPlatforms() {
     }
     if (changed) RequestRefit(platform.name());
   }
+  // A platform another replica removed is no longer listed; its refit drops the model.
+  std::vector<std::string> unlisted;
+  {
+    absl::MutexLock lock(&models_mutex_);
+    for (const auto& [name, model] : models_) {
+      if (!listed.contains(name)) unlisted.push_back(name);
+    }
+  }
+  for (const std::string& name : unlisted) RequestRefit(name);
 }
 
 absl::Status ModelRegistry::Refit(const std::string& platform) {
@@ -101,6 +113,13 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   {
     absl::MutexLock lock(&models_mutex_);
     fitted_counts_[platform] = successful;
+    // Everything retired, or the platform removed (AdminService): a model fitted on measurements
+    // the store no longer offers must not keep answering.
+    if (successful == 0 && models_.erase(platform) > 0) {
+      fit_errors_[platform] = "no current measurements: they were retired or the platform removed";
+      spdlog::info("platform '{}': model dropped, {}", platform, fit_errors_[platform]);
+      return absl::OkStatus();
+    }
   }
   // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine. A GPU
   // registered by its name only (public data) gets the figures its data sheet gives.

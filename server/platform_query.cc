@@ -6,11 +6,20 @@ absl::Status ListPlatformSummaries(const QueryCore& core, v1::ListPlatformsRespo
   absl::StatusOr<std::vector<v1::Platform>> platforms = core.store.ListPlatforms();
   if (!platforms.ok()) return platforms.status();
   for (v1::Platform& platform : *platforms) {
+    absl::StatusOr<MeasurementCounts> counts = core.store.CountMeasurements(platform.name());
+    if (counts.status().code() == absl::StatusCode::kNotFound) continue;  // removed since it was listed
+    if (!counts.ok()) return counts.status();
     v1::PlatformSummary* summary = response.add_platforms();
-    absl::StatusOr<int64_t> samples = core.store.CountSuccessfulMeasurements(platform.name());
-    if (!samples.ok()) return samples.status();
-    summary->set_sample_count(*samples);
-    summary->set_model_ready(core.models.Get(platform.name()) != nullptr);
+    summary->set_sample_count(counts->current);
+    summary->set_noisy_count(counts->noisy);
+    summary->set_superseded_count(counts->superseded);
+    summary->set_retired_count(counts->retired);
+    if (std::shared_ptr<const FittedModel> fitted = core.models.Get(platform.name())) {
+      summary->set_model_ready(true);
+      summary->set_fit_mape(fitted->info.fit_mape());
+      summary->set_op_fit_mape(fitted->info.op_fit_mape());
+      summary->set_op_sample_count(fitted->info.op_sample_count());
+    }
     *summary->mutable_platform() = std::move(platform);
   }
   return absl::OkStatus();

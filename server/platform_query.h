@@ -7,8 +7,8 @@
 
 namespace convlat::server {
 
-// Every registered platform with its count of successful measurements and whether its model is
-// ready; store errors as the store reports them.
+// Every registered platform with its measurements by state (current, noisy, superseded, retired)
+// and its model's in-sample errors when it has one; store errors as the store reports them.
 absl::Status ListPlatformSummaries(const QueryCore& core, v1::ListPlatformsResponse& response);
 
 // The description of the platform's current model; ModelFor's errors.

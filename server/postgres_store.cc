@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/batch_identity.h"
+#include "server/measurement_identity.h"
+#include "server/postgres_connection.h"
 
 namespace convlat::server {
 namespace {
@@ -49,31 +51,19 @@ constexpr const char* kMigrations[] = {
     // re-measuring), beside `failed`. Rows stored before read false; their records say what the
     // agent sent.
     "ALTER TABLE convlat_measurements ADD COLUMN noisy BOOLEAN NOT NULL DEFAULT FALSE",
+    // v4: re-profiling and admin (issue 14), as the SQLite store's migration of the same name; the
+    // measurement time joins them (SQLite had it from v1). Rows stored before get their identity
+    // and measured_at when the store opens.
+    R"sql(
+      ALTER TABLE convlat_measurements ADD COLUMN identity TEXT, ADD COLUMN measured_at BIGINT,
+        ADD COLUMN superseded_at BIGINT, ADD COLUMN retired_at BIGINT;
+      ALTER TABLE convlat_platforms ADD COLUMN removed_at BIGINT;
+      CREATE INDEX convlat_measurements_identity ON convlat_measurements(platform_id, identity);
+    )sql",
 };
 static_assert(std::size(kMigrations) == PostgresStore::kSchemaVersion);
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// pqxx reports through exceptions; the store's callers get a status that says what to do.
-absl::Status FromException(const std::exception& e, const std::string& what) {
-  const std::string message = absl::StrCat("postgres store: ", what, ": ", e.what());
-  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return absl::UnavailableError(message);
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-    // SQLSTATE class 53: insufficient resources (disk full, out of memory, too many connections).
-    if (sql->sqlstate().rfind("53", 0) == 0) return absl::ResourceExhaustedError(message);
-  }
-  return absl::InternalError(message);
-}
-
-std::string Bytes(const pqxx::field& field) { return pqxx::binarystring(field).str(); }
-
 }  // namespace
-
-struct PostgresStore::Connection {
-  pqxx::connection db;
-};
 
 PostgresStore::PostgresStore(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
 PostgresStore::~PostgresStore() = default;
@@ -108,9 +98,11 @@ absl::StatusOr<std::unique_ptr<PostgresStore>> PostgresStore::Open(const std::st
     }
     tx.commit();
   } catch (const std::exception& e) {
-    return FromException(e, "migrating the schema");
+    return PostgresError(e, "migrating the schema");
   }
-  return std::unique_ptr<PostgresStore>(new PostgresStore(std::move(connection)));
+  std::unique_ptr<PostgresStore> store(new PostgresStore(std::move(connection)));
+  if (absl::Status s = store->DetectHistory(); !s.ok()) return s;
+  return store;
 }
 
 absl::StatusOr<UpsertPlatformResult> PostgresStore::UpsertPlatform(const v1::Platform& platform) {
@@ -118,16 +110,21 @@ absl::StatusOr<UpsertPlatformResult> PostgresStore::UpsertPlatform(const v1::Pla
   absl::MutexLock lock(&mutex_);
   try {
     pqxx::work tx(connection_->db);
-    // xmax is 0 for a row this statement inserted, not for one it updated.
+    // xmax is 0 for a row this statement inserted, not for one it updated. A removed platform's
+    // name registers a new platform: the row is revived, and reported created (`previous` sees the
+    // row as it was before the statement).
     const pqxx::row row = tx.exec_params1(
-        "INSERT INTO convlat_platforms(name, record, created_at, updated_at) VALUES ($1, $2, $3, $3) "
-        "ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at "
-        "RETURNING (xmax = 0)",
-        platform.name(), pqxx::binarystring(platform.SerializeAsString()), NowSeconds());
+        std::string(history_ ? "WITH previous AS (SELECT removed_at FROM convlat_platforms WHERE name = $1) " : "") +
+            "INSERT INTO convlat_platforms(name, record, created_at, updated_at) VALUES ($1, $2, $3, $3) "
+            "ON CONFLICT (name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at " +
+            (history_ ? ", removed_at = NULL RETURNING (xmax = 0) OR EXISTS (SELECT 1 FROM previous WHERE "
+                        "removed_at IS NOT NULL)"
+                      : "RETURNING (xmax = 0)"),
+        platform.name(), pqxx::binarystring(platform.SerializeAsString()), PostgresNowSeconds());
     tx.commit();
     return UpsertPlatformResult{.platform = platform, .created = row[0].as<bool>()};
   } catch (const std::exception& e) {
-    return FromException(e, "storing platform");
+    return PostgresError(e, "storing platform");
   }
 }
 
@@ -135,15 +132,16 @@ absl::StatusOr<v1::Platform> PostgresStore::GetPlatform(const std::string& name)
   absl::MutexLock lock(&mutex_);
   try {
     pqxx::read_transaction tx(connection_->db);
-    const pqxx::result rows = tx.exec_params("SELECT record FROM convlat_platforms WHERE name = $1", name);
+    const pqxx::result rows =
+        tx.exec_params(absl::StrCat("SELECT record FROM convlat_platforms WHERE name = $1", NotRemoved()), name);
     if (rows.empty()) return absl::NotFoundError(absl::StrCat("platform '", name, "' is not registered"));
     v1::Platform platform;
-    if (!platform.ParseFromString(Bytes(rows[0][0]))) {
+    if (!platform.ParseFromString(PostgresBytes(rows[0][0]))) {
       return absl::DataLossError(absl::StrCat("postgres store: platform '", name, "' record is corrupt"));
     }
     return platform;
   } catch (const std::exception& e) {
-    return FromException(e, "reading platform");
+    return PostgresError(e, "reading platform");
   }
 }
 
@@ -152,15 +150,16 @@ absl::StatusOr<std::vector<v1::Platform>> PostgresStore::ListPlatforms() {
   try {
     pqxx::read_transaction tx(connection_->db);
     std::vector<v1::Platform> platforms;
-    for (const pqxx::row& row : tx.exec("SELECT record FROM convlat_platforms ORDER BY name")) {
+    for (const pqxx::row& row :
+         tx.exec(absl::StrCat("SELECT record FROM convlat_platforms WHERE true", NotRemoved(), " ORDER BY name"))) {
       v1::Platform& platform = platforms.emplace_back();
-      if (!platform.ParseFromString(Bytes(row[0]))) {
+      if (!platform.ParseFromString(PostgresBytes(row[0]))) {
         return absl::DataLossError("postgres store: a platform record is corrupt");
       }
     }
     return platforms;
   } catch (const std::exception& e) {
-    return FromException(e, "listing platforms");
+    return PostgresError(e, "listing platforms");
   }
 }
 
@@ -170,7 +169,8 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
   absl::MutexLock lock(&mutex_);
   try {
     pqxx::work tx(connection_->db);
-    const pqxx::result platform = tx.exec_params("SELECT id FROM convlat_platforms WHERE name = $1", batch.platform());
+    const pqxx::result platform = tx.exec_params(
+        absl::StrCat("SELECT id FROM convlat_platforms WHERE name = $1", NotRemoved()), batch.platform());
     if (platform.empty())
       return absl::NotFoundError(absl::StrCat("platform '", batch.platform(), "' is not registered"));
     const int64_t platform_id = platform[0][0].as<int64_t>();
@@ -179,7 +179,7 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
     const pqxx::result inserted = tx.exec_params(
         "INSERT INTO convlat_batches(batch_id, platform_id, received_at, measurement_count, content_sha256) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (batch_id) DO NOTHING",
-        batch.batch_id(), platform_id, NowSeconds(), batch.measurements_size(), digest);
+        batch.batch_id(), platform_id, PostgresNowSeconds(), batch.measurements_size(), digest);
     if (inserted.affected_rows() == 0) {
       // ON CONFLICT waited for the transaction that took the id, so its row is committed and this
       // statement (a new snapshot under READ COMMITTED) sees it.
@@ -194,17 +194,34 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
       if (absl::Status resend = CheckResend(previous, batch, digest); !resend.ok()) return resend;
       return InsertBatchResult{.stored = 0, .duplicate = true};
     }
+    int superseded = 0;
     for (const v1::Measurement& m : batch.measurements()) {
-      tx.exec_params(
-          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
-          pqxx::binarystring(m.SerializeAsString()));
+      if (!history_) {
+        tx.exec_params(
+            "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record) VALUES ($1, $2, "
+            "$3, $4, $5, $6)",
+            platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
+            pqxx::binarystring(m.SerializeAsString()));
+        continue;
+      }
+      const std::string identity = MeasurementIdentity(m);
+      const int64_t id = tx.exec_params1(
+                               "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record, "
+                               "identity, measured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                               platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
+                               pqxx::binarystring(m.SerializeAsString()), identity, m.measured_at().seconds())[0]
+                             .as<int64_t>();
+      // The current row of the same configuration, kept as history.
+      superseded += tx.exec_params(
+                          "UPDATE convlat_measurements SET superseded_at = $1 WHERE platform_id = $2 AND "
+                          "identity = $3 AND id < $4 AND superseded_at IS NULL AND retired_at IS NULL",
+                          PostgresNowSeconds(), platform_id, identity, id)
+                        .affected_rows();
     }
     tx.commit();  // all of the batch, or (on any exception above) none of it
-    return InsertBatchResult{.stored = batch.measurements_size(), .duplicate = false};
+    return InsertBatchResult{.stored = batch.measurements_size(), .duplicate = false, .superseded = superseded};
   } catch (const std::exception& e) {
-    return FromException(e, "storing batch");
+    return PostgresError(e, "storing batch");
   }
 }
 
@@ -214,17 +231,18 @@ absl::StatusOr<std::vector<v1::Measurement>> PostgresStore::LoadMeasurements(con
     pqxx::read_transaction tx(connection_->db);
     std::vector<v1::Measurement> measurements;
     for (const pqxx::row& row :
-         tx.exec_params("SELECT m.record FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
-                        "WHERE p.name = $1 ORDER BY m.id",
+         tx.exec_params(absl::StrCat("SELECT m.record FROM convlat_measurements m JOIN convlat_platforms p ON "
+                                     "p.id = m.platform_id WHERE p.name = $1",
+                                     CurrentOnly(), " ORDER BY m.id"),
                         platform)) {
       v1::Measurement& m = measurements.emplace_back();
-      if (!m.ParseFromString(Bytes(row[0]))) {
+      if (!m.ParseFromString(PostgresBytes(row[0]))) {
         return absl::DataLossError(absl::StrCat("postgres store: a measurement record of '", platform, "' is corrupt"));
       }
     }
     return measurements;
   } catch (const std::exception& e) {
-    return FromException(e, "loading measurements");
+    return PostgresError(e, "loading measurements");
   }
 }
 
@@ -233,13 +251,13 @@ absl::StatusOr<int64_t> PostgresStore::CountSuccessfulMeasurements(const std::st
   try {
     pqxx::read_transaction tx(connection_->db);
     return tx
-        .exec_params1(
-            "SELECT count(*) FROM convlat_measurements m JOIN convlat_platforms p ON p.id = m.platform_id "
-            "WHERE p.name = $1 AND NOT m.failed",
-            platform)[0]
+        .exec_params1(absl::StrCat("SELECT count(*) FROM convlat_measurements m JOIN convlat_platforms p ON p.id = "
+                                   "m.platform_id WHERE p.name = $1 AND NOT m.failed",
+                                   CurrentOnly()),
+                      platform)[0]
         .as<int64_t>();
   } catch (const std::exception& e) {
-    return FromException(e, "counting measurements");
+    return PostgresError(e, "counting measurements");
   }
 }
 

@@ -37,6 +37,20 @@ absl::Status SeedOne(MeasurementStore& store, ModelRegistry& models, ServerMetri
   return absl::OkStatus();
 }
 
+// Whether the store holds the platform in any state: with measurements, current or not, or
+// removed and not yet purged. Seeding leaves those as they are: what an admin retired or removed is
+// a decision a restart with the flag on must not undo.
+absl::StatusOr<bool> Held(MeasurementStore& store, const std::string& name) {
+  absl::StatusOr<MeasurementCounts> counts = store.CountMeasurements(name);
+  if (counts.ok()) return counts->current + counts->superseded + counts->retired > 0;
+  if (counts.status().code() != absl::StatusCode::kNotFound) return counts.status();
+  // Not listed: unknown, or removed; a dry-run purge (which changes nothing) finds removed ones.
+  absl::StatusOr<PurgeResult> removed = store.PurgeRetired(name, /*dry_run=*/true);
+  if (removed.status().code() == absl::StatusCode::kNotFound) return false;
+  if (!removed.ok()) return removed.status();
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<SeedReport> SeedPublicPlatforms(MeasurementStore& store, ModelRegistry& models, ServerMetrics& metrics,
@@ -54,9 +68,9 @@ absl::StatusOr<SeedReport> SeedPublicPlatforms(MeasurementStore& store, ModelReg
   SeedReport report;
   for (const model::PublicPlatform& entry : wanted) {
     const std::string name(entry.name);
-    absl::StatusOr<int64_t> stored = store.CountSuccessfulMeasurements(name);
-    if (!stored.ok()) return stored.status();
-    if (*stored > 0) {
+    absl::StatusOr<bool> held = Held(store, name);
+    if (!held.ok()) return held.status();
+    if (*held) {
       report.present.push_back(name);
       continue;
     }

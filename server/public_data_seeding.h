@@ -15,13 +15,16 @@
 namespace convlat::server {
 
 struct SeedReport {
-  std::vector<std::string> seeded;   // imported now (their models are being fitted in the background)
-  std::vector<std::string> present;  // already had measurements: left as they were
+  std::vector<std::string> seeded;  // imported now (their models are being fitted in the background)
+  // Already had measurements (current, superseded or retired) or were removed by an admin and not
+  // purged: left as they were.
+  std::vector<std::string> present;
 };
 
 // Seeds `platforms` (names from data/public/README.md; empty: all of them) from `datasets_dir`.
-// A platform that already has measurements is left untouched, so starting again with the flag
-// costs nothing and never duplicates; the batches have fixed ids ("public-data:gpu-t4:0", ...)
+// A platform that already has measurements (in any state), or that an admin removed and did not
+// purge, is left untouched, so starting again with the flag costs nothing, never duplicates and
+// never undoes an admin's change; the batches have fixed ids ("public-data:gpu-t4:0", ...)
 // for the same reason. NOT_FOUND for an unknown name or a missing file, naming it.
 absl::StatusOr<SeedReport> SeedPublicPlatforms(MeasurementStore& store, ModelRegistry& models, ServerMetrics& metrics,
                                                const std::string& datasets_dir,

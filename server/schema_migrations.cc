@@ -57,6 +57,17 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE measurements ADD COLUMN noisy INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // v5: re-profiling and admin (issue 14): a measurement of a configuration the platform has
+    // supersedes the stored one (superseded_at), an admin retires measurements (retired_at) or
+    // removes a platform (removed_at); nothing is deleted but by a purge. `identity` is
+    // MeasurementIdentity: rows stored before are given theirs when the store opens.
+    R"sql(
+      ALTER TABLE measurements ADD COLUMN identity TEXT;
+      ALTER TABLE measurements ADD COLUMN superseded_at INTEGER;
+      ALTER TABLE measurements ADD COLUMN retired_at INTEGER;
+      ALTER TABLE platforms ADD COLUMN removed_at INTEGER;
+      CREATE INDEX measurements_by_identity ON measurements(platform_id, identity);
+    )sql",
 };
 
 absl::Status Exec(sqlite3* db, const std::string& sql) {

@@ -21,6 +21,8 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   app->profiler_ =
       std::make_unique<ProfilerServiceImpl>(*app->store_, *app->models_, app->metrics_, AgentAuth(options.agent_token));
   app->latency_ = std::make_unique<LatencyServiceImpl>(*app->store_, *app->models_, app->metrics_);
+  app->admin_ =
+      std::make_unique<AdminServiceImpl>(*app->store_, *app->models_, app->metrics_, AgentAuth(options.agent_token));
   // Models are fitted in the background, so the server answers at once; a platform whose model
   // is still being fitted answers FAILED_PRECONDITION until it is ready. Queued before seeding,
   // which queues what it stores: a seeded platform is then fitted once, not again after.
@@ -62,6 +64,7 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   builder.RegisterService(app->profiler_.get());
   builder.RegisterService(app->latency_.get());
+  builder.RegisterService(app->admin_.get());
   app->server_ = builder.BuildAndStart();
   if (!app->server_ || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));

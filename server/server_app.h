@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
 #include "prometheus/exposer.h"
+#include "server/admin_service.h"
 #include "server/latency_service.h"
 #include "server/measurement_store.h"
 #include "server/model_registry.h"
@@ -60,6 +61,7 @@ class ServerApp {
   std::unique_ptr<ModelRegistry> models_;
   std::unique_ptr<ProfilerServiceImpl> profiler_;
   std::unique_ptr<LatencyServiceImpl> latency_;
+  std::unique_ptr<AdminServiceImpl> admin_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -33,6 +33,10 @@ ServerMetrics::ServerMetrics()
                     .Name("convlat_measurements_ingested_total")
                     .Help("Measurements stored, by platform")
                     .Register(*registry_)),
+      admin_changes_(prometheus::BuildCounter()
+                         .Name("convlat_admin_measurements_total")
+                         .Help("Measurements retired or purged by admin calls, by platform and change")
+                         .Register(*registry_)),
       refits_(prometheus::BuildCounter()
                   .Name("convlat_model_refits_total")
                   .Help("Model fits, by platform and result")
@@ -67,6 +71,10 @@ void ServerMetrics::AddPredictions(const std::string& platform, int64_t count) {
 
 void ServerMetrics::AddIngested(const std::string& platform, int64_t count) {
   ingested_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::AddAdminChange(const std::string& platform, const std::string& change, int64_t count) {
+  admin_changes_.Add({{"platform", platform}, {"change", change}}).Increment(static_cast<double>(count));
 }
 
 void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples,

@@ -24,6 +24,8 @@ class ServerMetrics {
   void ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds);
   void AddPredictions(const std::string& platform, int64_t count);
   void AddIngested(const std::string& platform, int64_t count);
+  // Measurements an admin call retired or purged (`change`: "retired", "purged").
+  void AddAdminChange(const std::string& platform, const std::string& change, int64_t count);
   void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples, double fit_mape);
   // A fit the plausibility checks refused to serve (`check`: which one failed).
   void AddRejectedModel(const std::string& platform, const std::string& model, const std::string& check);
@@ -34,6 +36,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& request_seconds_;
   prometheus::Family<prometheus::Counter>& predictions_;
   prometheus::Family<prometheus::Counter>& ingested_;
+  prometheus::Family<prometheus::Counter>& admin_changes_;
   prometheus::Family<prometheus::Counter>& refits_;
   prometheus::Family<prometheus::Histogram>& refit_seconds_;
   prometheus::Family<prometheus::Gauge>& samples_;

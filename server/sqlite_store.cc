@@ -4,52 +4,23 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "server/measurement_identity.h"
 #include "server/schema_migrations.h"
+#include "server/sqlite_statement.h"
 
 namespace convlat::server {
 namespace {
 
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &statement_, nullptr); }
-  ~Statement() { sqlite3_finalize(statement_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  bool prepared() const { return rc_ == SQLITE_OK; }
-  void Bind(int index, int64_t value) { sqlite3_bind_int64(statement_, index, value); }
-  void Bind(int index, double value) { sqlite3_bind_double(statement_, index, value); }
-  void Bind(int index, const std::string& text) {
-    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  void BindBlob(int index, const std::string& bytes) {
-    sqlite3_bind_blob(statement_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
-  }
-  int Step() { return sqlite3_step(statement_); }
-  // Ready to run again with new bindings.
-  void Reset() {
-    sqlite3_reset(statement_);
-    sqlite3_clear_bindings(statement_);
-  }
-  int64_t Int(int column) { return sqlite3_column_int64(statement_, column); }
-  std::string Blob(int column) {
-    const void* data = sqlite3_column_blob(statement_, column);
-    return data ? std::string(static_cast<const char*>(data), sqlite3_column_bytes(statement_, column)) : "";
-  }
-  std::optional<std::string> OptionalText(int column) {
-    if (sqlite3_column_type(statement_, column) == SQLITE_NULL) return std::nullopt;
-    return Blob(column);
-  }
-
- private:
-  sqlite3_stmt* statement_ = nullptr;
-  int rc_ = SQLITE_ERROR;
-};
-
 int64_t NowSeconds() { return static_cast<int64_t>(std::time(nullptr)); }
 
 bool Exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+
+// Whether the schema has the history columns (superseded_at, retired_at, removed_at): a store
+// opened at an older version (tests build databases as older convlats left them) works as those did.
+bool HasHistoryColumns(sqlite3* db) {
+  SqliteStatement select(db, "SELECT count(*) FROM pragma_table_info('measurements') WHERE name = 'retired_at'");
+  return select.prepared() && select.Step() == SQLITE_ROW && select.Int(0) == 1;
+}
 
 }  // namespace
 
@@ -74,6 +45,10 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   }
   if (absl::Status status = MigrateSchema(db, schema_version); !status.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("store ", path, ": ", status.message()));
+  }
+  store->history_ = HasHistoryColumns(db);
+  if (store->history_) {
+    if (absl::Status status = store->GiveOlderRowsTheirIdentity(); !status.ok()) return status;
   }
   return store;
 }
@@ -100,7 +75,7 @@ absl::Status SqliteStore::RollBack(const std::string& what) {
 }
 
 absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {
-  Statement select(db_, "SELECT id FROM platforms WHERE name = ?");
+  SqliteStatement select(db_, absl::StrCat("SELECT id FROM platforms WHERE name = ?", NotRemoved()));
   if (!select.prepared()) return Error("reading platform");
   select.Bind(1, name);
   const int rc = select.Step();
@@ -110,9 +85,9 @@ absl::StatusOr<int64_t> SqliteStore::PlatformId(const std::string& name) {
 }
 
 absl::StatusOr<StoredBatch> SqliteStore::StoredBatchOf(const std::string& batch_id) {
-  Statement select(db_,
-                   "SELECT p.name, b.measurement_count, b.content_sha256 FROM batches b "
-                   "JOIN platforms p ON p.id = b.platform_id WHERE b.batch_id = ?");
+  SqliteStatement select(db_,
+                         "SELECT p.name, b.measurement_count, b.content_sha256 FROM batches b "
+                         "JOIN platforms p ON p.id = b.platform_id WHERE b.batch_id = ?");
   if (!select.prepared()) return Error("reading batch");
   select.Bind(1, batch_id);
   if (select.Step() != SQLITE_ROW) return Error("reading batch");
@@ -126,9 +101,11 @@ absl::StatusOr<UpsertPlatformResult> SqliteStore::UpsertPlatform(const v1::Platf
   absl::StatusOr<int64_t> existing = PlatformId(platform.name());
   if (!existing.ok() && existing.status().code() != absl::StatusCode::kNotFound) return existing.status();
   const bool created = !existing.ok();
-  Statement upsert(db_,
-                   "INSERT INTO platforms(name, record, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) "
-                   "ON CONFLICT(name) DO UPDATE SET record = excluded.record, updated_at = excluded.updated_at");
+  // Registering a removed platform's name again revives the row (its history stays retired).
+  SqliteStatement upsert(db_, absl::StrCat("INSERT INTO platforms(name, record, created_at, updated_at) "
+                                           "VALUES (?1, ?2, ?3, ?3) ON CONFLICT(name) DO UPDATE SET "
+                                           "record = excluded.record, updated_at = excluded.updated_at",
+                                           history_ ? ", removed_at = NULL" : ""));
   if (!upsert.prepared()) return Error("writing platform");
   upsert.Bind(1, platform.name());
   upsert.BindBlob(2, platform.SerializeAsString());
@@ -139,7 +116,7 @@ absl::StatusOr<UpsertPlatformResult> SqliteStore::UpsertPlatform(const v1::Platf
 
 absl::StatusOr<v1::Platform> SqliteStore::GetPlatform(const std::string& name) {
   absl::MutexLock lock(&mutex_);
-  Statement select(db_, "SELECT record FROM platforms WHERE name = ?");
+  SqliteStatement select(db_, absl::StrCat("SELECT record FROM platforms WHERE name = ?", NotRemoved()));
   if (!select.prepared()) return Error("reading platform");
   select.Bind(1, name);
   const int rc = select.Step();
@@ -154,7 +131,7 @@ absl::StatusOr<v1::Platform> SqliteStore::GetPlatform(const std::string& name) {
 
 absl::StatusOr<std::vector<v1::Platform>> SqliteStore::ListPlatforms() {
   absl::MutexLock lock(&mutex_);
-  Statement select(db_, "SELECT record FROM platforms ORDER BY name");
+  SqliteStatement select(db_, absl::StrCat("SELECT record FROM platforms WHERE 1", NotRemoved(), " ORDER BY name"));
   if (!select.prepared()) return Error("listing platforms");
   std::vector<v1::Platform> platforms;
   int rc;
@@ -176,9 +153,9 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
   if (!Exec(db_, "BEGIN IMMEDIATE")) return Error("starting a transaction");
   // Anything that fails below rolls the whole batch back: all of it is stored, or none.
   {
-    Statement insert_batch(db_,
-                           "INSERT INTO batches(batch_id, platform_id, received_at, measurement_count, "
-                           "content_sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(batch_id) DO NOTHING");
+    SqliteStatement insert_batch(db_,
+                                 "INSERT INTO batches(batch_id, platform_id, received_at, measurement_count, "
+                                 "content_sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT(batch_id) DO NOTHING");
     if (!insert_batch.prepared()) return RollBack("recording batch");
     insert_batch.Bind(1, batch.batch_id());
     insert_batch.Bind(2, *platform_id);
@@ -196,12 +173,20 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
       return InsertBatchResult{0, true};
     }
   }
-  Statement insert(db_,
-                   "INSERT INTO measurements(platform_id, batch_id, n, c, h, w, k, r, s, stride_h, stride_w, "
-                   "pad_h, pad_w, dilation_h, dilation_w, groups_, dtype, layout, math_mode, backend, algorithm, "
-                   "median_us, failed, noisy, measured_at, record) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  SqliteStatement insert(
+      db_, absl::StrCat("INSERT INTO measurements(platform_id, batch_id, n, c, h, w, k, r, s, "
+                        "stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups_, dtype, "
+                        "layout, math_mode, backend, algorithm, median_us, failed, noisy, measured_at, "
+                        "record",
+                        history_ ? ", identity" : "", ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?",
+                        history_ ? ",?" : "", ")"));
   if (!insert.prepared()) return RollBack("preparing measurement insert");
+  // The current row of the same configuration that each new one replaces, kept as history.
+  SqliteStatement supersede(db_,
+                            "UPDATE measurements SET superseded_at = ?1 WHERE platform_id = ?2 AND identity = ?3 "
+                            "AND id < ?4 AND superseded_at IS NULL AND retired_at IS NULL");
+  if (history_ && !supersede.prepared()) return RollBack("preparing measurement insert");
+  int superseded = 0;
   for (const v1::Measurement& m : batch.measurements()) {
     const v1::ConvParams& p = m.params();
     int column = 1;
@@ -221,18 +206,28 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
     insert.Bind(column++, static_cast<int64_t>(m.noisy() ? 1 : 0));
     insert.Bind(column++, static_cast<int64_t>(m.measured_at().seconds()));
     insert.BindBlob(column++, m.SerializeAsString());
+    const std::string identity = history_ ? MeasurementIdentity(m) : "";
+    if (history_) insert.Bind(column++, identity);
     if (insert.Step() != SQLITE_DONE) return RollBack("storing a measurement");
     insert.Reset();
+    if (!history_) continue;
+    supersede.Bind(1, NowSeconds());
+    supersede.Bind(2, *platform_id);
+    supersede.Bind(3, identity);
+    supersede.Bind(4, static_cast<int64_t>(sqlite3_last_insert_rowid(db_)));
+    if (supersede.Step() != SQLITE_DONE) return RollBack("superseding a measurement");
+    superseded += sqlite3_changes(db_);
+    supersede.Reset();
   }
   if (!Exec(db_, "COMMIT")) return RollBack("committing batch");
-  return InsertBatchResult{batch.measurements_size(), false};
+  return InsertBatchResult{.stored = batch.measurements_size(), .duplicate = false, .superseded = superseded};
 }
 
 absl::StatusOr<std::vector<v1::Measurement>> SqliteStore::LoadMeasurements(const std::string& platform) {
   absl::MutexLock lock(&mutex_);
-  Statement select(db_,
-                   "SELECT m.record FROM measurements m JOIN platforms p ON p.id = m.platform_id "
-                   "WHERE p.name = ? ORDER BY m.id");
+  SqliteStatement select(db_, absl::StrCat("SELECT m.record FROM measurements m JOIN platforms p ON p.id = "
+                                           "m.platform_id WHERE p.name = ?",
+                                           CurrentOnly(), " ORDER BY m.id"));
   if (!select.prepared()) return Error("loading measurements");
   select.Bind(1, platform);
   std::vector<v1::Measurement> measurements;
@@ -249,9 +244,9 @@ absl::StatusOr<std::vector<v1::Measurement>> SqliteStore::LoadMeasurements(const
 
 absl::StatusOr<int64_t> SqliteStore::CountSuccessfulMeasurements(const std::string& platform) {
   absl::MutexLock lock(&mutex_);
-  Statement select(db_,
-                   "SELECT COUNT(*) FROM measurements m JOIN platforms p ON p.id = m.platform_id "
-                   "WHERE p.name = ? AND m.failed = 0");
+  SqliteStatement select(db_, absl::StrCat("SELECT COUNT(*) FROM measurements m JOIN platforms p ON p.id = "
+                                           "m.platform_id WHERE p.name = ? AND m.failed = 0",
+                                           CurrentOnly()));
   if (!select.prepared()) return Error("counting measurements");
   select.Bind(1, platform);
   if (select.Step() != SQLITE_ROW) return Error("counting measurements");

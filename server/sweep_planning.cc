@@ -24,6 +24,18 @@ absl::Status PlanCandidates(const v1::GetSweepPlanRequest& request, const std::v
   return absl::OkStatus();
 }
 
+// The plan of the request's sweep or candidates, leaving out what `measured` has.
+absl::Status PlanAgainst(const v1::GetSweepPlanRequest& request, const std::vector<v1::Measurement>& measured,
+                         const model::PlanOptions& options, v1::SweepPlan& plan) {
+  if (request.candidates_size() > 0 || request.op_candidates_size() > 0) {
+    return PlanCandidates(request, measured, options, plan);
+  }
+  absl::StatusOr<v1::SweepPlan> named = model::PlanSweep(request.sweep(), "sweep", measured, options);
+  if (!named.ok()) return named.status();
+  plan = *std::move(named);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status PlanSweepFor(MeasurementStore& store, const v1::GetSweepPlanRequest& request, v1::SweepPlan& plan) {
@@ -36,12 +48,16 @@ absl::Status PlanSweepFor(MeasurementStore& store, const v1::GetSweepPlanRequest
       .max_configs = request.max_configs(), .order = request.order(), .hardware = model::HardwareOf(*platform)};
   absl::StatusOr<std::vector<v1::Measurement>> measured = store.LoadMeasurements(request.platform());
   if (!measured.ok()) return measured.status();
-  if (request.candidates_size() > 0 || request.op_candidates_size() > 0) {
-    return PlanCandidates(request, *measured, options, plan);
-  }
-  absl::StatusOr<v1::SweepPlan> named = model::PlanSweep(request.sweep(), "sweep", *measured, options);
-  if (!named.ok()) return named.status();
-  plan = *std::move(named);
+  if (!request.remeasure()) return PlanAgainst(request, *measured, options, plan);
+  // Everything again (convlat-agent --remeasure): planned as for a platform with nothing stored,
+  // so the new measurements supersede the stored ones; already_measured still says how many of
+  // them the sweep measures again (the listed order costs no model fit).
+  v1::SweepPlan against_stored;
+  model::PlanOptions listed = options;
+  listed.order = v1::SWEEP_ORDER_LISTED;
+  if (absl::Status s = PlanAgainst(request, *measured, listed, against_stored); !s.ok()) return s;
+  if (absl::Status s = PlanAgainst(request, {}, options, plan); !s.ok()) return s;
+  plan.set_already_measured(against_stored.already_measured());
   return absl::OkStatus();
 }
 

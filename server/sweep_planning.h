@@ -1,6 +1,7 @@
 #pragma once
 // GetSweepPlan without gRPC: what an agent should measure next on a platform, from a named sweep
-// or from the agent's own candidates, leaving out what the platform has measured already.
+// or from the agent's own candidates, leaving out what the platform has measured already (current
+// measurements: retired ones are measured again), or with `remeasure` keeping it.
 
 #include "absl/status/status.h"
 #include "convlat/v1/profiler.pb.h"

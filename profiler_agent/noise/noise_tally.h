@@ -21,7 +21,8 @@ inline constexpr double kBusyRemeasuredShare = 0.10;
 
 // What the warnings tell the user to do: measure again where nothing else runs.
 inline constexpr char kQuietMachineAdvice[] =
-    "stop other work on this machine (or use a quiet one) and measure the sweep again";
+    "stop other work on this machine (or use a quiet one) and measure the sweep again with --remeasure, so the new "
+    "measurements supersede these";
 
 struct NoiseCounts {
   int configs = 0;     // configurations checked (failed ones included)

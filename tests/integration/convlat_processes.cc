@@ -100,13 +100,15 @@ int ConvlatProcessesTest::StoredMeasurements(const std::string& platform,
   args.insert(args.end(), {"platforms", "--format=csv"});
   const ProcessResult listed = Client(args);
   if (listed.exit_code != 0) return -1;
-  // Rows are "platform,kind,device,units,library,samples,model"; the device may hold commas, so
-  // the samples are read from the right.
+  // Rows are "platform,kind,device,units,library,samples,model,noisy,superseded,retired,
+  // conv_fit_mape,op_fit_mape"; the device may hold commas, so the samples are read from the right.
   std::istringstream lines(listed.output);
   for (std::string row; std::getline(lines, row);) {
     if (row.rfind(platform + ",", 0) != 0) continue;
-    const size_t last = row.rfind(','), before = row.rfind(',', last - 1);
-    return std::atoi(row.substr(before + 1, last - before - 1).c_str());
+    size_t end = std::string::npos;
+    for (int column = 0; column < 6; ++column) end = row.rfind(',', end == std::string::npos ? end : end - 1);
+    const size_t start = row.rfind(',', end - 1);
+    return std::atoi(row.substr(start + 1, end - start - 1).c_str());
   }
   return -1;
 }

@@ -1,12 +1,14 @@
-// The agent token guards every write RPC, not only RegisterPlatform: a PushMeasurements stream or
-// a GetSweepPlan call without the token, or with a wrong one, is refused before it touches the
-// store; with the token both work; queries need none. Against the real server in-process.
+// The agent token guards every write RPC, not only RegisterPlatform: a PushMeasurements stream, a
+// GetSweepPlan call or an admin call (RetireMeasurements, RemovePlatform, PurgeRetired) without the
+// token, or with a wrong one, is refused before it touches the store; with the token they work;
+// queries need none. Against the real server in-process.
 #include <chrono>
 #include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "convlat/v1/admin.grpc.pb.h"
 #include "convlat/v1/latency.grpc.pb.h"
 #include "convlat/v1/profiler.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -70,6 +72,44 @@ class AgentTokenTest : public InProcessServerTest {
     return v1::ProfilerService::NewStub(channel)->GetSweepPlan(&context, request, &plan);
   }
 
+  // The admin calls, for "box" unless told otherwise, changing what they say (no dry run).
+  static grpc::Status Retire(const std::shared_ptr<grpc::Channel>& channel, v1::AdminChange& change,
+                             const std::string& platform = "box") {
+    v1::RetireMeasurementsRequest request;
+    request.set_platform(platform);
+    request.mutable_before()->set_seconds(4102444800);  // 2100-01-01: everything measured so far
+    grpc::ClientContext context;
+    return v1::AdminService::NewStub(channel)->RetireMeasurements(&context, request, &change);
+  }
+  static grpc::Status Remove(const std::shared_ptr<grpc::Channel>& channel, v1::AdminChange& change,
+                             const std::string& platform = "box") {
+    v1::RemovePlatformRequest request;
+    request.set_platform(platform);
+    grpc::ClientContext context;
+    return v1::AdminService::NewStub(channel)->RemovePlatform(&context, request, &change);
+  }
+  static grpc::Status Purge(const std::shared_ptr<grpc::Channel>& channel, v1::AdminChange& change,
+                            const std::string& platform = "box") {
+    v1::PurgeRetiredRequest request;
+    request.set_platform(platform);
+    grpc::ClientContext context;
+    return v1::AdminService::NewStub(channel)->PurgeRetired(&context, request, &change);
+  }
+
+  // The platform's summary in ListPlatforms, asked without a token; nullopt when it is not listed.
+  std::optional<v1::PlatformSummary> Summary() const {
+    v1::ListPlatformsResponse response;
+    grpc::ClientContext context;
+    const grpc::Status status =
+        v1::LatencyService::NewStub(grpc::CreateChannel(Address(), grpc::InsecureChannelCredentials()))
+            ->ListPlatforms(&context, {}, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const v1::PlatformSummary& summary : response.platforms()) {
+      if (summary.platform().name() == "box") return summary;
+    }
+    return std::nullopt;
+  }
+
   // What the server says it holds for "box", asked without a token: queries stay open.
   int64_t StoredMeasurements() const {
     v1::ListPlatformsResponse response;
@@ -121,6 +161,46 @@ TEST_P(WithoutTheAgentTokenTest, GetSweepPlanIsUnauthenticatedAndAnswersNoConfig
   EXPECT_EQ(Plan(Channel(GetParam()), plan).error_code(), grpc::UNAUTHENTICATED);
   EXPECT_EQ(plan.configs_size(), 0);
   EXPECT_EQ(plan.ops_size(), 0);
+}
+
+TEST_F(AgentTokenTest, WithTheTokenAdminCallsChangeWhatTheySay) {
+  ASSERT_EQ(Push(Channel(kToken)).ack->stored(), 2);
+  v1::AdminChange change;
+  EXPECT_EQ(Retire(Channel(kToken), change, "nowhere").error_code(), grpc::NOT_FOUND);
+  ASSERT_TRUE(Retire(Channel(kToken), change).ok());
+  EXPECT_EQ(change.retired(), 2);
+  EXPECT_EQ(Summary()->retired_count(), 2);
+  ASSERT_TRUE(Purge(Channel(kToken), change).ok());
+  EXPECT_EQ(change.purged(), 2);
+  ASSERT_TRUE(Remove(Channel(kToken), change).ok());
+  EXPECT_TRUE(change.platform_removed());
+  EXPECT_FALSE(Summary().has_value());
+}
+
+// Each admin call refused: nothing retired, removed or purged.
+TEST_P(WithoutTheAgentTokenTest, RetireMeasurementsIsUnauthenticatedAndRetiresNothing) {
+  ASSERT_EQ(Push(Channel(kToken)).ack->stored(), 2);
+  v1::AdminChange change;
+  EXPECT_EQ(Retire(Channel(GetParam()), change).error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_EQ(change.retired(), 0);
+  EXPECT_EQ(StoredMeasurements(), 2);
+  EXPECT_EQ(Summary()->retired_count(), 0);
+}
+
+TEST_P(WithoutTheAgentTokenTest, RemovePlatformIsUnauthenticatedAndRemovesNothing) {
+  ASSERT_EQ(Push(Channel(kToken)).ack->stored(), 2);
+  v1::AdminChange change;
+  EXPECT_EQ(Remove(Channel(GetParam()), change).error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_FALSE(change.platform_removed());
+  EXPECT_EQ(StoredMeasurements(), 2);
+}
+
+TEST_P(WithoutTheAgentTokenTest, PurgeRetiredIsUnauthenticatedAndPurgesNothing) {
+  ASSERT_EQ(Push(Channel(kToken)).ack->stored(), 2);
+  v1::AdminChange change;
+  ASSERT_TRUE(Retire(Channel(kToken), change).ok());
+  EXPECT_EQ(Purge(Channel(GetParam()), change).error_code(), grpc::UNAUTHENTICATED);
+  EXPECT_EQ(Summary()->retired_count(), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -278,6 +278,32 @@ TEST_F(SqliteStoreTest, MigratesAVersionThreeDatabaseKeepingItsRows) {
   EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 5);
 }
 
+// Rows an older convlat stored have no identity (the history columns came later): opening the
+// store gives them theirs, and of a configuration stored twice the newer row is the current one.
+TEST_F(SqliteStoreTest, OlderRowsGetTheirIdentityAndTheNewerOfTwoIsCurrent) {
+  {
+    auto store = OpenLatest();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->UpsertPlatform(Platform("h100")).ok());
+  }
+  WriteBatchAsOlderConvlat(Batch("old-1", "h100", 3));
+  WriteBatchAsOlderConvlat(Batch("old-2", "h100", 2));  // k = 1 and 2 again
+  ASSERT_EQ(SqlCount("SELECT count(*) FROM measurements WHERE identity IS NULL"), 5);
+
+  auto store = OpenLatest();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(SqlCount("SELECT count(*) FROM measurements WHERE identity IS NULL"), 0);
+  absl::StatusOr<MeasurementCounts> counts = store->CountMeasurements("h100");
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->current, 3);
+  EXPECT_EQ(counts->superseded, 2);
+  EXPECT_EQ(SqlCount("SELECT count(*) FROM measurements WHERE superseded_at IS NOT NULL AND batch_id = 'old-1' "
+                     "AND id IN (SELECT id FROM measurements ORDER BY id LIMIT 2)"),
+            2);
+  // New rows supersede the older ones' identities like any others.
+  EXPECT_EQ(store->InsertBatch(Batch("new", "h100", 1, 3))->superseded, 1);
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerConvlat) {
   { ASSERT_NE(OpenLatest(), nullptr); }
   sqlite3* db = nullptr;
@@ -326,7 +352,12 @@ TEST_F(SqliteStoreTest, ConcurrentBatchesAreEachStoredExactlyOnce) {
   for (std::thread& t : agents) t.join();
   EXPECT_EQ(duplicates, 30);
   EXPECT_EQ(stored, 10 * 2 + 4 * 5 * 3);
-  EXPECT_EQ(*store->CountSuccessfulMeasurements("h100"), 10 * 2 + 4 * 5 * 3);
+  // Every batch stored once; their records measure the same three configurations (k = 1..3), so
+  // the newest of each is current and the others are kept as superseded history.
+  absl::StatusOr<MeasurementCounts> counts = store->CountMeasurements("h100");
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->current + counts->superseded, 10 * 2 + 4 * 5 * 3);
+  EXPECT_EQ(counts->current, 3);
 }
 
 // A disk that fills up (here: a file-size limit on this process, as a quota or a full volume
