@@ -259,6 +259,21 @@ std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std
   return op;
 }
 
+// An Einsum from its inputs alone (ONNX 1.12 infers only the rank of its output).
+absl::StatusOr<NetworkLayer> DescribeEinsum(const ValueTable& values, const onnx::NodeProto& node, int index,
+                                            NetworkLayer layer) {
+  if (node.input_size() != 2) return NodeError(node, index, "Einsum with other than two operands is not supported");
+  absl::StatusOr<Shape> a = KnownShape(values, node, index, node.input(0));
+  if (!a.ok()) return a.status();
+  absl::StatusOr<Shape> b = KnownShape(values, node, index, node.input(1));
+  if (!b.ok()) return b.status();
+  layer.shape = absl::StrCat(ShapeText(*a), ", ", ShapeText(*b));
+  absl::StatusOr<v1::ConvParams> conv = EinsumAsConv(node, index, *a, *b, values.TypeOf(node.input(0)));
+  if (!conv.ok()) return conv.status();
+  layer.conv = *conv;
+  return layer;
+}
+
 }  // namespace
 
 const absl::flat_hash_set<std::string>& FreeOps() {
@@ -277,6 +292,7 @@ absl::StatusOr<NetworkLayer> DescribeNode(const ValueTable& values, const onnx::
   const std::string& op = node.op_type();
   if (node.output_size() == 0) return NodeError(node, index, "has no output");
   NetworkLayer layer{.name = NodeLabel(node, index), .op = op};
+  if (op == "Einsum") return DescribeEinsum(values, node, index, std::move(layer));
   absl::StatusOr<Shape> out = KnownShape(values, node, index, node.output(0));
   if (!out.ok()) return out.status();
   std::vector<Shape> inputs;
@@ -325,14 +341,6 @@ absl::StatusOr<NetworkLayer> DescribeNode(const ValueTable& values, const onnx::
     for (size_t d = row_dims; d + 1 < out->size() && m <= (int64_t{1} << 30); ++d) m *= (*out)[d];
     absl::StatusOr<v1::ConvParams> conv =
         BatchedGemmAsConv(node, index, batch, m, inputs[0].back(), out->back(), elem_type);
-    if (!conv.ok()) return conv.status();
-    layer.conv = *conv;
-    return layer;
-  }
-
-  if (op == "Einsum") {
-    if (inputs.size() != 2) return NodeError(node, index, "Einsum with other than two operands is not supported");
-    absl::StatusOr<v1::ConvParams> conv = EinsumAsConv(node, index, inputs[0], inputs[1], elem_type);
     if (!conv.ok()) return conv.status();
     layer.conv = *conv;
     return layer;

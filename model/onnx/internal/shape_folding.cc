@@ -93,7 +93,8 @@ std::optional<FoldedValue> Slice(const onnx::NodeProto& node, const FoldedValue&
   }
   if (starts.size() != 1 || ends.size() != 1 || steps.size() != 1 || steps[0] == 0) return std::nullopt;
   // Along the first axis only: rows of a 2-D tensor (how F.pad's amounts are reversed), items of a 1-D one.
-  if (data.scalar() || (!axes.empty() && (axes.size() != 1 || (axes[0] != 0 && axes[0] != -static_cast<double>(data.dims.size()))))) {
+  if (data.scalar() ||
+      (!axes.empty() && (axes.size() != 1 || (axes[0] != 0 && axes[0] != -static_cast<double>(data.dims.size()))))) {
     return std::nullopt;
   }
   const auto n = data.dims[0];
@@ -159,17 +160,17 @@ std::optional<FoldedValue> FoldedValueOf(const onnx::TensorProto& t) {
   }
   // A stripped weight has dims but no data: unknown, not empty.
   if (!values || static_cast<int64_t>(values->size()) != elements) return std::nullopt;
-  return FoldedValue{.values = *std::move(values), .integer = IsIntegerType(t.data_type()),
+  return FoldedValue{.values = *std::move(values),
+                     .integer = IsIntegerType(t.data_type()),
                      .dims = Shape(t.dims().begin(), t.dims().end())};
 }
 
 bool IsFoldableOp(const std::string& op) {
   static const auto* ops = new absl::flat_hash_set<std::string>{
-      "Constant", "Shape",   "Size",      "Cast",      "Identity",  "Unsqueeze",  "Squeeze", "Transpose",
-      "Reshape",  "Gather",  "Concat",    "Add",       "Sub",       "Mul",        "Div",     "Mod",
-      "Min",      "Max",     "Pow",       "Equal",     "Less",      "Greater",    "Not",     "Neg",
-      "Abs",      "Floor",   "Ceil",      "Where",     "ConstantOfShape",         "Slice",   "Range",
-      "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin"};
+      "Constant", "Shape",           "Size",  "Cast",    "Identity",   "Unsqueeze", "Squeeze",   "Transpose", "Reshape",
+      "Gather",   "Concat",          "Add",   "Sub",     "Mul",        "Div",       "Mod",       "Min",       "Max",
+      "Pow",      "Equal",           "Less",  "Greater", "Not",        "Neg",       "Abs",       "Floor",     "Ceil",
+      "Where",    "ConstantOfShape", "Slice", "Range",   "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin"};
   return ops->contains(op);
 }
 
@@ -205,7 +206,7 @@ std::optional<FoldedValue> FoldNode(const onnx::NodeProto& node, const FoldedVal
   } else if (op == "Identity" || op == "Floor" || op == "Ceil" || op == "Neg" || op == "Abs" || op == "Not") {
     out = *a;
     for (double& v : out->values) {
-      v = op == "Floor" ? std::floor(v)
+      v = op == "Floor"  ? std::floor(v)
           : op == "Ceil" ? std::ceil(v)
           : op == "Neg"  ? -v
           : op == "Abs"  ? std::abs(v)
@@ -259,7 +260,8 @@ std::optional<FoldedValue> FoldNode(const onnx::NodeProto& node, const FoldedVal
   } else if (op == "Where") {
     const FoldedValue *x = in(1), *y = in(2);
     if (x == nullptr || y == nullptr) return std::nullopt;
-    std::optional<FoldedValue> picked = Broadcast(*a, *x, x->integer, [](double c, double v) { return c != 0 ? v : 0; });
+    std::optional<FoldedValue> picked =
+        Broadcast(*a, *x, x->integer, [](double c, double v) { return c != 0 ? v : 0; });
     std::optional<FoldedValue> other = Broadcast(*a, *y, y->integer, [](double c, double v) { return c != 0 ? 0 : v; });
     if (!picked || !other) return std::nullopt;
     out = Arithmetic("Add", *picked, *other);
@@ -308,7 +310,7 @@ onnx::TensorProto FoldedTensor(const std::string& name, const FoldedValue& value
     for (double v : value.values) {
       // Saturating: Slice's "to the end" is INT64_MAX, which a double rounds past the int64 range.
       constexpr double kLimit = 9.2e18;
-      tensor.add_int64_data(v >= kLimit   ? std::numeric_limits<int64_t>::max()
+      tensor.add_int64_data(v >= kLimit    ? std::numeric_limits<int64_t>::max()
                             : v <= -kLimit ? std::numeric_limits<int64_t>::min()
                                            : static_cast<int64_t>(v));
     }

@@ -19,7 +19,7 @@ namespace convlat::model::onnx_internal {
 struct FoldedValue {
   std::vector<double> values;
   bool integer = true;  // an integer (or bool) element type: Div truncates, a Cast to it rounds toward zero
-  Shape dims;  // empty for a scalar (a Gather by a scalar index, a Squeeze)
+  Shape dims;           // empty for a scalar (a Gather by a scalar index, a Squeeze)
 
   bool scalar() const { return dims.empty(); }
 };

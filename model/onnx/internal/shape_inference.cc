@@ -164,6 +164,14 @@ absl::Status ExplainUnknownShape(const onnx::GraphProto& graph, const ValueTable
                                       WhyNotEvaluated(graph, values, folded, producers, input, 0)));
       }
     }
+    static const auto* data_dependent =
+        new absl::flat_hash_set<std::string>{"NonZero", "Unique", "NonMaxSuppression", "Loop", "If", "Compress"};
+    if (data_dependent->contains(node.op_type())) {
+      return NodeError(node, i,
+                       absl::StrCat(what,
+                                    ": its output's size depends on the values of its input, not on shapes; "
+                                    "convlat cannot predict such a network"));
+    }
     return NodeError(node, i,
                      absl::StrCat(what,
                                   ": its inputs' shapes are all known, but ONNX shape inference gives none for "
