@@ -18,6 +18,8 @@ namespace {
 
 using onnx_internal::DescribeNode;
 using onnx_internal::Elements;
+using onnx_internal::ExplainUnknownShape;
+using onnx_internal::FoldedValues;
 using onnx_internal::FreeOps;
 using onnx_internal::FusedIntoConvOps;
 using onnx_internal::InferShapes;
@@ -32,7 +34,8 @@ constexpr double kMaxShapeElements = 64;
 
 class Importer {
  public:
-  Importer(const onnx::GraphProto& graph, const ValueTable& values) : graph_(graph), values_(values) {}
+  Importer(const onnx::GraphProto& graph, const ValueTable& values, const FoldedValues& folded)
+      : graph_(graph), values_(values), folded_(folded) {}
 
   absl::StatusOr<std::vector<NetworkLayer>> Run() {
     if (absl::Status s = CheckTopologicalOrder(); !s.ok()) return s;
@@ -61,7 +64,13 @@ class Importer {
           continue;
         }
       }
-      if (FreeOps().contains(op) || IsShapeArithmetic(node)) continue;
+      if (FreeOps().contains(op) || (node.output_size() > 0 && folded_.contains(node.output(0))) ||
+          IsShapeArithmetic(node))
+        continue;
+      if (!ShapesKnown(node)) {
+        // Name the cause (the first node whose shape does not infer), not only where it shows.
+        if (absl::Status why = ExplainUnknownShape(graph_, values_, folded_, node, i); !why.ok()) return why;
+      }
       absl::StatusOr<NetworkLayer> layer = DescribeNode(values_, node, i);
       if (!layer.ok()) return layer.status();
       if (layer->conv && node.output_size() > 0 && consumers[node.output(0)] == 1) {
@@ -104,8 +113,23 @@ class Importer {
     return shape && Known(*shape) && Elements(*shape) <= kMaxShapeElements;
   }
 
+  bool ShapesKnown(const onnx::NodeProto& node) const {
+    // ONNX 1.12 infers only an Einsum's rank; its mapping computes the product from the inputs.
+    const bool outputs_needed = node.op_type() != "Einsum";
+    for (const auto* names : {&node.input(), &node.output()}) {
+      if (names == &node.output() && !outputs_needed) continue;
+      for (const std::string& name : *names) {
+        if (name.empty()) continue;
+        const std::optional<Shape> shape = values_.Find(name);
+        if (!shape || !Known(*shape)) return false;
+      }
+    }
+    return true;
+  }
+
   const onnx::GraphProto& graph_;
   const ValueTable& values_;
+  const FoldedValues& folded_;
 };
 
 // Applies --batch and --input to the graph inputs that are activations (not initializers); a dynamic
@@ -206,9 +230,10 @@ absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes,
   }
   ImportedNetwork network;
   if (absl::Status s = FixInputShapes(*model.mutable_graph(), options, network.notes); !s.ok()) return s;
-  if (absl::Status s = InferShapes(model); !s.ok()) return s;
+  absl::StatusOr<FoldedValues> folded = InferShapes(model);
+  if (!folded.ok()) return folded.status();
   const ValueTable values(model.graph());
-  absl::StatusOr<std::vector<NetworkLayer>> layers = Importer(model.graph(), values).Run();
+  absl::StatusOr<std::vector<NetworkLayer>> layers = Importer(model.graph(), values, *folded).Run();
   if (!layers.ok()) return layers.status();
   network.layers = *std::move(layers);
   return network;

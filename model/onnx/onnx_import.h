@@ -28,7 +28,8 @@ struct OnnxImportOptions {
 
 // INVALID_ARGUMENT for a file that is not ONNX, a truncated one, an opset before 7, an op convlat
 // does not know, a graph that is not a DAG in node order, or shapes that do not infer (naming
-// the node and telling to fix inputs with `input_shapes`); RESOURCE_EXHAUSTED above the size limit.
+// the first node whose shape is unknown, the input at fault and why; `input_shapes` or `batch`
+// when a symbolic input dimension is the cause); RESOURCE_EXHAUSTED above the size limit.
 struct ImportedNetwork {
   std::vector<NetworkLayer> layers;
   std::vector<std::string> notes;  // what the import assumed, for the user: "input 'x': dynamic batch taken as 1"

@@ -23,12 +23,14 @@
 namespace convlat {
 namespace {
 
-std::string ResNet50() {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet50.onnx", std::ios::binary);
+std::string Fixture(const std::string& name) {
+  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
 }
+
+std::string ResNet50() { return Fixture("resnet50"); }
 
 const model::NeuSightDataset* T4() {
   static const auto* dataset = [] {
@@ -56,6 +58,23 @@ void BM_PredictImportedResNet50(benchmark::State& state) {
   state.counters["layers"] = static_cast<double>(layers.size());
 }
 BENCHMARK(BM_PredictImportedResNet50)->Unit(benchmark::kMicrosecond);
+
+// ConvNeXt-Tiny at opset 11 (LayerNorm decomposed): 475 layers, the largest CNN fixture; what a
+// network query of it costs the server, import and model pass together (issue 15: < 50 ms).
+void BM_ImportAndPredictConvNeXt(benchmark::State& state) {
+  if (T4() == nullptr) return state.SkipWithError("public dataset not found");
+  auto fitted =
+      model::FitLatencyModel(model::SamplesFromMeasurements(T4()->measurements), model::HardwareOf(T4()->platform));
+  const std::string bytes = Fixture("convnext_tiny_opset11");
+  size_t layers = 0;
+  for (auto _ : state) {
+    absl::StatusOr<std::vector<model::NetworkLayer>> imported = model::ImportOnnx(bytes, {});
+    layers = imported.ok() ? imported->size() : 0;
+    if (imported.ok()) benchmark::DoNotOptimize(model::PredictNetworkLatency(**fitted, nullptr, *imported, {}));
+  }
+  state.counters["layers"] = static_cast<double>(layers);
+}
+BENCHMARK(BM_ImportAndPredictConvNeXt)->Unit(benchmark::kMillisecond);
 
 // `state.range(0)` ResNet-50 variants (batch 1..) per PredictNetworks call, ONNX bytes each.
 void BM_PredictNetworksOverGrpc(benchmark::State& state) {

@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "model/layers/conv_shape.h"
 
 namespace convlat::model::onnx_internal {
@@ -114,6 +117,61 @@ absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index
   if (absl::Status valid = ValidateConvParams(conv, "gemm"); !valid.ok())
     return NodeError(node, index, valid.message());
   return conv;
+}
+
+absl::StatusOr<v1::ConvParams> BatchedGemmAsConv(const onnx::NodeProto& node, int index, int64_t batch, int64_t m,
+                                                 int64_t k, int64_t n, int elem_type) {
+  if (batch <= 1) return GemmAsConv(node, index, m, k, n, elem_type);
+  if (batch > (int64_t{1} << 30) / std::max<int64_t>({k, n, 1})) {
+    return NodeError(node, index, absl::StrCat("dimensions too large: ", batch, " batches of ", m, "x", k, "x", n));
+  }
+  absl::StatusOr<v1::ConvParams> conv = GemmAsConv(node, index, m, batch * k, batch * n, elem_type);
+  if (!conv.ok()) return conv;
+  conv->set_groups(static_cast<int32_t>(batch));
+  if (absl::Status valid = ValidateConvParams(*conv, "batched gemm"); !valid.ok())
+    return NodeError(node, index, valid.message());
+  return conv;
+}
+
+absl::StatusOr<v1::ConvParams> EinsumAsConv(const onnx::NodeProto& node, int index, const Shape& a, const Shape& b,
+                                            int elem_type) {
+  const onnx::AttributeProto* attribute = Attribute(node, "equation");
+  std::string equation = attribute != nullptr ? attribute->s() : "";
+  equation.erase(std::remove(equation.begin(), equation.end(), ' '), equation.end());
+  auto not_matmul = [&](absl::string_view why) {
+    return NodeError(node, index,
+                     absl::StrCat("Einsum '", equation, "' is not a matrix product convlat maps (", why,
+                                  "); only two-operand products like 'bij,bjk->bik' are supported"));
+  };
+  const std::vector<std::string> sides = absl::StrSplit(equation, "->");
+  if (sides.size() != 2) return not_matmul("no explicit output");
+  const std::vector<std::string> operands = absl::StrSplit(sides[0], ',');
+  if (operands.size() != 2) return not_matmul("not two operands");
+  if (absl::StrContains(equation, ".")) return not_matmul("an ellipsis");
+  if (operands[0].size() != a.size() || operands[1].size() != b.size())
+    return not_matmul("ranks differ from the inputs");
+  absl::flat_hash_map<char, int64_t> size;
+  for (const auto& [letters, shape] : {std::pair(operands[0], a), std::pair(operands[1], b)}) {
+    for (size_t i = 0; i < letters.size(); ++i) {
+      auto [it, inserted] = size.try_emplace(letters[i], shape[i]);
+      if (!inserted && it->second != shape[i] && it->second != 1 && shape[i] != 1) return not_matmul("sizes differ");
+      it->second = std::max(it->second, shape[i]);
+    }
+  }
+  int64_t batch = 1, m = 1, k = 1, n = 1;
+  for (const auto& [letter, extent] : size) {
+    const bool in_a = absl::StrContains(operands[0], letter), in_b = absl::StrContains(operands[1], letter),
+               in_out = absl::StrContains(sides[1], letter);
+    int64_t& product = in_a && in_b ? (in_out ? batch : k) : in_out ? (in_a ? m : n) : batch;
+    if (!in_out && !(in_a && in_b))
+      return not_matmul(absl::StrCat("'", std::string(1, letter), "' is summed in one operand"));
+    if (product > (int64_t{1} << 30) / std::max<int64_t>(extent, 1)) return not_matmul("dimensions too large");
+    product *= extent;
+  }
+  for (char letter : sides[1]) {
+    if (!size.contains(letter)) return not_matmul(absl::StrCat("'", std::string(1, letter), "' is in no operand"));
+  }
+  return BatchedGemmAsConv(node, index, batch, m, k, n, elem_type);
 }
 
 }  // namespace convlat::model::onnx_internal

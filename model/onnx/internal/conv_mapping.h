@@ -37,4 +37,18 @@ absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int inde
 absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index, int64_t m, int64_t k, int64_t n,
                                           int elem_type);
 
+// `batch` independent GEMMs of M x K by K x N (attention's Q·Kᵀ and ·V, a 3-D MatMul whose
+// second operand has a batch too) as one grouped 1x1 convolution: M images of batch·K channels in
+// `batch` groups, batch·N filters. The same FLOPs and the same bytes as the batched GEMM (each
+// group's filter is one batch's B), which is how cuDNN and oneDNN run grouped convolutions.
+absl::StatusOr<v1::ConvParams> BatchedGemmAsConv(const onnx::NodeProto& node, int index, int64_t batch, int64_t m,
+                                                 int64_t k, int64_t n, int elem_type);
+
+// An Einsum that is a (batched) matrix product, e.g. "bij,bjk->bik" or attention's "bhid,bhjd->bhij":
+// every index is a batch (both operands and the output), a row (first operand and output), a column
+// (second operand and output) or contracted (both operands, not the output). An error naming the
+// equation for any other Einsum (a trace, a single-operand reduction, an ellipsis).
+absl::StatusOr<v1::ConvParams> EinsumAsConv(const onnx::NodeProto& node, int index, const Shape& a, const Shape& b,
+                                            int elem_type);
+
 }  // namespace convlat::model::onnx_internal

@@ -62,9 +62,9 @@ const absl::flat_hash_set<std::string>& ElementwiseOps() {
 }
 // Read everything, write everything, little arithmetic.
 const absl::flat_hash_set<std::string>& DataMovementOps() {
-  static const auto* ops =
-      new absl::flat_hash_set<std::string>{"Concat",   "Split", "Slice",  "Pad",    "Transpose",    "Resize",
-                                           "Upsample", "Tile",  "Expand", "Gather", "DepthToSpace", "SpaceToDepth"};
+  static const auto* ops = new absl::flat_hash_set<std::string>{
+      "Concat", "Split",  "Slice",        "Pad",          "Transpose", "Resize",          "Upsample",      "Tile",
+      "Expand", "Gather", "DepthToSpace", "SpaceToDepth", "ScatterND", "ScatterElements", "GatherElements"};
   return *ops;
 }
 // Each output element reads a window (or all) of the input.
@@ -173,6 +173,22 @@ bool IsSpatialReduction(const onnx::NodeProto& node, const Shape& input) {
   return axes == std::vector<int64_t>{2, 3};
 }
 
+// Whether `node`'s `axis` attribute (default `fallback`) names the last axis of `shape`.
+bool IsLastAxis(const onnx::NodeProto& node, const Shape& shape, int64_t fallback) {
+  const int64_t axis = IntAttribute(node, "axis", fallback);
+  const auto rank = static_cast<int64_t>(shape.size());
+  return axis == rank - 1 || axis == -1;
+}
+
+// `shape` as rows x (the product of the axes from `axis` on): the 2-D view a softmax or layer
+// norm over those axes works on.
+Shape AsRows(const Shape& shape, size_t axis) {
+  double rows = 1, columns = 1;
+  for (size_t d = 0; d < shape.size(); ++d) (d < axis ? rows : columns) *= static_cast<double>(shape[d]);
+  if (rows > static_cast<double>(int64_t{1} << 30) || columns > static_cast<double>(int64_t{1} << 30)) return {-1};
+  return {static_cast<int64_t>(rows), static_cast<int64_t>(columns)};
+}
+
 // A node other than a convolution or matrix product as an op the agents time (see op_params.h),
 // or nullopt when it is none of those (it is then predicted from its bytes and FLOPs alone).
 std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std::vector<Shape>& inputs,
@@ -207,9 +223,22 @@ std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std
     op.set_kind(v1::OP_KIND_CONCAT);
     op.set_inputs(static_cast<int32_t>(inputs.size()));
     mapped = SetDims(op, out);
+  } else if ((type == "Softmax" || type == "LogSoftmax") && IsLastAxis(node, inputs[0], -1) && inputs[0].size() > 2) {
+    // Over the last axis (attention's scores over the sequence): rows of that many channels.
+    op.set_kind(v1::OP_KIND_SOFTMAX);
+    mapped = SetDims(op, AsRows(inputs[0], inputs[0].size() - 1));
   } else if (type == "Softmax" || type == "LogSoftmax") {
     op.set_kind(v1::OP_KIND_SOFTMAX);
     mapped = SetDims(op, inputs[0]);
+  } else if (type == "LayerNormalization" && !inputs[0].empty()) {
+    // Normalized over the axes from `axis` on, scaled and shifted per element of them: the batch
+    // norm the agents time over rows of that many channels (one read, one write, an affine per
+    // channel; fused LayerNorm kernels take the row statistics in the same pass).
+    const auto rank = static_cast<int64_t>(inputs[0].size());
+    int64_t axis = IntAttribute(node, "axis", -1);
+    axis = axis < 0 ? axis + rank : axis;
+    op.set_kind(v1::OP_KIND_BATCH_NORM);
+    mapped = axis >= 0 && axis < rank && SetDims(op, AsRows(inputs[0], static_cast<size_t>(axis)));
   } else if ((type == "Resize" || type == "Upsample") && inputs[0].size() == 4 && out.size() == 4) {
     op.set_kind(v1::OP_KIND_RESIZE);
     const onnx::AttributeProto* mode = Attribute(node, "mode");
@@ -230,6 +259,21 @@ std::optional<v1::OpParams> OtherOpParams(const onnx::NodeProto& node, const std
   return op;
 }
 
+// An Einsum from its inputs alone (ONNX 1.12 infers only the rank of its output).
+absl::StatusOr<NetworkLayer> DescribeEinsum(const ValueTable& values, const onnx::NodeProto& node, int index,
+                                            NetworkLayer layer) {
+  if (node.input_size() != 2) return NodeError(node, index, "Einsum with other than two operands is not supported");
+  absl::StatusOr<Shape> a = KnownShape(values, node, index, node.input(0));
+  if (!a.ok()) return a.status();
+  absl::StatusOr<Shape> b = KnownShape(values, node, index, node.input(1));
+  if (!b.ok()) return b.status();
+  layer.shape = absl::StrCat(ShapeText(*a), ", ", ShapeText(*b));
+  absl::StatusOr<v1::ConvParams> conv = EinsumAsConv(node, index, *a, *b, values.TypeOf(node.input(0)));
+  if (!conv.ok()) return conv.status();
+  layer.conv = *conv;
+  return layer;
+}
+
 }  // namespace
 
 const absl::flat_hash_set<std::string>& FreeOps() {
@@ -248,6 +292,7 @@ absl::StatusOr<NetworkLayer> DescribeNode(const ValueTable& values, const onnx::
   const std::string& op = node.op_type();
   if (node.output_size() == 0) return NodeError(node, index, "has no output");
   NetworkLayer layer{.name = NodeLabel(node, index), .op = op};
+  if (op == "Einsum") return DescribeEinsum(values, node, index, std::move(layer));
   absl::StatusOr<Shape> out = KnownShape(values, node, index, node.output(0));
   if (!out.ok()) return out.status();
   std::vector<Shape> inputs;
@@ -285,9 +330,17 @@ absl::StatusOr<NetworkLayer> DescribeNode(const ValueTable& values, const onnx::
   if (op == "MatMul") {
     if (inputs.size() < 2 || inputs[0].empty() || out->empty()) return NodeError(node, index, "expects two tensors");
     if (!FitsConvParams(*out)) return NodeError(node, index, absl::StrCat("dimensions too large: ", ShapeText(*out)));
-    int64_t m = 1;  // the rows of all the batched products; capped before it could overflow
-    for (size_t d = 0; d + 1 < out->size() && m <= (int64_t{1} << 30); ++d) m *= (*out)[d];
-    absl::StatusOr<v1::ConvParams> conv = GemmAsConv(node, index, m, inputs[0].back(), out->back(), elem_type);
+    // A second operand with batch dimensions of its own (attention's Q·Kᵀ and ·V) makes batched
+    // GEMMs; a 2-D one (a Linear layer's weight) is shared, and all the first operand's rows are one GEMM.
+    const Shape& b = inputs[1];
+    double b_batch = 1;
+    for (size_t d = 0; d + 2 < b.size(); ++d) b_batch *= static_cast<double>(b[d]);
+    int64_t m = 1, batch = 1;  // capped before they could overflow
+    const size_t row_dims = b_batch > 1 && out->size() >= 2 ? out->size() - 2 : 0;
+    for (size_t d = 0; d < row_dims && batch <= (int64_t{1} << 30); ++d) batch *= (*out)[d];
+    for (size_t d = row_dims; d + 1 < out->size() && m <= (int64_t{1} << 30); ++d) m *= (*out)[d];
+    absl::StatusOr<v1::ConvParams> conv =
+        BatchedGemmAsConv(node, index, batch, m, inputs[0].back(), out->back(), elem_type);
     if (!conv.ok()) return conv.status();
     layer.conv = *conv;
     return layer;

@@ -1,8 +1,5 @@
 #include "model/onnx/internal/shape_inference.h"
 
-#include <algorithm>
-#include <cstdint>
-#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -12,94 +9,80 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "model/onnx/internal/graph.h"
 #include "onnx/shape_inference/implementation.h"
 
 namespace convlat::model::onnx_internal {
 namespace {
 
-// Integer tensors computable at import time, by name.
-using KnownInts = absl::flat_hash_map<std::string, std::vector<int64_t>>;
-
-std::optional<std::vector<int64_t>> IntsOf(const onnx::TensorProto& t) {
-  if (t.data_type() != onnx::TensorProto::INT64) return std::nullopt;
-  if (t.int64_data_size() > 0) return std::vector<int64_t>(t.int64_data().begin(), t.int64_data().end());
-  if (t.raw_data().size() % sizeof(int64_t) != 0) return std::nullopt;
-  std::vector<int64_t> values(t.raw_data().size() / sizeof(int64_t));
-  std::memcpy(values.data(), t.raw_data().data(), t.raw_data().size());
-  return values;
+// The inputs whose values (not only shapes) decide a node's output shape.
+bool IsShapeInput(const onnx::NodeProto& node, int input) {
+  static const auto* ops = new absl::flat_hash_set<std::string>{
+      "Reshape", "Expand",  "Tile",      "Pad",        "Resize",    "Upsample",  "Slice",     "Split",     "TopK",
+      "OneHot",  "Squeeze", "Unsqueeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd"};
+  const std::string& op = node.op_type();
+  if (op == "ConstantOfShape" || op == "Range") return true;
+  return input >= 1 && ops->contains(op);
 }
 
-// What one node computes from integer tensors already known: the shape arithmetic exporters
-// write for a dynamic batch (Shape → Gather → Div → Cast → Unsqueeze → Concat → Reshape), which
-// ONNX's own data propagation does not follow through Div and Cast.
-std::optional<std::vector<int64_t>> FoldNode(const onnx::NodeProto& node, const KnownInts& known,
-                                             const ValueTable& values) {
-  const std::string& op = node.op_type();
-  auto in = [&](int i) -> const std::vector<int64_t>* {
-    if (i >= node.input_size()) return nullptr;
-    const auto it = known.find(node.input(i));
-    return it == known.end() ? nullptr : &it->second;
-  };
-  if (op == "Constant") {
-    const onnx::AttributeProto* value = Attribute(node, "value");
-    return value != nullptr && value->has_t() ? IntsOf(value->t()) : std::nullopt;
+// Why the value `name` could not be evaluated: the node (or graph input) where the evaluation
+// stops, walking back from `name` through the shape arithmetic that produced it.
+std::string WhyNotEvaluated(const onnx::GraphProto& graph, const ValueTable& values, const FoldedValues& folded,
+                            const absl::flat_hash_map<std::string, int>& producers, const std::string& name,
+                            int depth) {
+  const auto producer = producers.find(name);
+  if (producer == producers.end()) {
+    return absl::StrCat(
+        "it is a graph input or a weight without data, not a value known before the run (the "
+        "network's shapes depend on the data it is given: convlat cannot predict it)");
   }
-  if (op == "Shape") {
-    std::optional<Shape> shape = values.Find(node.input(0));
-    if (!shape || !Known(*shape)) return std::nullopt;
-    const int64_t rank = static_cast<int64_t>(shape->size());
-    int64_t start = IntAttribute(node, "start", 0), end = IntAttribute(node, "end", rank);
-    start = std::clamp(start < 0 ? start + rank : start, int64_t{0}, rank);
-    end = std::clamp(end < 0 ? end + rank : end, int64_t{0}, rank);
-    return std::vector<int64_t>(shape->begin() + start, shape->begin() + std::max(start, end));
+  const onnx::NodeProto& node = graph.node(producer->second);
+  const std::string label = absl::StrCat("node '", NodeLabel(node, producer->second), "' (", node.op_type(), ")");
+  if (!IsFoldableOp(node.op_type())) {
+    return absl::StrCat("it is computed by ", label,
+                        ", which convlat's shape folding does not evaluate; this is a gap in convlat's importer: "
+                        "please report it with the model");
   }
-  if (op == "Cast" || op == "Identity" || op == "Unsqueeze" || op == "Squeeze") {
-    return in(0) != nullptr ? std::optional<std::vector<int64_t>>(*in(0)) : std::nullopt;
-  }
-  if (op == "Gather") {
-    const std::vector<int64_t>*data = in(0), *indices = in(1);
-    if (data == nullptr || indices == nullptr || IntAttribute(node, "axis", 0) != 0) return std::nullopt;
-    std::vector<int64_t> out;
-    for (int64_t i : *indices) {
-      if (i < 0) i += static_cast<int64_t>(data->size());
-      if (i < 0 || i >= static_cast<int64_t>(data->size())) return std::nullopt;
-      out.push_back((*data)[i]);
+  if (depth < 32) {
+    for (const std::string& input : node.input()) {
+      if (input.empty() || folded.contains(input)) continue;
+      if (node.op_type() == "Shape" || node.op_type() == "Size") {
+        std::optional<Shape> shape = values.Find(input);
+        if (!shape || !Known(*shape)) {
+          return absl::StrCat("it is the shape of '", input, "', which is unknown (",
+                              shape ? ShapeText(*shape) : "no shape", ")");
+        }
+        continue;
+      }
+      return WhyNotEvaluated(graph, values, folded, producers, input, depth + 1);
     }
-    return out;
   }
-  if (op == "Concat") {
-    std::vector<int64_t> out;
-    for (int i = 0; i < node.input_size(); ++i) {
-      if (in(i) == nullptr) return std::nullopt;
-      out.insert(out.end(), in(i)->begin(), in(i)->end());
-    }
-    return out;
+  return absl::StrCat("it is computed by ", label,
+                      " from known values, but not as a small shape-like tensor convlat evaluates (larger than ",
+                      kMaxFoldedElements,
+                      " elements, or of a form the folding does not cover); please report it "
+                      "with the model");
+}
+
+std::string SymbolicInputProblem(const onnx::ValueInfoProto& input) {
+  const auto& dims = input.type().tensor_type().shape().dim();
+  if (!input.type().tensor_type().has_shape()) return "has no shape at all";
+  for (int d = 0; d < dims.size(); ++d) {
+    if (dims[d].has_dim_value() && dims[d].dim_value() > 0) continue;
+    const std::string symbol = dims[d].has_dim_param() ? absl::StrCat(" ('", dims[d].dim_param(), "')") : "";
+    return absl::StrCat("has dimension ", d, " symbolic", symbol);
   }
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
-    const std::vector<int64_t>*a = in(0), *b = in(1);
-    if (a == nullptr || b == nullptr || a->empty() || b->empty()) return std::nullopt;
-    if (a->size() != b->size() && a->size() != 1 && b->size() != 1) return std::nullopt;
-    std::vector<int64_t> out(std::max(a->size(), b->size()));
-    for (size_t i = 0; i < out.size(); ++i) {
-      const int64_t x = (*a)[a->size() == 1 ? 0 : i], y = (*b)[b->size() == 1 ? 0 : i];
-      if (op == "Div" && y == 0) return std::nullopt;
-      out[i] = op == "Add" ? x + y : op == "Sub" ? x - y : op == "Mul" ? x * y : x / y;
-    }
-    return out;
-  }
-  return std::nullopt;
+  return "has no known shape";
 }
 
 }  // namespace
 
-absl::Status InferShapes(onnx::ModelProto& model) {
+absl::StatusOr<FoldedValues> InferShapes(onnx::ModelProto& model) {
   constexpr int kMaxRounds = 64;
-  KnownInts known;
+  FoldedValues known;
   absl::flat_hash_set<std::string> initializers;
   for (const onnx::TensorProto& t : model.graph().initializer()) {
     initializers.insert(t.name());
-    if (std::optional<std::vector<int64_t>> ints = IntsOf(t)) known[t.name()] = *ints;
+    if (std::optional<FoldedValue> value = FoldedValueOf(t)) known[t.name()] = *value;
   }
   for (int round = 0; round < kMaxRounds; ++round) {
     try {
@@ -115,31 +98,84 @@ absl::Status InferShapes(onnx::ModelProto& model) {
     bool folded = false;
     for (onnx::NodeProto& node : *model.mutable_graph()->mutable_node()) {
       if (node.output_size() == 1 && !known.contains(node.output(0))) {
-        if (std::optional<std::vector<int64_t>> ints = FoldNode(node, known, values)) known[node.output(0)] = *ints;
+        if (std::optional<FoldedValue> value = FoldNode(node, known, values)) known[node.output(0)] = *value;
       }
-      // A node whose output shape did not infer gets its computed integer inputs (Reshape and
-      // Expand targets, Slice bounds, ...) as constants; its data input (0) is left alone.
+      // A node whose output shape did not infer gets its computed shape inputs (Reshape and
+      // Expand targets, Slice bounds, Resize sizes, ...) as constants; its data input is left alone.
       if (node.output_size() < 1) continue;
       std::optional<Shape> out = values.Find(node.output(0));
       if (out && Known(*out)) continue;
-      const int first = node.op_type() == "ConstantOfShape" ? 0 : 1;
-      for (int i = first; i < node.input_size(); ++i) {
+      for (int i = 0; i < node.input_size(); ++i) {
+        if (i == 0 && !IsShapeInput(node, i)) continue;
         const auto value = known.find(node.input(i));
         if (value == known.end() || initializers.contains(node.input(i))) continue;
         // A copy: inserting into `known` below may rehash it (found by scripts/fuzz.sh).
-        const std::vector<int64_t> ints = value->second;
+        const FoldedValue constant_value = value->second;
         onnx::TensorProto* constant = model.mutable_graph()->add_initializer();
-        constant->set_name(absl::StrCat(node.input(i), "/convlat_folded"));
-        constant->set_data_type(onnx::TensorProto::INT64);
-        constant->add_dims(static_cast<int64_t>(ints.size()));
-        for (int64_t v : ints) constant->add_int64_data(v);
-        known[constant->name()] = ints;
+        *constant = FoldedTensor(absl::StrCat(node.input(i), "/convlat_folded"), constant_value);
+        known[constant->name()] = constant_value;
         initializers.insert(constant->name());
         node.set_input(i, constant->name());
         folded = true;
       }
     }
-    if (!folded) return absl::OkStatus();
+    if (!folded) return known;
+  }
+  return known;
+}
+
+absl::Status ExplainUnknownShape(const onnx::GraphProto& graph, const ValueTable& values, const FoldedValues& folded,
+                                 const onnx::NodeProto& needed_by, int needed_by_index) {
+  absl::flat_hash_map<std::string, int> producers;
+  absl::flat_hash_map<std::string, const onnx::ValueInfoProto*> graph_inputs;
+  for (const auto& input : graph.input()) graph_inputs[input.name()] = &input;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    for (const std::string& output : node.output()) producers[output] = i;
+    if (node.output_size() == 0 || node.output(0).empty()) continue;
+    const std::optional<Shape> out = values.Find(node.output(0));
+    if (out && Known(*out)) continue;
+    std::string what = absl::StrCat("the shape of '", node.output(0), "' does not infer",
+                                    out ? absl::StrCat(" (", ShapeText(*out), ")") : "");
+    if (i != needed_by_index) {
+      absl::StrAppend(&what, ", which node '", NodeLabel(needed_by, needed_by_index), "' (", needed_by.op_type(),
+                      ") needs; it is the first node whose output shape does not infer");
+    }
+    for (int j = 0; j < node.input_size(); ++j) {
+      const std::string& input = node.input(j);
+      if (input.empty()) continue;
+      const std::optional<Shape> shape = values.Find(input);
+      if (!shape || !Known(*shape)) {
+        if (const auto it = graph_inputs.find(input); it != graph_inputs.end()) {
+          const bool batch_only =
+              shape && !shape->empty() && (*shape)[0] < 0 && Known(Shape(shape->begin() + 1, shape->end()));
+          return NodeError(node, i,
+                           absl::StrCat(what, ": input ", j, " '", input, "' is a graph input that ",
+                                        SymbolicInputProblem(*it->second), "; fix it with --input ", input, "=NxCxHxW",
+                                        batch_only ? " or --batch N" : ""));
+        }
+        return NodeError(node, i,
+                         absl::StrCat(what, ": input ", j, " '", input, "' has no inferred shape (",
+                                      shape ? ShapeText(*shape) : "none", "); please report it with the model"));
+      }
+      if (IsShapeInput(node, j) && !folded.contains(input)) {
+        return NodeError(node, i,
+                         absl::StrCat(what, ": input ", j, " '", input, "' is a shape computed in the graph, and ",
+                                      WhyNotEvaluated(graph, values, folded, producers, input, 0)));
+      }
+    }
+    static const auto* data_dependent =
+        new absl::flat_hash_set<std::string>{"NonZero", "Unique", "NonMaxSuppression", "Loop", "If", "Compress"};
+    if (data_dependent->contains(node.op_type())) {
+      return NodeError(node, i,
+                       absl::StrCat(what,
+                                    ": its output's size depends on the values of its input, not on shapes; "
+                                    "convlat cannot predict such a network"));
+    }
+    return NodeError(node, i,
+                     absl::StrCat(what,
+                                  ": its inputs' shapes are all known, but ONNX shape inference gives none for "
+                                  "its output; please report it with the model"));
   }
   return absl::OkStatus();
 }
