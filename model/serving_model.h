@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "convlat/v1/types.pb.h"
 #include "model/fit/error_metrics.h"
+#include "model/interval/prediction_interval.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
 
@@ -30,6 +31,9 @@ struct ServingModel {
   int64_t op_samples = 0;
   double op_fit_mape = 0;    // in-sample
   std::string op_fit_error;  // why there is no op model although op measurements exist
+  // 80 % intervals from held-out residuals of the same kind of model (interval_calibration.h).
+  PredictionIntervals conv_intervals;
+  PredictionIntervals op_intervals;
 };
 
 // Both models of a platform from its stored measurements. The error is the convolution fit's: a

@@ -48,7 +48,12 @@ ServerMetrics::ServerMetrics()
       fit_mape_(prometheus::BuildGauge()
                     .Name("convlat_model_fit_mape_percent")
                     .Help("Mean absolute percentage error of the current model on its samples")
-                    .Register(*registry_)) {}
+                    .Register(*registry_)),
+      interval_ratio_(prometheus::BuildGauge()
+                          .Name("convlat_model_interval_ratio")
+                          .Help("Pooled 80 % prediction interval of the current model, as a multiple of the "
+                                "prediction (bound p10 or p90), calibrated on held-out measurements")
+                          .Register(*registry_)) {}
 
 void ServerMetrics::ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds) {
   const std::string name(method);
@@ -73,6 +78,12 @@ void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double se
   if (!ok) return;
   samples_.Add({{"platform", platform}}).Set(static_cast<double>(samples));
   fit_mape_.Add({{"platform", platform}}).Set(fit_mape);
+}
+
+void ServerMetrics::ObserveInterval(const std::string& platform, const std::string& model, double p10_ratio,
+                                    double p90_ratio) {
+  interval_ratio_.Add({{"platform", platform}, {"model", model}, {"bound", "p10"}}).Set(p10_ratio);
+  interval_ratio_.Add({{"platform", platform}, {"model", model}, {"bound", "p90"}}).Set(p90_ratio);
 }
 
 }  // namespace convlat::server

@@ -25,6 +25,9 @@ class ServerMetrics {
   void AddPredictions(const std::string& platform, int64_t count);
   void AddIngested(const std::string& platform, int64_t count);
   void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples, double fit_mape);
+  // The pooled 80 % interval of a platform's model (`model`: conv or op) as multipliers of a
+  // prediction: how wide the intervals it serves are.
+  void ObserveInterval(const std::string& platform, const std::string& model, double p10_ratio, double p90_ratio);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -36,6 +39,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& refit_seconds_;
   prometheus::Family<prometheus::Gauge>& samples_;
   prometheus::Family<prometheus::Gauge>& fit_mape_;
+  prometheus::Family<prometheus::Gauge>& interval_ratio_;
 };
 
 // Times one RPC and records it when finished: `return timer.Finish(status);`.
