@@ -97,6 +97,13 @@ int ReportQueryError(const CommandContext& context, const grpc::Status& status) 
   return kExitFailed;
 }
 
+// The 80 % interval's bounds in ms, empty when the prediction has none (a not-modelled layer, a
+// platform with too few measurements to calibrate one).
+std::pair<std::string, std::string> IntervalCells(double p10_us, double p90_us) {
+  if (p10_us <= 0 && p90_us <= 0) return {"", ""};
+  return {Fixed(p10_us / 1000, 4), Fixed(p90_us / 1000, 4)};
+}
+
 // Under the layers: the total (marked when it is a lower bound) and what it is made of: layers predicted
 // by models fitted to the platform's measurements, layers estimated from its device's peaks, and layers
 // left out.
@@ -105,16 +112,20 @@ void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& tab
   auto share = [total_us](double us) { return Fixed(total_us > 0 ? 100 * us / total_us : 0, 1) + "%"; };
   const int estimated = response.spec_estimated_layers(), left_out = response.unmodelled_layers();
   const int measured = response.layers_size() - estimated - left_out;
+  const auto [p10, p90] = IntervalCells(response.total_p10_us(), response.total_p90_us());
   table.AddRow({response.total_is_lower_bound() ? "total (lower bound)" : "total", "", "", Fixed(total_us / 1000, 4),
-                "100.0%", response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out") : ""});
-  table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4),
+                p10, p90, "100.0%",
+                absl::StrCat(response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out; ") : "",
+                             "p10-p90: sums of the layers' bounds",
+                             response.interval_calibrated() ? "" : " (spec-estimated layers' bounds assumed)")});
+  table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4), "", "",
                 share(response.measured_model_us()),
                 absl::StrCat(measured, " layers, from models fitted to this platform's measurements")});
-  table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4),
+  table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4), "", "",
                 share(response.spec_estimated_us()),
                 absl::StrCat(estimated, " layers, from the device's peaks (spec-roofline)")});
   table.AddRow(
-      {"  left out", "", "", "", "", absl::StrCat(left_out, " layers, not modelled (0 ms, not in the total)")});
+      {"  left out", "", "", "", "", "", "", absl::StrCat(left_out, " layers, not modelled (0 ms, not in the total)")});
 }
 
 }  // namespace
@@ -166,12 +177,13 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
   grpc::Status status = stub->Predict(NewCallContext(context).get(), request, &response);
   if (!status.ok()) return ReportRpcError(context, status);
   if (context.format == OutputFormat::kJson) return PrintJson(context, response);
-  TextTable table({"layer", "latency_ms", "explanation"});
+  TextTable table({"layer", "latency_ms", "p10_ms", "p90_ms", "explanation"});
   for (int i = 0; i < response.predictions_size(); ++i) {
     const v1::LayerPrediction& p = response.predictions(i);
     const v1::LayerList::Layer& layer = request.any_layers(i);
+    const auto [p10, p90] = IntervalCells(p.p10_us(), p.p90_us());
     table.AddRow({layer.has_op() ? model::FormatOpSpec(layer.op()) : model::FormatConvSpec(layer.conv()),
-                  Fixed(p.latency_us() / 1000, 4), Explain(p.explanation())});
+                  Fixed(p.latency_us() / 1000, 4), p10, p90, Explain(p.explanation())});
   }
   PrintTable(context, table);
   return kExitOk;
@@ -277,9 +289,10 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   if (!status.ok()) return ReportQueryError(context, status);
   for (const std::string& note : response.notes()) *context.err << "note: " << note << "\n";
   if (context.format == OutputFormat::kJson) return PrintJson(context, response);
-  TextTable table({"layer", "op", "shape", "latency_ms", "share", "explanation"});
+  TextTable table({"layer", "op", "shape", "latency_ms", "p10_ms", "p90_ms", "share", "explanation"});
   for (const v1::NetworkLayerPrediction& layer : response.layers()) {
-    table.AddRow({layer.name(), layer.op(), layer.shape(), Fixed(layer.prediction().latency_us() / 1000, 4),
+    const auto [p10, p90] = IntervalCells(layer.prediction().p10_us(), layer.prediction().p90_us());
+    table.AddRow({layer.name(), layer.op(), layer.shape(), Fixed(layer.prediction().latency_us() / 1000, 4), p10, p90,
                   Fixed(100 * layer.share(), 1) + "%", Explain(layer.prediction().explanation())});
   }
   AddNetworkTotals(response, table);

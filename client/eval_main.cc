@@ -20,6 +20,7 @@
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/eval/evaluation.h"
+#include "model/eval/interval_evaluation.h"
 #include "model/eval/op_evaluation.h"
 #include "model/layers/conv_spec.h"
 #include "model/two_mode/two_mode_model.h"
@@ -43,6 +44,13 @@ ABSL_FLAG(std::string, active, "", "training-set sizes for active vs random samp
 ABSL_FLAG(std::string, plot, "", "write an SVG of latency vs output channels to this file");
 ABSL_FLAG(std::string, plot_layer, "", "the layer of the plot (its k is swept), e.g. n=1,c=64,h=56,w=56,r=3,s=3,pad=1");
 ABSL_FLAG(int32_t, plot_k_max, 256, "largest output-channel count of the plot");
+ABSL_FLAG(bool, intervals, true,
+          "report the 80 % prediction intervals' coverage of held-out layers (the first of --models), on all "
+          "training layers and at each --curve size");
+ABSL_FLAG(bool, intervals_all_layers, true,
+          "--intervals: also on all training layers (off: the --curve sizes only; a two-mode fit on 10k+ layers "
+          "takes minutes)");
+ABSL_FLAG(bool, intervals_only, false, "report the prediction intervals alone (no model comparison)");
 ABSL_FLAG(int32_t, worst, 0, "list the two-mode model's this many worst held-out layers, with its explanation");
 
 namespace convlat {
@@ -217,6 +225,28 @@ void ReportKernelChoice(const Dataset& data, const model::SampleSplit& split) {
   }
 }
 
+// The 80 % intervals of the first model, calibrated on the training layers alone as the server
+// does, against the held-out layers: what share they cover, and how wide they are.
+void ReportIntervals(const Dataset& data, const model::SampleSplit& split, const model::ModelFitter& fitter,
+                     const std::vector<size_t>& curve) {
+  std::cout << "\n### " << fitter.name << ": 80 % prediction intervals on the held-out layers\n\n"
+            << "| train layers | MAPE % | inside p10-p90 % | below p10 % | above p90 % | mean (p90-p10)/prediction | "
+               "fit + calibration s |\n|---|---|---|---|---|---|---|\n";
+  auto row = [](const model::IntervalEvaluation& r) {
+    if (!r.failure.empty()) return absl::StrFormat("| %zu | %s | | | | | |\n", r.train_size, r.failure);
+    return absl::StrFormat("| %zu | %.1f | %.1f | %.1f | %.1f | %.2f | %.3f |\n", r.train_size, r.errors.mape,
+                           100 * r.coverage, 100 * r.below, 100 * r.above, r.mean_width, r.fit_seconds);
+  };
+  for (const model::IntervalEvaluation& r :
+       model::IntervalCurve(fitter, split.train, split.test, curve, absl::GetFlag(FLAGS_repeats),
+                            absl::GetFlag(FLAGS_seed), data.hardware)) {
+    std::cout << row(r) << std::flush;
+  }
+  if (absl::GetFlag(FLAGS_intervals_all_layers)) {
+    std::cout << row(model::EvaluateIntervals(fitter, split.train, split.test, data.hardware));
+  }
+}
+
 // The op model's held-out error per op kind, against one roofline fit for all kinds.
 absl::Status ReportOps(const Dataset& data) {
   const uint64_t seed = absl::GetFlag(FLAGS_seed);
@@ -257,6 +287,10 @@ absl::Status Run() {
   std::cout << absl::StrFormat("## %s\n\n%zu layers: %zu train, %zu held out (seed %d); compute units %d\n\n",
                                data->name, data->samples.size(), split.train.size(), split.test.size(), seed,
                                data->hardware.compute_units);
+  if (absl::GetFlag(FLAGS_intervals_only)) {
+    ReportIntervals(*data, split, fitters->front(), *curve);
+    return absl::OkStatus();
+  }
   std::cout << "### All training layers\n\n" << kTableHeader << "\n";
   std::string best_baseline;
   double best_mape = 1e300;
@@ -269,6 +303,7 @@ absl::Status Run() {
     }
   }
   ReportKernelChoice(*data, split);
+  if (absl::GetFlag(FLAGS_intervals)) ReportIntervals(*data, split, fitters->front(), *curve);
   if (const int folds = absl::GetFlag(FLAGS_folds); folds > 1) {
     std::cout << "\n### " << folds << "-fold cross-validation (mean over folds)\n\n" << kTableHeader << "\n";
     for (const model::ModelFitter& fitter : *fitters) {

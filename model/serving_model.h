@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "convlat/v1/types.pb.h"
 #include "model/fit/error_metrics.h"
+#include "model/interval/prediction_interval.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
 
@@ -42,6 +43,9 @@ struct ServingModel {
   std::vector<RejectedFit> rejected;  // fits not served, in the order they were checked
   int64_t noisy_left_out = 0;         // samples flagged noisy left out (enough clean ones)
   int64_t noisy_down_weighted = 0;    // samples flagged noisy kept at kNoisyWeight (too few clean)
+  // 80 % intervals from held-out residuals of the same kind of model (interval_calibration.h).
+  PredictionIntervals conv_intervals;
+  PredictionIntervals op_intervals;
 };
 
 // The weight of a noisy sample kept because too few clean ones exist (the robust loss may still

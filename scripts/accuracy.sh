@@ -20,8 +20,15 @@ done
 
 # The Justus et al. TensorFlow data: every kernel size and stride, no kernel names. One GPU with
 # the held-out table only (the two-mode fit takes minutes on 12,510 layers); the others read alike.
-"$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/Tesla_M60.csv" --curve ""
+"$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/Tesla_M60.csv" --curve "" --intervals_all_layers=false
 echo
+# The 80 % prediction intervals on all five Justus GPUs at 50, 200 and 1,000 training layers (one
+# subset each: a two-mode fit without kernel names is slow).
+for gpu in Tesla_K40 Tesla_K80 Tesla_M60 GTX_1080_Ti Tesla_V100; do
+  "$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/$gpu.csv" --models two-mode --intervals_only \
+    --curve 50,200,1000 --repeats 1 --intervals_all_layers=false
+  echo
+done
 
 cpu=data/measurements/cpu-epyc-2core
 "$eval_tool" --csv "$cpu/staircase.csv,$cpu/default-sweep.csv" --platform "cpu-epyc-2core (oneDNN 2.6.3)" \

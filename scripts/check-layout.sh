@@ -17,9 +17,10 @@ ALLOWED = {
     "sweeps": {"fit", "layers", "latency", "two_mode"},
     "datasets": {"fit", "layers", "latency"},
     "baselines": {"fit", "layers", "latency"},
-    "eval": {"fit", "layers", "latency", "two_mode", "sweeps", "datasets", "baselines"},
+    "eval": {"fit", "layers", "latency", "two_mode", "sweeps", "datasets", "baselines", "interval"},
     "onnx": {"layers"},
-    "": {"fit", "layers", "latency", "two_mode"},  # model/serving_model
+    "interval": {"fit", "layers", "latency"},
+    "": {"fit", "layers", "latency", "two_mode", "interval"},  # model/serving_model
 }
 FORBIDDEN_IN_MODEL = ("grpcpp/", "grpc/", "server/", "profiler_agent/", "client/", "common/", "spdlog/")
 MAX_FILES_PER_FOLDER = 12

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "model/interval/network_interval.h"
 #include "model/latency/network_prediction.h"
 #include "model/layers/conv_shape.h"
 #include "server/network_layers.h"
@@ -15,6 +16,9 @@ namespace {
 void AddPrediction(model::Prediction prediction, v1::PredictResponse& response) {
   v1::LayerPrediction* out = response.add_predictions();
   out->set_latency_us(prediction.latency_us);
+  out->set_p10_us(prediction.p10_us);
+  out->set_p90_us(prediction.p90_us);
+  out->set_interval_calibrated(prediction.interval_calibrated);
   *out->mutable_explanation() = std::move(prediction.explanation);
 }
 
@@ -44,11 +48,14 @@ absl::Status PredictLayers(const QueryCore& core, const v1::PredictRequest& requ
 
   response.mutable_predictions()->Reserve(count);
   for (const v1::ConvParams& layer : request.layers()) {
-    AddPrediction(model.model->Predict(model::ResolveConvShape(layer)), response);
+    model::Prediction prediction = model.model->Predict(model::ResolveConvShape(layer));
+    model.conv_intervals.Apply(prediction);
+    AddPrediction(std::move(prediction), response);
   }
   // Ops go where a network's would: the op model, else the device's peaks, else not-modelled (0 µs).
   model::NetworkLatency predicted =
       model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, any_layers, model.device);
+  model::AttachIntervals(any_layers, model.conv_intervals, model.op_intervals, predicted);
   for (model::LayerLatency& layer : predicted.layers) AddPrediction(std::move(layer.prediction), response);
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), count);

@@ -164,6 +164,20 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     info.set_op_fit_mape(fitted->op_fit_mape);
     for (const auto& [name, value] : fitted->ops->parameters()) (*info.mutable_parameters())[name] = value;
   }
+  for (const auto& [name, value] : fitted->conv_intervals.parameters("interval.conv")) {
+    (*info.mutable_parameters())[name] = value;
+  }
+  for (const auto& [name, value] : fitted->op_intervals.parameters("interval.op")) {
+    (*info.mutable_parameters())[name] = value;
+  }
+  if (const auto& pooled = fitted->conv_intervals.pooled()) {
+    metrics_.ObserveInterval(platform, "conv", pooled->lower, pooled->upper);
+  }
+  if (const auto& pooled = fitted->op_intervals.pooled()) {
+    metrics_.ObserveInterval(platform, "op", pooled->lower, pooled->upper);
+  }
+  snapshot->conv_intervals = std::move(fitted->conv_intervals);
+  snapshot->op_intervals = std::move(fitted->op_intervals);
   snapshot->model = std::move(fitted->conv);
   snapshot->op_model = std::move(fitted->ops);
   if (described.ok()) snapshot->platform = *described;

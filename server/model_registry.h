@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "convlat/v1/latency.pb.h"
+#include "model/interval/prediction_interval.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
 #include "model/latency/spec_roofline.h"
@@ -30,6 +31,8 @@ struct FittedModel {
   v1::Platform platform;                          // the device as registered when the model was fitted,
                                                   // completed from its data sheet (gpu_specs.h)
   model::DeviceSpec device;                       // its peaks, for the ops no measurement covers
+  model::PredictionIntervals conv_intervals;      // 80 % intervals, calibrated on held-out layers
+  model::PredictionIntervals op_intervals;
 };
 
 class ModelRegistry {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_bridge.h"
+#include "model/interval/network_interval.h"
 #include "model/latency/network_prediction.h"
 #include "server/network_layers.h"
 #include "server/request_validation.h"
@@ -13,7 +14,7 @@ namespace convlat::server {
 namespace {
 
 void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::NetworkLatency& network,
-                v1::PredictNetworkResponse& response) {
+                const model::NetworkInterval& interval, v1::PredictNetworkResponse& response) {
   for (size_t i = 0; i < layers.size(); ++i) {
     v1::NetworkLayerPrediction* out = response.add_layers();
     out->set_name(layers[i].name);
@@ -21,6 +22,9 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::Net
     out->set_shape(layers[i].shape);
     out->mutable_prediction()->set_latency_us(network.layers[i].prediction.latency_us);
     *out->mutable_prediction()->mutable_explanation() = network.layers[i].prediction.explanation;
+    out->mutable_prediction()->set_p10_us(network.layers[i].prediction.p10_us);
+    out->mutable_prediction()->set_p90_us(network.layers[i].prediction.p90_us);
+    out->mutable_prediction()->set_interval_calibrated(network.layers[i].prediction.interval_calibrated);
     out->set_share(network.total_us > 0 ? network.layers[i].prediction.latency_us / network.total_us : 0);
   }
   response.set_total_us(network.total_us);
@@ -29,6 +33,9 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::Net
   response.set_spec_estimated_us(network.spec_estimated_us);
   response.set_spec_estimated_layers(network.spec_estimated);
   response.set_total_is_lower_bound(network.unmodelled > 0);
+  response.set_total_p10_us(interval.p10_us);
+  response.set_total_p90_us(interval.p90_us);
+  response.set_interval_calibrated(interval.calibrated);
 }
 
 }  // namespace
@@ -54,10 +61,11 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
   if (!fitted.ok()) return fitted.status();
 
   const FittedModel& model = **fitted;
-  FillAnswer(
-      *layers,
-      model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device),
-      response);
+  model::NetworkLatency predicted =
+      model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device);
+  const model::NetworkInterval interval =
+      model::AttachIntervals(*layers, model.conv_intervals, model.op_intervals, predicted);
+  FillAnswer(*layers, predicted, interval, response);
   for (std::string& note : network->notes) response.add_notes(std::move(note));
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));

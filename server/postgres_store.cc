@@ -205,12 +205,13 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
         continue;
       }
       const std::string identity = MeasurementIdentity(m);
-      const int64_t id = tx.exec_params1(
-                               "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record, "
-                               "identity, measured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                               platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
-                               pqxx::binarystring(m.SerializeAsString()), identity, m.measured_at().seconds())[0]
-                             .as<int64_t>();
+      const int64_t id =
+          tx.exec_params1(
+                "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record, "
+                "identity, measured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
+                pqxx::binarystring(m.SerializeAsString()), identity, m.measured_at().seconds())[0]
+              .as<int64_t>();
       // The current row of the same configuration, kept as history.
       superseded += tx.exec_params(
                           "UPDATE convlat_measurements SET superseded_at = $1 WHERE platform_id = $2 AND "

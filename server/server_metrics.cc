@@ -57,7 +57,12 @@ ServerMetrics::ServerMetrics()
                            .Name("convlat_models_rejected_total")
                            .Help("Fitted models not served because they were implausible for their own data, by "
                                  "platform, model (conv kind or op group) and the check that failed")
-                           .Register(*registry_)) {}
+                           .Register(*registry_)),
+      interval_ratio_(prometheus::BuildGauge()
+                          .Name("convlat_model_interval_ratio")
+                          .Help("Pooled 80 % prediction interval of the current model, as a multiple of the "
+                                "prediction (bound p10 or p90), calibrated on held-out measurements")
+                          .Register(*registry_)) {}
 
 void ServerMetrics::ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds) {
   const std::string name(method);
@@ -90,6 +95,12 @@ void ServerMetrics::ObserveRefit(const std::string& platform, bool ok, double se
 
 void ServerMetrics::AddRejectedModel(const std::string& platform, const std::string& model, const std::string& check) {
   rejected_models_.Add({{"platform", platform}, {"model", model}, {"check", check}}).Increment();
+}
+
+void ServerMetrics::ObserveInterval(const std::string& platform, const std::string& model, double p10_ratio,
+                                    double p90_ratio) {
+  interval_ratio_.Add({{"platform", platform}, {"model", model}, {"bound", "p10"}}).Set(p10_ratio);
+  interval_ratio_.Add({{"platform", platform}, {"model", model}, {"bound", "p90"}}).Set(p90_ratio);
 }
 
 }  // namespace convlat::server

@@ -29,6 +29,9 @@ class ServerMetrics {
   void ObserveRefit(const std::string& platform, bool ok, double seconds, int64_t samples, double fit_mape);
   // A fit the plausibility checks refused to serve (`check`: which one failed).
   void AddRejectedModel(const std::string& platform, const std::string& model, const std::string& check);
+  // The pooled 80 % interval of a platform's model (`model`: conv or op) as multipliers of a
+  // prediction: how wide the intervals it serves are.
+  void ObserveInterval(const std::string& platform, const std::string& model, double p10_ratio, double p90_ratio);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -42,6 +45,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Gauge>& samples_;
   prometheus::Family<prometheus::Gauge>& fit_mape_;
   prometheus::Family<prometheus::Counter>& rejected_models_;
+  prometheus::Family<prometheus::Gauge>& interval_ratio_;
 };
 
 // Times one RPC and records it when finished: `return timer.Finish(status);`.

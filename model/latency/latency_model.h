@@ -23,6 +23,11 @@ HardwareInfo HardwareOf(const v1::Platform& platform);
 struct Prediction {
   double latency_us = 0;
   v1::Explanation explanation;
+  // The 80 % prediction interval (model/interval/): 0 and 0 when there is none. Calibrated on
+  // held-out measurements of the platform, or an assumption (spec-roofline estimates).
+  double p10_us = 0;
+  double p90_us = 0;
+  bool interval_calibrated = false;
 };
 
 class LatencyModel {

@@ -12,6 +12,7 @@ namespace {
 struct Platform {
   std::vector<Sample> samples;
   HardwareInfo hardware;
+  std::vector<v1::Measurement> measurements;
 };
 
 const Platform& T4() {
@@ -20,12 +21,14 @@ const Platform& T4() {
         DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/Tesla_T4.csv";
     absl::StatusOr<NeuSightDataset> dataset = LoadNeuSightCsv(path);
     if (!dataset.ok()) return new Platform{};
-    return new Platform{SamplesFromMeasurements(dataset->measurements), HardwareOf(dataset->platform)};
+    return new Platform{SamplesFromMeasurements(dataset->measurements), HardwareOf(dataset->platform),
+                        dataset->measurements};
   }();
   return *platform;
 }
 
 const std::vector<Sample>& T4Samples() { return T4().samples; }
+const std::vector<v1::Measurement>& T4Measurements() { return T4().measurements; }
 
 void BM_PredictLayer(benchmark::State& state) {
   const std::vector<Sample>& samples = T4Samples();
@@ -44,6 +47,29 @@ void BM_PredictLayer(benchmark::State& state) {
 }
 BENCHMARK(BM_PredictLayer);
 
+// The same with its 80 % interval: the served prediction (a lookup and two multiplications more).
+void BM_PredictLayerWithInterval(benchmark::State& state) {
+  const std::vector<Sample>& samples = T4Samples();
+  if (samples.empty()) {
+    state.SkipWithError("public dataset not found");
+    return;
+  }
+  absl::StatusOr<ServingModel> serving = FitServingModel(T4Measurements(), T4().hardware);
+  if (!serving.ok()) {
+    state.SkipWithError(std::string(serving.status().message()).c_str());
+    return;
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    Prediction p = serving->conv->Predict(samples[i].shape);
+    serving->conv_intervals.Apply(p);
+    benchmark::DoNotOptimize(p);
+    i = (i + 1) % samples.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PredictLayerWithInterval);
+
 void BM_FitPlatform(benchmark::State& state) {
   const std::vector<Sample>& samples = T4Samples();
   if (samples.empty()) {
@@ -54,6 +80,17 @@ void BM_FitPlatform(benchmark::State& state) {
   state.counters["samples"] = static_cast<double>(samples.size());
 }
 BENCHMARK(BM_FitPlatform)->Unit(benchmark::kMillisecond);
+
+// What the server runs on a refit: the conv model with its intervals' calibration, and the op model.
+void BM_FitServingModel(benchmark::State& state) {
+  if (T4Measurements().empty()) {
+    state.SkipWithError("public dataset not found");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(FitServingModel(T4Measurements(), T4().hardware));
+  state.counters["samples"] = static_cast<double>(T4Samples().size());
+}
+BENCHMARK(BM_FitServingModel)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace convlat::model

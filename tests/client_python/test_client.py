@@ -54,8 +54,16 @@ class ClientTest(unittest.TestCase):
         self.assertGreater(predictions[0].latency_us, 0)
         self.assertTrue(predictions[0].explanation.model_kind)
         self.assertGreater(predictions[0].explanation.flops, 0)
-        self.assertIsNone(predictions[0].interval)
+        # The conv's interval is calibrated on the T4's held-out layers; the add was never measured on
+        # the T4 (spec-roofline), so its bounds are the assumed ones, and say so.
+        p10, p90 = predictions[0].interval
+        self.assertLessEqual(p10, predictions[0].latency_us)
+        self.assertLessEqual(predictions[0].latency_us, p90)
+        self.assertLess(p10, p90)
+        self.assertTrue(predictions[0].interval_calibrated)
         self.assertTrue(predictions[1].explanation.model_kind)
+        self.assertIsNotNone(predictions[1].interval)
+        self.assertFalse(predictions[1].interval_calibrated)
 
     def test_predict_async_answers_as_predict_does(self):
         layers = [convlat.Conv(c=32, h=28, w=28, k=k, r=3, pad=1) for k in (16, 32, 64)]
@@ -74,7 +82,14 @@ class ClientTest(unittest.TestCase):
         self.assertIn("conv", {row.op.lower() for row in result.layers} | {"conv"})
         self.assertAlmostEqual(result.measured_model_us + result.spec_estimated_us, result.total_us, delta=1e-3)
         self.assertAlmostEqual(sum(row.share for row in result.layers), 1.0, delta=0.01)
-        self.assertIsNone(result.interval)
+        # The total's bounds are the sums of the layers' bounds.
+        p10, p90 = result.interval
+        self.assertLess(p10, result.total_us)
+        self.assertLess(result.total_us, p90)
+        rows = [row.interval for row in result.layers if row.interval]
+        self.assertAlmostEqual(sum(lo for lo, _ in rows), p10, delta=1e-6 * p10)
+        self.assertAlmostEqual(sum(hi for _, hi in rows), p90, delta=1e-6 * p90)
+        self.assertFalse(result.interval_calibrated)  # pooling and additions are spec-roofline on the T4
 
     def test_predict_network_strips_weights_from_bytes(self):
         heavy = with_zero_weights(RESNET18)

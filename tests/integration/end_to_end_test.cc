@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "model/datasets/public_datasets.h"
 #include "tests/integration/convlat_processes.h"
 
@@ -170,8 +172,20 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   // the answer says how much of the total that is.
   EXPECT_THAT(query.output, HasSubstr("spec-roofline"));
   EXPECT_THAT(query.output, HasSubstr("  spec-estimated,"));
-  EXPECT_THAT(query.output, HasSubstr("  left out,,,,,\"0 layers"));
+  EXPECT_THAT(query.output, HasSubstr("  left out,,,,,,,\"0 layers"));
   EXPECT_THAT(query.output, Not(HasSubstr("lower bound")));
+  // The total's 80 % interval, in the p10_ms and p90_ms columns: around the total.
+  const size_t total_row = query.output.find("\ntotal,");
+  ASSERT_NE(total_row, std::string::npos) << query.output;
+  const std::vector<std::string> cells =
+      absl::StrSplit(query.output.substr(total_row + 1, query.output.find('\n', total_row + 1) - total_row - 1), ',');
+  double total_ms = 0, p10_ms = 0, p90_ms = 0;
+  ASSERT_GE(cells.size(), 6u) << query.output;
+  ASSERT_TRUE(absl::SimpleAtod(cells[3], &total_ms) && absl::SimpleAtod(cells[4], &p10_ms) &&
+              absl::SimpleAtod(cells[5], &p90_ms))
+      << cells[3] << " " << cells[4] << " " << cells[5];
+  EXPECT_LT(p10_ms, total_ms);
+  EXPECT_GT(p90_ms, total_ms);
   // The command users type first: the fixture's dynamic batch is taken as 1, and said so.
   ProcessResult open_batch = Client({"query", resnet, "--platform=t4"});
   EXPECT_EQ(open_batch.exit_code, 0) << open_batch.output;

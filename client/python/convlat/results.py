@@ -1,6 +1,9 @@
 """What convlat answers, as plain dataclasses built from the response protos.
 
-There are no prediction intervals in the API yet: `interval` is always None until the server sends one.
+`interval` is the 80 % prediction interval (p10_us, p90_us): the layer or network should take between
+the two 8 times in 10. `interval_calibrated` says whether it was calibrated on the platform's held-out
+measurements (False for spec-roofline estimates, whose bounds are an assumption). None when the server
+has no interval for it (a not-modelled layer, a platform with too few measurements).
 """
 from __future__ import annotations
 
@@ -9,6 +12,10 @@ from typing import Optional
 
 from convlat.errors import ConvlatError
 from convlat.v1 import latency_pb2
+
+
+def _interval(p10_us: float, p90_us: float) -> Optional[tuple[float, float]]:
+    return (p10_us, p90_us) if p10_us > 0 or p90_us > 0 else None
 
 
 @dataclass
@@ -36,11 +43,13 @@ class Explanation:
 class LayerPrediction:
     latency_us: float
     explanation: Explanation
-    interval: Optional[tuple[float, float]] = None  # not in the API yet
+    interval: Optional[tuple[float, float]] = None  # (p10_us, p90_us)
+    interval_calibrated: bool = False
 
     @staticmethod
     def from_proto(p: latency_pb2.LayerPrediction) -> "LayerPrediction":
-        return LayerPrediction(p.latency_us, Explanation.from_proto(p.explanation))
+        return LayerPrediction(p.latency_us, Explanation.from_proto(p.explanation), _interval(p.p10_us, p.p90_us),
+                               p.interval_calibrated)
 
 
 @dataclass
@@ -52,11 +61,14 @@ class NetworkLayer:
     latency_us: float
     share: float
     explanation: Explanation
+    interval: Optional[tuple[float, float]] = None  # (p10_us, p90_us)
+    interval_calibrated: bool = False
 
     @staticmethod
     def from_proto(p: latency_pb2.NetworkLayerPrediction) -> "NetworkLayer":
         return NetworkLayer(p.name, p.op, p.shape, p.prediction.latency_us, p.share,
-                            Explanation.from_proto(p.prediction.explanation))
+                            Explanation.from_proto(p.prediction.explanation),
+                            _interval(p.prediction.p10_us, p.prediction.p90_us), p.prediction.interval_calibrated)
 
 
 @dataclass
@@ -74,13 +86,16 @@ class NetworkPrediction:
     unmodelled_layers: int
     total_is_lower_bound: bool
     model_version: int
-    interval: Optional[tuple[float, float]] = None  # not in the API yet
+    # (sum of the layers' p10_us, sum of their p90_us): one network's layer errors are correlated.
+    interval: Optional[tuple[float, float]] = None
+    interval_calibrated: bool = False  # every layer in the total has a calibrated interval
 
     @staticmethod
     def from_proto(p: latency_pb2.PredictNetworkResponse) -> "NetworkPrediction":
         return NetworkPrediction(p.total_us, [NetworkLayer.from_proto(row) for row in p.layers], list(p.notes),
                                  p.measured_model_us, p.spec_estimated_us, p.spec_estimated_layers,
-                                 p.unmodelled_layers, p.total_is_lower_bound, p.model_version)
+                                 p.unmodelled_layers, p.total_is_lower_bound, p.model_version,
+                                 _interval(p.total_p10_us, p.total_p90_us), p.interval_calibrated)
 
 
 @dataclass
