@@ -95,7 +95,8 @@ TEST_F(EndToEndTest, AnImplausibleFitIsNotServedAndTheClientShowsWhy) {
   out.close();
   ASSERT_GT(disturbed, 20);
   StartServer();
-  ProcessResult imported = Agent({"import", "--platform=busy-cpu", "--batch_size=1000", csv.string()});
+  // One batch, so the one model WaitForModel sees was fitted on all of it.
+  ProcessResult imported = Agent({"import", "--platform=busy-cpu", "--batch_size=5000", csv.string()});
   ASSERT_EQ(imported.exit_code, 0) << imported.output;
   WaitForModel("busy-cpu");
   ProcessResult model = Client({"model", "--platform=busy-cpu"});
