@@ -253,11 +253,7 @@ TEST_F(SqliteStoreTest, MigratesOlderDatabasesKeepingTheirBatches) {
 // recognised when resent, and new rows fill the column from their records.
 TEST_F(SqliteStoreTest, MigratesAVersionThreeDatabaseKeepingItsRows) {
   const v1::MeasurementBatch old_batch = Batch("old", "h100", 3);
-  {
-    absl::StatusOr<std::unique_ptr<SqliteStore>> old = SqliteStore::Open(path_, 3);
-    ASSERT_TRUE(old.ok()) << old.status();
-    ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100")).ok());
-  }
+  ASSERT_TRUE(SqliteStore::Open(path_, 3).value()->UpsertPlatform(Platform("h100")).ok());  // closed at once
   WriteBatchAsOlderConvlat(old_batch, /*with_digest=*/true);
   ASSERT_EQ(SqlCount("SELECT count(*) FROM pragma_table_info('measurements') WHERE name = 'noisy'"), 0);
 
