@@ -44,13 +44,13 @@ class Mutation:
     tests: str  # ctest -R regex
 
 
-def _token_check_removed(rpc: str) -> Mutation:
+def _token_check_removed(rpc: str, service: str = "server/profiler_service.cc", metrics: str = "metrics_") -> Mutation:
     check = "  if (absl::Status s = auth_.Check(*context); !s.ok()) return timer.Finish(ToGrpcStatus(s));\n"
-    timer = f'  RequestTimer timer(metrics_, "{rpc}");\n'
+    timer = f'  RequestTimer timer({metrics}, "{rpc}");\n'
     return Mutation(
         name=f"token-{rpc}",
         invariant=f"{rpc} refuses a call without the agent token",
-        edits=(Edit("server/profiler_service.cc", timer + check, timer),),
+        edits=(Edit(service, timer + check, timer),),
         targets=("security_test", "agent_token_test", "agent_delivery_test"),
         tests="SecurityTest|AgentTokenTest|WithoutTheAgentTokenTest|DeliveryTest",
     )
@@ -60,6 +60,9 @@ MUTATIONS = (
     _token_check_removed("RegisterPlatform"),
     _token_check_removed("GetSweepPlan"),
     _token_check_removed("PushMeasurements"),
+    _token_check_removed("RetireMeasurements", "server/admin_service.cc", "core_.metrics"),
+    _token_check_removed("RemovePlatform", "server/admin_service.cc", "core_.metrics"),
+    _token_check_removed("PurgeRetired", "server/admin_service.cc", "core_.metrics"),
     Mutation(
         name="spool-removed-before-ack",
         invariant="a spooled batch leaves the spool only when the server acknowledged it",
@@ -115,6 +118,34 @@ MUTATIONS = (
         ),
         targets=("server_test",),
         tests="RequestValidationTest",
+    ),
+    Mutation(
+        name="sanity-check-ops-skipped",
+        invariant="an implausible op fit is not served (the next fallback is, and GetPlatformModel says why)",
+        edits=(
+            Edit(
+                "model/serving_model.cc",
+                "  if (!KeepPlausibleOpGroups(*ops, op_samples, serving.rejected)) {\n",
+                "  if (false) {\n",
+            ),
+        ),
+        targets=("server_test", "serving_model_test"),
+        tests="PlausibilityTest|ServingModel",
+    ),
+    Mutation(
+        name="sanity-check-conv-passes-all",
+        invariant="an implausible convolution model is rejected before serving",
+        edits=(
+            Edit(
+                "model/plausibility_checks.cc",
+                "std::optional<Implausibility> CheckConvModel(const LatencyModel& model, const std::vector<Sample>& "
+                "samples) {\n",
+                "std::optional<Implausibility> CheckConvModel(const LatencyModel& model, const std::vector<Sample>& "
+                "samples) {\n  return std::nullopt;\n",
+            ),
+        ),
+        targets=("plausibility_checks_test",),
+        tests="PlausibilityChecksTest",
     ),
     Mutation(
         name="refit-without-op-model",
