@@ -7,7 +7,7 @@ binaries that guard the invariant, runs those tests, and restores the file. A mu
 down. The scratch copy and its build stay in build-mutants/ so that later runs rebuild only
 what a mutation touches (ccache keeps the restored files' objects).
 
-Usage: scripts/mutants.sh [--list | --check] [--only SUBSTRING] [--jobs N]
+Usage: scripts/mutants.sh [--list | --check] [--only SUBSTRING[,SUBSTRING...]] [--jobs N]
 --check only verifies that every mutation still applies to the working tree (ctest MutantsApply).
 Exit status: 0 when every mutation was killed, 1 when one survived, 2 when one no longer
 applies to the source or its build broke (the table says which).
@@ -246,10 +246,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print the mutations and exit")
     parser.add_argument("--check", action="store_true", help="only check that every mutation applies to the source")
-    parser.add_argument("--only", default="", help="run only mutations whose name contains this")
+    parser.add_argument("--only", default="", help="run only mutations whose name contains one of these (comma-separated)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
-    chosen = [m for m in MUTATIONS if args.only in m.name]
+    wanted = args.only.split(",")
+    chosen = [m for m in MUTATIONS if any(part in m.name for part in wanted)]
     if args.list:
         for m in chosen:
             print(f"{m.name:28} {m.invariant}")
