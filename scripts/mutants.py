@@ -206,6 +206,7 @@ def apply(mutation: Mutation) -> dict:
         originals.setdefault(edit.path, text)
         current = path.read_text()
         if current.count(edit.old) != 1:
+            restore(originals)  # an earlier edit of this mutation must not stay behind
             raise LookupError(f"{edit.path}: the text to mutate occurs {current.count(edit.old)} times, not once")
         path.write_text(current.replace(edit.old, edit.new, 1))
     return originals
