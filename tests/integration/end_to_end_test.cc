@@ -135,7 +135,8 @@ TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
 TEST_F(EndToEndTest, NothingIsLostWhileTheServerIsAway) {
   // No server yet: the agent measures, keeps every batch in its spool, and says so.
   address_ = "127.0.0.1:1";
-  ProcessResult offline = Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string(), "--batch_size=2"});
+  ProcessResult offline =
+      Agent({"--platform=ci-cpu", "--sweep=" + (dir_ / "sweep.txt").string(), "--batch_size=2", "--push_timeout=3"});
   EXPECT_NE(offline.exit_code, 0) << offline.output;
   EXPECT_THAT(offline.output, HasSubstr("spool"));
   EXPECT_THAT(offline.output, HasSubstr("server at 127.0.0.1:1 unreachable"));
