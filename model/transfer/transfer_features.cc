@@ -42,6 +42,8 @@ TransferFeatures ComputeTransferFeatures(const ConvShape& shape, const TransferS
       static_cast<double>(shape.stride_h),
       SafeLog(f.bytes() / l2),
       spec.tensorflow_runtime ? 1.0 : 0.0,
+      SafeLog(spec.peak_gflops / spec.bandwidth_gbps),  // the GPU's ridge point, flops per byte
+      SafeLog(spec.sms),
   };
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // A convolution's features on one GPU, normalised by that GPU's spec so that what is learnt on
 // some GPUs applies to another: time at the compute and memory roofs, intensity against the ridge
-// point, CTAs per SM (waves), the working set against L2. The transfer model regresses the log of
+// point, CTAs per SM (waves), the working set against L2, and of the GPU itself its ridge point
+// (peak flops per byte of bandwidth) and SM count, which place it among the sources (what share of
+// its roofline a GPU of that balance reaches). The transfer model regresses the log of
 // latency over the spec roofline on these; the roofline carries the scale to devices far outside
 // the sources' range (a 1-SM Jetson Nano), the regression the efficiency.
 
@@ -12,7 +14,7 @@
 
 namespace convlat::model {
 
-inline constexpr int kTransferFeatureCount = 10;
+inline constexpr int kTransferFeatureCount = 12;
 using TransferFeatures = std::array<double, kTransferFeatureCount>;
 
 // max(flops / peak, bytes / bandwidth) in µs on `spec`: the time no implementation beats.

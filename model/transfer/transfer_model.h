@@ -5,6 +5,7 @@
 // measured layers then correct it in log space, shrunk towards no correction while they are few
 // (few-shot), until the server has enough of them for the platform's own fit.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "model/latency/samples.h"
 #include "model/layers/conv_shape.h"
 #include "model/transfer/boosted_trees.h"
+#include "model/transfer/transfer_features.h"
 #include "model/transfer/transfer_spec.h"
 
 namespace convlat::model {
@@ -48,16 +50,16 @@ class TransferModel {
   int64_t training_samples_ = 0;
 };
 
-// The few-shot correction: log(measured / zero-shot) of the target's own layers as a line in the
-// log of the spec roofline, b0 + b1·(x − x̄), each coefficient shrunk to 0 as if `prior_layers`
-// layers had shown no error. With few layers it hardly moves the transfer; with many it follows
-// them (where the server's own fit takes over, see server/model_registry.cc).
+// The few-shot correction: log(measured / zero-shot) of the target's own layers as a ridge
+// regression on the same spec-normalised features (standardised on those layers), each coefficient
+// and the offset shrunk to 0 as if `prior_layers` layers had shown no error. With few layers it
+// hardly moves the transfer; with many it follows them (where the server's own fit takes over, see
+// server/transfer_sources.h).
 struct FewShotCorrection {
   int layers = 0;
-  double offset = 0;  // b0, log units
-  double slope = 0;   // b1, per log µs of roofline
-  double center = 0;  // x̄
-  double LogFactor(double log_roofline_us) const { return offset + slope * (log_roofline_us - center); }
+  double offset = 0;                        // log units, at the layers' mean features
+  std::vector<double> mean, scale, slopes;  // per feature; empty: no slope
+  double LogFactor(const std::array<double, kTransferFeatureCount>& features) const;
 };
 inline constexpr double kFewShotPriorLayers = 10;
 

@@ -49,7 +49,6 @@ std::map<std::string, double> TransferredLatencyModel::parameters() const {
       {"transfer.training_samples", static_cast<double>(model_->training_samples())},
       {"transfer.target_layers", static_cast<double>(correction_.layers)},
       {"transfer.correction_offset", correction_.offset},
-      {"transfer.correction_slope", correction_.slope},
       {"transfer.spec.sms", static_cast<double>(target_.sms)},
       {"transfer.spec.peak_fp32_gflops", target_.peak_gflops},
       {"transfer.spec.memory_bandwidth_gbps", target_.bandwidth_gbps},
