@@ -122,7 +122,9 @@ void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& tab
                              response.interval_calibrated() ? "" : " (spec-estimated layers' bounds assumed)")});
   table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4), "", "",
                 share(response.measured_model_us()),
-                absl::StrCat(measured, " layers, from models fitted to this platform's measurements")});
+                absl::StrCat(measured, response.transferred()
+                                           ? " layers, transferred from other GPUs' measurements by their specs"
+                                           : " layers, from models fitted to this platform's measurements")});
   table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4), "", "",
                 share(response.spec_estimated_us()),
                 absl::StrCat(estimated, " layers, from the device's peaks (spec-roofline)")});
