@@ -9,6 +9,7 @@
 #include "prometheus/text_serializer.h"
 #include "server/builtin_platforms.h"
 #include "server/layer_query.h"
+#include "server/measurement_ingest.h"
 #include "server/network_query.h"
 #include "server/platform_query.h"
 #include "server/platform_registration.h"
