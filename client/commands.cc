@@ -37,6 +37,7 @@ std::string Explain(const v1::Explanation& why) {
   if (!why.kernel_family().empty()) absl::StrAppend(&text, ", ", named_only ? why.kernel() : why.kernel_family());
   if (!why.tile().empty()) absl::StrAppend(&text, " tile ", why.tile());
   if (why.ctas() > 0) absl::StrAppend(&text, ", ", why.ctas(), " CTAs in ", why.waves(), " waves");
+  if (!why.transfer().empty()) absl::StrAppend(&text, "; ", why.transfer());
   return text;
 }
 
@@ -113,14 +114,17 @@ void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& tab
   const int estimated = response.spec_estimated_layers(), left_out = response.unmodelled_layers();
   const int measured = response.layers_size() - estimated - left_out;
   const auto [p10, p90] = IntervalCells(response.total_p10_us(), response.total_p90_us());
-  table.AddRow({response.total_is_lower_bound() ? "total (lower bound)" : "total", "", "", Fixed(total_us / 1000, 4),
-                p10, p90, "100.0%",
+  const char* total = response.transferred() ? "total (transferred estimate)" : "total";
+  table.AddRow({response.total_is_lower_bound() ? "total (lower bound)" : total, "", "", Fixed(total_us / 1000, 4), p10,
+                p90, "100.0%",
                 absl::StrCat(response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out; ") : "",
                              "p10-p90: sums of the layers' bounds",
                              response.interval_calibrated() ? "" : " (spec-estimated layers' bounds assumed)")});
   table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4), "", "",
                 share(response.measured_model_us()),
-                absl::StrCat(measured, " layers, from models fitted to this platform's measurements")});
+                absl::StrCat(measured, response.transferred()
+                                           ? " layers, transferred from other GPUs' measurements by their specs"
+                                           : " layers, from models fitted to this platform's measurements")});
   table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4), "", "",
                 share(response.spec_estimated_us()),
                 absl::StrCat(estimated, " layers, from the device's peaks (spec-roofline)")});
@@ -149,7 +153,8 @@ int ListPlatformsCommand(const CommandContext& context) {
             : "-";
     table.AddRow({p.name(), KindName(p.kind()), p.device_name(), absl::StrCat(p.compute_units()),
                   absl::StrCat(p.library(), p.library_version().empty() ? "" : " " + p.library_version()),
-                  absl::StrCat(summary.sample_count()), ready ? "ready" : "none", noisy,
+                  absl::StrCat(summary.sample_count()),
+                  ready ? (summary.transferred() ? "transferred" : "ready") : "none", noisy,
                   absl::StrCat(summary.superseded_count()), absl::StrCat(summary.retired_count()),
                   ready ? absl::StrFormat("%.1f%%", summary.fit_mape()) : "-",
                   ready && summary.op_sample_count() > 0 ? absl::StrFormat("%.1f%%", summary.op_fit_mape()) : "-"});
@@ -297,6 +302,12 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   }
   AddNetworkTotals(response, table);
   PrintTable(context, table);
+  if (response.transferred()) {
+    *context.out << "transferred estimate: " << Fixed(response.total_us() / 1000, 4) << " ms, 80 % interval p10-p90 "
+                 << Fixed(response.total_p10_us() / 1000, 4) << "-" << Fixed(response.total_p90_us() / 1000, 4)
+                 << " ms: no measurements of this platform's own serve it yet (an agent on it replaces the transfer "
+                    "with its own fit)\n";
+  }
   if (response.total_is_lower_bound()) {
     *context.err << "warning: the total is a lower bound: " << response.unmodelled_layers()
                  << " layers are neither convolutions nor matrix products, this platform's agents timed no such ops "

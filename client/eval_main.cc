@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "client/eval_transfer.h"
 #include "client/svg_plot.h"
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/measurements_csv.h"
@@ -51,6 +52,8 @@ ABSL_FLAG(bool, intervals_all_layers, true,
           "--intervals: also on all training layers (off: the --curve sizes only; a two-mode fit on 10k+ layers "
           "takes minutes)");
 ABSL_FLAG(bool, intervals_only, false, "report the prediction intervals alone (no model comparison)");
+ABSL_FLAG(bool, transfer, false, "leave-one-GPU-out transfer matrix over the public GPUs (see --datasets)");
+ABSL_FLAG(std::string, datasets, "data/public", "--transfer: the public datasets directory");
 ABSL_FLAG(int32_t, worst, 0, "list the two-mode model's this many worst held-out layers, with its explanation");
 
 namespace convlat {
@@ -354,9 +357,12 @@ int main(int argc, char** argv) {
       "convlat-eval (--neusight FILE.csv | --justus FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db "
       "--platform P) "
       "[--models a,b] [--curve 25,50,...] "
-      "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC]");
+      "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC] | --transfer [--datasets data/public]");
   absl::ParseCommandLine(argc, argv);
-  const absl::Status status = convlat::Run();
+  const absl::Status status =
+      absl::GetFlag(FLAGS_transfer)
+          ? convlat::RunTransferEvaluation(absl::GetFlag(FLAGS_datasets), absl::GetFlag(FLAGS_seed), std::cout)
+          : convlat::Run();
   if (!status.ok()) {
     std::cerr << "error: " << status.message() << "\n";
     return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;

@@ -20,6 +20,7 @@ ALLOWED = {
     "eval": {"fit", "layers", "latency", "two_mode", "sweeps", "datasets", "baselines", "interval"},
     "onnx": {"layers"},
     "interval": {"fit", "layers", "latency"},
+    "transfer": {"fit", "layers", "latency", "interval"},
     "": {"fit", "layers", "latency", "two_mode", "interval"},  # model/serving_model
 }
 FORBIDDEN_IN_MODEL = ("grpcpp/", "grpc/", "server/", "profiler_agent/", "client/", "common/", "spdlog/")

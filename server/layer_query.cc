@@ -9,17 +9,19 @@
 #include "model/layers/conv_shape.h"
 #include "server/network_layers.h"
 #include "server/request_validation.h"
+#include "server/transfer_marking.h"
 
 namespace convlat::server {
 namespace {
 
-void AddPrediction(model::Prediction prediction, v1::PredictResponse& response) {
+void AddPrediction(model::Prediction prediction, bool transferred, v1::PredictResponse& response) {
   v1::LayerPrediction* out = response.add_predictions();
   out->set_latency_us(prediction.latency_us);
   out->set_p10_us(prediction.p10_us);
   out->set_p90_us(prediction.p90_us);
   out->set_interval_calibrated(prediction.interval_calibrated);
   *out->mutable_explanation() = std::move(prediction.explanation);
+  if (transferred) MarkTransferred(*out);
 }
 
 }  // namespace
@@ -50,15 +52,18 @@ absl::Status PredictLayers(const QueryCore& core, const v1::PredictRequest& requ
   for (const v1::ConvParams& layer : request.layers()) {
     model::Prediction prediction = model.model->Predict(model::ResolveConvShape(layer));
     model.conv_intervals.Apply(prediction);
-    AddPrediction(std::move(prediction), response);
+    AddPrediction(std::move(prediction), model.transferred, response);
   }
   // Ops go where a network's would: the op model, else the device's peaks, else not-modelled (0 µs).
   model::NetworkLatency predicted =
       model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, any_layers, model.device);
   model::AttachIntervals(any_layers, model.conv_intervals, model.op_intervals, predicted);
-  for (model::LayerLatency& layer : predicted.layers) AddPrediction(std::move(layer.prediction), response);
+  for (model::LayerLatency& layer : predicted.layers) {
+    AddPrediction(std::move(layer.prediction), model.transferred, response);
+  }
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), count);
+  if (model.transferred) core.metrics.AddTransferredPredictions(request.platform(), count);
   return absl::OkStatus();
 }
 

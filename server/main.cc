@@ -28,6 +28,9 @@ ABSL_FLAG(std::string, seed_public_data, "",
           "store lacks (gpu-t4, gpu-v100, gpu-a100, gpu-k40-justus, ...; data/public/README.md)");
 ABSL_FLAG(std::vector<std::string>, seed_platforms, {},
           "with --seed_public_data: only these platforms, comma-separated (default: all)");
+ABSL_FLAG(std::vector<std::string>, builtin_platforms, {"jetson-nano"},
+          "GPUs known by their spec alone, registered at start if the store lacks them and served transferred "
+          "predictions until measured (empty: none)");
 ABSL_FLAG(std::string, port_file, "",
           "if set, write the gRPC port and the metrics port (one per line) here once listening");
 
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
   options.metrics_listen = absl::GetFlag(FLAGS_metrics);
   options.seed_public_data = absl::GetFlag(FLAGS_seed_public_data);
   options.seed_platforms = absl::GetFlag(FLAGS_seed_platforms);
+  options.builtin_platforms = absl::GetFlag(FLAGS_builtin_platforms);
   if (!options.seed_platforms.empty() && options.seed_public_data.empty()) {
     spdlog::error("convlat-server: --seed_platforms needs --seed_public_data DIR");
     return 2;

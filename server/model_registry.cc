@@ -10,6 +10,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "model/datasets/gpu_specs.h"
 #include "model/serving_model.h"
+#include "model/transfer/transferred_latency_model.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
@@ -110,23 +111,46 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   if (!measurements.ok()) return measurements.status();
   const int64_t successful =
       std::count_if(measurements->begin(), measurements->end(), [](const v1::Measurement& m) { return !m.failed(); });
+  // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine. A GPU
+  // registered by its name only (public data) gets the figures its data sheet gives.
+  absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
+  if (described.ok()) model::FillFromGpuSpecTable(*described);
+  // A GPU with a complete spec can be served the transfer model while it has few layers of its own.
+  // With no measurements at all, only one registered from its spec alone: a measured platform whose
+  // measurements were all retired has no model (docs/admin.md), like any other.
+  std::optional<model::TransferSpec> spec;
+  if (described.ok() && described->kind() == v1::PLATFORM_KIND_GPU && (successful > 0 || described->spec_only())) {
+    if (absl::StatusOr<model::TransferSpec> s = model::TransferSpecOf(*described, "platform"); s.ok()) spec = *s;
+  }
   {
     absl::MutexLock lock(&models_mutex_);
     fitted_counts_[platform] = successful;
     // Everything retired, or the platform removed (AdminService): a model fitted on measurements
     // the store no longer offers must not keep answering.
-    if (successful == 0 && models_.erase(platform) > 0) {
+    if (successful == 0 && !spec && models_.erase(platform) > 0) {
       fit_errors_[platform] = "no current measurements: they were retired or the platform removed";
       spdlog::info("platform '{}': model dropped, {}", platform, fit_errors_[platform]);
       return absl::OkStatus();
     }
   }
-  // The SM count lets the fit search CTAs per SM instead of raw concurrency; unknown is fine. A GPU
-  // registered by its name only (public data) gets the figures its data sheet gives.
-  absl::StatusOr<v1::Platform> described = store_.GetPlatform(platform);
-  if (described.ok()) model::FillFromGpuSpecTable(*described);
+  const std::vector<model::Sample> own_samples = model::SamplesFromMeasurements(*measurements);
+  absl::Status transfer_status = absl::OkStatus();
+  if (spec && own_samples.size() < static_cast<size_t>(kOwnLayersForOwnFit)) {
+    transfer_status = RefitTransferred(platform, *described, *spec, own_samples, successful);
+    if (transfer_status.ok()) return transfer_status;
+    if (successful == 0) {
+      absl::MutexLock lock(&models_mutex_);
+      models_.erase(platform);
+      return transfer_status;
+    }
+    // Nothing to transfer from: the platform's own fit, if its layers allow one.
+  }
   const model::HardwareInfo hardware = described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{};
   absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
+  if (!fitted.ok() && spec && transfer_status.ok()) {
+    // The own fit failed (implausible, too few layers of one kind): the transfer serves instead.
+    if (RefitTransferred(platform, *described, *spec, own_samples, successful).ok()) return absl::OkStatus();
+  }
   if (!fitted.ok()) {
     metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
     absl::MutexLock lock(&models_mutex_);
@@ -194,15 +218,83 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}% (ops: {} samples, {:.1f}%)",
                platform, info.model_kind(), info.sample_count(), info.fit_seconds(), info.fit_mape(),
                info.op_sample_count(), info.op_fit_mape());
+  Publish(platform, std::move(snapshot));
+  // The platforms served a transfer may have had this one as a source, or may gain it as one.
+  RequestTransferredRefits();
+  return absl::OkStatus();
+}
+
+void ModelRegistry::Publish(const std::string& platform, std::shared_ptr<FittedModel> snapshot) {
   absl::MutexLock lock(&models_mutex_);
   // Milliseconds since the epoch, bumped past the last one: versions keep increasing across
   // restarts, and replicas sharing a store give comparable ones.
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   int64_t& version = versions_[platform];
   version = std::max(version + 1, now_ms);
-  info.set_version(version);
+  snapshot->info.set_version(version);
   fit_errors_.erase(platform);
   models_[platform] = std::move(snapshot);
+}
+
+void ModelRegistry::RequestTransferredRefits() {
+  std::vector<std::string> transferred;
+  {
+    absl::MutexLock lock(&models_mutex_);
+    for (const auto& [name, model] : models_) {
+      if (model->transferred) transferred.push_back(name);
+    }
+  }
+  for (const std::string& name : transferred) RequestRefit(name);
+}
+
+absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const v1::Platform& described,
+                                             const model::TransferSpec& spec, const std::vector<model::Sample>& samples,
+                                             int64_t successful) {
+  absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
+  if (!transfer.ok()) {
+    absl::MutexLock lock(&models_mutex_);
+    fit_errors_[platform] = std::string(transfer.status().message());
+    return transfer.status();
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto transferred = std::make_unique<model::TransferredLatencyModel>(
+      (*transfer)->model, spec, model::FitFewShotCorrection(*(*transfer)->model, spec, samples));
+  auto snapshot = std::make_shared<FittedModel>();
+  snapshot->transferred = true;
+  v1::PlatformModel& info = snapshot->info;
+  info.set_platform(platform);
+  info.set_model_kind(transferred->kind());
+  info.set_sample_count(transferred->target_layers());
+  info.set_measurements_seen(successful);
+  info.set_transferred(true);
+  for (const std::string& source : transferred->source_names()) info.add_transferred_from(source);
+  info.set_transfer_target_layers(transferred->target_layers());
+  if (!samples.empty()) {
+    const model::ErrorSummary errors = model::ErrorsOn(*transferred, samples);
+    info.set_fit_mape(errors.mape);
+    info.set_fit_rmspe(errors.rmspe);
+  }
+  for (const auto& [name, value] : transferred->parameters()) (*info.mutable_parameters())[name] = value;
+  for (const auto& [name, value] : (*transfer)->intervals.parameters("interval.conv")) {
+    (*info.mutable_parameters())[name] = value;
+  }
+  (*info.mutable_parameters())["transfer.fit_seconds"] = (*transfer)->fit_seconds;
+  *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  snapshot->conv_intervals = (*transfer)->intervals;
+  snapshot->platform = described;
+  snapshot->model = std::move(transferred);
+  snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
+  (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
+  (*info.mutable_parameters())["spec.peak_fp32_gflops"] = snapshot->device.peak_gflops;
+  (*info.mutable_parameters())["spec.launch_floor_us"] = snapshot->device.launch_floor_us;
+  info.set_fit_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (const auto& pooled = snapshot->conv_intervals.pooled()) {
+    metrics_.ObserveInterval(platform, "conv", pooled->lower, pooled->upper);
+  }
+  metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), info.fit_mape());
+  spdlog::info("platform '{}': serving the transfer model, {}", platform,
+               static_cast<const model::TransferredLatencyModel&>(*snapshot->model).description());
+  Publish(platform, std::move(snapshot));
   return absl::OkStatus();
 }
 

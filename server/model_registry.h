@@ -21,6 +21,7 @@
 #include "model/latency/spec_roofline.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
+#include "server/transfer_sources.h"
 
 namespace convlat::server {
 
@@ -33,6 +34,9 @@ struct FittedModel {
   model::DeviceSpec device;                       // its peaks, for the ops no measurement covers
   model::PredictionIntervals conv_intervals;      // 80 % intervals, calibrated on held-out layers
   model::PredictionIntervals op_intervals;
+  // Served the transfer model (transfer_sources.h): the platform has too few measurements of its
+  // own. Every prediction from it is marked transferred; its ops come from the spec roofline.
+  bool transferred = false;
 };
 
 class ModelRegistry {
@@ -63,6 +67,15 @@ class ModelRegistry {
 
  private:
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(queue_mutex_);
+  // Serves `platform` the transfer model refined with its own `samples`; FAILED_PRECONDITION when
+  // there is nothing to transfer from.
+  absl::Status RefitTransferred(const std::string& platform, const v1::Platform& described,
+                                const model::TransferSpec& spec, const std::vector<model::Sample>& samples,
+                                int64_t successful) ABSL_LOCKS_EXCLUDED(models_mutex_);
+  // Publishes a new snapshot under the next version.
+  void Publish(const std::string& platform, std::shared_ptr<FittedModel> snapshot) ABSL_LOCKS_EXCLUDED(models_mutex_);
+  // Queues a refit of every platform served a transfer, whose sources may just have changed.
+  void RequestTransferredRefits() ABSL_LOCKS_EXCLUDED(models_mutex_, queue_mutex_);
   // Queues every platform whose count of successful measurements differs from the one its
   // model (or its last failed fit) saw.
   void QueueChangedPlatforms() ABSL_LOCKS_EXCLUDED(queue_mutex_, models_mutex_);
@@ -83,6 +96,8 @@ class ModelRegistry {
   absl::flat_hash_map<std::string, int64_t> versions_ ABSL_GUARDED_BY(models_mutex_);
   // Successful measurements at the last fit.
   absl::flat_hash_map<std::string, int64_t> fitted_counts_ ABSL_GUARDED_BY(models_mutex_);
+
+  TransferSources transfer_sources_;
 
   const std::chrono::milliseconds store_sync_interval_;
   absl::Mutex queue_mutex_;  // the refit queue, shared by requesters and the worker

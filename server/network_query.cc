@@ -9,12 +9,13 @@
 #include "model/latency/network_prediction.h"
 #include "server/network_layers.h"
 #include "server/request_validation.h"
+#include "server/transfer_marking.h"
 
 namespace convlat::server {
 namespace {
 
 void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::NetworkLatency& network,
-                const model::NetworkInterval& interval, v1::PredictNetworkResponse& response) {
+                const model::NetworkInterval& interval, bool transferred, v1::PredictNetworkResponse& response) {
   for (size_t i = 0; i < layers.size(); ++i) {
     v1::NetworkLayerPrediction* out = response.add_layers();
     out->set_name(layers[i].name);
@@ -25,6 +26,7 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::Net
     out->mutable_prediction()->set_p10_us(network.layers[i].prediction.p10_us);
     out->mutable_prediction()->set_p90_us(network.layers[i].prediction.p90_us);
     out->mutable_prediction()->set_interval_calibrated(network.layers[i].prediction.interval_calibrated);
+    if (transferred) MarkTransferred(*out->mutable_prediction());
     out->set_share(network.total_us > 0 ? network.layers[i].prediction.latency_us / network.total_us : 0);
   }
   response.set_total_us(network.total_us);
@@ -36,6 +38,7 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::Net
   response.set_total_p10_us(interval.p10_us);
   response.set_total_p90_us(interval.p90_us);
   response.set_interval_calibrated(interval.calibrated);
+  response.set_transferred(transferred);
 }
 
 }  // namespace
@@ -65,10 +68,14 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
       model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device);
   const model::NetworkInterval interval =
       model::AttachIntervals(*layers, model.conv_intervals, model.op_intervals, predicted);
-  FillAnswer(*layers, predicted, interval, response);
+  FillAnswer(*layers, predicted, interval, model.transferred, response);
   for (std::string& note : network->notes) response.add_notes(std::move(note));
+  if (model.transferred) response.add_notes(TransferNote(model));
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));
+  if (model.transferred) {
+    core.metrics.AddTransferredPredictions(request.platform(), static_cast<int64_t>(layers->size()));
+  }
   return absl::OkStatus();
 }
 

@@ -19,6 +19,7 @@ absl::Status ListPlatformSummaries(const QueryCore& core, v1::ListPlatformsRespo
       summary->set_fit_mape(fitted->info.fit_mape());
       summary->set_op_fit_mape(fitted->info.op_fit_mape());
       summary->set_op_sample_count(fitted->info.op_sample_count());
+      summary->set_transferred(fitted->transferred);
     }
     *summary->mutable_platform() = std::move(platform);
   }

@@ -1,5 +1,6 @@
 #include "server/platform_registration.h"
 
+#include "model/transfer/transfer_spec.h"
 #include "server/request_validation.h"
 #include "spdlog/spdlog.h"
 
@@ -8,6 +9,15 @@ namespace convlat::server {
 absl::Status RegisterPlatform(MeasurementStore& store, const v1::RegisterPlatformRequest& request,
                               v1::RegisterPlatformResponse& response) {
   if (absl::Status s = ValidatePlatform(request.platform()); !s.ok()) return s;
+  // A platform registered from its spec alone is predicted from that spec: every figure the
+  // transfer needs must be in the request, positive.
+  if (request.platform().spec_only()) {
+    if (request.platform().kind() != v1::PLATFORM_KIND_GPU) {
+      return absl::InvalidArgumentError(
+          "platform.kind must be PLATFORM_KIND_GPU for a platform registered from its spec (spec_only)");
+    }
+    if (absl::Status s = model::TransferSpecOf(request.platform(), "platform").status(); !s.ok()) return s;
+  }
   // proto3 MergeFrom copies only the scalars that are set, onto the stored description.
   v1::Platform merged;
   absl::StatusOr<v1::Platform> existing = store.GetPlatform(request.platform().name());

@@ -12,7 +12,10 @@ grpc::Status ProfilerServiceImpl::RegisterPlatform(grpc::ServerContext* context,
                                                    v1::RegisterPlatformResponse* response) {
   RequestTimer timer(metrics_, "RegisterPlatform");
   if (absl::Status s = auth_.Check(*context); !s.ok()) return timer.Finish(ToGrpcStatus(s));
-  return timer.Finish(ToGrpcStatus(server::RegisterPlatform(store_, *request, *response)));
+  const absl::Status status = server::RegisterPlatform(store_, *request, *response);
+  // Registered from its spec alone: its transfer model is fitted now, not at the first measurement.
+  if (status.ok() && request->platform().spec_only()) models_.RequestRefit(request->platform().name());
+  return timer.Finish(ToGrpcStatus(status));
 }
 
 grpc::Status ProfilerServiceImpl::GetSweepPlan(grpc::ServerContext* context, const v1::GetSweepPlanRequest* request,

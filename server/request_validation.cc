@@ -73,6 +73,14 @@ absl::Status ValidatePlatform(const v1::Platform& platform) {
   }
   if (platform.compute_units() < 0) return Invalid("platform.compute_units", "must be >= 0");
   if (platform.memory_bytes() < 0) return Invalid("platform.memory_bytes", "must be >= 0");
+  if (platform.memory_bandwidth_gbps() < 0) {
+    return Invalid("platform.memory_bandwidth_gbps",
+                   absl::StrCat("must be >= 0, got ", platform.memory_bandwidth_gbps()));
+  }
+  if (platform.core_clock_mhz() < 0) {
+    return Invalid("platform.core_clock_mhz", absl::StrCat("must be >= 0, got ", platform.core_clock_mhz()));
+  }
+  if (platform.l2_cache_bytes() < 0) return Invalid("platform.l2_cache_bytes", "must be >= 0");
   return absl::OkStatus();
 }
 

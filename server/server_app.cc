@@ -7,6 +7,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "server/builtin_platforms.h"
 #include "server/public_data_seeding.h"
 #include "spdlog/spdlog.h"
 
@@ -36,6 +37,10 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
                                                                seeded.status().message()));
     }
     spdlog::info("public GPU platforms: {} seeded, {} already present", seeded->seeded.size(), seeded->present.size());
+  }
+  // After seeding, so that their transfer models are fitted on every seeded GPU.
+  if (absl::Status s = RegisterBuiltInPlatforms(*app->store_, *app->models_, options.builtin_platforms); !s.ok()) {
+    return s;
   }
 
   if (!options.metrics_listen.empty()) {

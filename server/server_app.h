@@ -37,6 +37,9 @@ struct ServerOptions {
   // data/public: seed the public GPU platforms the store lacks before listening (empty: don't).
   std::string seed_public_data;
   std::vector<std::string> seed_platforms;  // which of them (empty: all)
+  // Platforms known by their spec alone, registered at start when the store lacks them
+  // (builtin_platforms.h; convlat-server's --builtin_platforms defaults to jetson-nano).
+  std::vector<std::string> builtin_platforms;
 };
 
 class ServerApp {

@@ -29,6 +29,11 @@ ServerMetrics::ServerMetrics()
                        .Name("convlat_predictions_total")
                        .Help("Layer latency predictions served, by platform")
                        .Register(*registry_)),
+      transferred_predictions_(prometheus::BuildCounter()
+                                   .Name("convlat_transferred_predictions_total")
+                                   .Help("Layer predictions transferred from other GPUs (platforms with too few "
+                                         "measurements of their own), by platform")
+                                   .Register(*registry_)),
       ingested_(prometheus::BuildCounter()
                     .Name("convlat_measurements_ingested_total")
                     .Help("Measurements stored, by platform")
@@ -72,6 +77,10 @@ void ServerMetrics::ObserveRequest(absl::string_view method, grpc::StatusCode co
 
 void ServerMetrics::AddPredictions(const std::string& platform, int64_t count) {
   predictions_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::AddTransferredPredictions(const std::string& platform, int64_t count) {
+  transferred_predictions_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
 }
 
 void ServerMetrics::AddIngested(const std::string& platform, int64_t count) {

@@ -23,6 +23,9 @@ class ServerMetrics {
 
   void ObserveRequest(absl::string_view method, grpc::StatusCode code, double seconds);
   void AddPredictions(const std::string& platform, int64_t count);
+  // Predictions of a platform served by the transfer model (too few measurements of its own), also
+  // counted in AddPredictions.
+  void AddTransferredPredictions(const std::string& platform, int64_t count);
   void AddIngested(const std::string& platform, int64_t count);
   // Measurements an admin call retired or purged (`change`: "retired", "purged").
   void AddAdminChange(const std::string& platform, const std::string& change, int64_t count);
@@ -38,6 +41,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& request_seconds_;
   prometheus::Family<prometheus::Counter>& predictions_;
+  prometheus::Family<prometheus::Counter>& transferred_predictions_;
   prometheus::Family<prometheus::Counter>& ingested_;
   prometheus::Family<prometheus::Counter>& admin_changes_;
   prometheus::Family<prometheus::Counter>& refits_;

@@ -1,0 +1,57 @@
+#include "client/eval_transfer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "model/datasets/public_datasets.h"
+
+namespace convlat {
+
+absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(const std::string& datasets_dir) {
+  std::vector<model::TransferSource> sources;
+  for (const model::PublicPlatform& entry : model::PublicPlatforms()) {
+    absl::StatusOr<model::RecordedPlatform> recorded = model::LoadPublicPlatform(entry, datasets_dir, "convlat-eval");
+    if (!recorded.ok()) return recorded.status();
+    absl::StatusOr<model::TransferSpec> spec = model::TransferSpecOf(recorded->platform, std::string(entry.name));
+    if (!spec.ok()) return spec.status();
+    sources.push_back({.spec = *std::move(spec), .samples = model::SamplesFromMeasurements(recorded->measurements)});
+  }
+  return sources;
+}
+
+std::string TransferMatrixMarkdown(const model::TransferMatrix& matrix) {
+  std::string out = "| target | layers |";
+  for (const std::string& column : matrix.columns) absl::StrAppend(&out, " ", column, " |");
+  absl::StrAppend(&out, " sources |\n|---|---:|");
+  for (size_t i = 0; i < matrix.columns.size(); ++i) absl::StrAppend(&out, "---:|");
+  absl::StrAppend(&out, "---|\n");
+  for (size_t row = 0; row < matrix.rows.size(); ++row) {
+    absl::StrAppend(&out, "| ", matrix.rows[row], " | ", matrix.target_samples[row], " |");
+    for (double value : matrix.values[row]) {
+      absl::StrAppend(&out, " ", std::isfinite(value) ? absl::StrFormat("%.1f", value) : "-", " |");
+    }
+    absl::StrAppend(&out, " ", matrix.sources[row], " |\n");
+  }
+  return out;
+}
+
+absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, std::ostream& out) {
+  absl::StatusOr<std::vector<model::TransferSource>> sources = LoadPublicTransferSources(datasets_dir);
+  if (!sources.ok()) return sources.status();
+  model::TransferEvaluationOptions options;
+  options.transfer.seed = seed;
+  const auto start = std::chrono::steady_clock::now();
+  const model::TransferMatrix matrix = model::EvaluateTransfer(*sources, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out << "## Transfer: leave one GPU out (" << sources->size() << " GPUs)\n\n"
+      << "MAPE on the target's layers with 0 (zero-shot, spec only) and N of its own layers (few-shot, mean of "
+      << options.subsets << " random draws, judged on the rest); coverage of the zero-shot 80 % interval on all of "
+      << "them. Sources: every other GPU, at most " << options.transfer.max_samples_per_source << " layers each.\n\n"
+      << TransferMatrixMarkdown(matrix) << "\n"
+      << absl::StrFormat("(%d targets evaluated in %.1f s)\n", static_cast<int>(matrix.rows.size()), seconds);
+  return absl::OkStatus();
+}
+
+}  // namespace convlat

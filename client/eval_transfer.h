@@ -1,0 +1,26 @@
+#pragma once
+// convlat-eval --transfer: leave-one-GPU-out over every GPU of the public data (3 NeuSight + 5
+// Justus), the transfer model's MAPE with 0/25/50/100 of the target's own layers and the coverage
+// of its zero-shot 80 % interval, printed as Markdown (the matrix itself is model/transfer's
+// TransferMatrix, for plots).
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/transfer/transfer_evaluation.h"
+
+namespace convlat {
+
+// Every public GPU platform under `datasets_dir` (data/public) as a transfer source, described
+// from the GPU spec table.
+absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(const std::string& datasets_dir);
+
+// The matrix as a Markdown table: one row per target, with its layer count and source set.
+std::string TransferMatrixMarkdown(const model::TransferMatrix& matrix);
+
+// Loads, evaluates and prints (with the fit time) to `out`.
+absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, std::ostream& out);
+
+}  // namespace convlat

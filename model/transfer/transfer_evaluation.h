@@ -1,0 +1,38 @@
+#pragma once
+// Leave-one-GPU-out evaluation of the transfer model: each GPU in turn is the target, the model is
+// fitted on the others and judged on the target's layers with 0 (zero-shot) and a few of its own
+// layers (few-shot). The result is a plain matrix (rows, columns, values) that convlat-eval prints
+// as Markdown and a plot can draw as a heatmap.
+
+#include <string>
+#include <vector>
+
+#include "model/transfer/transfer_model.h"
+
+namespace convlat::model {
+
+struct TransferEvaluationOptions {
+  std::vector<int> target_layers = {0, 25, 50, 100};  // few-shot sizes; 0 is zero-shot
+  int subsets = 3;  // random draws of the target's refinement layers per size, MAPE averaged over them
+  TransferOptions transfer;
+  // The interval's leave-one-source-out fits (one per remaining source, per target) use fewer layers
+  // per source: they only need the residuals' 10 % and 90 % quantiles.
+  int interval_samples_per_source = 800;
+};
+
+// One row per target, one column per entry of target_layers ("MAPE % at N layers") and then
+// "80 % interval coverage %" (zero-shot interval from the other sources' leave-one-out residuals).
+// NaN where a value could not be computed (a target with too few layers for a subset).
+struct TransferMatrix {
+  std::vector<std::string> rows;            // target platform names
+  std::vector<std::string> columns;         // column titles
+  std::vector<std::vector<double>> values;  // values[row][column]
+  std::vector<std::string> sources;         // per row: the source set used ("gpu-k40-justus, ...")
+  std::vector<int> target_samples;          // per row: the target's layers in the data
+};
+
+// `platforms` with at least two entries; each is the target once, the others its sources.
+TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
+                                const TransferEvaluationOptions& options = {});
+
+}  // namespace convlat::model

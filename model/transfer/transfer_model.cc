@@ -1,0 +1,162 @@
+#include "model/transfer/transfer_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "model/transfer/transfer_features.h"
+
+namespace convlat::model {
+
+std::vector<Sample> SeededSubset(const std::vector<Sample>& samples, int count, uint64_t seed) {
+  std::vector<size_t> order(samples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 random(seed);
+  std::shuffle(order.begin(), order.end(), random);
+  order.resize(std::min<size_t>(order.size(), std::max(count, 0)));
+  std::vector<Sample> subset;
+  subset.reserve(order.size());
+  for (size_t i : order) subset.push_back(samples[i]);
+  return subset;
+}
+
+absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSource>& sources,
+                                                 const TransferOptions& options) {
+  std::vector<std::vector<double>> features;
+  std::vector<double> targets;
+  TransferModel model;
+  for (size_t s = 0; s < sources.size(); ++s) {
+    const TransferSource& source = sources[s];
+    bool used = false;
+    for (const Sample& sample : SeededSubset(source.samples, options.max_samples_per_source, options.seed + s)) {
+      if (!(sample.latency_us > 0) || sample.weight <= 0) continue;
+      const TransferFeatures f = ComputeTransferFeatures(sample.shape, source.spec);
+      features.emplace_back(f.begin(), f.end());
+      targets.push_back(std::log(sample.latency_us / SpecRooflineUs(sample.shape, source.spec)));
+      used = true;
+    }
+    if (used) model.source_names_.push_back(source.spec.name);
+  }
+  if (features.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("no source platform has a positive measurement to transfer from (",
+                                                   sources.size(), " sources given)"));
+  }
+  model.training_samples_ = static_cast<int64_t>(features.size());
+  model.trees_ = BoostedTrees::Fit(features, targets, options.trees);
+  return model;
+}
+
+double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target) const {
+  const TransferFeatures f = ComputeTransferFeatures(shape, target);
+  return SpecRooflineUs(shape, target) * std::exp(trees_.Predict(f));
+}
+
+double FewShotCorrection::LogFactor(const std::array<double, kTransferFeatureCount>& features) const {
+  double value = offset;
+  for (size_t j = 0; j < slopes.size(); ++j) value += slopes[j] * (features[j] - mean[j]) / scale[j];
+  return value;
+}
+
+namespace {
+
+// Solves a x = b for a small symmetric positive definite a (the ridge's normal equations).
+std::vector<double> Solve(std::vector<std::vector<double>> a, std::vector<double> b) {
+  const size_t n = b.size();
+  for (size_t col = 0; col < n; ++col) {
+    size_t pivot = col;
+    for (size_t row = col + 1; row < n; ++row) {
+      if (std::abs(a[row][col]) > std::abs(a[pivot][col])) pivot = row;
+    }
+    std::swap(a[col], a[pivot]);
+    std::swap(b[col], b[pivot]);
+    for (size_t row = col + 1; row < n; ++row) {
+      const double factor = a[row][col] / a[col][col];
+      for (size_t k = col; k < n; ++k) a[row][k] -= factor * a[col][k];
+      b[row] -= factor * b[col];
+    }
+  }
+  std::vector<double> x(n);
+  for (size_t row = n; row-- > 0;) {
+    double sum = b[row];
+    for (size_t k = row + 1; k < n; ++k) sum -= a[row][k] * x[k];
+    x[row] = sum / a[row][row];
+  }
+  return x;
+}
+
+}  // namespace
+
+FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
+                                       const std::vector<Sample>& target_samples, double prior_layers) {
+  std::vector<TransferFeatures> x;
+  std::vector<double> e;
+  for (const Sample& sample : target_samples) {
+    if (!(sample.latency_us > 0)) continue;
+    x.push_back(ComputeTransferFeatures(sample.shape, target));
+    e.push_back(std::log(sample.latency_us / model.PredictUs(sample.shape, target)));
+  }
+  FewShotCorrection correction;
+  correction.layers = static_cast<int>(x.size());
+  if (x.empty()) return correction;
+  const double n = static_cast<double>(x.size());
+  const double e_mean = std::accumulate(e.begin(), e.end(), 0.0) / n;
+  correction.offset = e_mean * n / (n + prior_layers);
+  // Slopes on standardised features: their normal equations' diagonal is n, so a ridge of
+  // `prior_layers` shrinks each by about n / (n + prior_layers).
+  const int features = kTransferFeatureCount;
+  correction.mean.assign(features, 0);
+  correction.scale.assign(features, 1);
+  for (int j = 0; j < features; ++j) {
+    double sum = 0, squares = 0;
+    for (const TransferFeatures& f : x) sum += f[j];
+    correction.mean[j] = sum / n;
+    for (const TransferFeatures& f : x) squares += (f[j] - correction.mean[j]) * (f[j] - correction.mean[j]);
+    const double sd = std::sqrt(squares / n);
+    correction.scale[j] = sd > 1e-9 ? sd : 1;  // a constant feature gets a 0 column, hence a 0 slope
+  }
+  std::vector<std::vector<double>> a(features, std::vector<double>(features, 0));
+  std::vector<double> b(features, 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    std::array<double, kTransferFeatureCount> z;
+    for (int j = 0; j < features; ++j) z[j] = (x[i][j] - correction.mean[j]) / correction.scale[j];
+    for (int j = 0; j < features; ++j) {
+      b[j] += z[j] * (e[i] - e_mean);
+      for (int k = 0; k < features; ++k) a[j][k] += z[j] * z[k];
+    }
+  }
+  for (int j = 0; j < features; ++j) a[j][j] += prior_layers;
+  correction.slopes = Solve(a, b);
+  return correction;
+}
+
+double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
+                        const ConvShape& shape) {
+  const double zero_shot = model.PredictUs(shape, target);
+  if (correction.layers == 0) return zero_shot;
+  return zero_shot * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
+}
+
+std::vector<double> LeaveOneSourceOutLogResiduals(const std::vector<TransferSource>& sources,
+                                                  const TransferOptions& options) {
+  std::vector<double> residuals;
+  if (sources.size() < 2) return residuals;
+  for (size_t held_out = 0; held_out < sources.size(); ++held_out) {
+    std::vector<TransferSource> others;
+    for (size_t s = 0; s < sources.size(); ++s) {
+      if (s != held_out) others.push_back(sources[s]);
+    }
+    absl::StatusOr<TransferModel> model = TransferModel::Fit(others, options);
+    if (!model.ok()) continue;
+    const TransferSource& target = sources[held_out];
+    for (const Sample& sample : SeededSubset(target.samples, options.max_samples_per_source, options.seed + held_out)) {
+      if (!(sample.latency_us > 0)) continue;
+      const double predicted = model->PredictUs(sample.shape, target.spec);
+      if (predicted > 0 && std::isfinite(predicted)) residuals.push_back(std::log(sample.latency_us / predicted));
+    }
+  }
+  return residuals;
+}
+
+}  // namespace convlat::model

@@ -1,0 +1,83 @@
+#pragma once
+// The transfer model: latency of a convolution on a GPU nobody profiled, learnt from GPUs that
+// were. It regresses log(latency / spec roofline) on spec-normalised features (transfer_features.h)
+// pooled over the source GPUs, so a target is described by its spec alone (zero-shot); its first
+// measured layers then correct it in log space, shrunk towards no correction while they are few
+// (few-shot), until the server has enough of them for the platform's own fit.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/latency/samples.h"
+#include "model/layers/conv_shape.h"
+#include "model/transfer/boosted_trees.h"
+#include "model/transfer/transfer_features.h"
+#include "model/transfer/transfer_spec.h"
+
+namespace convlat::model {
+
+struct TransferSource {
+  TransferSpec spec;
+  std::vector<Sample> samples;
+};
+
+struct TransferOptions {
+  // Each source contributes at most this many layers (a seeded random subset), so that one GPU
+  // with many measurements does not become the model, and the fit stays a few seconds.
+  int max_samples_per_source = 2500;
+  uint64_t seed = 13;
+  BoostedTreesOptions trees;
+};
+
+class TransferModel {
+ public:
+  // INVALID_ARGUMENT when no source has a positive measurement.
+  static absl::StatusOr<TransferModel> Fit(const std::vector<TransferSource>& sources,
+                                           const TransferOptions& options = {});
+
+  // Zero-shot: µs on `target`, from its spec only.
+  double PredictUs(const ConvShape& shape, const TransferSpec& target) const;
+  // The sources' names, in the order given.
+  const std::vector<std::string>& source_names() const { return source_names_; }
+  int64_t training_samples() const { return training_samples_; }
+
+ private:
+  BoostedTrees trees_;
+  std::vector<std::string> source_names_;
+  int64_t training_samples_ = 0;
+};
+
+// The few-shot correction: log(measured / zero-shot) of the target's own layers as a ridge
+// regression on the same spec-normalised features (standardised on those layers), each coefficient
+// and the offset shrunk to 0 as if `prior_layers` layers had shown no error. With few layers it
+// hardly moves the transfer; with many it follows them (where the server's own fit takes over, see
+// server/transfer_sources.h).
+struct FewShotCorrection {
+  int layers = 0;
+  double offset = 0;                        // log units, at the layers' mean features
+  std::vector<double> mean, scale, slopes;  // per feature; empty: no slope
+  double LogFactor(const std::array<double, kTransferFeatureCount>& features) const;
+};
+inline constexpr double kFewShotPriorLayers = 10;
+
+FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
+                                       const std::vector<Sample>& target_samples,
+                                       double prior_layers = kFewShotPriorLayers);
+
+// µs on `target` with its few-shot correction.
+double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
+                        const ConvShape& shape);
+
+// log(measured / predicted) on every source's layers (at most options.max_samples_per_source of each)
+// by a model fitted without that source: how far the transfer is off on a GPU it never saw. Empty
+// with fewer than two sources.
+std::vector<double> LeaveOneSourceOutLogResiduals(const std::vector<TransferSource>& sources,
+                                                  const TransferOptions& options = {});
+
+// The same `count` (or all) samples for the same seed: a seeded random subset, in random order.
+std::vector<Sample> SeededSubset(const std::vector<Sample>& samples, int count, uint64_t seed);
+
+}  // namespace convlat::model

@@ -1,0 +1,58 @@
+#include "model/transfer/transferred_latency_model.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "model/layers/features.h"
+#include "model/transfer/transfer_features.h"
+
+namespace convlat::model {
+
+TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferModel> model, TransferSpec target,
+                                                 FewShotCorrection correction)
+    : model_(std::move(model)), target_(std::move(target)), correction_(correction) {
+  description_ = absl::StrCat("transferred from ", absl::StrJoin(model_->source_names(), ", "),
+                              correction_.layers == 0 ? " (no measurements of this platform)"
+                                                      : absl::StrCat(", refined with ", correction_.layers, " layers"));
+}
+
+Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
+  Prediction prediction;
+  prediction.latency_us = PredictRefinedUs(*model_, target_, correction_, shape);
+  const ConvFeatures f = ComputeFeatures(shape);
+  v1::Explanation& why = prediction.explanation;
+  why.set_model_kind("transfer");
+  why.set_flops(f.flops);
+  why.set_bytes(f.bytes());
+  if (prediction.latency_us > 0) {
+    // The share of the time the spec roofline accounts for; the rest is what the sources' layers
+    // of this kind lose to it (launch, partial waves, kernel efficiency).
+    const double compute_us = f.flops / (target_.peak_gflops * 1e3);
+    const double memory_us = f.bytes() / (target_.bandwidth_gbps * 1e3);
+    const double share = std::min(1.0, SpecRooflineUs(shape, target_) / prediction.latency_us);
+    if (compute_us >= memory_us) {
+      why.set_compute_share(share);
+    } else {
+      why.set_memory_share(share);
+    }
+  }
+  why.set_transfer(description_);
+  for (const std::string& source : model_->source_names()) why.add_transferred_from(source);
+  why.set_transfer_target_layers(correction_.layers);
+  return prediction;
+}
+
+std::map<std::string, double> TransferredLatencyModel::parameters() const {
+  return {
+      {"transfer.sources", static_cast<double>(model_->source_names().size())},
+      {"transfer.training_samples", static_cast<double>(model_->training_samples())},
+      {"transfer.target_layers", static_cast<double>(correction_.layers)},
+      {"transfer.correction_offset", correction_.offset},
+      {"transfer.spec.sms", static_cast<double>(target_.sms)},
+      {"transfer.spec.peak_fp32_gflops", target_.peak_gflops},
+      {"transfer.spec.memory_bandwidth_gbps", target_.bandwidth_gbps},
+  };
+}
+
+}  // namespace convlat::model

@@ -1,0 +1,44 @@
+#pragma once
+// The transfer model the server fits from its own store, for GPUs with too few measurements of
+// their own (model/transfer/): every other GPU platform that has a complete spec and enough
+// measurements for its own fit is a source. Fitted on the registry's worker thread, never on a
+// query, and kept while the sources and their measurement counts stay the same.
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "model/interval/prediction_interval.h"
+#include "model/transfer/transfer_model.h"
+#include "server/measurement_store.h"
+
+namespace convlat::server {
+
+// A GPU platform with fewer convolution layers of its own than this is served the transfer model
+// (refined with the layers it has); from this many on, its own fit. Sources need as many.
+inline constexpr int kOwnLayersForOwnFit = 100;
+
+struct SourceTransfer {
+  std::shared_ptr<const model::TransferModel> model;
+  // 80 % intervals from the leave-one-source-out residuals: how far the transfer was off on each
+  // source GPU when that GPU was left out.
+  model::PredictionIntervals intervals;
+  std::string sources_key;  // "name:count,..." of the sources it was fitted on
+  double fit_seconds = 0;
+};
+
+class TransferSources {
+ public:
+  // The transfer for `target` (never one of its own sources). FAILED_PRECONDITION when no other GPU
+  // platform qualifies as a source.
+  absl::StatusOr<std::shared_ptr<const SourceTransfer>> For(MeasurementStore& store, const std::string& target)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+
+ private:
+  absl::Mutex mutex_;  // held across a fit: only the registry's worker (or a test) fits
+  std::shared_ptr<const SourceTransfer> cached_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace convlat::server

@@ -1,0 +1,45 @@
+// Leave-one-GPU-out on real public data: two NeuSight GPUs, each the other's only source.
+#include "model/transfer/transfer_evaluation.h"
+
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "model/datasets/public_datasets.h"
+
+namespace convlat::model {
+namespace {
+
+TransferSource LoadSource(const std::string& name) {
+  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
+  absl::StatusOr<PublicPlatform> entry = FindPublicPlatform(name);
+  EXPECT_TRUE(entry.ok()) << entry.status();
+  absl::StatusOr<RecordedPlatform> recorded = LoadPublicPlatform(*entry, dir, "test");
+  EXPECT_TRUE(recorded.ok()) << recorded.status();
+  absl::StatusOr<TransferSpec> spec = TransferSpecOf(recorded->platform, "platform");
+  EXPECT_TRUE(spec.ok()) << spec.status();
+  return TransferSource{.spec = *spec, .samples = SamplesFromMeasurements(recorded->measurements)};
+}
+
+TEST(TransferEvaluationTest, LeaveOneOutOnTwoRealGpusGivesFiniteErrors) {
+  TransferEvaluationOptions options;
+  options.transfer.max_samples_per_source = 600;
+  options.interval_samples_per_source = 300;
+  const TransferMatrix matrix = EvaluateTransfer({LoadSource("gpu-t4"), LoadSource("gpu-v100")}, options);
+  ASSERT_EQ(matrix.rows, (std::vector<std::string>{"gpu-t4", "gpu-v100"}));
+  ASSERT_EQ(matrix.columns.size(), 5u);
+  EXPECT_EQ(matrix.columns[0], "MAPE % at 0 layers");
+  EXPECT_EQ(matrix.sources[0], "gpu-v100");
+  for (size_t row = 0; row < matrix.rows.size(); ++row) {
+    ASSERT_EQ(matrix.values[row].size(), 5u);
+    for (int column = 0; column < 4; ++column) {
+      EXPECT_TRUE(std::isfinite(matrix.values[row][column])) << matrix.rows[row] << " " << matrix.columns[column];
+      EXPECT_GT(matrix.values[row][column], 0);
+    }
+    // One source leaves nothing to hold out for an interval.
+    EXPECT_TRUE(std::isnan(matrix.values[row][4]));
+  }
+}
+
+}  // namespace
+}  // namespace convlat::model

@@ -1,0 +1,146 @@
+// The transfer model on synthetic data (planted, named so): latency generated from each GPU's spec
+// roofline and its waves of CTAs over its SMs. A model fitted on four such GPUs must predict a
+// fifth from its spec alone, and a factor only the fifth has must be learnt from its first layers.
+#include "model/transfer/transfer_model.h"
+
+#include <cmath>
+#include <functional>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/layers/features.h"
+#include "model/transfer/transfer_features.h"
+#include "model/transfer/transferred_latency_model.h"
+
+namespace convlat::model {
+namespace {
+
+using ::testing::HasSubstr;
+
+TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, double bandwidth_gbps) {
+  return TransferSpec{.name = name,
+                      .sms = sms,
+                      .peak_gflops = peak_gflops,
+                      .bandwidth_gbps = bandwidth_gbps,
+                      .l2_cache_bytes = 4 << 20};
+}
+
+std::vector<ConvShape> SyntheticLayers(int count, uint64_t seed) {
+  std::mt19937_64 random(seed);
+  auto pick = [&random](std::initializer_list<int64_t> values) { return *(values.begin() + random() % values.size()); };
+  std::vector<ConvShape> shapes;
+  for (int i = 0; i < count; ++i) {
+    ConvShape shape;
+    shape.n = pick({1, 4, 16, 32});
+    shape.c = pick({16, 32, 64, 128, 256, 512});
+    shape.k = pick({16, 32, 64, 128, 256, 512});
+    shape.h = shape.w = pick({7, 14, 28, 56, 112});
+    shape.r = shape.s = pick({1, 3, 5});
+    shape.pad_h = shape.pad_w = shape.r / 2;
+    shape.stride_h = shape.stride_w = pick({1, 2});
+    shapes.push_back(shape);
+  }
+  return shapes;
+}
+
+// The planted law: the spec roofline, slowed by the last partial wave of 128x64 CTAs over the SMs,
+// times a factor of the GPU itself (1 for the sources).
+double PlantedLatencyUs(const ConvShape& shape, const TransferSpec& gpu, double own_factor = 1) {
+  const ConvFeatures f = ComputeFeatures(shape);
+  const double waves = std::ceil(f.gemm_m / 128) * std::ceil(f.gemm_n / 64) / gpu.sms;
+  return own_factor * SpecRooflineUs(shape, gpu) * 1.6 * std::ceil(waves) / waves;
+}
+
+TransferSource SyntheticSource(const TransferSpec& gpu, uint64_t seed, double own_factor = 1) {
+  TransferSource source{.spec = gpu};
+  for (const ConvShape& shape : SyntheticLayers(1500, seed)) {
+    source.samples.push_back(Sample{.shape = shape, .latency_us = PlantedLatencyUs(shape, gpu, own_factor)});
+  }
+  return source;
+}
+
+std::vector<TransferSource> SyntheticSources() {
+  return {SyntheticSource(SyntheticGpu("small", 20, 5000, 250), 1),
+          SyntheticSource(SyntheticGpu("mid", 40, 8000, 320), 2),
+          SyntheticSource(SyntheticGpu("large", 80, 15000, 900), 3),
+          SyntheticSource(SyntheticGpu("huge", 108, 19500, 1550), 4)};
+}
+
+double Mape(const std::vector<Sample>& samples, const std::function<double(const ConvShape&)>& predict) {
+  double sum = 0;
+  for (const Sample& s : samples) sum += std::abs(predict(s.shape) - s.latency_us) / s.latency_us;
+  return 100 * sum / samples.size();
+}
+
+TEST(TransferModelTest, RecoversAPlantedSpecScalingOnSyntheticData) {
+  absl::StatusOr<TransferModel> model = TransferModel::Fit(SyntheticSources());
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->source_names(), (std::vector<std::string>{"small", "mid", "large", "huge"}));
+  const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  const TransferSource truth = SyntheticSource(target, 99);
+  const double zero_shot = Mape(truth.samples, [&](const ConvShape& s) { return model->PredictUs(s, target); });
+  EXPECT_LT(zero_shot, 12.0);
+}
+
+TEST(TransferModelTest, FewShotLearnsWhatOnlyTheTargetHasOnSyntheticData) {
+  absl::StatusOr<TransferModel> model = TransferModel::Fit(SyntheticSources());
+  ASSERT_TRUE(model.ok()) << model.status();
+  const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  const TransferSource truth = SyntheticSource(target, 99, /*own_factor=*/1.5);
+  const std::vector<Sample> refine(truth.samples.begin(), truth.samples.begin() + 100);
+  const std::vector<Sample> test(truth.samples.begin() + 100, truth.samples.end());
+  const double zero_shot = Mape(test, [&](const ConvShape& s) { return model->PredictUs(s, target); });
+  const FewShotCorrection correction = FitFewShotCorrection(*model, target, refine);
+  EXPECT_EQ(correction.layers, 100);
+  EXPECT_NEAR(std::exp(correction.offset), 1.5, 0.1);
+  const double few_shot =
+      Mape(test, [&](const ConvShape& s) { return PredictRefinedUs(*model, target, correction, s); });
+  EXPECT_GT(zero_shot, 25.0);
+  EXPECT_LT(few_shot, 15.0);
+}
+
+TEST(TransferModelTest, ShrinkageKeepsAFewLayersFromMovingTheTransferFar) {
+  absl::StatusOr<TransferModel> model = TransferModel::Fit(SyntheticSources());
+  ASSERT_TRUE(model.ok()) << model.status();
+  const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  const TransferSource truth = SyntheticSource(target, 99, /*own_factor=*/2.0);
+  const FewShotCorrection two =
+      FitFewShotCorrection(*model, target, {truth.samples.begin(), truth.samples.begin() + 2});
+  const FewShotCorrection many =
+      FitFewShotCorrection(*model, target, {truth.samples.begin(), truth.samples.begin() + 500});
+  EXPECT_LT(std::exp(two.offset), 1.25);
+  EXPECT_GT(std::exp(many.offset), 1.9);
+}
+
+TEST(TransferModelTest, NoSourceMeasurementsIsAnError) {
+  const absl::Status status = TransferModel::Fit({TransferSource{.spec = SyntheticGpu("empty", 4, 100, 10)}}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("no source platform"));
+}
+
+TEST(TransferredLatencyModelTest, ExplanationsSayTransferredFromWhat) {
+  auto model = std::make_shared<const TransferModel>(*TransferModel::Fit(SyntheticSources()));
+  const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  const TransferredLatencyModel zero_shot(model, target, FewShotCorrection{});
+  const Prediction p = zero_shot.Predict(SyntheticLayers(1, 5)[0]);
+  EXPECT_GT(p.latency_us, 0);
+  EXPECT_EQ(p.explanation.model_kind(), "transfer");
+  EXPECT_EQ(p.explanation.transfer(), "transferred from small, mid, large, huge (no measurements of this platform)");
+  EXPECT_EQ(p.explanation.transferred_from_size(), 4);
+  const TransferSource truth = SyntheticSource(target, 99);
+  const TransferredLatencyModel refined(model, target, FitFewShotCorrection(*model, target, truth.samples));
+  EXPECT_THAT(refined.Predict(SyntheticLayers(1, 5)[0]).explanation.transfer(), HasSubstr("refined with 1500 layers"));
+}
+
+TEST(TransferModelTest, LeaveOneSourceOutResidualsAreFiniteOnSyntheticData) {
+  TransferOptions options;
+  options.max_samples_per_source = 300;
+  const std::vector<double> residuals = LeaveOneSourceOutLogResiduals(SyntheticSources(), options);
+  ASSERT_EQ(residuals.size(), 4u * 300);
+  for (double r : residuals) ASSERT_TRUE(std::isfinite(r));
+}
+
+}  // namespace
+}  // namespace convlat::model

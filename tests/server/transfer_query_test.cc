@@ -1,0 +1,200 @@
+// Platforms nobody profiled, through the core functions over a real SQLite store: registered from
+// their spec alone, served the transfer model fitted on the other GPUs' real measurements (the
+// public T4 and V100), marked transferred, until their own measurements take over.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/datasets/gpu_specs.h"
+#include "model/datasets/public_datasets.h"
+#include "prometheus/text_serializer.h"
+#include "server/builtin_platforms.h"
+#include "server/layer_query.h"
+#include "server/measurement_ingest.h"
+#include "server/network_query.h"
+#include "server/platform_query.h"
+#include "server/platform_registration.h"
+#include "tests/server/core_fixture.h"
+#include "tests/server/test_data.h"
+
+namespace convlat::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class TransferQueryTest : public ServerCoreTest {
+ protected:
+  // Two real GPUs as sources: the public T4 and V100 (NeuSight) measurements.
+  void StoreSources() {
+    const std::vector<v1::Measurement>* t4 = T4Measurements();
+    if (t4 == nullptr) GTEST_SKIP() << kNoDataset;
+    Register("gpu-t4");
+    StoreAndFit("gpu-t4", *t4);
+    absl::StatusOr<model::RecordedPlatform> v100 =
+        model::LoadPublicPlatform(*model::FindPublicPlatform("gpu-v100"),
+                                  model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public"), "test");
+    ASSERT_TRUE(v100.ok()) << v100.status();
+    v1::RegisterPlatformRequest request;
+    *request.mutable_platform() = v100->platform;
+    v1::RegisterPlatformResponse response;
+    ASSERT_TRUE(server::RegisterPlatform(*store_, request, response).ok());
+    StoreAndFit("gpu-v100", v100->measurements);
+  }
+
+  absl::Status RegisterSpecOnly(v1::Platform platform) {
+    platform.set_spec_only(true);
+    v1::RegisterPlatformRequest request;
+    *request.mutable_platform() = std::move(platform);
+    v1::RegisterPlatformResponse response;
+    return server::RegisterPlatform(*store_, request, response);
+  }
+
+  // A Tesla T4 described in full, as a user would register one nobody has profiled.
+  static v1::Platform NewT4(const std::string& name) {
+    v1::Platform platform = T4Platform(name);
+    model::FillFromGpuSpecTable(platform);
+    return platform;
+  }
+
+  v1::PredictResponse Predict(const std::string& platform) {
+    v1::PredictRequest request;
+    request.set_platform(platform);
+    *request.add_layers() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+    v1::PredictResponse response;
+    const absl::Status status = server::PredictLayers(core(), request, response);
+    EXPECT_TRUE(status.ok()) << status;
+    return response;
+  }
+};
+
+TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOver) {
+  StoreSources();
+  if (IsSkipped()) return;
+  ASSERT_TRUE(RegisterSpecOnly(NewT4("new-gpu")).ok());
+  ASSERT_TRUE(models_->Refit("new-gpu").ok()) << models_->LastFitError("new-gpu");
+
+  const v1::PredictResponse transferred = Predict("new-gpu");
+  ASSERT_EQ(transferred.predictions_size(), 1);
+  const v1::LayerPrediction& p = transferred.predictions(0);
+  EXPECT_TRUE(p.transferred());
+  EXPECT_GT(p.latency_us(), 0);
+  EXPECT_EQ(p.explanation().model_kind(), "transfer");
+  EXPECT_EQ(p.explanation().transfer(), "transferred from gpu-t4, gpu-v100 (no measurements of this platform)");
+  // Two sources: each held out once, so the interval comes from leave-one-GPU-out residuals.
+  EXPECT_TRUE(p.interval_from_transfer());
+  EXPECT_LT(p.p10_us(), p.latency_us());
+  EXPECT_GT(p.p90_us(), p.latency_us());
+
+  v1::ListPlatformsResponse list;
+  ASSERT_TRUE(server::ListPlatformSummaries(core(), list).ok());
+  for (const v1::PlatformSummary& summary : list.platforms()) {
+    EXPECT_EQ(summary.transferred(), summary.platform().name() == "new-gpu") << summary.platform().name();
+  }
+  EXPECT_THAT(prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()),
+              HasSubstr("convlat_transferred_predictions_total{platform=\"new-gpu\"} 1"));
+
+  // 50 layers of its own: still the transfer, refined with them.
+  const std::vector<v1::Measurement>& t4 = *T4Measurements();
+  StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
+  const v1::LayerPrediction refined = Predict("new-gpu").predictions(0);
+  EXPECT_TRUE(refined.transferred());
+  EXPECT_THAT(refined.explanation().transfer(), HasSubstr("refined with "));
+
+  // Enough of its own for its own fit: the flag flips.
+  v1::MeasurementBatch more = Batch("more", "new-gpu", t4, 50, 400);
+  ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, more).code(), 0);
+  models_->WaitUntilIdle();
+  const v1::LayerPrediction own = Predict("new-gpu").predictions(0);
+  EXPECT_FALSE(own.transferred());
+  EXPECT_FALSE(own.interval_from_transfer());
+  EXPECT_NE(own.explanation().model_kind(), "transfer");
+  EXPECT_TRUE(own.explanation().transfer().empty());
+}
+
+TEST_F(TransferQueryTest, ANetworkOnATransferredPlatformIsMarkedInEveryLayer) {
+  StoreSources();
+  if (IsSkipped()) return;
+  ASSERT_TRUE(RegisterSpecOnly(NewT4("new-gpu")).ok());
+  ASSERT_TRUE(models_->Refit("new-gpu").ok()) << models_->LastFitError("new-gpu");
+  v1::PredictNetworkRequest request;
+  request.set_platform("new-gpu");
+  request.set_onnx_model(ResNet18Onnx());
+  v1::PredictNetworkResponse response;
+  ASSERT_TRUE(server::AnswerNetwork(core(), request, "", response).ok());
+  EXPECT_TRUE(response.transferred());
+  EXPECT_GT(response.total_us(), 0);
+  EXPECT_LT(response.total_p10_us(), response.total_us());
+  EXPECT_GT(response.total_p90_us(), response.total_us());
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    EXPECT_TRUE(layer.prediction().transferred()) << layer.name();
+    EXPECT_FALSE(layer.prediction().explanation().transfer().empty()) << layer.name();
+  }
+  EXPECT_THAT(response.notes(), ::testing::Contains(HasSubstr("transferred estimate: transferred from gpu-t4")));
+  v1::GetPlatformModelRequest model_request;
+  model_request.set_platform("new-gpu");
+  v1::PlatformModel model;
+  ASSERT_TRUE(server::DescribePlatformModel(core(), model_request, model).ok());
+  EXPECT_TRUE(model.transferred());
+  EXPECT_EQ(model.model_kind(), "transfer");
+  EXPECT_EQ(model.transferred_from_size(), 2);
+  EXPECT_EQ(model.transfer_target_layers(), 0);
+}
+
+TEST_F(TransferQueryTest, WithoutSourcesASpecOnlyPlatformSaysWhatIsMissing) {
+  ASSERT_TRUE(RegisterSpecOnly(NewT4("lonely")).ok());
+  EXPECT_EQ(models_->Refit("lonely").code(), absl::StatusCode::kFailedPrecondition);
+  v1::PredictRequest request;
+  request.set_platform("lonely");
+  *request.add_layers() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");
+  v1::PredictResponse response;
+  const absl::Status status = server::PredictLayers(core(), request, response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("no GPU platform to transfer from"));
+}
+
+TEST_F(TransferQueryTest, BadSpecsAreRefusedNamingTheFieldAndStoreNothing) {
+  v1::Platform no_sms = NewT4("bad");
+  no_sms.set_compute_units(0);
+  absl::Status status = RegisterSpecOnly(no_sms);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("platform.compute_units"));
+
+  v1::Platform negative = NewT4("bad");
+  negative.set_memory_bandwidth_gbps(-320);
+  status = RegisterSpecOnly(negative);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("platform.memory_bandwidth_gbps"));
+  // Refused for any registration, not only a spec-only one.
+  v1::RegisterPlatformRequest request;
+  *request.mutable_platform() = negative;
+  v1::RegisterPlatformResponse response;
+  EXPECT_EQ(server::RegisterPlatform(*store_, request, response).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetPlatform("bad").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(TransferQueryTest, JetsonNanoIsBuiltInAndNeverOverwritten) {
+  ASSERT_TRUE(server::RegisterBuiltInPlatforms(*store_, *models_, {"jetson-nano"}).ok());
+  absl::StatusOr<v1::Platform> nano = store_->GetPlatform("jetson-nano");
+  ASSERT_TRUE(nano.ok()) << nano.status();
+  EXPECT_TRUE(nano->spec_only());
+  EXPECT_EQ(nano->compute_units(), 1);
+  EXPECT_DOUBLE_EQ(nano->memory_bandwidth_gbps(), 25.6);
+  EXPECT_EQ(nano->compute_capability(), "5.3");
+  models_->WaitUntilIdle();
+
+  // An agent on a real Nano registers its own description: a restart leaves it as it is.
+  v1::RegisterPlatformRequest agent;
+  agent.mutable_platform()->set_name("jetson-nano");
+  agent.mutable_platform()->set_driver_version("agent-set");
+  v1::RegisterPlatformResponse response;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, agent, response).ok());
+  ASSERT_TRUE(server::RegisterBuiltInPlatforms(*store_, *models_, {"jetson-nano"}).ok());
+  EXPECT_EQ(store_->GetPlatform("jetson-nano")->driver_version(), "agent-set");
+
+  const absl::Status unknown = server::RegisterBuiltInPlatforms(*store_, *models_, {"jetson-tx2"});
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.message(), HasSubstr("--builtin_platforms: 'jetson-tx2'"));
+  models_->WaitUntilIdle();
+}
+
+}  // namespace
+}  // namespace convlat::testing
