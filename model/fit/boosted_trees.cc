@@ -42,25 +42,30 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
   if (kept.empty()) return model;
   model.base_ = target_sum / weight_sum;
   const size_t n = kept.size();
-  // Binned features, feature-major: the histograms read one feature's bins at a time.
+  // Binned features, row-major: a node's histograms are filled in one pass over its rows.
   std::vector<std::vector<double>> cuts(width);
   std::vector<uint8_t> bin(n * width);
+  std::vector<int> offset(width + 1, 0);  // where each feature's bins start in a node's histogram
   for (int f = 0; f < width; ++f) {
     std::vector<double> values(n);
     for (size_t i = 0; i < n; ++i) values[i] = rows[kept[i] * width + f];
     cuts[f] = Cuts(values, std::min(options.bins, 256));
+    offset[f + 1] = offset[f] + static_cast<int>(cuts[f].size()) + 1;
     for (size_t i = 0; i < n; ++i) {
-      bin[f * n + i] =
+      bin[i * width + f] =
           static_cast<uint8_t>(std::lower_bound(cuts[f].begin(), cuts[f].end(), values[i]) - cuts[f].begin());
     }
   }
   std::vector<double> residual(n), w(n);
   for (size_t i = 0; i < n; ++i) residual[i] = targets[kept[i]] - model.base_, w[i] = weights[kept[i]];
-  std::vector<double> hist_g, hist_w;
-  std::vector<int> hist_n;
+  struct Bin {
+    double g = 0, w = 0;
+    int n = 0;
+  };
+  std::vector<Bin> histogram(offset[width]);
+  std::vector<int> order(n);
   for (int round = 0; round < options.rounds; ++round) {
     // Grows one tree depth-first over index ranges of `order`, partitioned in place at each split.
-    std::vector<int> order(n);
     for (size_t i = 0; i < n; ++i) order[i] = static_cast<int>(i);
     auto grow = [&](auto& self, int begin, int end, int depth) -> int {
       double g = 0, h = 0;
@@ -70,20 +75,23 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
       Split best;
       const int count = end - begin;
       if (depth < options.max_depth && count >= 2 * options.min_samples_leaf) {
+        std::fill(histogram.begin(), histogram.end(), Bin{});
+        for (int p = begin; p < end; ++p) {
+          const int i = order[p];
+          const double wg = w[i] * residual[i];
+          const uint8_t* row_bins = &bin[static_cast<size_t>(i) * width];
+          for (int f = 0; f < width; ++f) {
+            Bin& b = histogram[offset[f] + row_bins[f]];
+            b.g += wg, b.w += w[i], ++b.n;
+          }
+        }
         const double parent = g * g / (h + options.l2);
         for (int f = 0; f < width; ++f) {
-          const int bins = static_cast<int>(cuts[f].size()) + 1;
-          if (bins < 2) continue;
-          hist_g.assign(bins, 0), hist_w.assign(bins, 0), hist_n.assign(bins, 0);
-          const uint8_t* column = &bin[f * n];
-          for (int p = begin; p < end; ++p) {
-            const int i = order[p];
-            hist_g[column[i]] += w[i] * residual[i], hist_w[column[i]] += w[i], ++hist_n[column[i]];
-          }
           double left_g = 0, left_w = 0;
           int left_n = 0;
-          for (int b = 0; b + 1 < bins; ++b) {
-            left_g += hist_g[b], left_w += hist_w[b], left_n += hist_n[b];
+          for (int b = 0; b + 1 < offset[f + 1] - offset[f]; ++b) {
+            const Bin& bin_b = histogram[offset[f] + b];
+            left_g += bin_b.g, left_w += bin_b.w, left_n += bin_b.n;
             if (left_n < options.min_samples_leaf) continue;
             if (count - left_n < options.min_samples_leaf) break;
             const double right_g = g - left_g, right_w = h - left_w;
@@ -98,10 +106,10 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
         for (int p = begin; p < end; ++p) residual[order[p]] -= model.nodes_[index].value;
         return index;
       }
-      const uint8_t* column = &bin[best.feature * n];
-      const int middle = static_cast<int>(std::stable_partition(order.begin() + begin, order.begin() + end,
-                                                                [&](int i) { return column[i] <= best.bin; }) -
-                                          order.begin());
+      const int middle = static_cast<int>(
+          std::partition(order.begin() + begin, order.begin() + end,
+                         [&](int i) { return bin[static_cast<size_t>(i) * width + best.feature] <= best.bin; }) -
+          order.begin());
       model.nodes_[index].feature = best.feature;
       model.nodes_[index].threshold = cuts[best.feature][best.bin];
       const int left = self(self, begin, middle, depth + 1);
