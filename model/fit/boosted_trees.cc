@@ -41,6 +41,12 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
   }
   if (kept.empty()) return model;
   model.base_ = target_sum / weight_sum;
+  if (options.huber_delta > 0) {  // Huber's loss starts from the median: the mean follows the far-off rows
+    std::vector<double> kept_targets;
+    for (int i : kept) kept_targets.push_back(targets[i]);
+    std::nth_element(kept_targets.begin(), kept_targets.begin() + kept_targets.size() / 2, kept_targets.end());
+    model.base_ = kept_targets[kept_targets.size() / 2];
+  }
   const size_t n = kept.size();
   // Binned features, row-major: a node's histograms are filled in one pass over its rows.
   std::vector<std::vector<double>> cuts(width);
@@ -64,12 +70,17 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
   };
   std::vector<Bin> histogram(offset[width]);
   std::vector<int> order(n);
+  std::vector<double> gradient(n);
   for (int round = 0; round < options.rounds; ++round) {
     // Grows one tree depth-first over index ranges of `order`, partitioned in place at each split.
     for (size_t i = 0; i < n; ++i) order[i] = static_cast<int>(i);
+    for (size_t i = 0; i < n; ++i) {
+      gradient[i] =
+          options.huber_delta > 0 ? std::clamp(residual[i], -options.huber_delta, options.huber_delta) : residual[i];
+    }
     auto grow = [&](auto& self, int begin, int end, int depth) -> int {
       double g = 0, h = 0;
-      for (int p = begin; p < end; ++p) g += w[order[p]] * residual[order[p]], h += w[order[p]];
+      for (int p = begin; p < end; ++p) g += w[order[p]] * gradient[order[p]], h += w[order[p]];
       const int index = static_cast<int>(model.nodes_.size());
       model.nodes_.push_back({});
       Split best;
@@ -78,7 +89,7 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
         std::fill(histogram.begin(), histogram.end(), Bin{});
         for (int p = begin; p < end; ++p) {
           const int i = order[p];
-          const double wg = w[i] * residual[i];
+          const double wg = w[i] * gradient[i];
           const uint8_t* row_bins = &bin[static_cast<size_t>(i) * width];
           for (int f = 0; f < width; ++f) {
             Bin& b = histogram[offset[f] + row_bins[f]];

@@ -16,6 +16,9 @@ struct BoostedTreesOptions {
   int min_samples_leaf = 20;
   int bins = 32;
   double l2 = 1.0;  // shrinks each leaf's value towards 0 as if it had this much more weight
+  // Residuals beyond ±huber_delta count as ±huber_delta when trees are grown (Huber's loss): a few
+  // far-off rows do not pull a leaf. 0: squared loss throughout.
+  double huber_delta = 0;
 };
 
 class BoostedTrees {

@@ -5,10 +5,10 @@
 // times one factor ("correction ×1.07" in the explanation), so kernel, tile, CTAs and waves still
 // explain it.
 //
-// The fit checks itself: it learns on four fifths of the layers, and keeps the correction (as many
-// trees as did best) only when it lowers the relative error on the other fifth by a clear margin; with fewer than
-// kMinSamples layers it is not tried at all. So it cannot make a small-data fit worse, where the
-// staircases alone generalise best.
+// The fit checks itself: it learns on four fifths of the layers, and keeps the correction (refitted
+// on all of them, with as many trees as did best) only when it lowers the relative error on the other fifth by a clear
+// margin; with fewer than kMinSamples layers it is not tried at all. So it cannot make a small-data fit worse, where
+// the staircases alone generalise best.
 
 #include <array>
 #include <optional>
