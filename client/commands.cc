@@ -37,6 +37,7 @@ std::string Explain(const v1::Explanation& why) {
   if (!why.kernel_family().empty()) absl::StrAppend(&text, ", ", named_only ? why.kernel() : why.kernel_family());
   if (!why.tile().empty()) absl::StrAppend(&text, " tile ", why.tile());
   if (why.ctas() > 0) absl::StrAppend(&text, ", ", why.ctas(), " CTAs in ", why.waves(), " waves");
+  if (why.correction() > 0) absl::StrAppend(&text, absl::StrFormat(", correction ×%.2f", why.correction()));
   if (!why.transfer().empty()) absl::StrAppend(&text, "; ", why.transfer());
   return text;
 }

@@ -200,7 +200,7 @@ void ReportKernelChoice(const Dataset& data, const model::SampleSplit& split) {
     const double predicted = two_mode.Predict(s.shape).latency_us;
     errors.push_back({std::abs(predicted / s.latency_us - 1), &s});
   }
-  if (with_kernel > 0) {
+  if (with_kernel > 0 && !two_mode.latent_groups()) {  // latent groups have no kernel to be right about
     std::cout << absl::StrFormat(
         "\nKernel choice: the classifier picks the group of the kernel that ran for %.1f%% of the %d held-out "
         "layers (%zu kernel groups).\n",

@@ -68,8 +68,12 @@ absl::StatusOr<std::unique_ptr<XgboostModel>> XgboostModel::Fit(const std::vecto
   if (absl::Status s = XgbStatus(XGBoosterCreate(matrices, 1, &booster), "create"); !s.ok()) return s;
   std::unique_ptr<XgboostModel> model(new XgboostModel(booster, ensemble));
   // nn-Meter-like settings; the random forest is XGBoost's documented RF recipe.
+  // One thread and histogram splits: with XGBoost 1.7's defaults (exact greedy splits, a thread per
+  // core) the 10k-layer Justus M60 fit took 1,716 s on the shared 2-core VM, most of it OpenMP
+  // threads waiting for each other at the per-node barriers while other processes held the cores;
+  // hist is XGBoost 2's default and one thread never waits (docs/accuracy.md).
   std::vector<std::pair<const char*, const char*>> params = {
-      {"objective", "reg:squarederror"}, {"verbosity", "0"}, {"seed", "1"}};
+      {"objective", "reg:squarederror"}, {"verbosity", "0"}, {"seed", "1"}, {"nthread", "1"}, {"tree_method", "hist"}};
   int rounds = 400;
   if (ensemble == TreeEnsemble::kGradientBoosted) {
     params.insert(params.end(), {{"max_depth", "6"}, {"eta", "0.05"}, {"subsample", "0.8"}, {"min_child_weight", "1"}});

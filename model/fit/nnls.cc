@@ -40,6 +40,18 @@ RelativeNormalEquations::RelativeNormalEquations(int terms)
   assert(terms > 0);
 }
 
+RelativeNormalEquations RelativeNormalEquations::FromSums(std::vector<double> gram, std::vector<double> moment,
+                                                          std::vector<double> scale, double y_weighted, int rows) {
+  RelativeNormalEquations equations(static_cast<int>(moment.size()));
+  assert(gram.size() == moment.size() * moment.size() && scale.size() == moment.size());
+  equations.gram_ = std::move(gram);
+  equations.moment_ = std::move(moment);
+  equations.scale_ = std::move(scale);
+  equations.y_weighted_ = y_weighted;
+  equations.rows_ = rows;
+  return equations;
+}
+
 void RelativeNormalEquations::Add(std::span<const double> row, double latency, double row_weight) {
   if (!(latency > 0) || !std::isfinite(latency) || !(row_weight > 0)) return;
   const double weight = row_weight / (latency * latency);

@@ -20,6 +20,13 @@ class RelativeNormalEquations {
   // not positive, are ignored. `weight` multiplies the row's 1/y² (robust fits down-weight rows).
   void Add(std::span<const double> row, double latency, double weight = 1.0);
 
+  // Equations whose rows were summed elsewhere: `gram` is XᵀWX (row-major, terms x terms; only the
+  // upper triangle is read), `moment` XᵀWy, `scale` the largest |x| of each column, `y_weighted`
+  // yᵀWy. For searches whose candidates share most columns, so each shared product is summed once
+  // rather than once per candidate (kernel_cost_model.cc).
+  static RelativeNormalEquations FromSums(std::vector<double> gram, std::vector<double> moment,
+                                          std::vector<double> scale, double y_weighted, int rows);
+
   int terms() const { return terms_; }
   int rows() const { return rows_; }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <vector>
 
@@ -17,6 +18,8 @@ constexpr int kTileCandidates[] = {8, 16, 32, 64, 128, 256};
 constexpr int kCtasPerUnitCandidates[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32};
 // Fewer samples than this cannot pin down a staircase.
 constexpr size_t kMinSamples = 8;
+// The tile and concurrency search reads at most this many samples (see KernelCostModel::Fit).
+constexpr size_t kMaxSearchRows = 6000;
 
 struct Terms {
   std::array<double, KernelCostModel::kTerms> values;
@@ -71,6 +74,134 @@ std::optional<Candidate> FitDecomposition(std::span<const Sample* const> samples
   return Candidate{d, std::move(*solution)};
 }
 
+// The search over GEMM tiles and concurrencies, fast. Only three columns of the design matrix
+// depend on the candidate (waves, wave steps, streamed steps); the fixed and byte columns depend on
+// the mapping alone. So the products among those seven columns are summed once per mapping, the
+// streamed column's once per tile (it only scales with 1/slots), and per (tile, slots) candidate
+// only the two wave columns' products: about a fifth of the work of refitting every candidate
+// from its rows (146 s → under a second for 12k TensorFlow layers, docs/performance.md).
+class GemmSearch {
+ public:
+  static constexpr int kStatic[] = {KernelCostModel::kFixed,
+                                    KernelCostModel::kInputBytes,
+                                    KernelCostModel::kOutputBytes,
+                                    KernelCostModel::kFilterBytes,
+                                    KernelCostModel::kTransformedInputBytes,
+                                    KernelCostModel::kTransformedOutputBytes,
+                                    KernelCostModel::kTransformedFilterBytes};
+  static constexpr int kStaticCount = 7;
+
+  GemmSearch(std::span<const Sample* const> samples, WorkMapping mapping) : mapping_(mapping) {
+    const bool winograd = mapping == WorkMapping::kWinograd4x4 || mapping == WorkMapping::kWinograd2x2;
+    // A unit tile's CTAs split into rows (tiled by m) x columns (tiled by n) x a multiplier.
+    const CtaTile unit{.m = 1, .n = 1};
+    for (const Sample* sample : samples) {
+      const double y = sample->latency_us;
+      if (!(y > 0) || !std::isfinite(y) || !(sample->weight > 0)) continue;
+      const ConvShape& shape = sample->shape;
+      const Terms terms = TermsOf(shape, {mapping, unit, 1});
+      const int64_t columns = shape.k / shape.groups;
+      const int64_t multiplier =
+          winograd ? shape.groups * (mapping == WorkMapping::kWinograd4x4 ? 36 : 16) : shape.groups;
+      rows_.push_back(columns > 0 && multiplier > 0 ? terms.ctas / (columns * multiplier) : 0);
+      columns_.push_back(columns);
+      multiplier_.push_back(multiplier);
+      steps_.push_back(static_cast<double>(ReductionLength(shape, mapping)));
+      weight_.push_back(sample->weight / (y * y));
+      latency_.push_back(y);
+      y_weighted_ += sample->weight;
+      for (int j = 0; j < kStaticCount; ++j) static_.push_back(terms.values[kStatic[j]]);
+    }
+    // The static block of XᵀWX and XᵀWy, and the static columns' scales.
+    static_gram_.assign(kStaticCount * kStaticCount, 0);
+    static_moment_.assign(kStaticCount, 0);
+    static_scale_.assign(kStaticCount, 0);
+    for (size_t i = 0; i < weight_.size(); ++i) {
+      const double* x = &static_[i * kStaticCount];
+      for (int a = 0; a < kStaticCount; ++a) {
+        static_scale_[a] = std::max(static_scale_[a], std::abs(x[a]));
+        static_moment_[a] += weight_[i] * x[a] * latency_[i];
+        for (int b = a; b < kStaticCount; ++b) static_gram_[a * kStaticCount + b] += weight_[i] * x[a] * x[b];
+      }
+    }
+  }
+
+  // Every slot count for one tile; keeps the best candidate in `best`.
+  void Search(const CtaTile& tile, std::span<const int64_t> slot_candidates, std::optional<Candidate>& best) const {
+    const size_t n = weight_.size();
+    if (n == 0) return;
+    std::vector<int64_t> ctas(n);
+    // Sums of the streamed column at slots = 1: products with the static columns, itself, y.
+    std::array<double, kStaticCount> streamed_static{};
+    double streamed_sq = 0, streamed_y = 0, streamed_max = 0;
+    for (size_t i = 0; i < n; ++i) {
+      ctas[i] = CeilDiv(rows_[i], tile.m) * CeilDiv(columns_[i], tile.n) * multiplier_[i];
+      const double e = static_cast<double>(ctas[i]) * steps_[i], we = weight_[i] * e;
+      const double* x = &static_[i * kStaticCount];
+      for (int a = 0; a < kStaticCount; ++a) streamed_static[a] += we * x[a];
+      streamed_sq += we * e;
+      streamed_y += we * latency_[i];
+      streamed_max = std::max(streamed_max, e);
+    }
+    for (int64_t slots : slot_candidates) {
+      std::array<double, kStaticCount> waves_static{}, steps_static{};
+      double ww = 0, wsw = 0, ss = 0, w_stream = 0, s_stream = 0, w_y = 0, s_y = 0, w_max = 0, s_max = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double waves = static_cast<double>(CeilDiv(ctas[i], slots));
+        const double wave_steps = waves * steps_[i];
+        const double wv = weight_[i] * waves, ws = weight_[i] * wave_steps;
+        const double* x = &static_[i * kStaticCount];
+        for (int a = 0; a < kStaticCount; ++a) waves_static[a] += wv * x[a], steps_static[a] += ws * x[a];
+        const double e = static_cast<double>(ctas[i]) * steps_[i];
+        ww += wv * waves, wsw += wv * wave_steps, ss += ws * wave_steps;
+        w_stream += wv * e, s_stream += ws * e;
+        w_y += wv * latency_[i], s_y += ws * latency_[i];
+        w_max = std::max(w_max, waves), s_max = std::max(s_max, wave_steps);
+      }
+      const double inv = 1.0 / static_cast<double>(slots);
+      constexpr int kT = KernelCostModel::kTerms;
+      std::vector<double> gram(kT * kT, 0), moment(kT, 0), scale(kT, 0);
+      auto set = [&](int a, int b, double v) { gram[std::min(a, b) * kT + std::max(a, b)] = v; };
+      for (int a = 0; a < kStaticCount; ++a) {
+        for (int b = a; b < kStaticCount; ++b) set(kStatic[a], kStatic[b], static_gram_[a * kStaticCount + b]);
+        moment[kStatic[a]] = static_moment_[a];
+        scale[kStatic[a]] = static_scale_[a];
+        set(KernelCostModel::kWaves, kStatic[a], waves_static[a]);
+        set(KernelCostModel::kWaveSteps, kStatic[a], steps_static[a]);
+        set(KernelCostModel::kStreamedSteps, kStatic[a], streamed_static[a] * inv);
+      }
+      set(KernelCostModel::kWaves, KernelCostModel::kWaves, ww);
+      set(KernelCostModel::kWaves, KernelCostModel::kWaveSteps, wsw);
+      set(KernelCostModel::kWaveSteps, KernelCostModel::kWaveSteps, ss);
+      set(KernelCostModel::kWaves, KernelCostModel::kStreamedSteps, w_stream * inv);
+      set(KernelCostModel::kWaveSteps, KernelCostModel::kStreamedSteps, s_stream * inv);
+      set(KernelCostModel::kStreamedSteps, KernelCostModel::kStreamedSteps, streamed_sq * inv * inv);
+      moment[KernelCostModel::kWaves] = w_y;
+      moment[KernelCostModel::kWaveSteps] = s_y;
+      moment[KernelCostModel::kStreamedSteps] = streamed_y * inv;
+      scale[KernelCostModel::kWaves] = w_max;
+      scale[KernelCostModel::kWaveSteps] = s_max;
+      scale[KernelCostModel::kStreamedSteps] = streamed_max * inv;
+      std::optional<RelativeNormalEquations::Solution> solution =
+          RelativeNormalEquations::FromSums(std::move(gram), std::move(moment), std::move(scale), y_weighted_,
+                                            static_cast<int>(n))
+              .SolveNonNegative();
+      if (solution && (!best || solution->relative_sse < best->solution.relative_sse)) {
+        best = Candidate{{mapping_, tile, slots}, std::move(*solution)};
+      }
+    }
+  }
+
+ private:
+  static int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+  WorkMapping mapping_;
+  std::vector<int64_t> rows_, columns_, multiplier_;
+  std::vector<double> steps_, weight_, latency_, static_;  // static_: kStaticCount per row
+  std::vector<double> static_gram_, static_moment_, static_scale_;
+  double y_weighted_ = 0;
+};
+
 double GridMatchRate(std::span<const Sample* const> samples, WorkMapping mapping, const CtaTile& tile) {
   int with_grid = 0, matches = 0;
   for (const Sample* sample : samples) {
@@ -119,13 +250,29 @@ std::string CtaTileName(WorkMapping mapping, const CtaTile& tile) {
 std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* const> samples, const CostFitHints& hints) {
   if (samples.size() < kMinSamples) return std::nullopt;
   std::optional<Candidate> best;
+  const std::vector<int64_t> slot_candidates = SlotCandidates(hints.compute_units);
+  std::map<WorkMapping, std::vector<CtaTile>> gemm_tiles;  // searched with shared sums, per mapping
   for (const auto& [mapping, tile] : Decompositions(samples, hints)) {
-    for (int64_t slots : SlotCandidates(hints.compute_units)) {
+    if (mapping != WorkMapping::kFusedWinograd) {
+      gemm_tiles[mapping].push_back(tile);
+      continue;
+    }
+    for (int64_t slots : slot_candidates) {
       std::optional<Candidate> candidate = FitDecomposition(samples, {mapping, tile, slots});
       if (candidate && (!best || candidate->solution.relative_sse < best->solution.relative_sse)) {
         best = std::move(candidate);
       }
     }
+  }
+  // The search compares candidates on at most kMaxSearchRows layers spread evenly over the set:
+  // which tile and concurrency fit best is settled long before that, and the robust fit of the
+  // chosen one below reads every layer.
+  std::vector<const Sample*> spread;
+  const size_t stride = (samples.size() + kMaxSearchRows - 1) / kMaxSearchRows;
+  for (size_t i = 0; i < samples.size(); i += stride) spread.push_back(samples[i]);
+  for (const auto& [mapping, tiles] : gemm_tiles) {
+    const GemmSearch search(spread, mapping);
+    for (const CtaTile& tile : tiles) search.Search(tile, slot_candidates, best);
   }
   if (!best) return std::nullopt;
 

@@ -14,7 +14,39 @@ constexpr char kPlatformWide[] = "";
 
 std::string PooledName(const std::string& family) { return absl::StrCat("family:", family); }
 
+constexpr char kLatentPrefix[] = "latent:";
+
+// No kernel names: every sample carries the same label (TensorFlow's "tf1:conv2d", one CPU
+// implementation) or none, and no launch grid.
+bool NoKernelNames(const std::vector<Sample>& samples) {
+  for (const Sample& sample : samples) {
+    if (sample.observed_ctas > 0 || sample.kernel != samples.front().kernel) return false;
+  }
+  return true;
+}
+
+// The samples relabelled by latent kernel group; a group with too few layers for a staircase of
+// its own is left to the platform-wide one.
+std::vector<Sample> WithLatentGroups(const std::vector<Sample>& samples) {
+  std::map<int, size_t> sizes;
+  for (const Sample& sample : samples) ++sizes[LatentKernelGroup(sample.shape)];
+  std::vector<Sample> relabelled = samples;
+  for (Sample& sample : relabelled) {
+    const int group = LatentKernelGroup(sample.shape);
+    sample.kernel = sizes[group] >= TwoModeModel::kMinLatentGroupSamples ? absl::StrCat(kLatentPrefix, group) : "";
+  }
+  return relabelled;
+}
+
 }  // namespace
+
+int LatentKernelGroup(const ConvShape& shape) {
+  if (shape.groups > 1) return 4;
+  const bool unit_stride = shape.stride_h == 1 && shape.stride_w == 1;
+  if (shape.r == 1 && shape.s == 1) return unit_stride ? 1 : 2;
+  if (MappingApplies(WorkMapping::kWinograd4x4, shape)) return 3;
+  return unit_stride ? 5 : 6;
+}
 
 std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
   const ConvFeatures f = ComputeFeatures(shape);
@@ -40,12 +72,15 @@ std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
           double(shape.math_mode)};
 }
 
-absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vector<Sample>& samples,
+absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vector<Sample>& recorded,
                                                                 const HardwareInfo& hardware) {
-  if (samples.size() < kMinSamples) {
+  if (recorded.size() < kMinSamples) {
     return absl::FailedPreconditionError(absl::StrCat("the two-mode model needs at least ", kMinSamples,
-                                                      " successful measurements, got ", samples.size()));
+                                                      " successful measurements, got ", recorded.size()));
   }
+  const bool latent = NoKernelNames(recorded);
+  const std::vector<Sample> relabelled = latent ? WithLatentGroups(recorded) : std::vector<Sample>{};
+  const std::vector<Sample>& samples = latent ? relabelled : recorded;
   // Group the samples by the kernel that ran; rare kernels are pooled by family, and what is
   // still too rare joins the platform-wide group, which every sample also trains.
   // Ordered maps: group order decides the classifier's labels, and fits must be reproducible.
@@ -71,13 +106,17 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   }
 
   auto model = std::make_unique<TwoModeModel>();
+  model->latent_groups_ = latent;
   std::map<std::string, int> group_index;
   std::vector<const Sample*> all;
   for (const Sample& sample : samples) all.push_back(&sample);
   auto add_group = [&](const std::string& name, std::span<const Sample* const> members) -> absl::Status {
     CostFitHints hints{.compute_units = hardware.compute_units};
     std::string family = "inferred";
-    if (!name.empty() && !name.starts_with("family:")) {
+    if (name.starts_with(kLatentPrefix)) {
+      family = absl::StrCat("latent kernel group ", name.substr(std::string(kLatentPrefix).size()),
+                            " (no kernel names recorded)");
+    } else if (!name.empty() && !name.starts_with("family:")) {
       const KernelInfo info = ParseKernelName(name);
       hints.tile = CtaTile{.m = info.tile_m, .n = info.tile_n, .block = info.block};
       family = KernelFamilyName(info.family);
@@ -112,7 +151,30 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
     model->classifier_ =
         DecisionTreeClassifier::Fit(features, labels, static_cast<int>(model->groups_.size()), DecisionTreeOptions{});
   }
+  model->FitCorrection(samples);
   return model;
+}
+
+std::array<double, kCorrectionFeatures> TwoModeModel::CorrectionInputs(const ConvShape& shape,
+                                                                       const KernelChoice& chosen) const {
+  return CorrectionFeatures(shape, chosen.group, groups_[chosen.group].cost.decomposition(), chosen.cost);
+}
+
+// On what the staircases predict for the training layers, with the kernel choice the model makes
+// (not the kernel that ran): the correction corrects the prediction as served.
+void TwoModeModel::FitCorrection(const std::vector<Sample>& samples) {
+  if (samples.size() < ResidualCorrection::kMinSamples) return;
+  std::vector<double> features, log_residuals, weights;
+  for (const Sample& sample : samples) {
+    const KernelChoice chosen = ChooseKernel(sample.shape);
+    const double predicted = chosen.cost.total_us();
+    if (!(predicted > 0) || !(sample.latency_us > 0)) continue;
+    const auto row = CorrectionInputs(sample.shape, chosen);
+    features.insert(features.end(), row.begin(), row.end());
+    log_residuals.push_back(std::log(sample.latency_us / predicted));
+    weights.push_back(sample.weight);
+  }
+  correction_ = ResidualCorrection::Fit(features, log_residuals, weights);
 }
 
 // The group whose kernel the library would run: among the groups the classifier's leaf finds
@@ -151,7 +213,13 @@ const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const {
 
 Prediction TwoModeModel::Predict(const ConvShape& shape) const {
   const KernelChoice chosen = ChooseKernel(shape);  // its cost is already evaluated: the hot path
-  return Explain(shape, chosen);
+  Prediction prediction = Explain(shape, chosen);
+  if (correction_) {
+    const double factor = correction_->Factor(CorrectionInputs(shape, chosen));
+    prediction.latency_us *= factor;
+    prediction.explanation.set_correction(factor);
+  }
+  return prediction;
 }
 
 std::optional<Prediction> TwoModeModel::PredictWithKernel(const ConvShape& shape, const std::string& kernel) const {
@@ -188,6 +256,12 @@ std::map<std::string, double> TwoModeModel::parameters() const {
   if (classifier_) {
     parameters["classifier_depth"] = classifier_->depth();
     parameters["classifier_nodes"] = classifier_->node_count();
+  }
+  parameters["latent_groups"] = latent_groups_ ? 1 : 0;
+  parameters["correction_trees"] = correction_ ? correction_->rounds() : 0;
+  if (correction_) {
+    parameters["correction.held_out_mape_without"] = correction_->check().mape_without;
+    parameters["correction.held_out_mape_with"] = correction_->check().mape_with;
   }
   for (const KernelGroup& group : groups_) {
     const std::string prefix = group.name.empty() ? "platform" : group.name;

@@ -7,6 +7,11 @@
 // A prediction is: tree → the kernels plausible for the layer → the fastest of their staircases. Kernels seen too
 // rarely to fit on their own are pooled by family; layers whose kernel is unknown (CPU backends) use one platform-wide
 // staircase whose tile and concurrency are inferred from the measurements.
+// Without kernel names (TensorFlow timings, GPUs without CUPTI, CPU libraries naming one implementation) the layer
+// parameters that drive the library's algorithm choice stand in for them: latent kernel groups (pointwise, 3x3
+// unit-stride, grouped, other filters, strided), each with its own inferred staircase.
+// With enough layers, a residual correction (residual_correction.h) multiplies the staircase where the model's own
+// cross-validation finds that it helps.
 
 #include <map>
 #include <memory>
@@ -18,6 +23,7 @@
 #include "model/fit/decision_tree.h"
 #include "model/latency/latency_model.h"
 #include "model/two_mode/kernel_cost_model.h"
+#include "model/two_mode/residual_correction.h"
 
 namespace convlat::model {
 
@@ -29,6 +35,9 @@ class TwoModeModel final : public LatencyModel {
   // A kernel group is a candidate for a layer when at least this share of the training layers in
   // the layer's classifier leaf ran it.
   static constexpr double kPlausibleShare = 0.1;
+  // A latent kernel group needs this many layers for a staircase of its own (no names: a group
+  // is only a guess from the layer's parameters, so it must be well supported).
+  static constexpr size_t kMinLatentGroupSamples = 100;
 
   static absl::StatusOr<std::unique_ptr<TwoModeModel>> Fit(const std::vector<Sample>& samples,
                                                            const HardwareInfo& hardware);
@@ -44,9 +53,13 @@ class TwoModeModel final : public LatencyModel {
   // fit): how often the kernel choice is learnt right.
   bool PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const;
   // The prediction when the kernel is known (its group's staircase, no classifier): the error of
-  // the work-quantization half alone. nullopt for a kernel not seen in the fit.
+  // the work-quantization half alone (no residual correction). nullopt for a kernel not seen in the fit.
   std::optional<Prediction> PredictWithKernel(const ConvShape& shape, const std::string& kernel) const;
   size_t kernel_groups() const { return groups_.size(); }
+  // Whether the groups are latent ones (the samples named no kernels), and whether a residual
+  // correction is applied (with what its check saw).
+  bool latent_groups() const { return latent_groups_; }
+  const std::optional<ResidualCorrection>& correction() const { return correction_; }
 
  private:
   struct KernelGroup {
@@ -63,11 +76,20 @@ class TwoModeModel final : public LatencyModel {
   };
   KernelChoice ChooseKernel(const ConvShape& shape) const;
   Prediction Explain(const ConvShape& shape, const KernelChoice& chosen) const;
+  std::array<double, kCorrectionFeatures> CorrectionInputs(const ConvShape& shape, const KernelChoice& chosen) const;
+  void FitCorrection(const std::vector<Sample>& samples);
 
   std::vector<KernelGroup> groups_;
   std::map<std::string, size_t> group_of_kernel_;     // every kernel seen in the fit → its group
   std::optional<DecisionTreeClassifier> classifier_;  // absent with a single group
+  bool latent_groups_ = false;
+  std::optional<ResidualCorrection> correction_;
 };
+
+// The latent kernel group of a layer when no kernel names are recorded: 1 pointwise, 2 strided
+// pointwise, 3 3x3 unit-stride (where Winograd can run), 4 grouped or depthwise, 5 other filters
+// at unit stride, 6 other filters strided.
+int LatentKernelGroup(const ConvShape& shape);
 
 // The layer parameters the kernel classifier reads (log-scaled sizes, filter, stride, type).
 std::vector<double> KernelChoiceFeatures(const ConvShape& shape);

@@ -2,9 +2,11 @@
 //   build/tests/bench/model_benchmark
 #include <benchmark/benchmark.h>
 
+#include "model/datasets/justus_dataset.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/datasets/public_datasets.h"
 #include "model/serving_model.h"
+#include "model/two_mode/two_mode_model.h"
 
 namespace convlat::model {
 namespace {
@@ -80,6 +82,34 @@ void BM_FitPlatform(benchmark::State& state) {
   state.counters["samples"] = static_cast<double>(samples.size());
 }
 BENCHMARK(BM_FitPlatform)->Unit(benchmark::kMillisecond);
+
+// The name-free fit (issue 13's goal: under 2 s for 25k layers on 2 cores): the two-mode model on
+// all of Justus et al.'s V100 layers, TensorFlow timings without kernel names, so every staircase's
+// tile and concurrency are searched, latent kernel groups formed and the correction checked.
+void BM_FitTwoModeWithoutKernelNames(benchmark::State& state) {
+  static const auto* v100 = [] {
+    const std::string path =
+        DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/justus-conv/Tesla_V100.csv";
+    absl::StatusOr<JustusDataset> dataset = LoadJustusCsv(path);
+    if (!dataset.ok()) return new Platform{};
+    return new Platform{SamplesFromMeasurements(dataset->measurements), HardwareOf(dataset->platform), {}};
+  }();
+  if (v100->samples.empty()) {
+    state.SkipWithError("public dataset not found");
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<TwoModeModel>> model;
+  for (auto _ : state) benchmark::DoNotOptimize(model = TwoModeModel::Fit(v100->samples, v100->hardware));
+  state.counters["samples"] = static_cast<double>(v100->samples.size());
+  if (!model.ok()) return;
+  // What the fit chose: its groups, and what the correction's held-out check saw.
+  for (const char* name :
+       {"kernel_groups", "correction_trees", "correction.held_out_mape_without", "correction.held_out_mape_with"}) {
+    const auto parameters = (*model)->parameters();
+    if (const auto it = parameters.find(name); it != parameters.end()) state.counters[name] = it->second;
+  }
+}
+BENCHMARK(BM_FitTwoModeWithoutKernelNames)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // What the server runs on a refit: the conv model with its intervals' calibration, and the op model.
 void BM_FitServingModel(benchmark::State& state) {

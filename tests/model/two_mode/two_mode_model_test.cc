@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "model/datasets/justus_dataset.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/datasets/public_datasets.h"
 #include "model/eval/evaluation.h"
@@ -78,6 +79,35 @@ TEST_P(TwoModeOnPublicDataTest, BeatsTheLinearBaselinesAndExplainsItself) {
 
 INSTANTIATE_TEST_SUITE_P(Gpus, TwoModeOnPublicDataTest,
                          ::testing::Values("Tesla_T4.csv", "Tesla_V100-PCIE-32GB.csv", "NVIDIA_A100_80GB_PCIe.csv"));
+
+// On held-out layers of the real GTX 1080 Ti TensorFlow measurements (no kernel names): latent
+// kernel groups and the residual correction beat gradient-boosted trees on the raw parameters,
+// and a prediction still names its group, tile, CTAs and waves.
+TEST(TwoModeModelTest, WithoutKernelNamesOnJustusDataBeatsGradientBoostedTrees) {
+  const std::string path =
+      DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/justus-conv/GTX_1080_Ti.csv";
+  ASSERT_TRUE(std::filesystem::exists(path)) << "public dataset not found at " << path;
+  absl::StatusOr<JustusDataset> data = LoadJustusCsv(path);
+  ASSERT_TRUE(data.ok()) << data.status();
+  const HardwareInfo hardware = HardwareOf(data->platform);
+  const SampleSplit split = SplitSamples(SamplesFromMeasurements(data->measurements), 0.2, 1);
+  absl::StatusOr<std::vector<ModelFitter>> fitters = ModelFittersNamed("two-mode,xgboost-gbdt");
+  ASSERT_TRUE(fitters.ok());
+  const EvaluationResult two_mode = Evaluate((*fitters)[0], split.train, split.test, hardware);
+  const EvaluationResult gbdt = Evaluate((*fitters)[1], split.train, split.test, hardware);
+  ASSERT_TRUE(two_mode.failure.empty()) << two_mode.failure;
+  EXPECT_LT(two_mode.errors.mape, gbdt.errors.mape);
+
+  absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(split.train, hardware);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_TRUE((*model)->latent_groups());
+  EXPECT_GT((*model)->kernel_groups(), 3u);
+  const v1::Explanation why = (*model)->Predict(split.test.front().shape).explanation;
+  EXPECT_THAT(why.kernel_family(), ::testing::HasSubstr("(no kernel names recorded)"));
+  EXPECT_GT(why.ctas(), 0);
+  EXPECT_GT(why.waves(), 0);
+  EXPECT_FALSE(why.tile().empty());
+}
 
 TEST(TwoModeModelTest, NeedsAMinimumOfSamples) {
   std::vector<Sample> few(3);
