@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "client/eval_plots.h"
 #include "client/eval_transfer.h"
 #include "client/svg_plot.h"
 #include "model/datasets/justus_dataset.h"
@@ -24,6 +25,7 @@
 #include "model/eval/interval_evaluation.h"
 #include "model/eval/op_evaluation.h"
 #include "model/layers/conv_spec.h"
+#include "model/two_mode/grid_mapping.h"
 #include "model/two_mode/two_mode_model.h"
 #include "server/measurement_store.h"
 
@@ -54,6 +56,9 @@ ABSL_FLAG(bool, intervals_all_layers, true,
 ABSL_FLAG(bool, intervals_only, false, "report the prediction intervals alone (no model comparison)");
 ABSL_FLAG(bool, transfer, false, "leave-one-GPU-out transfer matrix over the public GPUs (see --datasets)");
 ABSL_FLAG(std::string, datasets, "data/public", "--transfer: the public datasets directory");
+ABSL_FLAG(std::string, plot_dir, "", "write SVGs (predicted vs measured, learning curves, a staircase) into DIR");
+ABSL_FLAG(std::string, plot_sweep, "k", "--plot_dir: the staircase's swept parameter (n, c, k or h)");
+ABSL_FLAG(bool, hide_kernel_names, false, "rename every kernel (tiles from the launch grids, not names)");
 ABSL_FLAG(int32_t, worst, 0, "list the two-mode model's this many worst held-out layers, with its explanation");
 
 namespace convlat {
@@ -284,6 +289,15 @@ absl::Status Run() {
   absl::StatusOr<std::vector<size_t>> active = ParseSizes(absl::GetFlag(FLAGS_active), "active");
   if (!active.ok()) return active.status();
   if (data->samples.size() < 10) return absl::FailedPreconditionError("fewer than 10 successful measurements");
+  if (absl::GetFlag(FLAGS_hide_kernel_names)) {
+    const model::GridInferenceSummary g = model::SummarizeGridInference(data->samples, /*use_names=*/false);
+    std::cout << absl::StrFormat(
+        "Kernel names hidden. Mappings from the launch grids reproduce every grid of %d of %d kernels (%d usable, "
+        ">= 90 %%) and the CTA counts of %d of %d layers (%d axis by axis); the table's tile for %d of %d named.\n\n",
+        g.kernels_exact, g.kernels, g.kernels_usable, g.layers_exact, g.layers, g.layers_axes, g.kernels_as_table,
+        g.kernels_in_table);
+    data->samples = model::WithKernelNamesHidden(std::move(data->samples));
+  }
 
   const uint64_t seed = absl::GetFlag(FLAGS_seed);
   const model::SampleSplit split = model::SplitSamples(data->samples, absl::GetFlag(FLAGS_test_fraction), seed);
@@ -324,14 +338,14 @@ absl::Status Run() {
       std::cout << Row(mean) << "\n" << std::flush;
     }
   }
+  std::vector<model::EvaluationResult> curve_rows;
   if (!curve->empty()) {
     std::cout << "\n### Learning curve (mean of " << absl::GetFlag(FLAGS_repeats)
               << " random training subsets per size)\n\n"
               << kTableHeader << "\n";
-    for (const model::EvaluationResult& r : model::LearningCurve(*fitters, split.train, split.test, *curve,
-                                                                 absl::GetFlag(FLAGS_repeats), seed, data->hardware)) {
-      std::cout << Row(r) << "\n";
-    }
+    curve_rows = model::LearningCurve(*fitters, split.train, split.test, *curve, absl::GetFlag(FLAGS_repeats), seed,
+                                      data->hardware);
+    for (const model::EvaluationResult& r : curve_rows) std::cout << Row(r) << "\n";
   }
   if (!active->empty()) {
     std::cout
@@ -342,6 +356,14 @@ absl::Status Run() {
       std::cout << absl::StrFormat("| %zu | %.1f | %.1f | %.1f | %.1f |\n", c.train_size, c.active.mape, c.random.mape,
                                    100 * c.active.within_10, 100 * c.random.within_10);
     }
+  }
+  if (const std::string dir = absl::GetFlag(FLAGS_plot_dir); !dir.empty()) {
+    std::vector<std::string> written;
+    const client::EvalPlotData plots{data->name,     &data->samples, &split,     &*fitters,
+                                     data->hardware, best_baseline,  curve_rows, absl::GetFlag(FLAGS_plot_sweep)};
+    const absl::Status status = client::WriteEvalPlots(dir, plots, written);
+    for (const std::string& path : written) std::cout << "\nPlot: " << path << "\n";
+    if (!status.ok()) return status;
   }
   if (const std::string plot = absl::GetFlag(FLAGS_plot); !plot.empty()) {
     return WritePlot(plot, *data, split, *fitters, best_baseline);

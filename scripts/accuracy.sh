@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
-# Reproduces the numbers and the plot of docs/accuracy.md: every model on the same held-out layers
+# Reproduces the numbers and the plots of docs/accuracy.md: every model on the same held-out layers
 # of every public dataset and of this repository's CPU measurements, learning curves, active vs
-# random sampling, and the staircase plot. Needs a build (scripts/build.sh); reads the public
-# datasets of data/public/ (or $CONVLAT_DATASETS). Writes Markdown to stdout.
+# random sampling, the work mappings inferred with the kernel names hidden, and the SVGs (into
+# docs/plots/: predicted vs measured, learning curves and a staircase per GPU; docs/cpu-staircase.svg).
+# Needs a build (scripts/build.sh); reads the public datasets of data/public/ (or $CONVLAT_DATASETS).
+# Writes Markdown to stdout. `scripts/accuracy.sh --plots_only` redraws the GPU plots alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval_tool=build/client/convlat-eval
 datasets="${CONVLAT_DATASETS:-data/public}/neusight-conv3x3"
 common=(--folds 5 --curve 25,50,100,200,500,1000 --repeats 3 --active 25,50,100,200,500 --worst 5)
+plots=docs/plots
+mkdir -p "$plots"
+
+# The pictures: each NeuSight GPU (held-out split, learning curves of every model, a staircase
+# along k), and one Justus GPU with the faster models (xgboost and the forest take 15-30 min there).
+gpu_plots() {
+  for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
+    "$eval_tool" --neusight "$datasets/$gpu.csv" --curve 25,50,100,200,500,1000 --repeats 1 --intervals=false \
+      --plot_dir "$plots"
+    echo
+  done
+  "$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/Tesla_M60.csv" \
+    --models two-mode,roofline,flops-linear,nearest-neighbour --curve 50,200,1000 --repeats 1 --intervals=false \
+    --plot_dir "$plots"
+  echo
+}
+if [ "${1:-}" = "--plots_only" ]; then
+  gpu_plots
+  exit 0
+fi
 
 for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
   if [ -f "$datasets/$gpu.csv" ]; then
@@ -17,6 +39,14 @@ for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
   fi
   echo
 done
+
+# Kernel names hidden: every NeuSight kernel treated as unknown, its tile and mapping read off its
+# launch grids (model/two_mode/grid_mapping.h); the two-mode rows against those above.
+for gpu in Tesla_T4 Tesla_V100-PCIE-32GB NVIDIA_A100_80GB_PCIe; do
+  "$eval_tool" --neusight "$datasets/$gpu.csv" --hide_kernel_names --models two-mode --curve "" --intervals=false
+  echo
+done
+gpu_plots
 
 # The Justus et al. TensorFlow data: every kernel size and stride, no kernel names. One GPU with
 # the held-out table only (the two-mode fit takes minutes on 12,510 layers); the others read alike.

@@ -12,7 +12,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev prometheus-cpp-dev libsqlite3-dev libdnnl-dev ocl-icd-opencl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libxgboost-dev libonnx-dev python3-yaml prometheus libpqxx-dev postgresql
-  xz-utils python3-grpcio python3-grpc-tools python3-optuna python3-onnx
+  libexpat1-dev xz-utils python3-grpcio python3-grpc-tools python3-optuna python3-onnx
 )
 
 missing=()

@@ -31,6 +31,7 @@ std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& 
       sample.kernel = kernel->name();
       const v1::Dim3& grid = kernel->grid();
       sample.observed_ctas = grid.x() > 0 ? int64_t{grid.x()} * std::max(1u, grid.y()) * std::max(1u, grid.z()) : 0;
+      if (grid.x() > 0) sample.observed_grid = {grid.x(), std::max(1u, grid.y()), std::max(1u, grid.z())};
     } else {
       sample.kernel = m.algorithm();
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Measurements as fitting samples: one per convolution configuration, the fastest algorithm's.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct Sample {
   // between implementations is still learnt; empty and 0 when neither is known.
   std::string kernel;
   int64_t observed_ctas = 0;
+  // The launch grid's x, y, z (0 when not recorded): its axis order tells tiles apart that the CTA
+  // count alone cannot (two_mode/grid_mapping.h).
+  std::array<int64_t, 3> observed_grid{};
   // The agent found the configuration's spread too wide even after measuring it again.
   bool noisy = false;
   // What the fit multiplies this sample's squared relative error by: 0 leaves it out, less than 1

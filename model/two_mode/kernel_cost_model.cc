@@ -31,7 +31,8 @@ Terms TermsOf(const ConvShape& shape, const WorkDecomposition& d) {
   const ConvFeatures f = ComputeFeatures(shape);
   const int64_t ctas = CtasFor(shape, d.mapping, d.tile);
   const int64_t waves = Waves(ctas, d.slots);
-  const double steps = static_cast<double>(ReductionLength(shape, d.mapping));
+  // A split-K kernel's CTA runs one slice of the reduction.
+  const double steps = static_cast<double>(ReductionLength(shape, d.mapping)) / std::max(1, d.tile.split_k);
   const TransformedElements transformed = MaterializedTransforms(shape, d.mapping);
   const double element_bytes = BytesPerElement(shape.dtype);
   Terms terms{{}, ctas, waves};
@@ -244,7 +245,7 @@ std::string CtaTileName(WorkMapping mapping, const CtaTile& tile) {
   if (mapping == WorkMapping::kFusedWinograd) {
     return absl::StrCat("fused ", tile.block.batch, "x", tile.block.p, "x", tile.block.q, "x", tile.block.channels);
   }
-  return absl::StrCat(tile.m, "x", tile.n);
+  return absl::StrCat(tile.m, "x", tile.n, tile.split_k > 1 ? absl::StrCat(" split-k ", tile.split_k) : "");
 }
 
 std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* const> samples, const CostFitHints& hints) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/layers/features.h"
+#include "model/two_mode/grid_mapping.h"
 #include "model/two_mode/kernel_name.h"
 
 namespace convlat::model {
@@ -113,20 +114,21 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   auto add_group = [&](const std::string& name, std::span<const Sample* const> members) -> absl::Status {
     CostFitHints hints{.compute_units = hardware.compute_units};
     std::string family = "inferred";
+    KernelMapping mapping;  // the name's tile, or one read off the kernel's grids (grid_mapping.h)
     if (name.starts_with(kLatentPrefix)) {
       family = absl::StrCat("latent kernel group ", name.substr(std::string(kLatentPrefix).size()),
                             " (no kernel names recorded)");
     } else if (!name.empty() && !name.starts_with("family:")) {
-      const KernelInfo info = ParseKernelName(name);
-      hints.tile = CtaTile{.m = info.tile_m, .n = info.tile_n, .block = info.block};
-      family = KernelFamilyName(info.family);
+      mapping = ChooseKernelMapping(name, members);
+      hints.tile = mapping.tile;
+      family = KernelFamilyName(ParseKernelName(name).family);
     } else if (!name.empty()) {
       family = name.substr(std::string("family:").size());
     }
     std::optional<KernelCostModel> cost = KernelCostModel::Fit(members, hints);
     if (!cost) return absl::FailedPreconditionError(absl::StrCat("no cost model fits kernel group '", name, "'"));
     group_index[name] = static_cast<int>(model->groups_.size());
-    model->groups_.push_back({name, family, *cost, members.size()});
+    model->groups_.push_back({name, family, *cost, members.size(), MappingSourceName(mapping.source)});
     return absl::OkStatus();
   };
   // The platform-wide group first: it is the fallback for anything the others cannot take.
@@ -244,6 +246,7 @@ Prediction TwoModeModel::Explain(const ConvShape& shape, const KernelChoice& cho
   why.set_kernel_family(group.family);
   why.set_kernel(group.name);
   why.set_work_mapping(WorkMappingName(d.mapping));
+  why.set_work_mapping_source(group.mapping_source);
   why.set_tile(CtaTileName(d.mapping, d.tile));
   why.set_ctas(cost.ctas);
   why.set_waves(cost.waves);

@@ -67,6 +67,7 @@ class TwoModeModel final : public LatencyModel {
     std::string family;  // implicit_gemm, winograd, ..., or "inferred"
     KernelCostModel cost;
     size_t samples = 0;
+    std::string mapping_source;  // where its tile came from: kernel_name, launch_grids, latency_fit
   };
 
   // The group whose kernel runs the layer, with that kernel's cost for it.

@@ -1,5 +1,7 @@
 #include "model/two_mode/work_quantization.h"
 
+#include <algorithm>
+
 namespace convlat::model {
 namespace {
 
@@ -16,16 +18,7 @@ int64_t WinogradTiles(const ConvShape& shape, int output_tile) {
   return padded_batch * CeilDiv(shape.p(), output_tile) * CeilDiv(shape.q(), output_tile);
 }
 
-int64_t WinogradCtas(const ConvShape& shape, int output_tile, int tile_m, int tile_n) {
-  const int64_t transform_points = (output_tile + 2) * (output_tile + 2);
-  return CeilDiv(WinogradTiles(shape, output_tile), tile_m) * CeilDiv(shape.k / shape.groups, tile_n) * shape.groups *
-         transform_points;
-}
-
-int64_t FusedWinogradCtas(const ConvShape& shape, const FusedWinogradBlock& block) {
-  return CeilDiv(shape.n, block.batch) * CeilDiv(shape.k / shape.groups, block.channels) * shape.groups *
-         CeilDiv(shape.p(), block.p) * CeilDiv(shape.q(), block.q);
-}
+int64_t SplitK(const CtaTile& tile) { return std::max(1, tile.split_k); }
 
 }  // namespace
 
@@ -47,20 +40,35 @@ bool MappingApplies(WorkMapping mapping, const ConvShape& shape) {
 }
 
 int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n) {
-  const int64_t gemm_m = shape.n * shape.p() * shape.q();
-  const int64_t gemm_n = shape.k / shape.groups;
-  return CeilDiv(gemm_m, tile_m) * CeilDiv(gemm_n, tile_n) * shape.groups;
+  return LaunchGrid(shape, WorkMapping::kImplicitGemm, CtaTile{.m = tile_m, .n = tile_n}).ctas();
+}
+
+GridDims LaunchGrid(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile) {
+  const int64_t channels_out = shape.k / shape.groups;
+  switch (mapping) {
+    case WorkMapping::kImplicitGemm:
+    case WorkMapping::kExplicitGemm:
+      return {CeilDiv(shape.n * shape.p() * shape.q(), tile.m), CeilDiv(channels_out, tile.n),
+              shape.groups * SplitK(tile)};
+    case WorkMapping::kWinograd4x4:
+    case WorkMapping::kWinograd2x2: {
+      const int output_tile = WinogradOutputTile(mapping);
+      const int64_t transform_points = (output_tile + 2) * (output_tile + 2);
+      return {CeilDiv(WinogradTiles(shape, output_tile), tile.m), CeilDiv(channels_out, tile.n),
+              transform_points * shape.groups * SplitK(tile)};
+    }
+    case WorkMapping::kFusedWinograd: {
+      const FusedWinogradBlock& block = tile.block;
+      if (block.batch <= 0) return {};
+      return {CeilDiv(shape.n, block.batch) * CeilDiv(channels_out, block.channels) * shape.groups,
+              CeilDiv(shape.p(), block.p), CeilDiv(shape.q(), block.q)};
+    }
+  }
+  return {};
 }
 
 int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile) {
-  switch (mapping) {
-    case WorkMapping::kImplicitGemm:
-    case WorkMapping::kExplicitGemm: return ImplicitGemmCtas(shape, tile.m, tile.n);
-    case WorkMapping::kWinograd4x4:
-    case WorkMapping::kWinograd2x2: return WinogradCtas(shape, WinogradOutputTile(mapping), tile.m, tile.n);
-    case WorkMapping::kFusedWinograd: return tile.block.batch > 0 ? FusedWinogradCtas(shape, tile.block) : 0;
-  }
-  return 0;
+  return LaunchGrid(shape, mapping, tile).ctas();
 }
 
 int64_t ReductionLength(const ConvShape& shape, WorkMapping mapping) {

@@ -44,11 +44,13 @@ struct FusedWinogradBlock {
   int channels = 32;
 };
 
-// What one CTA computes: an Mt x Nt tile of a GEMM, or a fused-Winograd block.
+// What one CTA computes: an Mt x Nt tile of a GEMM, or a fused-Winograd block. Split-K kernels
+// cut the reduction into `split_k` slices, one CTA each (their grid is that many times larger).
 struct CtaTile {
   int m = 0;
   int n = 0;
   FusedWinogradBlock block;
+  int split_k = 1;
 };
 
 // Whether a kernel of this mapping can run the layer at all: cuDNN's Winograd kernels (fused and
@@ -59,8 +61,18 @@ bool MappingApplies(WorkMapping mapping, const ConvShape& shape);
 // group. Checked against every implicit-GEMM kernel's grid in the public NeuSight data.
 int64_t ImplicitGemmCtas(const ConvShape& shape, int tile_m, int tile_n);
 
-// CTAs of a kernel that runs `mapping` with `tile`.
+// CTAs of a kernel that runs `mapping` with `tile`: the product of LaunchGrid's three axes.
 int64_t CtasFor(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile);
+
+// The launch grid in the axis order cuDNN uses (checked against the public NeuSight grids):
+// GEMM mappings (⌈M/Mt⌉, ⌈N/Nt⌉, groups · split-K), non-fused Winograd the same with the transform
+// points on z, fused Winograd (⌈n/B⌉ · ⌈K/32⌉ · groups, ⌈P/rows⌉, ⌈Q/columns⌉). All 0 for a fused
+// mapping without a block.
+struct GridDims {
+  int64_t x = 0, y = 0, z = 0;
+  int64_t ctas() const { return x * y * z; }
+};
+GridDims LaunchGrid(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile);
 
 // Iterations of a CTA's main loop, in reduction elements: C·R·S/groups for implicit GEMM, C/groups
 // for Winograd (the filter taps are folded into the transform).
