@@ -24,7 +24,7 @@ std::vector<Sample> SeededSubset(const std::vector<Sample>& samples, int count, 
 
 absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSource>& sources,
                                                  const TransferOptions& options) {
-  std::vector<std::vector<double>> features;
+  std::vector<double> features;  // row-major, kTransferFeatureCount per row
   std::vector<double> targets;
   TransferModel model;
   for (size_t s = 0; s < sources.size(); ++s) {
@@ -33,7 +33,7 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
     for (const Sample& sample : SeededSubset(source.samples, options.max_samples_per_source, options.seed + s)) {
       if (!(sample.latency_us > 0) || sample.weight <= 0) continue;
       const TransferFeatures f = ComputeTransferFeatures(sample.shape, source.spec);
-      features.emplace_back(f.begin(), f.end());
+      features.insert(features.end(), f.begin(), f.end());
       targets.push_back(std::log(sample.latency_us / SpecRooflineUs(sample.shape, source.spec)));
       used = true;
     }
@@ -43,8 +43,9 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
     return absl::InvalidArgumentError(absl::StrCat("no source platform has a positive measurement to transfer from (",
                                                    sources.size(), " sources given)"));
   }
-  model.training_samples_ = static_cast<int64_t>(features.size());
-  model.trees_ = BoostedTrees::Fit(features, targets, options.trees);
+  model.training_samples_ = static_cast<int64_t>(targets.size());
+  const std::vector<double> weights(targets.size(), 1.0);
+  model.trees_ = BoostedTrees::Fit(features, kTransferFeatureCount, targets, weights, options.trees);
   return model;
 }
 

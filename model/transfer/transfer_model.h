@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/fit/boosted_trees.h"
 #include "model/latency/samples.h"
 #include "model/layers/conv_shape.h"
-#include "model/transfer/boosted_trees.h"
 #include "model/transfer/transfer_features.h"
 #include "model/transfer/transfer_spec.h"
 
@@ -29,7 +29,9 @@ struct TransferOptions {
   // with many measurements does not become the model, and the fit stays a few seconds.
   int max_samples_per_source = 2500;
   uint64_t seed = 13;
-  BoostedTreesOptions trees;
+  // Leaves of at least 40 rows: the target mixes several GPUs, and a leaf of a handful of one GPU's
+  // layers would learn that GPU rather than a rule that transfers.
+  BoostedTreesOptions trees{.rounds = 40, .max_depth = 5, .learning_rate = 0.2, .min_samples_leaf = 40, .bins = 64};
 };
 
 class TransferModel {
