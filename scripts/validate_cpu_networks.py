@@ -22,6 +22,7 @@ runs only (their PyTorch columns read "-"): that is the yardstick, and it keeps 
     scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-epyc-2core
 """
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -66,7 +67,19 @@ def predict(client, server, platform, name, layout):
     out = json.loads(subprocess.run([client, "--server", server, "query", f"tests/fixtures/onnx/{name}.onnx",
                                      "--platform", platform, "--batch", "1", "--layout", layout, "--format", "json"],
                                     check=True, capture_output=True, text=True).stdout)
-    return out.get("total_us", 0) / 1e3, len(out.get("layers", [])), out.get("unmodelled_layers", 0)
+    return out.get("total_us", 0) / 1e3, len(out.get("layers", [])), out.get("unmodelled_layers", 0), \
+        evicted_ms(out)
+
+
+def evicted_ms(out):
+    """What the prediction would be with every layer evicted: each layer's explanation says its
+    evicted figure where the cache state moved it (cache_state "...; evicted X us, hot Y us")."""
+    total_us = 0
+    for layer in out.get("layers", []):
+        prediction = layer.get("prediction", {})
+        found = re.search(r"evicted ([0-9.e+]+) us", prediction.get("explanation", {}).get("cache_state", ""))
+        total_us += float(found.group(1)) if found else prediction.get("latency_us", 0)
+    return total_us / 1e3
 
 
 def run_on_onednn(agent, name, layout):
@@ -89,8 +102,8 @@ def main():
           f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), batch 1\n")
     print("| network | predicted native ms | oneDNN run native ms | error | TorchScript ms | error "
           "| predicted nchw ms | oneDNN run nchw ms | error | eager PyTorch ms | error | layers (not modelled, "
-          "not run) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "not run) | all evicted: native / nchw ms (error) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     errors = {key: [] for key in ("native", "deployed", "nchw", "eager")}
     brought = {"native": [], "nchw": []}
     for name, fixture in [(n, n) for n in NETWORKS] + list(BROUGHT.items()):
@@ -100,9 +113,11 @@ def main():
         except subprocess.CalledProcessError as failure:  # reported, and the other networks still run
             print(f"| {name} | oneDNN run failed: {failure} |", flush=True)
             continue
-        native_ms, layers, unmodelled = predict(client, server, platform, fixture, "native")
-        nchw_ms, _, _ = predict(client, server, platform, fixture, "nchw")
+        native_ms, layers, unmodelled, native_evicted_ms = predict(client, server, platform, fixture, "native")
+        nchw_ms, _, _, nchw_evicted_ms = predict(client, server, platform, fixture, "nchw")
         e = {"native": error(native_ms, native_run_ms), "nchw": error(nchw_ms, nchw_run_ms)}
+        all_evicted = (f"{native_evicted_ms:.1f} ({100 * error(native_evicted_ms, native_run_ms):+.0f} %) / "
+                       f"{nchw_evicted_ms:.1f} ({100 * error(nchw_evicted_ms, nchw_run_ms):+.0f} %)")
         if name in NETWORKS:
             deployed_ms, eager_ms = measure(name)
             e["deployed"], e["eager"] = error(native_ms, deployed_ms), error(nchw_ms, eager_ms)
@@ -116,7 +131,7 @@ def main():
             torch_cells = ("-", "-", "-", "-")
         print(f"| {name} | {native_ms:.1f} | {native_run_ms:.1f} | {100 * e['native']:+.0f} % | {torch_cells[0]} "
               f"| {torch_cells[1]} | {nchw_ms:.1f} | {nchw_run_ms:.1f} | {100 * e['nchw']:+.0f} % | {torch_cells[2]} "
-              f"| {torch_cells[3]} | {layers} ({unmodelled}, {skipped}) |", flush=True)
+              f"| {torch_cells[3]} | {layers} ({unmodelled}, {skipped}) | {all_evicted} |", flush=True)
     mean = {key: 100 * statistics.mean(map(abs, values)) for key, values in errors.items()}
     worst = {key: 100 * max(map(abs, values)) for key, values in errors.items()}
     print(f"\nNine fixtures, mean (largest) absolute error: against the oneDNN runs {mean['native']:.0f} % "
