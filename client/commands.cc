@@ -37,6 +37,7 @@ std::string Explain(const v1::Explanation& why) {
   if (!why.kernel_family().empty()) absl::StrAppend(&text, ", ", named_only ? why.kernel() : why.kernel_family());
   if (!why.tile().empty()) absl::StrAppend(&text, " tile ", why.tile());
   if (why.ctas() > 0) absl::StrAppend(&text, ", ", why.ctas(), " CTAs in ", why.waves(), " waves");
+  if (!why.cache_state().empty()) absl::StrAppend(&text, ", cache ", why.cache_state());
   return text;
 }
 
