@@ -32,11 +32,12 @@ class Explanation:
     ctas: int = 0
     waves: int = 0
     work_mapping: str = ""
+    cache_state: str = ""  # in a CPU network: the cache state assumed, e.g. "hot 0.62: weights 48 % cached ..."
 
     @staticmethod
     def from_proto(p: latency_pb2.Explanation) -> "Explanation":
         return Explanation(p.model_kind, p.flops, p.bytes, p.compute_share, p.memory_share, p.kernel_family,
-                           p.kernel, p.tile, p.ctas, p.waves, p.work_mapping)
+                           p.kernel, p.tile, p.ctas, p.waves, p.work_mapping, p.cache_state)
 
 
 @dataclass
