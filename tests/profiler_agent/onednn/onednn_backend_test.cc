@@ -12,17 +12,14 @@ namespace convlat::agent {
 namespace {
 
 // Both timings of one real run are stored: the hot one is a real series of its own (positive,
-// ordered statistics, a repetition count). Which of the two is faster is the caches' business
-// and the machine's load, so no order between them is asserted.
+// ordered statistics, a repetition count). How the two compare is the caches' and the machine's
+// business: a 2 µs op preempted once reads 20 ms, so no ratio between them is asserted.
 void ExpectHotTiming(const v1::Measurement& m) {
   ASSERT_TRUE(m.has_hot_latency());
   EXPECT_GT(m.hot_latency().median_us(), 0);
   EXPECT_LE(m.hot_latency().min_us(), m.hot_latency().median_us());
   EXPECT_LE(m.hot_latency().median_us(), m.hot_latency().p90_us());
   EXPECT_GE(m.hot_latency().repetitions(), 1);
-  // Plausible: the same work, so within a factor of 1,000 of the evicted timing either way.
-  EXPECT_LT(m.hot_latency().median_us(), 1000 * m.latency().median_us());
-  EXPECT_LT(m.latency().median_us(), 1000 * m.hot_latency().median_us());
 }
 
 class OneDnnBackendTest : public ::testing::TestWithParam<const char*> {};
