@@ -39,6 +39,7 @@ std::string Explain(const v1::Explanation& why) {
   if (why.ctas() > 0) absl::StrAppend(&text, ", ", why.ctas(), " CTAs in ", why.waves(), " waves");
   if (why.correction() > 0) absl::StrAppend(&text, absl::StrFormat(", correction ×%.2f", why.correction()));
   if (!why.transfer().empty()) absl::StrAppend(&text, "; ", why.transfer());
+  if (!why.cache_state().empty()) absl::StrAppend(&text, ", cache ", why.cache_state());
   return text;
 }
 

@@ -142,6 +142,29 @@ bool KeepPlausibleOpGroups(OpLatencyModel& ops, const std::vector<OpSample>& sam
   return true;
 }
 
+// The hot models beside the evicted ones, fitted and checked alike; what is rejected is listed
+// (prefixed "hot ") and leaves that kind evicted in network predictions.
+void FitHotModels(const std::vector<v1::Measurement>& measurements, const HardwareInfo& hardware,
+                  ServingModel& serving) {
+  const std::vector<v1::Measurement> hot = HotTimingsOf(measurements);
+  if (hot.empty()) return;
+  serving.hot_samples = static_cast<int64_t>(hot.size());
+  std::vector<RejectedFit> rejected;
+  if (std::vector<Sample> samples = SamplesFromMeasurements(hot); !samples.empty()) {
+    absl::StatusOr<ConvFit> conv = FitPlausibleConvModel(samples, hardware, rejected);
+    if (conv.ok()) serving.hot_conv = std::move(conv->model);
+  }
+  if (std::vector<OpSample> op_samples = OpSamplesFromMeasurements(hot); !op_samples.empty()) {
+    absl::StatusOr<OpLatencyModel> ops = OpLatencyModel::Fit(op_samples);
+    if (ops.ok() && KeepPlausibleOpGroups(*ops, op_samples, rejected)) serving.hot_ops = *std::move(ops);
+  }
+  for (RejectedFit& fit : rejected) {
+    fit.model = "hot " + fit.model;
+    if (fit.fallback != "none" && fit.fallback != "spec-roofline") fit.fallback = "hot " + fit.fallback;
+    serving.rejected.push_back(std::move(fit));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<Sample>& samples,
@@ -171,6 +194,7 @@ absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>&
       LeaveOutOrDownWeightNoisy(op_samples, OpLatencyModel::kMinSamplesPerFit);
   serving.noisy_left_out = conv_left_out + ops_left_out;
   serving.noisy_down_weighted = conv_down_weighted + ops_down_weighted;
+  FitHotModels(measurements, hardware, serving);
   if (op_samples.empty()) return serving;
   absl::StatusOr<OpLatencyModel> ops = OpLatencyModel::Fit(op_samples);
   if (!ops.ok()) {

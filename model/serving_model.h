@@ -38,8 +38,14 @@ struct ServingModel {
   ErrorSummary conv_fit;              // in-sample: what GetPlatformModel and the metrics report
   std::optional<OpLatencyModel> ops;  // none when the platform has no op measurements or they did not fit
   int64_t op_samples = 0;
-  double op_fit_mape = 0;             // in-sample
-  std::string op_fit_error;           // why there is no op model although op measurements exist
+  double op_fit_mape = 0;    // in-sample
+  std::string op_fit_error;  // why there is no op model although op measurements exist
+  // The same fits of the CPU agent's hot timings (samples.h, HotTimingsOf): what a layer takes
+  // when the caches hold its data. Null / none when no measurement was timed hot, or the fit was
+  // rejected: network predictions then keep every layer evicted.
+  std::unique_ptr<const LatencyModel> hot_conv;
+  std::optional<OpLatencyModel> hot_ops;
+  int64_t hot_samples = 0;            // convolutions and ops timed hot
   std::vector<RejectedFit> rejected;  // fits not served, in the order they were checked
   int64_t noisy_left_out = 0;         // samples flagged noisy left out (enough clean ones)
   int64_t noisy_down_weighted = 0;    // samples flagged noisy kept at kNoisyWeight (too few clean)

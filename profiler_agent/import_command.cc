@@ -48,6 +48,7 @@ int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options) {
     spdlog::error("{}", std::string(measurements.status().message()));
     return 2;
   }
+  if (options.last_level_cache_bytes > 0) platform.set_last_level_cache_bytes(options.last_level_cache_bytes);
   if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
     spdlog::error("{}", s.ToString());
     return 1;

@@ -2,6 +2,7 @@
 // `convlat-agent import`: measurements made elsewhere (a CSV file) go through the spool to the
 // server like the agent's own.
 
+#include <cstdint>
 #include <string>
 
 #include "profiler_agent/delivery/delivery.h"
@@ -17,6 +18,9 @@ struct ImportOptions {
   std::string platform;  // recorded under this name
   std::string agent_id;
   int batch_size = 16;  // measurements per spooled batch
+  // The last-level cache of the machine the file was recorded on, which a CSV does not say; the
+  // server needs it to place a network's layers between their evicted and hot timings. 0: unknown.
+  int64_t last_level_cache_bytes = 0;
   DeliveryOptions delivery;
 };
 

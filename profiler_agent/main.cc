@@ -36,6 +36,9 @@ ABSL_FLAG(int32_t, max_configs, 0, "measure at most this many configs (0: all)")
 ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the end");
 ABSL_FLAG(std::string, format, "convlat",
           "import: convlat (docs/measurements-csv.md), neusight or justus (the public CSVs of data/public/)");
+ABSL_FLAG(int64_t, last_level_cache_bytes, 0,
+          "import: the last-level cache (bytes) of the machine the file was recorded on, which CSV files do not say; "
+          "network predictions need it to use hot timings (hot_median_us). 0: unknown");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(int32_t, max_remeasurements, 2,
@@ -58,6 +61,9 @@ ABSL_FLAG(std::string, math, "",
           "empty: as the sweep says (fp16/bf16: tensor_op)");
 ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
 ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
+ABSL_FLAG(std::string, sweep_out, "",
+          "network: append the spec of every layer the agent times (convolutions and other ops, as imported) to this "
+          "sweep file instead of running the network, so that `run --sweep FILE` measures what it needs");
 ABSL_FLAG(bool, remeasure, false,
           "measure the configs the server already has for this platform too; the new measurements supersede the "
           "stored ones, which the server keeps as history");
@@ -71,9 +77,11 @@ constexpr char kUsage[] =
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
     "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2] [--remeasure]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
+    "                    [--last_level_cache_bytes N]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
-    "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # a whole network, layer by layer";
+    "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # a whole network, layer by layer\n"
+    "convlat-agent network NET.onnx --sweep_out FILE [--batch 1]   # its layers' specs, as a sweep file";
 
 std::atomic<bool> stop_requested{false};
 
@@ -178,7 +186,8 @@ int main(int argc, char** argv) {
                                               .dtype = options.dtype,
                                               .algo = *algo,
                                               .batch = absl::GetFlag(FLAGS_batch),
-                                              .runs = absl::GetFlag(FLAGS_runs)},
+                                              .runs = absl::GetFlag(FLAGS_runs),
+                                              .sweep_out = absl::GetFlag(FLAGS_sweep_out)},
                                              std::cout, std::cerr);
   }
   if (command != "run" && command != "import") {
@@ -194,12 +203,18 @@ int main(int argc, char** argv) {
       std::cerr << "error: import takes one CSV file\n" << kUsage << "\n";
       return 2;
     }
+    if (absl::GetFlag(FLAGS_last_level_cache_bytes) < 0) {
+      std::cerr << "error: --last_level_cache_bytes must be >= 0, got " << absl::GetFlag(FLAGS_last_level_cache_bytes)
+                << "\n";
+      return 2;
+    }
     return convlat::agent::RunImport(*spool, pusher,
                                      {.path = positional[2],
                                       .format = absl::GetFlag(FLAGS_format),
                                       .platform = options.platform,
                                       .agent_id = options.agent_id,
                                       .batch_size = options.batch_size,
+                                      .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes),
                                       .delivery = delivery});
   }
   return convlat::agent::RunProfile(*spool, pusher, channel,

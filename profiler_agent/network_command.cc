@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
 #include "profiler_agent/backend/network_run.h"
 
@@ -54,6 +56,30 @@ absl::StatusOr<NetworkRun> RunOnBackend(const std::vector<model::NetworkLayer>& 
 #endif
 }
 
+// Appends the spec of every layer the agents can time to `path`: the sweep that measures the
+// network's layers. The layout is left as imported (the run's --layout chooses it).
+int WriteLayerSweep(const std::vector<model::NetworkLayer>& layers, const std::string& path, std::ostream& out,
+                    std::ostream& err) {
+  std::ofstream sweep(path, std::ios::app);
+  if (!sweep) {
+    err << "error: --sweep_out: cannot write " << path << "\n";
+    return 2;
+  }
+  int written = 0;
+  for (const model::NetworkLayer& layer : layers) {
+    if (layer.conv) {
+      sweep << model::FormatConvSpec(*layer.conv) << "\n";
+    } else if (layer.op_params) {
+      sweep << model::FormatOpSpec(*layer.op_params) << "\n";
+    } else {
+      continue;
+    }
+    ++written;
+  }
+  out << "layers\t" << written << "\t" << path << "\n";
+  return sweep ? 0 : 1;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::DataType> ParseDtypeFlag(absl::string_view name) {
@@ -78,6 +104,7 @@ int RunNetworkCommand(const NetworkCommandOptions& options, std::ostream& out, s
     err << "error: " << options.onnx_path << ": " << layers.status().message() << "\n";
     return 2;
   }
+  if (!options.sweep_out.empty()) return WriteLayerSweep(*layers, options.sweep_out, out, err);
   absl::StatusOr<NetworkRun> run = RunOnBackend(*layers, options);
   if (!run.ok()) {
     err << "error: " << run.status().message() << "\n";

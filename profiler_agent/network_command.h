@@ -5,6 +5,8 @@
 //   total_us<TAB><median of a pass>
 //   <name><TAB><op><TAB><median µs><TAB><implementation>     one line per layer
 //   skipped<TAB><name: why>                                  layers that could not run
+// With --sweep_out FILE it runs nothing and appends the spec of every layer it would time to FILE
+// (one conv or op spec a line, as `run --sweep FILE` reads them), and prints how many.
 
 #include <ostream>
 #include <string>
@@ -28,6 +30,7 @@ struct NetworkCommandOptions {
   AlgoSelection algo = AlgoSelection::kHeuristic;  // cudnn: heuristic or exhaustive
   int batch = 1;
   int runs = 20;
+  std::string sweep_out;  // non-empty: write the layers' specs there instead of running
 };
 
 // The exit code: 0 on success, 2 for bad input (said on `err`), 1 when the network cannot run.

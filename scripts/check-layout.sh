@@ -12,7 +12,8 @@ import glob, os, re, sys
 ALLOWED = {
     "fit": set(),
     "layers": set(),
-    "latency": {"fit", "layers"},
+    "residency": {"layers"},
+    "latency": {"fit", "layers", "residency"},
     "two_mode": {"fit", "layers", "latency"},
     "sweeps": {"fit", "layers", "latency", "two_mode"},
     "datasets": {"fit", "layers", "latency"},

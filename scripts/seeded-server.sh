@@ -1,7 +1,7 @@
 # Sourced by scripts/load.sh and scripts/validate_cpu_networks.sh: starts a loopback
 # convlat-server in a temporary directory, seeds the cpu-epyc-2core platform from this
-# repository's measurements (data/measurements/cpu-epyc-2core/), waits for its model, and sets
-# `address`. The server and the directory go away when the calling script exits.
+# repository's measurements (data/measurements/cpu-epyc-2core/; the caller may name some of them
+# in `seed_csvs`), waits for its model, and sets `address`. The server and the directory go away when the calling script exits.
 work="$(mktemp -d)"
 trap 'kill "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 build/server/convlat-server --listen 127.0.0.1:0 --metrics 127.0.0.1:0 --db "$work/seeded.db" \
@@ -9,8 +9,11 @@ build/server/convlat-server --listen 127.0.0.1:0 --metrics 127.0.0.1:0 --db "$wo
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
 address="127.0.0.1:$(head -1 "$work/port")"
-for csv in data/measurements/cpu-epyc-2core/*.csv; do
+for csv in ${seed_csvs:-data/measurements/cpu-epyc-2core/*.csv}; do
+  # The L3 of the VM the files were recorded on (its sysfs; CSV files do not say): what lets the
+  # server place each layer of a network between its evicted and hot timings.
   build/profiler_agent/convlat-agent import --server "$address" --platform cpu-epyc-2core --spool "$work/spool" \
+    --last_level_cache_bytes 33554432 \
     --batch_size 1000 "$csv" >/dev/null 2>&1
 done
 # Ready once the model has been fitted on everything imported (each import triggers a refit).

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Whole networks on this CPU: convlat's prediction against the networks actually running.
 
-For each fixture network (tests/fixtures/onnx/), `convlat-agent network` runs the ONNX graph's
+For each of the nine fixture networks and the eight a user brings (tests/fixtures/onnx/, exported
+from torchvision as a user would: static shapes, their own input sizes), `convlat-agent network` runs the ONNX graph's
 layers back to back on oneDNN, each reading what the layer before it wrote (the library the
 agent profiles, executing the network as convlat imports it), in the native blocked layout and in
 NCHW. For context, the same torchvision models run at batch 1 on this CPU with Debian's PyTorch in
@@ -15,11 +16,13 @@ two ways (median wall time per inference):
   oneDNN, so it is not what the agent measured.
 Then asks a running convlat server for its per-layer prediction of the ONNX fixture (convolutions,
 matrix products and every other op): in the native layout for the deployed runtime, in NCHW for
-eager PyTorch. Prints a Markdown table.
+eager PyTorch. Prints a Markdown table. The eight brought networks are compared with the oneDNN
+runs only (their PyTorch columns read "-"): that is the yardstick, and it keeps the run short.
 
     scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-epyc-2core
 """
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -30,6 +33,10 @@ import torchvision.models as models
 
 NETWORKS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large", "vgg16", "efficientnet_b0",
             "densenet121", "squeezenet1_1", "shufflenet_v2_x1_0"]
+# Networks a user brings: the fixture file of each (ConvNeXt at opset 17: LayerNormalization as one node).
+BROUGHT = {"googlenet": "googlenet", "inception_v3": "inception_v3", "resnext50_32x4d": "resnext50_32x4d",
+           "regnet_y_400mf": "regnet_y_400mf", "mnasnet1_0": "mnasnet1_0", "efficientnet_b3": "efficientnet_b3",
+           "convnext_tiny": "convnext_tiny_opset17", "fcn_resnet50": "fcn_resnet50"}
 
 
 def median_ms(net, x, runs):
@@ -60,7 +67,19 @@ def predict(client, server, platform, name, layout):
     out = json.loads(subprocess.run([client, "--server", server, "query", f"tests/fixtures/onnx/{name}.onnx",
                                      "--platform", platform, "--batch", "1", "--layout", layout, "--format", "json"],
                                     check=True, capture_output=True, text=True).stdout)
-    return out.get("total_us", 0) / 1e3, len(out.get("layers", [])), out.get("unmodelled_layers", 0)
+    return out.get("total_us", 0) / 1e3, len(out.get("layers", [])), out.get("unmodelled_layers", 0), \
+        evicted_ms(out)
+
+
+def evicted_ms(out):
+    """What the prediction would be with every layer evicted: each layer's explanation says its
+    evicted figure where the cache state moved it (cache_state "...; evicted X us, hot Y us")."""
+    total_us = 0
+    for layer in out.get("layers", []):
+        prediction = layer.get("prediction", {})
+        found = re.search(r"evicted ([0-9.e+]+) us", prediction.get("explanation", {}).get("cache_state", ""))
+        total_us += float(found.group(1)) if found else prediction.get("latency_us", 0)
+    return total_us / 1e3
 
 
 def run_on_onednn(agent, name, layout):
@@ -72,33 +91,55 @@ def run_on_onednn(agent, name, layout):
     return float(lines[0][1]) / 1e3, skipped
 
 
+def error(predicted, measured):
+    return predicted / measured - 1
+
+
 def main():
     client, agent, server, platform = sys.argv[1:5]
     torch.set_num_threads(2)
     print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads, oneDNN "
-          f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), batch 1, 224x224\n")
+          f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), batch 1\n")
     print("| network | predicted native ms | oneDNN run native ms | error | TorchScript ms | error "
-          "| predicted nchw ms | oneDNN run nchw ms | error | eager PyTorch ms | error | layers (not modelled) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| predicted nchw ms | oneDNN run nchw ms | error | eager PyTorch ms | error | layers (not modelled, "
+          "not run) | all evicted: native / nchw ms (error) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     errors = {key: [] for key in ("native", "deployed", "nchw", "eager")}
-    for name in NETWORKS:
-        deployed_ms, eager_ms = measure(name)
-        native_run_ms, _ = run_on_onednn(agent, name, "native")
-        nchw_run_ms, _ = run_on_onednn(agent, name, "nchw")
-        native_ms, layers, unmodelled = predict(client, server, platform, name, "native")
-        nchw_ms, _, _ = predict(client, server, platform, name, "nchw")
-        pairs = {"native": (native_ms, native_run_ms), "deployed": (native_ms, deployed_ms),
-                 "nchw": (nchw_ms, nchw_run_ms), "eager": (nchw_ms, eager_ms)}
-        for key, (predicted, measured) in pairs.items():
-            errors[key].append(predicted / measured - 1)
-        e = {key: f"{100 * values[-1]:+.0f} %" for key, values in errors.items()}
-        print(f"| {name} | {native_ms:.1f} | {native_run_ms:.1f} | {e['native']} | {deployed_ms:.1f} | {e['deployed']} "
-              f"| {nchw_ms:.1f} | {nchw_run_ms:.1f} | {e['nchw']} | {eager_ms:.1f} | {e['eager']} "
-              f"| {layers} ({unmodelled}) |", flush=True)
+    brought = {"native": [], "nchw": []}
+    for name, fixture in [(n, n) for n in NETWORKS] + list(BROUGHT.items()):
+        try:
+            native_run_ms, skipped = run_on_onednn(agent, fixture, "native")
+            nchw_run_ms, _ = run_on_onednn(agent, fixture, "nchw")
+        except subprocess.CalledProcessError as failure:  # reported, and the other networks still run
+            print(f"| {name} | oneDNN run failed: {failure} |", flush=True)
+            continue
+        native_ms, layers, unmodelled, native_evicted_ms = predict(client, server, platform, fixture, "native")
+        nchw_ms, _, _, nchw_evicted_ms = predict(client, server, platform, fixture, "nchw")
+        e = {"native": error(native_ms, native_run_ms), "nchw": error(nchw_ms, nchw_run_ms)}
+        all_evicted = (f"{native_evicted_ms:.1f} ({100 * error(native_evicted_ms, native_run_ms):+.0f} %) / "
+                       f"{nchw_evicted_ms:.1f} ({100 * error(nchw_evicted_ms, nchw_run_ms):+.0f} %)")
+        if name in NETWORKS:
+            deployed_ms, eager_ms = measure(name)
+            e["deployed"], e["eager"] = error(native_ms, deployed_ms), error(nchw_ms, eager_ms)
+            for key, value in e.items():
+                errors[key].append(value)
+            torch_cells = (f"{deployed_ms:.1f}", f"{100 * e['deployed']:+.0f} %", f"{eager_ms:.1f}",
+                           f"{100 * e['eager']:+.0f} %")
+        else:
+            for key in brought:
+                brought[key].append(e[key])
+            torch_cells = ("-", "-", "-", "-")
+        print(f"| {name} | {native_ms:.1f} | {native_run_ms:.1f} | {100 * e['native']:+.0f} % | {torch_cells[0]} "
+              f"| {torch_cells[1]} | {nchw_ms:.1f} | {nchw_run_ms:.1f} | {100 * e['nchw']:+.0f} % | {torch_cells[2]} "
+              f"| {torch_cells[3]} | {layers} ({unmodelled}, {skipped}) | {all_evicted} |", flush=True)
     mean = {key: 100 * statistics.mean(map(abs, values)) for key, values in errors.items()}
-    print(f"\nMean absolute error of the whole-network prediction: against the oneDNN runs {mean['native']:.0f} % "
-          f"(native layout) and {mean['nchw']:.0f} % (nchw); against TorchScript {mean['deployed']:.0f} %, "
-          f"against eager PyTorch {mean['eager']:.0f} %")
+    worst = {key: 100 * max(map(abs, values)) for key, values in errors.items()}
+    print(f"\nNine fixtures, mean (largest) absolute error: against the oneDNN runs {mean['native']:.0f} % "
+          f"({worst['native']:.0f} %) native and {mean['nchw']:.0f} % ({worst['nchw']:.0f} %) nchw; against "
+          f"TorchScript {mean['deployed']:.0f} %, against eager PyTorch {mean['eager']:.0f} %")
+    print("Eight brought networks, mean (largest) absolute error against the oneDNN runs: " +
+          ", ".join(f"{100 * statistics.mean(map(abs, v)):.0f} % ({100 * max(map(abs, v)):.0f} %) {k}"
+                    for k, v in brought.items()))
 
 
 if __name__ == "__main__":

@@ -204,6 +204,9 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   snapshot->op_intervals = std::move(fitted->op_intervals);
   snapshot->model = std::move(fitted->conv);
   snapshot->op_model = std::move(fitted->ops);
+  snapshot->hot_model = std::move(fitted->hot_conv);
+  snapshot->hot_op_model = std::move(fitted->hot_ops);
+  if (fitted->hot_samples > 0) (*info.mutable_parameters())["hot.samples"] = static_cast<double>(fitted->hot_samples);
   if (described.ok()) snapshot->platform = *described;
   snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
   if (!snapshot->op_model) {

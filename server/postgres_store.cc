@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <iterator>
+#include <optional>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -60,8 +61,16 @@ constexpr const char* kMigrations[] = {
       ALTER TABLE convlat_platforms ADD COLUMN removed_at BIGINT;
       CREATE INDEX convlat_measurements_identity ON convlat_measurements(platform_id, identity);
     )sql",
+    // v5: the hot median beside median_us, as the SQLite store's v6. Rows stored before, and
+    // measurements timed only evicted, read NULL.
+    "ALTER TABLE convlat_measurements ADD COLUMN hot_median_us DOUBLE PRECISION",
 };
 static_assert(std::size(kMigrations) == PostgresStore::kSchemaVersion);
+
+// The hot_median_us column of a measurement: NULL when it was not timed hot.
+std::optional<double> HotMedian(const v1::Measurement& m) {
+  return m.has_hot_latency() ? std::optional<double>(m.hot_latency().median_us()) : std::nullopt;
+}
 
 }  // namespace
 
@@ -198,18 +207,18 @@ absl::StatusOr<InsertBatchResult> PostgresStore::InsertBatch(const v1::Measureme
     for (const v1::Measurement& m : batch.measurements()) {
       if (!history_) {
         tx.exec_params(
-            "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record) VALUES ($1, $2, "
-            "$3, $4, $5, $6)",
-            platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
+            "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, hot_median_us, "
+            "record) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(), HotMedian(m),
             pqxx::binarystring(m.SerializeAsString()));
         continue;
       }
       const std::string identity = MeasurementIdentity(m);
       const int64_t id =
           tx.exec_params1(
-                "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, record, "
-                "identity, measured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(),
+                "INSERT INTO convlat_measurements(platform_id, batch_id, failed, noisy, median_us, hot_median_us, "
+                "record, identity, measured_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                platform_id, batch.batch_id(), m.failed(), m.noisy(), m.latency().median_us(), HotMedian(m),
                 pqxx::binarystring(m.SerializeAsString()), identity, m.measured_at().seconds())[0]
               .as<int64_t>();
       // The current row of the same configuration, kept as history.

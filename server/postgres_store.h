@@ -15,7 +15,7 @@ namespace convlat::server {
 class PostgresStore final : public MeasurementStore {
  public:
   // The schema version this build creates and understands.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Connects and migrates up to `schema_version` (under an advisory lock, so replicas starting
   // together do it once; tests pass an older version to build a database as an older convlat

@@ -68,6 +68,12 @@ constexpr const char* kMigrations[] = {
       ALTER TABLE platforms ADD COLUMN removed_at INTEGER;
       CREATE INDEX measurements_by_identity ON measurements(platform_id, identity);
     )sql",
+    // v6: cache state (issue 14, part 5): the CPU agent times each configuration hot as well as
+    // evicted; the hot median sits beside median_us so a query need not parse records. Rows
+    // stored before, and measurements timed only one way (GPUs), read NULL.
+    R"sql(
+      ALTER TABLE measurements ADD COLUMN hot_median_us REAL;
+    )sql",
 };
 
 absl::Status Exec(sqlite3* db, const std::string& sql) {

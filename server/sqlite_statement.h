@@ -20,6 +20,7 @@ class SqliteStatement {
   bool prepared() const { return rc_ == SQLITE_OK; }
   void Bind(int index, int64_t value) { sqlite3_bind_int64(statement_, index, value); }
   void Bind(int index, double value) { sqlite3_bind_double(statement_, index, value); }
+  void BindNull(int index) { sqlite3_bind_null(statement_, index); }
   void Bind(int index, const std::string& text) {
     sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   }

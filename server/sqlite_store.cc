@@ -176,9 +176,9 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
   SqliteStatement insert(
       db_, absl::StrCat("INSERT INTO measurements(platform_id, batch_id, n, c, h, w, k, r, s, "
                         "stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups_, dtype, "
-                        "layout, math_mode, backend, algorithm, median_us, failed, noisy, measured_at, "
-                        "record",
-                        history_ ? ", identity" : "", ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?",
+                        "layout, math_mode, backend, algorithm, median_us, hot_median_us, failed, noisy, "
+                        "measured_at, record",
+                        history_ ? ", identity" : "", ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?",
                         history_ ? ",?" : "", ")"));
   if (!insert.prepared()) return RollBack("preparing measurement insert");
   // The current row of the same configuration that each new one replaces, kept as history.
@@ -202,6 +202,11 @@ absl::StatusOr<InsertBatchResult> SqliteStore::InsertBatch(const v1::Measurement
     insert.Bind(column++, m.backend());
     insert.Bind(column++, m.algorithm());
     insert.Bind(column++, m.latency().median_us());
+    if (m.has_hot_latency()) {
+      insert.Bind(column++, m.hot_latency().median_us());
+    } else {
+      insert.BindNull(column++);
+    }
     insert.Bind(column++, static_cast<int64_t>(m.failed() ? 1 : 0));
     insert.Bind(column++, static_cast<int64_t>(m.noisy() ? 1 : 0));
     insert.Bind(column++, static_cast<int64_t>(m.measured_at().seconds()));

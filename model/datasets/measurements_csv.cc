@@ -89,7 +89,8 @@ constexpr const char* kWrittenColumns[] = {"n",
                                            "grid_x",
                                            "grid_y",
                                            "grid_z",
-                                           "op"};
+                                           "op",
+                                           "hot_median_us"};
 
 template <typename Enum>
 Setter EnumColumn(absl::StatusOr<Enum> (*parse)(absl::string_view), void (v1::ConvParams::*set)(Enum)) {
@@ -124,6 +125,15 @@ const std::map<std::string, Setter>& Columns() {
       {"min_us", Latency(&v1::LatencyStats::set_min_us)},
       {"p10_us", Latency(&v1::LatencyStats::set_p10_us)},
       {"p90_us", Latency(&v1::LatencyStats::set_p90_us)},
+      // The CPU agent's hot timing (Measurement.hot_latency); empty when it timed only evicted.
+      {"hot_median_us",
+       [](const std::string& text, v1::Measurement& m) {
+         double value = 0;
+         if (!absl::SimpleAtod(text, &value)) return absl::InvalidArgumentError("is not a number");
+         if (!(value > 0)) return absl::InvalidArgumentError("must be > 0 (leave it empty when not timed hot)");
+         m.mutable_hot_latency()->set_median_us(value);
+         return absl::OkStatus();
+       }},
       {"repetitions",
        [](const std::string& text, v1::Measurement& m) {
          int32_t value = 0;
@@ -269,7 +279,8 @@ std::string MeasurementCsvRow(const v1::Measurement& m) {
                                     kernel != nullptr ? absl::StrCat(k.grid().x()) : "",
                                     kernel != nullptr ? absl::StrCat(k.grid().y()) : "",
                                     kernel != nullptr ? absl::StrCat(k.grid().z()) : "",
-                                    CsvCell(op)};
+                                    CsvCell(op),
+                                    m.has_hot_latency() ? absl::StrCat(m.hot_latency().median_us()) : ""};
   return absl::StrCat(absl::StrJoin(layer, ","), ",", absl::StrJoin(cells, ","), "\n");
 }
 

@@ -31,11 +31,23 @@ struct NetworkLatency {
   int unmodelled = 0;      // layers left out: the total is then a lower bound
 };
 
+// A platform's models fitted to its hot timings (the CPU agent times each configuration evicted
+// and hot): either may be null, when no hot measurement of its kind exists.
+struct HotModels {
+  const LatencyModel* conv = nullptr;
+  const OpLatencyModel* ops = nullptr;
+};
+
 // Convolutions and matrix products go through the platform's conv model, the other ops (pooling,
 // elementwise, concatenation, ...) through its op model. A platform whose agents timed no ops
 // (`op_model` null) gets them from its device's peaks (EstimateFromSpec) where those are known,
 // and they are left out, as not-modelled, where not.
+// With hot models and a known last-level cache (`device`), each measured-model layer lies between
+// its evicted prediction (the models above) and its hot one, at the share of its bytes the walk of
+// the network expects still cached (model/residency/cache_residency.h); the explanation's
+// cache_state says which. A layer whose kind has no hot model stays evicted.
 NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLatencyModel* op_model,
-                                     const std::vector<NetworkLayer>& layers, const DeviceSpec& device);
+                                     const std::vector<NetworkLayer>& layers, const DeviceSpec& device,
+                                     const HotModels& hot = {});
 
 }  // namespace convlat::model

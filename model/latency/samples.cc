@@ -44,4 +44,16 @@ std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& 
   return samples;
 }
 
+std::vector<v1::Measurement> HotTimingsOf(const std::vector<v1::Measurement>& measurements) {
+  std::vector<v1::Measurement> hot;
+  for (const v1::Measurement& m : measurements) {
+    if (m.failed() || !m.has_hot_latency() || !(m.hot_latency().median_us() > 0)) continue;
+    v1::Measurement& timing = hot.emplace_back(m);
+    *timing.mutable_latency() = m.hot_latency();
+    timing.clear_hot_latency();
+    timing.set_noisy(false);
+  }
+  return hot;
+}
+
 }  // namespace convlat::model

@@ -39,4 +39,9 @@ const v1::KernelRecord* MainKernel(const v1::Measurement& m);
 // other ops (see op_model.h) are skipped.
 std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements);
 
+// The hot timings of those measurements the agent timed hot as well (CPU agents: `hot_latency`),
+// as measurements whose `latency` is the hot one, so that the same fits make the hot models; the
+// noisy flag, which judged the evicted series, is cleared. Empty when none was timed hot.
+std::vector<v1::Measurement> HotTimingsOf(const std::vector<v1::Measurement>& measurements);
+
 }  // namespace convlat::model

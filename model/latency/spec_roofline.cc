@@ -76,6 +76,8 @@ DeviceSpec DeviceSpecOf(const v1::Platform& platform, const LatencyModel& conv_m
         NvidiaPeakFp32Gflops(platform.compute_units(), platform.core_clock_mhz(), platform.compute_capability());
   }
   spec.launch_floor_us = LaunchFloorUs(conv_model);
+  spec.last_level_cache_bytes =
+      platform.last_level_cache_bytes() > 0 ? platform.last_level_cache_bytes() : platform.l2_cache_bytes();
   return spec;
 }
 

@@ -4,6 +4,7 @@
 // only convolutions), so that a whole-network answer leaves nothing silently out. Labelled
 // `spec-roofline` in the explanation, and counted apart from the measured models' share.
 
+#include <cstdint>
 #include <optional>
 
 #include "absl/strings/string_view.h"
@@ -18,6 +19,9 @@ struct DeviceSpec {
   // Fixed cost of one kernel or primitive on this platform: what its fitted convolution model charges the
   // smallest convolution there is (launch and set-up; measured, not assumed). 0 when there is no such model.
   double launch_floor_us = 0;
+  // The last-level cache (CPUs: the L3 the agent read from sysfs; GPUs: L2): what a network's
+  // layers can find their data still in (model/residency/). 0 when unknown.
+  int64_t last_level_cache_bytes = 0;
 };
 
 // Peak fp32 GFLOP/s of an NVIDIA GPU: SMs x clock x 2 x FP32 lanes per SM of its compute capability

@@ -4,6 +4,14 @@
 
 namespace convlat::agent {
 
+TimingOptions HotTiming(const TimingOptions& evicted) {
+  TimingOptions hot = evicted;
+  hot.warmup_runs = 1;
+  hot.min_seconds = evicted.min_seconds / 5;
+  hot.max_seconds = evicted.max_seconds / 5;
+  return hot;
+}
+
 bool WantsAnotherRun(const TimingOptions& timing, int repetitions, double elapsed_seconds) {
   if (repetitions >= timing.max_repetitions || elapsed_seconds >= timing.max_seconds) return false;
   return repetitions < timing.min_repetitions || elapsed_seconds < timing.min_seconds;

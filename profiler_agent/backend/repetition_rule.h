@@ -13,6 +13,12 @@ struct TimingOptions {
   double max_seconds = 1.0;
 };
 
+// The rules for timing a configuration hot, after it was timed under `evicted`: one warm-up run
+// and a fifth of the time limits, the same repetition counts. Hot runs skip the eviction that
+// dominates an evicted run's cost, and are steadier, so a short series suffices; the sweep's time
+// grows by little.
+TimingOptions HotTiming(const TimingOptions& evicted);
+
 // Whether to time one more run after `repetitions` runs and `elapsed_seconds` since the first
 // (untimed work between runs, such as scrubbing the caches, counts: the limits bound the sweep).
 bool WantsAnotherRun(const TimingOptions& timing, int repetitions, double elapsed_seconds);

@@ -1,9 +1,9 @@
 #include "profiler_agent/onednn/cache_scrubber.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
+
+#include "profiler_agent/onednn/last_level_cache.h"
 
 namespace convlat::agent {
 namespace {
@@ -11,17 +11,9 @@ namespace {
 constexpr size_t kMinBytes = size_t{16} << 20;
 constexpr size_t kCacheLine = 64;
 
-size_t LastLevelCacheBytes() {
-  for (int level : {_SC_LEVEL4_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE}) {
-    const long bytes = sysconf(level);
-    if (bytes > 0) return static_cast<size_t>(bytes);
-  }
-  return 0;
-}
-
 }  // namespace
 
-CacheScrubber::CacheScrubber() : buffer_(std::max(kMinBytes, 2 * LastLevelCacheBytes()), 1) {}
+CacheScrubber::CacheScrubber() : buffer_(std::max(kMinBytes, 2 * static_cast<size_t>(LastLevelCacheBytes())), 1) {}
 
 void CacheScrubber::Scrub() {
   const char* data = buffer_.data();

@@ -13,7 +13,7 @@ namespace convlat::agent {
 
 class CacheScrubber {
  public:
-  // Twice the last-level cache this machine reports, and at least 16 MiB.
+  // Twice the last-level cache this machine reports (last_level_cache.h), and at least 16 MiB.
   CacheScrubber();
   // Reads every cache line of the buffer, split over the OpenMP threads (the threads oneDNN runs
   // on), so every core's private caches are evicted too.

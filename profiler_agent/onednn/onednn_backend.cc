@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "oneapi/dnnl/dnnl.hpp"
+#include "profiler_agent/onednn/last_level_cache.h"
 #include "profiler_agent/onednn/onednn_conv.h"
 #include "profiler_agent/onednn/onednn_ops.h"
 #include "profiler_agent/onednn/onednn_primitive.h"
@@ -61,6 +62,7 @@ class OneDnnBackend final : public ConvBackend {
     int64_t memory_kb = 0;
     std::string total = ProcField("/proc/meminfo", "MemTotal");
     if (absl::SimpleAtoi(absl::StripSuffix(total, " kB"), &memory_kb)) platform.set_memory_bytes(memory_kb * 1024);
+    platform.set_last_level_cache_bytes(LastLevelCacheBytes());
     platform.set_compute_capability(IsaName(dnnl::get_effective_cpu_isa()));
     platform.set_library("onednn");
     const dnnl_version_t* version = dnnl_version();
@@ -107,6 +109,7 @@ class OneDnnBackend final : public ConvBackend {
     measurement.set_failed(true);
     measurement.set_failure_reason(reason);
     measurement.clear_latency();
+    measurement.clear_hot_latency();
   }
 
   dnnl::engine engine_;

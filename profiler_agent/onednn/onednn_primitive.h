@@ -29,9 +29,13 @@ std::optional<dnnl::memory::data_type> OneDnnDataType(v1::DataType dtype);
 // than real activations do.
 void FillRandom(dnnl::memory& memory, v1::DataType dtype, std::mt19937& rng);
 
-// Warm-up runs, then timed repetitions until the timing rules are met, each after the scrubber
-// has evicted the caches (a layer in a network does not find its operands hot; the scrubbing is
-// not timed); the measurement gets the statistics, implementation and scratchpad size.
+// Times the primitive both ways a layer can find the caches inside a network:
+// - evicted (`latency`): warm-up runs, then timed repetitions until the timing rules are met, each
+//   after the scrubber has evicted the caches (the scrubbing is not timed);
+// - hot (`hot_latency`): then repetitions back to back under HotTiming(timing), each finding what
+//   the one before it left in the caches (its weights, inputs and output, as far as they fit).
+// Network predictions pick between the two per layer (model/residency/). The measurement also gets
+// the implementation and scratchpad size.
 void TimePrimitive(const PreparedPrimitive& prepared, dnnl::stream& stream, const TimingOptions& timing,
                    CacheScrubber& scrubber, v1::Measurement& measurement);
 

@@ -64,6 +64,36 @@ TEST(ServingModelTest, FitsTheConvolutionAndTheOpModelOfAPlatform) {
   EXPECT_GT(serving->op_fit_mape, 0);
 }
 
+// Real measurements the agent timed both ways (the layers of the validation networks, both
+// layouts): hot conv and op models beside the evicted ones. Measurements timed evicted only (the
+// default sweep above, GPU data) leave them out.
+TEST(ServingModelTest, FitsHotModelsWhereTheAgentTimedLayersHotToo) {
+  std::vector<v1::Measurement> measurements;
+  for (const char* file : {"networks.csv", "native-networks.csv"}) {
+    const std::string path = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/" + file;
+    std::ifstream in(path);
+    absl::StatusOr<std::vector<v1::Measurement>> read = ParseMeasurementsCsv(in, path, "test");
+    ASSERT_TRUE(read.ok()) << read.status();
+    measurements.insert(measurements.end(), read->begin(), read->end());
+  }
+  absl::StatusOr<ServingModel> serving = FitServingModel(measurements, {.compute_units = 2});
+  ASSERT_TRUE(serving.ok()) << serving.status();
+  EXPECT_EQ(serving->hot_samples, static_cast<int64_t>(HotTimingsOf(measurements).size()));
+  EXPECT_GT(serving->hot_samples, 0);
+  ASSERT_NE(serving->hot_conv, nullptr);
+  ASSERT_TRUE(serving->hot_ops.has_value());
+  const ConvShape layer = Shape(64, 56, 64, 3);
+  EXPECT_GT(serving->hot_conv->Predict(layer).latency_us, 0);
+
+  std::vector<v1::Measurement> evicted_only = measurements;
+  for (v1::Measurement& m : evicted_only) m.clear_hot_latency();
+  absl::StatusOr<ServingModel> without = FitServingModel(evicted_only, {.compute_units = 2});
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(without->hot_conv, nullptr);
+  EXPECT_FALSE(without->hot_ops.has_value());
+  EXPECT_EQ(without->hot_samples, 0);
+}
+
 TEST(ServingModelTest, NoConvolutionsIsFailedPreconditionEvenWithOps) {
   std::vector<v1::Measurement> measurements(8);
   for (int i = 0; i < 8; ++i) {

@@ -196,6 +196,53 @@ int64_t CountRows(const std::string& url, const std::string& sql) {
   return tx.exec1(sql)[0].as<int64_t>();
 }
 
+// A v4 schema (before the hot-latency column) opened by this convlat: its rows are kept with the
+// column NULL, and new rows fill it from their records where the agent timed them hot.
+TEST_F(PostgresStoreTest, MigratesAVersionFourSchemaToTheHotLatencyColumn) {
+  const v1::MeasurementBatch old_batch = Batch("old", "h100", 3);
+  {
+    absl::StatusOr<std::unique_ptr<PostgresStore>> old = PostgresStore::Open(url_, 4);
+    ASSERT_TRUE(old.ok()) << old.status();
+    ASSERT_TRUE((*old)->UpsertPlatform(Platform("h100", "NVIDIA H100")).ok());
+  }
+  {
+    // As v4's InsertBatch wrote it (this convlat's writes the v5 column).
+    pqxx::connection db(url_);
+    pqxx::work tx(db);
+    const auto platform_id = tx.exec1("SELECT id FROM convlat_platforms WHERE name = 'h100'")[0].as<int64_t>();
+    tx.exec_params(
+        "INSERT INTO convlat_batches(batch_id, platform_id, received_at, measurement_count) "
+        "VALUES ('old', $1, 0, 3)",
+        platform_id);
+    for (const v1::Measurement& m : old_batch.measurements()) {
+      tx.exec_params(
+          "INSERT INTO convlat_measurements(platform_id, batch_id, failed, median_us, record) "
+          "VALUES ($1, 'old', $2, $3, $4)",
+          platform_id, m.failed(), m.latency().median_us(), pqxx::binarystring(m.SerializeAsString()));
+    }
+    tx.commit();
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CountRows(url_, "SELECT version FROM convlat_schema"), PostgresStore::kSchemaVersion);
+  EXPECT_EQ(PostgresStore::kSchemaVersion, 5);
+  EXPECT_EQ(CountRows(url_, "SELECT count(*) FROM convlat_measurements WHERE hot_median_us IS NULL"), 3);
+  absl::StatusOr<std::vector<v1::Measurement>> loaded = store->LoadMeasurements("h100");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(MessageDifferencer::Equals((*loaded)[i], old_batch.measurements(i))) << i;
+
+  v1::MeasurementBatch hot = Batch("new", "h100", 2, 10);
+  hot.mutable_measurements(0)->mutable_hot_latency()->set_median_us(4.5);
+  ASSERT_EQ(store->InsertBatch(hot)->stored, 2);
+  EXPECT_EQ(CountRows(url_, "SELECT count(*) FROM convlat_measurements WHERE hot_median_us = 4.5"), 1);
+  EXPECT_EQ(CountRows(url_, "SELECT count(*) FROM convlat_measurements WHERE hot_median_us IS NULL"), 4);
+  loaded = store->LoadMeasurements("h100");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->size(), 5u);
+  EXPECT_DOUBLE_EQ((*loaded)[3].hot_latency().median_us(), 4.5);
+}
+
 void PostgresStoreTest::MigrateFrom(int old_version) {
   const v1::MeasurementBatch old_batch = Batch("old", "h100", 5);
   {

@@ -33,11 +33,13 @@ class Explanation:
     waves: int = 0
     work_mapping: str = ""
     work_mapping_source: str = ""  # kernel_name, launch_grids or latency_fit
+    cache_state: str = ""  # in a CPU network: the cache state assumed, e.g. "hot 0.62: weights 48 % cached ..."
 
     @staticmethod
     def from_proto(p: latency_pb2.Explanation) -> "Explanation":
         return Explanation(p.model_kind, p.flops, p.bytes, p.compute_share, p.memory_share, p.kernel_family,
-                           p.kernel, p.tile, p.ctas, p.waves, p.work_mapping, p.work_mapping_source)
+                           p.kernel, p.tile, p.ctas, p.waves, p.work_mapping, p.work_mapping_source,
+                           p.cache_state)
 
 
 @dataclass

@@ -114,6 +114,7 @@ TEST(MeasurementsCsvTest, OpRowsRoundTripBesideConvRows) {
   *pool.mutable_op() = *ParseOpSpec("op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1");
   pool.mutable_latency()->set_median_us(250);
   pool.set_algorithm("jit:avx512_core");
+  pool.mutable_hot_latency()->set_median_us(61.25);  // the CPU agent's hot timing; the conv has none
   std::istringstream in(MeasurementsCsvHeader() + MeasurementCsvRow(conv) + MeasurementCsvRow(pool));
   absl::StatusOr<std::vector<v1::Measurement>> rows = ParseMeasurementsCsv(in, "mixed.csv", "a");
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -124,6 +125,15 @@ TEST(MeasurementsCsvTest, OpRowsRoundTripBesideConvRows) {
   EXPECT_EQ(FormatOpSpec((*rows)[1].op()), "op=max_pool,n=1,c=64,h=112,w=112,kernel=3,stride=2,pad=1");
   EXPECT_DOUBLE_EQ((*rows)[1].latency().median_us(), 250);
   EXPECT_EQ((*rows)[1].algorithm(), "jit:avx512_core");
+  EXPECT_FALSE((*rows)[0].has_hot_latency());
+  EXPECT_DOUBLE_EQ((*rows)[1].hot_latency().median_us(), 61.25);
+}
+
+TEST(MeasurementsCsvTest, AHotMedianMustBePositive) {
+  std::istringstream in("n,c,h,w,k,r,s,median_us,hot_median_us\n1,8,8,8,8,1,1,3.5,0\n");
+  absl::StatusOr<std::vector<v1::Measurement>> rows = ParseMeasurementsCsv(in, "hot.csv", "a");
+  EXPECT_EQ(rows.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(rows.status().message(), HasSubstr("hot.csv:2: column 'hot_median_us' must be > 0"));
 }
 
 TEST(MeasurementsCsvTest, OpOnlyFilesNeedNoConvColumnsAndBadOpsAreRefused) {

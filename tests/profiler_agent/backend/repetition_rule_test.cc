@@ -21,6 +21,17 @@ int RunsTimed(const TimingOptions& timing, double run_seconds, double overhead_s
   return runs;
 }
 
+TEST(RepetitionRuleTest, HotSeriesAreAFifthOfTheTimeWithTheSameCounts) {
+  const TimingOptions hot = HotTiming(kDefault);
+  EXPECT_EQ(hot.warmup_runs, 1);
+  EXPECT_EQ(hot.min_repetitions, kDefault.min_repetitions);
+  EXPECT_EQ(hot.max_repetitions, kDefault.max_repetitions);
+  EXPECT_DOUBLE_EQ(hot.min_seconds, 0.01);
+  EXPECT_DOUBLE_EQ(hot.max_seconds, 0.2);
+  // A 1 ms layer: 11 hot runs (past 10 ms) where the evicted series took 52 at 1/1024 s.
+  EXPECT_EQ(RunsTimed(hot, 1.0 / 1024), 11);
+}
+
 TEST(RepetitionRuleTest, FastLayersRunUntilTheMinimumTime) {
   // Run times are binary fractions, so the fake clock adds them up exactly.
   EXPECT_EQ(RunsTimed(kDefault, 1.0 / 1024), 52);  // the first count past 50 ms

@@ -1,7 +1,5 @@
 #include "profiler_agent/onednn/cache_scrubber.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -11,16 +9,15 @@
 
 #include <gtest/gtest.h>
 
+#include "profiler_agent/onednn/last_level_cache.h"
+
 namespace convlat::agent {
 namespace {
 
 TEST(CacheScrubberTest, CoversTwiceTheLastLevelCacheAndAtLeast16MiB) {
   CacheScrubber scrubber;
   EXPECT_GE(scrubber.bytes(), size_t{16} << 20);
-  const long llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
-  if (llc > 0) {
-    EXPECT_GE(scrubber.bytes(), 2 * static_cast<size_t>(llc));
-  }
+  EXPECT_GE(scrubber.bytes(), 2 * static_cast<size_t>(LastLevelCacheBytes()));
   scrubber.Scrub();  // and again: the buffer stays usable
   scrubber.Scrub();
 }

@@ -1,0 +1,86 @@
+// Network prediction with cache state: each layer between its evicted and its hot prediction, at
+// the share the residency walk expects cached. The models are real roofline models with chosen
+// coefficients (the hot one moves bytes four times faster), not fits of measurements.
+#include "model/latency/network_prediction.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "model/latency/roofline_model.h"
+#include "model/layers/conv_spec.h"
+
+namespace convlat::model {
+namespace {
+
+using ::testing::HasSubstr;
+
+const RooflineModel kEvicted(/*fixed_us=*/5, /*us_per_flop=*/1e-5, /*us_per_byte=*/2e-4);
+const RooflineModel kHot(/*fixed_us=*/5, /*us_per_flop=*/1e-5, /*us_per_byte=*/5e-5);
+
+NetworkLayer Conv(const std::string& spec) {
+  NetworkLayer layer;
+  layer.name = spec;
+  layer.op = "Conv";
+  layer.conv = *ParseConvSpec(spec);
+  return layer;
+}
+
+DeviceSpec CpuWithCache(int64_t bytes) {
+  DeviceSpec device;
+  device.last_level_cache_bytes = bytes;
+  return device;
+}
+
+// Two small convolutions (under 1 MB of weights): nearly hot in a 32 MB cache.
+const std::vector<NetworkLayer> kSmallNetwork = {Conv("n=1,c=32,h=28,w=28,k=64,r=3,s=3,pad=1"),
+                                                 Conv("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1")};
+
+TEST(NetworkPredictionCacheTest, ASmallNetworkIsPredictedNearlyHot) {
+  const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000));
+  const NetworkLatency hot_only = PredictNetworkLatency(kHot, nullptr, kSmallNetwork, {});
+  const NetworkLatency blended =
+      PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000), {.conv = &kHot});
+  ASSERT_GT(evicted.total_us, hot_only.total_us);
+  EXPECT_LT(blended.total_us, evicted.total_us);
+  EXPECT_GE(blended.total_us, hot_only.total_us);
+  // More than nine tenths of the way from evicted to hot.
+  EXPECT_LT(blended.total_us - hot_only.total_us, 0.1 * (evicted.total_us - hot_only.total_us));
+  for (const LayerLatency& layer : blended.layers) {
+    EXPECT_THAT(layer.prediction.explanation.cache_state(), HasSubstr("hot 0.9"));
+    EXPECT_THAT(layer.prediction.explanation.cache_state(), HasSubstr("evicted "));
+  }
+  EXPECT_EQ(blended.measured_model_us, blended.total_us);
+}
+
+// A 411 MB classifier layer cannot stay in a 32 MB cache between passes: evicted it stays.
+TEST(NetworkPredictionCacheTest, ALayerWhoseWeightsCannotStayCachedStaysEvicted) {
+  const std::vector<NetworkLayer> layers = {Conv("n=1,c=25088,h=1,w=1,k=4096,r=1,s=1")};
+  const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(32'000'000));
+  const NetworkLatency blended =
+      PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(32'000'000), {.conv = &kHot});
+  EXPECT_NEAR(blended.total_us, evicted.total_us, 0.001 * evicted.total_us);
+  EXPECT_THAT(blended.layers[0].prediction.explanation.cache_state(), HasSubstr("hot 0.00"));
+}
+
+// Only a larger cache moves the same network: the choice follows the cache the platform reports.
+TEST(NetworkPredictionCacheTest, ALargerCacheKeepsMoreOfTheNetworkHot) {
+  const std::vector<NetworkLayer> layers(6, Conv("n=1,c=256,h=14,w=14,k=256,r=3,s=3,pad=1"));
+  const double in_8_mb =
+      PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(8'000'000), {.conv = &kHot}).total_us;
+  const double in_64_mb =
+      PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(64'000'000), {.conv = &kHot}).total_us;
+  EXPECT_LT(in_64_mb, in_8_mb);
+}
+
+// No hot model or no known cache: the evicted prediction, unchanged, and no cache state claimed.
+TEST(NetworkPredictionCacheTest, WithoutHotModelsOrACacheSizeEveryLayerIsEvicted) {
+  const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000));
+  const NetworkLatency no_cache = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, {}, {.conv = &kHot});
+  EXPECT_DOUBLE_EQ(no_cache.total_us, evicted.total_us);
+  for (const NetworkLatency* network : {&evicted, &no_cache}) {
+    for (const LayerLatency& layer : network->layers) EXPECT_TRUE(layer.prediction.explanation.cache_state().empty());
+  }
+}
+
+}  // namespace
+}  // namespace convlat::model
