@@ -383,7 +383,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const absl::Status status =
       absl::GetFlag(FLAGS_transfer)
-          ? convlat::RunTransferEvaluation(absl::GetFlag(FLAGS_datasets), absl::GetFlag(FLAGS_seed), std::cout)
+          ? convlat::RunTransferEvaluation(absl::GetFlag(FLAGS_datasets), absl::GetFlag(FLAGS_seed),
+                                           absl::GetFlag(FLAGS_plot_dir), std::cout)
           : convlat::Run();
   if (!status.ok()) {
     std::cerr << "error: " << status.message() << "\n";

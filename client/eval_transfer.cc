@@ -2,9 +2,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "client/svg_plot.h"
 #include "model/datasets/public_datasets.h"
 
 namespace convlat {
@@ -37,7 +41,27 @@ std::string TransferMatrixMarkdown(const model::TransferMatrix& matrix) {
   return out;
 }
 
-absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, std::ostream& out) {
+std::string TransferHeatmapSvg(const model::TransferMatrix& matrix) {
+  client::Heatmap heatmap{.title = "Transfer: MAPE % on a GPU left out, from its spec and N of its own layers",
+                          .row_labels = matrix.rows,
+                          .value_label = "MAPE %",
+                          .row_axis_label = "target GPU (trained on the other GPUs)",
+                          .column_axis_label = "the target's own layers"};
+  std::vector<size_t> mape_columns;  // the coverage column has another scale: left out
+  for (size_t c = 0; c < matrix.columns.size(); ++c) {
+    if (!absl::StartsWith(matrix.columns[c], "MAPE % at ")) continue;
+    mape_columns.push_back(c);
+    heatmap.column_labels.emplace_back(absl::StripPrefix(matrix.columns[c], "MAPE % at "));
+  }
+  for (const std::vector<double>& row : matrix.values) {
+    std::vector<double>& cells = heatmap.values.emplace_back();
+    for (size_t c : mape_columns) cells.push_back(row[c]);
+  }
+  return client::RenderSvgHeatmap(heatmap);
+}
+
+absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, const std::string& plot_dir,
+                                   std::ostream& out) {
   absl::StatusOr<std::vector<model::TransferSource>> sources = LoadPublicTransferSources(datasets_dir);
   if (!sources.ok()) return sources.status();
   model::TransferEvaluationOptions options;
@@ -51,6 +75,12 @@ absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t see
       << "them. Sources: every other GPU, at most " << options.transfer.max_samples_per_source << " layers each.\n\n"
       << TransferMatrixMarkdown(matrix) << "\n"
       << absl::StrFormat("(%d targets evaluated in %.1f s)\n", static_cast<int>(matrix.rows.size()), seconds);
+  if (plot_dir.empty()) return absl::OkStatus();
+  const std::string path = plot_dir + "/transfer-matrix.svg";
+  std::ofstream svg(path);
+  svg << TransferHeatmapSvg(matrix);
+  if (!svg.good()) return absl::PermissionDeniedError(absl::StrCat("--plot_dir: cannot write ", path));
+  out << "wrote " << path << "\n";
   return absl::OkStatus();
 }
 

@@ -20,7 +20,12 @@ absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(con
 // The matrix as a Markdown table: one row per target, with its layer count and source set.
 std::string TransferMatrixMarkdown(const model::TransferMatrix& matrix);
 
-// Loads, evaluates and prints (with the fit time) to `out`.
-absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, std::ostream& out);
+// The matrix's MAPE columns as a heatmap (targets by target layers), for docs/accuracy.md.
+std::string TransferHeatmapSvg(const model::TransferMatrix& matrix);
+
+// Loads, evaluates and prints (with the fit time) to `out`; with a `plot_dir`, also writes
+// transfer-matrix.svg there.
+absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, const std::string& plot_dir,
+                                   std::ostream& out);
 
 }  // namespace convlat
