@@ -31,7 +31,8 @@ struct TransferOptions {
   uint64_t seed = 13;
   // Leaves of at least 40 rows: the target mixes several GPUs, and a leaf of a handful of one GPU's
   // layers would learn that GPU rather than a rule that transfers.
-  BoostedTreesOptions trees{.rounds = 40, .max_depth = 5, .learning_rate = 0.2, .min_samples_leaf = 40, .bins = 64};
+  BoostedTreesOptions trees{
+      .rounds = 40, .max_depth = 5, .learning_rate = 0.2, .min_samples_leaf = 40, .bins = 64, .l2 = 0};
 };
 
 class TransferModel {

@@ -13,12 +13,11 @@ namespace {
 // A synthetic two-target matrix as EvaluateTransfer lays it out: the heatmap shows the MAPE columns
 // (0/25 target layers) and leaves the coverage column, on another scale, out.
 TEST(EvalTransferTest, HeatmapShowsTheMapeColumnsOfEveryTarget) {
-  model::TransferMatrix matrix{
-      .rows = {"gpu-t4", "gpu-k40-justus"},
-      .columns = {"MAPE % at 0 layers", "MAPE % at 25 layers", "80 % interval coverage %"},
-      .values = {{19.4, 19.1, 94.5}, {48.0, std::nan(""), 32.3}},
-      .sources = {"gpu-k40-justus", "gpu-t4"},
-      .target_samples = {4969, 12459}};
+  model::TransferMatrix matrix{.rows = {"gpu-t4", "gpu-k40-justus"},
+                               .columns = {"MAPE % at 0 layers", "MAPE % at 25 layers", "80 % interval coverage %"},
+                               .values = {{19.4, 19.1, 94.5}, {48.0, std::nan(""), 32.3}},
+                               .sources = {"gpu-k40-justus", "gpu-t4"},
+                               .target_samples = {4969, 12459}};
   const std::string svg = TransferHeatmapSvg(matrix);
   const client::ParsedSvg parsed = client::ParseSvg(svg);
   ASSERT_TRUE(parsed.well_formed) << parsed.error;
