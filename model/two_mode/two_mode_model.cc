@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "model/fit/robust_fit.h"
 #include "model/layers/features.h"
 #include "model/two_mode/grid_mapping.h"
 #include "model/two_mode/kernel_name.h"
@@ -176,7 +177,11 @@ void TwoModeModel::FitCorrection(const std::vector<Sample>& samples) {
     log_residuals.push_back(std::log(sample.latency_us / predicted));
     weights.push_back(sample.weight);
   }
-  correction_ = ResidualCorrection::Fit(features, log_residuals, weights);
+  // Spikes of a busy machine (10x) teach the trees nothing they should repeat: Tukey weights keep
+  // them out, with a scale floor of 0.2 (cut beyond ~2.5x) so that effects the staircases miss by
+  // tens of percent, what the correction is for, stay in.
+  const std::vector<double> robust = TukeyWeights(log_residuals, weights, {.min_scale = 0.2});
+  correction_ = ResidualCorrection::Fit(features, log_residuals, robust);
 }
 
 // The group whose kernel the library would run: among the groups the classifier's leaf finds

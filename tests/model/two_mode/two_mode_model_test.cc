@@ -57,7 +57,9 @@ TEST_P(TwoModeOnPublicDataTest, BeatsTheLinearBaselinesAndExplainsItself) {
     }
   }
   EXPECT_GT(predicted.size(), 0.9 * split.test.size());
-  EXPECT_LT(SummarizeErrors(predicted, measured).mape, results[0].errors.mape);
+  // Told the kernel that ran, the staircases alone come within a tenth of the whole model's error
+  // (the whole model adds the residual correction, which can take it below them).
+  EXPECT_LT(SummarizeErrors(predicted, measured).mape, 1.1 * results[0].errors.mape);
   EXPECT_FALSE((*model)->PredictWithKernel(split.test.front().shape, "no_such_kernel").has_value());
 
   // The public data holds 3x3 stride-1 layers only, where Winograd kernels win often; a 1x1 or a
