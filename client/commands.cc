@@ -31,6 +31,8 @@ std::string Fixed(double value, int digits) { return absl::StrFormat("%.*f", dig
 std::string Explain(const v1::Explanation& why) {
   std::string text = absl::StrFormat("%s, %.3g GFLOP, %.3g MB, compute %.0f%%", why.model_kind(), why.flops() / 1e9,
                                      why.bytes() / 1e6, 100 * why.compute_share());
+  // The latency is the platform's own timing of this configuration; the model's figure beside it.
+  if (why.measured()) text = absl::StrFormat("measured (model: %.4g us), %s", why.model_us(), text);
   // CPU libraries' implementations (oneDNN's "brgconv:avx512_core") have no GPU kernel family: the
   // implementation's own name says more than "unknown".
   const bool named_only = why.kernel_family() == "unknown" && !why.kernel().empty();

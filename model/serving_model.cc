@@ -195,6 +195,7 @@ absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>&
   serving.noisy_left_out = conv_left_out + ops_left_out;
   serving.noisy_down_weighted = conv_down_weighted + ops_down_weighted;
   FitHotModels(measurements, hardware, serving);
+  serving.measured = MeasuredLayers::FromMeasurements(measurements);
   if (op_samples.empty()) return serving;
   absl::StatusOr<OpLatencyModel> ops = OpLatencyModel::Fit(op_samples);
   if (!ops.ok()) {

@@ -17,6 +17,7 @@
 #include "model/interval/prediction_interval.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
+#include "model/measured/measured_layers.h"
 
 namespace convlat::model {
 
@@ -52,6 +53,8 @@ struct ServingModel {
   // 80 % intervals from held-out residuals of the same kind of model (interval_calibration.h).
   PredictionIntervals conv_intervals;
   PredictionIntervals op_intervals;
+  // Every configuration measured (not noisy), answered with its own timing rather than the fits.
+  MeasuredLayers measured;
 };
 
 // The weight of a noisy sample kept because too few clean ones exist (the robust loss may still

@@ -13,7 +13,8 @@ ALLOWED = {
     "fit": set(),
     "layers": set(),
     "residency": {"layers"},
-    "latency": {"fit", "layers", "residency"},
+    "measured": {"layers"},
+    "latency": {"fit", "layers", "residency", "measured"},
     "two_mode": {"fit", "layers", "latency"},
     "sweeps": {"fit", "layers", "latency", "two_mode"},
     "datasets": {"fit", "layers", "latency"},
@@ -22,7 +23,7 @@ ALLOWED = {
     "onnx": {"layers"},
     "interval": {"fit", "layers", "latency"},
     "transfer": {"fit", "layers", "latency", "interval"},
-    "": {"fit", "layers", "latency", "two_mode", "interval"},  # model/serving_model
+    "": {"fit", "layers", "measured", "latency", "two_mode", "interval"},  # model/serving_model
 }
 FORBIDDEN_IN_MODEL = ("grpcpp/", "grpc/", "server/", "profiler_agent/", "client/", "common/", "spdlog/")
 MAX_FILES_PER_FOLDER = 12

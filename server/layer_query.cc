@@ -51,12 +51,16 @@ absl::Status PredictLayers(const QueryCore& core, const v1::PredictRequest& requ
   response.mutable_predictions()->Reserve(count);
   for (const v1::ConvParams& layer : request.layers()) {
     model::Prediction prediction = model.model->Predict(model::ResolveConvShape(layer));
+    if (const model::MeasuredLatency* measured = model.measured.FindConv(layer)) {
+      model::AnswerFromMeasurement(*measured, prediction);
+    }
     model.conv_intervals.Apply(prediction);
     AddPrediction(std::move(prediction), model.transferred, response);
   }
   // Ops go where a network's would: the op model, else the device's peaks, else not-modelled (0 µs).
   model::NetworkLatency predicted =
-      model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, any_layers, model.device);
+      model::PredictNetworkLatency(*model.model, model.op_model ? &*model.op_model : nullptr, any_layers, model.device,
+                                   /*hot=*/{}, &model.measured);
   model::AttachIntervals(any_layers, model.conv_intervals, model.op_intervals, predicted);
   for (model::LayerLatency& layer : predicted.layers) {
     AddPrediction(std::move(layer.prediction), model.transferred, response);

@@ -206,6 +206,8 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   snapshot->op_model = std::move(fitted->ops);
   snapshot->hot_model = std::move(fitted->hot_conv);
   snapshot->hot_op_model = std::move(fitted->hot_ops);
+  snapshot->measured = std::move(fitted->measured);
+  (*info.mutable_parameters())["measured.configurations"] = static_cast<double>(snapshot->measured.size());
   if (fitted->hot_samples > 0) (*info.mutable_parameters())["hot.samples"] = static_cast<double>(fitted->hot_samples);
   if (described.ok()) snapshot->platform = *described;
   snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);

@@ -19,6 +19,7 @@
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
 #include "model/latency/spec_roofline.h"
+#include "model/measured/measured_layers.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
 #include "server/transfer_sources.h"
@@ -38,6 +39,7 @@ struct FittedModel {
   model::DeviceSpec device;                   // its peaks, for the ops no measurement covers
   model::PredictionIntervals conv_intervals;  // 80 % intervals, calibrated on held-out layers
   model::PredictionIntervals op_intervals;
+  model::MeasuredLayers measured;  // the platform's own configurations, answered as measured
   // Served the transfer model (transfer_sources.h): the platform has too few measurements of its
   // own. Every prediction from it is marked transferred; its ops come from the spec roofline.
   bool transferred = false;

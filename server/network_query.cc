@@ -66,7 +66,7 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
   const FittedModel& model = **fitted;
   const model::HotModels hot{.conv = model.hot_model.get(), .ops = model.hot_op_model ? &*model.hot_op_model : nullptr};
   model::NetworkLatency predicted = model::PredictNetworkLatency(
-      *model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device, hot);
+      *model.model, model.op_model ? &*model.op_model : nullptr, *layers, model.device, hot, &model.measured);
   const model::NetworkInterval interval =
       model::AttachIntervals(*layers, model.conv_intervals, model.op_intervals, predicted);
   FillAnswer(*layers, predicted, interval, model.transferred, response);

@@ -67,7 +67,9 @@ PredictionIntervals PredictionIntervals::Calibrate(const std::vector<HeldOutResi
 }
 
 void PredictionIntervals::Apply(Prediction& prediction) const {
-  if (!pooled_) return;
+  // A measured configuration keeps the spread of its own timed runs (AnswerFromMeasurement),
+  // where they were recorded.
+  if (!pooled_ || (prediction.explanation.measured() && prediction.p90_us > 0)) return;
   const IntervalRatios* ratios = &*pooled_;
   const auto names = GroupNamesOf(prediction);
   for (int level = 0; level < kLevels; ++level) {

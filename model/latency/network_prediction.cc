@@ -1,5 +1,6 @@
 #include "model/latency/network_prediction.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -30,8 +31,10 @@ LayerLatency PredictOtherOp(const OpLatencyModel* op_model, const NetworkLayer& 
 }
 
 // The hot model's prediction of the layer, when its kind has one (the op model's only where the
-// evicted one came from the op model too).
-std::optional<double> PredictHot(const HotModels& hot, const NetworkLayer& layer, LatencySource source) {
+// evicted one came from the op model too); the layer's own hot timing where it was measured.
+std::optional<double> PredictHot(const HotModels& hot, const NetworkLayer& layer, LatencySource source,
+                                 const MeasuredLatency* measured) {
+  if (measured != nullptr && measured->hot_median_us > 0) return measured->hot_median_us;
   if (layer.conv) {
     if (hot.conv == nullptr) return std::nullopt;
     return hot.conv->Predict(ResolveConvShape(*layer.conv)).latency_us;
@@ -55,11 +58,32 @@ void ApplyCacheState(const LayerResidency& residency, double hot_us, Prediction&
                                                       " us, hot ", absl::SixDigits(hot_us), " us"));
 }
 
+const MeasuredLatency* MeasurementOf(const MeasuredLayers* measured, const NetworkLayer& layer) {
+  if (measured == nullptr) return nullptr;
+  if (layer.conv) return measured->FindConv(*layer.conv);
+  if (layer.op_params) return measured->FindOp(*layer.op_params);
+  return nullptr;
+}
+
 }  // namespace
+
+void AnswerFromMeasurement(const MeasuredLatency& measured, Prediction& prediction) {
+  prediction.explanation.set_measured(true);
+  prediction.explanation.set_model_us(prediction.latency_us);
+  prediction.latency_us = measured.median_us;
+  if (measured.p10_us > 0 && measured.p90_us > 0) {
+    prediction.p10_us = std::min(measured.p10_us, measured.median_us);
+    prediction.p90_us = std::max(measured.p90_us, measured.median_us);
+    prediction.interval_calibrated = true;
+  } else {  // recorded without the runs' spread (public data): the model's calibrated one applies
+    prediction.p10_us = prediction.p90_us = 0;
+    prediction.interval_calibrated = false;
+  }
+}
 
 NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLatencyModel* op_model,
                                      const std::vector<NetworkLayer>& layers, const DeviceSpec& device,
-                                     const HotModels& hot) {
+                                     const HotModels& hot, const MeasuredLayers* measured) {
   NetworkLatency network;
   network.layers.reserve(layers.size());
   const bool cache_aware = (hot.conv != nullptr || hot.ops != nullptr) && device.last_level_cache_bytes > 0;
@@ -73,8 +97,13 @@ NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLat
     } else {
       latency = PredictOtherOp(op_model, layer, device);
     }
+    const MeasuredLatency* measurement = MeasurementOf(measured, layer);
+    if (measurement != nullptr) {
+      AnswerFromMeasurement(*measurement, latency.prediction);
+      latency.source = LatencySource::kMeasuredModel;
+    }
     if (cache_aware) {
-      if (std::optional<double> hot_us = PredictHot(hot, layer, latency.source)) {
+      if (std::optional<double> hot_us = PredictHot(hot, layer, latency.source, measurement)) {
         ApplyCacheState(residency.layers[i], *hot_us, latency.prediction);
       }
     }

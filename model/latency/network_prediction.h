@@ -8,11 +8,12 @@
 #include "model/latency/op_model.h"
 #include "model/latency/spec_roofline.h"
 #include "model/layers/network.h"
+#include "model/measured/measured_layers.h"
 
 namespace convlat::model {
 
 enum class LatencySource {
-  kMeasuredModel,  // a model fitted to this platform's measurements
+  kMeasuredModel,  // this platform's measurements: a model fitted to them, or the measurement itself
   kSpecEstimate,   // spec-roofline: the device's peaks, no measurement of such a layer
   kNotModelled,    // nothing known: 0 µs, left out of the total
 };
@@ -46,8 +47,16 @@ struct HotModels {
 // its evicted prediction (the models above) and its hot one, at the share of its bytes the walk of
 // the network expects still cached (model/residency/cache_residency.h); the explanation's
 // cache_state says which. A layer whose kind has no hot model stays evicted.
+// A layer whose very configuration the platform measured (`measured`, may be null) is answered
+// with that measurement (evicted and, where timed, hot) instead of the models': AnswerFromMeasurement.
 NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLatencyModel* op_model,
                                      const std::vector<NetworkLayer>& layers, const DeviceSpec& device,
-                                     const HotModels& hot = {});
+                                     const HotModels& hot = {}, const MeasuredLayers* measured = nullptr);
+
+// Puts the measurement in place of a model's prediction of the same configuration, keeping the
+// model's explanation (kernel, tile, shares) and its figure as explanation.model_us; the interval
+// becomes the spread of the timed runs where they were recorded, else is left to the calibrated
+// intervals (PredictionIntervals::Apply).
+void AnswerFromMeasurement(const MeasuredLatency& measured, Prediction& prediction);
 
 }  // namespace convlat::model

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -44,11 +47,17 @@ class PingPongActivations {
         if (IsActivation(arg)) largest = std::max(largest, memory.get_desc().get_size());
       }
     }
+    // Page-aligned, as oneDNN aligns the memory it allocates itself: some of its JIT kernels
+    // (the blocked-layout linear resampling, for one) use aligned vector loads, which fault on
+    // malloc's 16-byte alignment, and unaligned rows would also split cache lines that the
+    // layers timed alone never split.
+    const size_t floats = (largest / sizeof(float) + kAlignment) / kAlignment * kAlignment;
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> value(0.1f, 1.0f);
-    for (std::vector<float>& buffer : buffers_) {
-      buffer.resize(largest / sizeof(float) + 16);
-      for (float& v : buffer) v = value(rng);
+    for (AlignedFloats& buffer : buffers_) {
+      buffer.reset(static_cast<float*>(std::aligned_alloc(kAlignment, floats * sizeof(float))));
+      if (buffer == nullptr) throw std::bad_alloc();
+      for (size_t i = 0; i < floats; ++i) buffer[i] = value(rng);
     }
   }
 
@@ -58,8 +67,8 @@ class PingPongActivations {
   }
 
   void Chain(PreparedPrimitive& layer, size_t index, const dnnl::engine& engine) {
-    Rebind(layer, kInputArgs, buffers_[index % 2].data(), engine);
-    Rebind(layer, kOutputArgs, buffers_[(index + 1) % 2].data(), engine);
+    Rebind(layer, kInputArgs, buffers_[index % 2].get(), engine);
+    Rebind(layer, kOutputArgs, buffers_[(index + 1) % 2].get(), engine);
   }
 
  private:
@@ -71,7 +80,12 @@ class PingPongActivations {
     }
   }
 
-  std::vector<float> buffers_[2];
+  static constexpr size_t kAlignment = 4096;
+  struct Free {
+    void operator()(float* data) const { std::free(data); }
+  };
+  using AlignedFloats = std::unique_ptr<float[], Free>;
+  AlignedFloats buffers_[2];
 };
 
 }  // namespace

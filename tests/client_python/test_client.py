@@ -62,6 +62,8 @@ class ClientTest(unittest.TestCase):
         self.assertLess(p10, p90)
         self.assertTrue(predictions[0].interval_calibrated)
         self.assertTrue(predictions[1].explanation.model_kind)
+        self.assertFalse(predictions[1].explanation.measured)  # nobody timed an add on the T4
+        self.assertEqual(predictions[1].explanation.model_us, 0)
         self.assertIsNotNone(predictions[1].interval)
         self.assertFalse(predictions[1].interval_calibrated)
 

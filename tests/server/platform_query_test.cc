@@ -144,6 +144,44 @@ TEST_F(PlatformQueryTest, PredictTakesOpsAsWellAsConvolutions) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("any_layers[0] must set exactly one of conv and op"));
 }
 
+// A layer the platform measured comes back as measured, its model's figure beside it; one it did
+// not measure gets the model. GetPlatformModel says how many configurations are answered so.
+TEST_F(PlatformQueryTest, MeasuredConfigurationsAreAnsweredWithTheirMeasurement) {
+  Register("cpu");
+  std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
+  const std::vector<v1::Measurement> ops = CpuOpMeasurements();
+  measurements.insert(measurements.end(), ops.begin(), ops.end());
+  StoreAndFit("cpu", measurements);
+  const v1::Measurement& conv = measurements.front();
+  const v1::Measurement& op = ops.front();
+
+  v1::PredictRequest request;
+  request.set_platform("cpu");
+  *request.add_layers() = conv.params();
+  *request.add_layers() = Conv("n=3,c=17,h=19,w=23,k=29,r=3,s=3");  // measured by nobody
+  *request.add_any_layers()->mutable_op() = op.op();
+  v1::PredictResponse response;
+  ASSERT_TRUE(server::PredictLayers(core(), request, response).ok());
+  ASSERT_EQ(response.predictions_size(), 3);
+  const v1::LayerPrediction& measured_conv = response.predictions(0);
+  EXPECT_TRUE(measured_conv.explanation().measured());
+  EXPECT_EQ(measured_conv.latency_us(), conv.latency().median_us());
+  EXPECT_GT(measured_conv.explanation().model_us(), 0);
+  EXPECT_LE(measured_conv.p10_us(), measured_conv.latency_us());
+  EXPECT_GE(measured_conv.p90_us(), measured_conv.latency_us());
+  EXPECT_FALSE(response.predictions(1).explanation().measured());
+  EXPECT_EQ(response.predictions(1).explanation().model_us(), 0);
+  EXPECT_TRUE(response.predictions(2).explanation().measured());
+  EXPECT_EQ(response.predictions(2).latency_us(), op.latency().median_us());
+
+  v1::GetPlatformModelRequest model_request;
+  model_request.set_platform("cpu");
+  v1::PlatformModel model;
+  ASSERT_TRUE(server::DescribePlatformModel(core(), model_request, model).ok());
+  EXPECT_GT(model.parameters().at("measured.configurations"), 0.9 * static_cast<double>(measurements.size()));
+  EXPECT_LE(model.parameters().at("measured.configurations"), static_cast<double>(measurements.size()));
+}
+
 // The CPU's measurements hold other ops too: they get a model of their own, which the conv
 // model's counts leave out.
 TEST_F(PlatformQueryTest, OtherOpsGetAModelOfTheirOwn) {

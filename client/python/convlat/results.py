@@ -34,12 +34,19 @@ class Explanation:
     work_mapping: str = ""
     work_mapping_source: str = ""  # kernel_name, launch_grids or latency_fit
     cache_state: str = ""  # in a CPU network: the cache state assumed, e.g. "hot 0.62: weights 48 % cached ..."
+    correction: float = 0.0  # the two-mode model's residual correction factor (0: none)
+    transfer: str = ""  # set when transferred from other GPUs by their specs
+    transferred_from: list[str] = field(default_factory=list)
+    transfer_target_layers: int = 0  # the platform's own layers that refined the transfer
+    measured: bool = False  # the latency is the platform's own timing of this configuration
+    model_us: float = 0.0  # what the fitted model predicts for it, when measured
 
     @staticmethod
     def from_proto(p: latency_pb2.Explanation) -> "Explanation":
         return Explanation(p.model_kind, p.flops, p.bytes, p.compute_share, p.memory_share, p.kernel_family,
                            p.kernel, p.tile, p.ctas, p.waves, p.work_mapping, p.work_mapping_source,
-                           p.cache_state)
+                           p.cache_state, p.correction, p.transfer, list(p.transferred_from),
+                           p.transfer_target_layers, p.measured, p.model_us)
 
 
 @dataclass

@@ -118,6 +118,30 @@ TEST(PredictionIntervalTest, AFamilyWithEnoughResidualsCoversItsRareKernels) {
   EXPECT_GT(rare.p10_us, 120);
 }
 
+// A measured configuration keeps the spread of its own timed runs: the residuals of a model say
+// nothing about a layer that was not predicted.
+TEST(PredictionIntervalTest, AMeasuredLayerKeepsItsOwnSpread) {
+  const PredictionIntervals intervals = PredictionIntervals::Calibrate(SyntheticResiduals(500, 0, 0.3, "", "", 5));
+  ASSERT_TRUE(intervals.calibrated());
+  Prediction measured = PredictionOf(100);
+  measured.explanation.set_measured(true);
+  measured.p10_us = 97;
+  measured.p90_us = 104;
+  intervals.Apply(measured);
+  EXPECT_EQ(measured.p10_us, 97);
+  EXPECT_EQ(measured.p90_us, 104);
+  Prediction predicted = PredictionOf(100);
+  intervals.Apply(predicted);
+  EXPECT_LT(predicted.p10_us, 90);
+  EXPECT_GT(predicted.p90_us, 110);
+  // Measured without the runs' spread (public data record one figure): the calibrated interval.
+  Prediction bare = PredictionOf(100);
+  bare.explanation.set_measured(true);
+  intervals.Apply(bare);
+  EXPECT_EQ(bare.p10_us, predicted.p10_us);
+  EXPECT_EQ(bare.p90_us, predicted.p90_us);
+}
+
 TEST(PredictionIntervalTest, NoResidualsNoInterval) {
   const PredictionIntervals intervals = PredictionIntervals::Calibrate({});
   EXPECT_FALSE(intervals.calibrated());

@@ -8,6 +8,7 @@
 
 #include "model/latency/roofline_model.h"
 #include "model/layers/conv_spec.h"
+#include "model/layers/op_params.h"
 
 namespace convlat::model {
 namespace {
@@ -80,6 +81,57 @@ TEST(NetworkPredictionCacheTest, WithoutHotModelsOrACacheSizeEveryLayerIsEvicted
   for (const NetworkLatency* network : {&evicted, &no_cache}) {
     for (const LayerLatency& layer : network->layers) EXPECT_TRUE(layer.prediction.explanation.cache_state().empty());
   }
+}
+
+// A configuration the platform measured is answered with its measurement, the model's figure kept
+// beside it; the other layers still get the model.
+TEST(NetworkPredictionMeasuredTest, AMeasuredLayerIsAnsweredWithItsMeasurement) {
+  v1::Measurement timed;
+  *timed.mutable_params() = *ParseConvSpec("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1");
+  timed.mutable_latency()->set_median_us(1234);
+  timed.mutable_latency()->set_p10_us(1200);
+  timed.mutable_latency()->set_p90_us(1300);
+  const MeasuredLayers measured = MeasuredLayers::FromMeasurements({timed});
+  const NetworkLatency model_only = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, {});
+  const NetworkLatency answered = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, {}, {}, &measured);
+
+  const Prediction& first = answered.layers[0].prediction;  // not measured: the model's
+  EXPECT_DOUBLE_EQ(first.latency_us, model_only.layers[0].prediction.latency_us);
+  EXPECT_FALSE(first.explanation.measured());
+  const Prediction& second = answered.layers[1].prediction;
+  EXPECT_EQ(second.latency_us, 1234);
+  EXPECT_TRUE(second.explanation.measured());
+  EXPECT_DOUBLE_EQ(second.explanation.model_us(), model_only.layers[1].prediction.latency_us);
+  EXPECT_EQ(second.explanation.model_kind(), model_only.layers[1].prediction.explanation.model_kind());
+  EXPECT_EQ(second.p10_us, 1200);
+  EXPECT_EQ(second.p90_us, 1300);
+  EXPECT_DOUBLE_EQ(answered.total_us, first.latency_us + 1234);
+}
+
+// An op measured hot too lies between its own two timings, whatever the op model says; an op with
+// no model at all is still answered when it was measured.
+TEST(NetworkPredictionMeasuredTest, AMeasuredLayerUsesItsOwnHotTiming) {
+  NetworkLayer pool;
+  pool.name = "pool";
+  pool.op = "AveragePool";
+  pool.op_params = *ParseOpSpec("op=avg_pool,n=1,c=192,h=37,w=37,kernel=3");
+  NormalizeOpParams(*pool.op_params);
+  pool.bytes = 2 * 192 * 37 * 37 * 4;
+  v1::Measurement timed;
+  *timed.mutable_op() = *pool.op_params;
+  timed.mutable_latency()->set_median_us(4000);
+  timed.mutable_hot_latency()->set_median_us(2000);
+  const MeasuredLayers measured = MeasuredLayers::FromMeasurements({timed});
+  const NetworkLatency network =
+      PredictNetworkLatency(kEvicted, nullptr, {pool}, CpuWithCache(32'000'000), {.conv = &kHot}, &measured);
+  ASSERT_EQ(network.layers.size(), 1u);
+  EXPECT_EQ(network.layers[0].source, LatencySource::kMeasuredModel);
+  EXPECT_EQ(network.unmodelled, 0);
+  const Prediction& answered = network.layers[0].prediction;
+  EXPECT_TRUE(answered.explanation.measured());
+  EXPECT_GT(answered.latency_us, 2000);
+  EXPECT_LT(answered.latency_us, 4000);
+  EXPECT_THAT(answered.explanation.cache_state(), HasSubstr("evicted 4000 us, hot 2000 us"));
 }
 
 }  // namespace
