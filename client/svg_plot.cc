@@ -212,7 +212,8 @@ std::string RenderSvgHeatmap(const Heatmap& heatmap) {
   std::string svg = Header(width, height, heatmap.title);
   absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
                         left + kCell * columns / 2, kTop + 6, Escape(heatmap.column_axis_label));
-  absl::StrAppendFormat(&svg, "<text x=\"12\" y=\"%.0f\">%s</text>\n", top - 8, Escape(heatmap.row_axis_label));
+  // Above the row labels, on the line of the column axis's label: the column labels' line is theirs.
+  absl::StrAppendFormat(&svg, "<text x=\"12\" y=\"%.0f\">%s</text>\n", kTop + 6, Escape(heatmap.row_axis_label));
   for (size_t c = 0; c < columns; ++c) {
     absl::StrAppendFormat(&svg, "<text class=\"column\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
                           left + kCell * (c + 0.5), top - 8, Escape(heatmap.column_labels[c]));

@@ -10,10 +10,28 @@
 #include "google/protobuf/util/time_util.h"
 #include "model/datasets/gpu_specs.h"
 #include "model/serving_model.h"
+#include "model/transfer/blended_latency_model.h"
 #include "model/transfer/transferred_latency_model.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
+namespace {
+
+// The transfer refined with the platform's own `samples` (few-shot), blended with `own` (its own
+// conv fit on the same samples) when there is one.
+std::unique_ptr<const model::LatencyModel> TransferredOrBlended(std::unique_ptr<const model::LatencyModel> own,
+                                                                const SourceTransfer& transfer,
+                                                                const model::TransferSpec& spec,
+                                                                const std::vector<model::Sample>& samples) {
+  auto transferred = std::make_unique<model::TransferredLatencyModel>(
+      transfer.model, spec, model::FitFewShotCorrection(*transfer.model, spec, samples));
+  if (own == nullptr) return transferred;
+  return std::make_unique<model::BlendedLatencyModel>(std::move(own), std::move(transferred),
+                                                      static_cast<int>(samples.size()));
+}
+
+}  // namespace
+
 ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
                              std::chrono::milliseconds store_sync_interval)
     : store_(store), metrics_(metrics), store_sync_interval_(store_sync_interval), worker_([this] { WorkerLoop(); }) {}
@@ -157,6 +175,16 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     fit_errors_[platform] = std::string(fitted.status().message());
     return fitted.status();
   }
+  // Fewer than kOwnLayersWithoutTransfer layers of its own: blended with the transfer, which the
+  // own fit does not yet beat alone (docs/accuracy.md, "Transfer").
+  std::shared_ptr<const SourceTransfer> blended_with;
+  if (spec && own_samples.size() < static_cast<size_t>(kOwnLayersWithoutTransfer)) {
+    if (absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
+        transfer.ok()) {
+      blended_with = *transfer;
+      fitted->conv = TransferredOrBlended(std::move(fitted->conv), *blended_with, *spec, own_samples);
+    }
+  }
   if (!fitted->op_fit_error.empty()) spdlog::warn("platform '{}': no op model: {}", platform, fitted->op_fit_error);
   for (const model::RejectedFit& rejected : fitted->rejected) {
     spdlog::warn("platform '{}': {} not served, {} ({}); serving {} instead", platform, rejected.model, rejected.reason,
@@ -173,6 +201,10 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   info.set_fit_mape(fitted->conv_fit.mape);
   info.set_fit_rmspe(fitted->conv_fit.rmspe);
   for (const auto& [name, value] : fitted->conv->parameters()) (*info.mutable_parameters())[name] = value;
+  if (blended_with != nullptr) {
+    for (const std::string& source : blended_with->model->source_names()) info.add_transferred_from(source);
+    info.set_transfer_target_layers(static_cast<int32_t>(own_samples.size()));
+  }
   for (const model::RejectedFit& rejected : fitted->rejected) {
     v1::RejectedModel& out = *info.add_rejected_models();
     out.set_model(rejected.model);
@@ -262,24 +294,30 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
     return transfer.status();
   }
   const auto start = std::chrono::steady_clock::now();
-  auto transferred = std::make_unique<model::TransferredLatencyModel>(
-      (*transfer)->model, spec, model::FitFewShotCorrection(*(*transfer)->model, spec, samples));
+  // With a few dozen layers of its own, the platform's own fit on them is blended in.
+  std::unique_ptr<const model::LatencyModel> own;
+  if (samples.size() >= static_cast<size_t>(kOwnLayersToBlend)) {
+    absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted =
+        model::FitLatencyModel(samples, model::HardwareOf(described));
+    if (fitted.ok()) own = *std::move(fitted);
+  }
+  std::unique_ptr<const model::LatencyModel> served = TransferredOrBlended(std::move(own), **transfer, spec, samples);
   auto snapshot = std::make_shared<FittedModel>();
   snapshot->transferred = true;
   v1::PlatformModel& info = snapshot->info;
   info.set_platform(platform);
-  info.set_model_kind(transferred->kind());
-  info.set_sample_count(transferred->target_layers());
+  info.set_model_kind(served->kind());
+  info.set_sample_count(static_cast<int64_t>(samples.size()));
   info.set_measurements_seen(successful);
   info.set_transferred(true);
-  for (const std::string& source : transferred->source_names()) info.add_transferred_from(source);
-  info.set_transfer_target_layers(transferred->target_layers());
+  for (const std::string& source : (*transfer)->model->source_names()) info.add_transferred_from(source);
+  info.set_transfer_target_layers(static_cast<int32_t>(samples.size()));
   if (!samples.empty()) {
-    const model::ErrorSummary errors = model::ErrorsOn(*transferred, samples);
+    const model::ErrorSummary errors = model::ErrorsOn(*served, samples);
     info.set_fit_mape(errors.mape);
     info.set_fit_rmspe(errors.rmspe);
   }
-  for (const auto& [name, value] : transferred->parameters()) (*info.mutable_parameters())[name] = value;
+  for (const auto& [name, value] : served->parameters()) (*info.mutable_parameters())[name] = value;
   for (const auto& [name, value] : (*transfer)->intervals.parameters("interval.conv")) {
     (*info.mutable_parameters())[name] = value;
   }
@@ -287,7 +325,7 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
   *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   snapshot->conv_intervals = (*transfer)->intervals;
   snapshot->platform = described;
-  snapshot->model = std::move(transferred);
+  snapshot->model = std::move(served);
   snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
   (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
   (*info.mutable_parameters())["spec.peak_fp32_gflops"] = snapshot->device.peak_gflops;
@@ -297,8 +335,8 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
     metrics_.ObserveInterval(platform, "conv", pooled->lower, pooled->upper);
   }
   metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), info.fit_mape());
-  spdlog::info("platform '{}': serving the transfer model, {}", platform,
-               static_cast<const model::TransferredLatencyModel&>(*snapshot->model).description());
+  spdlog::info("platform '{}': serving the {} model, {}", platform, info.model_kind(),
+               model::TransferDescription(*snapshot->model));
   Publish(platform, std::move(snapshot));
   return absl::OkStatus();
 }

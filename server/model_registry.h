@@ -73,8 +73,9 @@ class ModelRegistry {
 
  private:
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(queue_mutex_);
-  // Serves `platform` the transfer model refined with its own `samples`; FAILED_PRECONDITION when
-  // there is nothing to transfer from.
+  // Serves `platform` the transfer model refined with its own `samples` (blended with its own fit
+  // on them from kOwnLayersToBlend of them); FAILED_PRECONDITION when there is nothing to transfer
+  // from.
   absl::Status RefitTransferred(const std::string& platform, const v1::Platform& described,
                                 const model::TransferSpec& spec, const std::vector<model::Sample>& samples,
                                 int64_t successful) ABSL_LOCKS_EXCLUDED(models_mutex_);

@@ -1,14 +1,15 @@
 #include "server/transfer_marking.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "model/transfer/transferred_latency_model.h"
+#include "model/transfer/blended_latency_model.h"
 
 namespace convlat::server {
 
 void MarkTransferred(v1::LayerPrediction& prediction) {
   prediction.set_transferred(true);
   v1::Explanation& why = *prediction.mutable_explanation();
-  if (why.model_kind() == "transfer") {
+  if (why.model_kind() == "transfer" || absl::EndsWith(why.model_kind(), "+transfer")) {
     prediction.set_interval_from_transfer(prediction.p90_us() > 0);
   } else if (why.transfer().empty()) {
     why.set_transfer("spec roofline of a platform without measurements of its own (transferred estimate)");
@@ -16,11 +17,10 @@ void MarkTransferred(v1::LayerPrediction& prediction) {
 }
 
 std::string TransferNote(const FittedModel& model) {
-  const auto* transferred = dynamic_cast<const model::TransferredLatencyModel*>(model.model.get());
-  return absl::StrCat(
-      "transferred estimate: ", transferred != nullptr ? transferred->description() : std::string("transferred"),
-      "; 80 % intervals of convolutions from leave-one-GPU-out residuals, other ops from the "
-      "spec roofline");
+  const std::string description = model.model != nullptr ? model::TransferDescription(*model.model) : "";
+  return absl::StrCat("transferred estimate: ", description.empty() ? std::string("transferred") : description,
+                      "; 80 % intervals of convolutions from leave-one-GPU-out residuals, other ops from the "
+                      "spec roofline");
 }
 
 }  // namespace convlat::server

@@ -15,6 +15,8 @@ namespace {
 
 // The leave-one-source-out fits behind the intervals need only the residuals' quantiles.
 constexpr int kIntervalSamplesPerSource = 800;
+// Source sets kept fitted: one per platform served a blend, at most.
+constexpr size_t kCachedSourceSets = 8;
 
 struct Candidate {
   v1::Platform platform;
@@ -63,7 +65,7 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   for (const Candidate& c : *candidates) key_parts.push_back(absl::StrCat(c.platform.name(), ":", c.count));
   const std::string key = absl::StrJoin(key_parts, ",");
   absl::MutexLock lock(&mutex_);
-  if (cached_ != nullptr && cached_->sources_key == key) return cached_;
+  if (auto it = cached_.find(key); it != cached_.end()) return it->second;
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<model::TransferSource> sources;
@@ -91,8 +93,9 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   transfer->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("transfer model fitted on {} GPUs ({}) in {:.2f}s", sources.size(),
                absl::StrJoin(transfer->model->source_names(), ", "), transfer->fit_seconds);
-  cached_ = transfer;
-  return cached_;
+  if (cached_.size() >= kCachedSourceSets) cached_.clear();  // source sets changed: start afresh
+  cached_[key] = transfer;
+  return transfer;
 }
 
 }  // namespace convlat::server

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "model/interval/prediction_interval.h"
@@ -17,8 +18,14 @@
 namespace convlat::server {
 
 // A GPU platform with fewer convolution layers of its own than this is served the transfer model
-// (refined with the layers it has); from this many on, its own fit. Sources need as many.
+// (refined with the layers it has, blended with its own fit from kOwnLayersToBlend); from this many
+// on, its own fit (still blended below kOwnLayersWithoutTransfer). Sources need as many.
 inline constexpr int kOwnLayersForOwnFit = 100;
+// From this many layers of its own, what a GPU with a complete spec is served blends its own fit
+// with the transfer (model/transfer/blended_latency_model.h); from kOwnLayersWithoutTransfer on,
+// its own fit alone (the transfer would weigh under 5 %).
+inline constexpr int kOwnLayersToBlend = 25;
+inline constexpr int kOwnLayersWithoutTransfer = 1000;
 
 struct SourceTransfer {
   std::shared_ptr<const model::TransferModel> model;
@@ -38,7 +45,9 @@ class TransferSources {
 
  private:
   absl::Mutex mutex_;  // held across a fit: only the registry's worker (or a test) fits
-  std::shared_ptr<const SourceTransfer> cached_ ABSL_GUARDED_BY(mutex_);
+  // By sources key: each target leaves itself out, so platforms blending their own fit (which
+  // may be sources of each other) need different source sets. A few are kept.
+  absl::flat_hash_map<std::string, std::shared_ptr<const SourceTransfer>> cached_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace convlat::server

@@ -2,28 +2,69 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "model/interval/prediction_interval.h"
+#include "model/transfer/blended_latency_model.h"
+#include "model/transfer/transferred_latency_model.h"
 
 namespace convlat::model {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Mean absolute percentage error of the refined model on the target's layers outside `refine`.
-double MapeOn(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
-              const std::vector<Sample>& test) {
+// Mean absolute percentage error of `model` on `test`.
+double MapeOn(const LatencyModel& model, const std::vector<Sample>& test) {
   double sum = 0;
   int count = 0;
   for (const Sample& sample : test) {
     if (!(sample.latency_us > 0)) continue;
-    const double predicted = PredictRefinedUs(model, target, correction, sample.shape);
-    sum += std::abs(predicted - sample.latency_us) / sample.latency_us;
+    sum += std::abs(model.Predict(sample.shape).latency_us - sample.latency_us) / sample.latency_us;
     ++count;
   }
   return count == 0 ? kNaN : 100.0 * sum / count;
+}
+
+// The MAPEs of one draw of few-shot layers: what is served, the transfer alone, the own fit alone.
+struct FewShotErrors {
+  double served = kNaN, transfer = kNaN, own = kNaN;
+};
+
+FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
+                        const std::vector<Sample>& refine, const std::vector<Sample>& test,
+                        const TransferEvaluationOptions& options) {
+  auto transferred =
+      std::make_unique<TransferredLatencyModel>(model, target, FitFewShotCorrection(*model, target, refine));
+  FewShotErrors errors;
+  errors.transfer = MapeOn(*transferred, test);
+  errors.served = errors.transfer;
+  if (!options.own_fit) return errors;
+  absl::StatusOr<std::unique_ptr<LatencyModel>> own =
+      options.own_fit(refine, HardwareInfo{.compute_units = target.sms});
+  if (!own.ok()) return errors;  // too few layers for the own fit: the transfer alone is served
+  errors.own = MapeOn(**own, test);
+  const BlendedLatencyModel blend(std::move(*own), std::move(transferred), static_cast<int>(refine.size()));
+  errors.served = MapeOn(blend, test);
+  return errors;
+}
+
+// The share of the target's layers (%) inside the zero-shot 80 % interval whose bounds are the
+// quantiles of `residuals`; NaN without residuals.
+double ZeroShotCoverage(const TransferModel& model, const TransferSource& target,
+                        const std::vector<double>& residuals) {
+  if (residuals.empty()) return kNaN;
+  const IntervalRatios ratios = RatiosFromLogResiduals(residuals);
+  int covered = 0, judged = 0;
+  for (const Sample& sample : target.samples) {
+    if (!(sample.latency_us > 0)) continue;
+    const double predicted = model.PredictUs(sample.shape, target.spec);
+    ++judged;
+    covered += sample.latency_us >= predicted * ratios.lower && sample.latency_us <= predicted * ratios.upper;
+  }
+  return judged == 0 ? kNaN : 100.0 * covered / judged;
 }
 
 }  // namespace
@@ -33,6 +74,13 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
   TransferMatrix matrix;
   for (int layers : options.target_layers) matrix.columns.push_back(absl::StrCat("MAPE % at ", layers, " layers"));
   matrix.columns.push_back("80 % interval coverage %");
+  if (options.own_fit) {
+    for (const char* alone : {"transfer alone at ", "own fit at "}) {
+      for (int layers : options.target_layers) {
+        if (layers > 0) matrix.columns.push_back(absl::StrCat(alone, layers));
+      }
+    }
+  }
   for (size_t t = 0; t < platforms.size(); ++t) {
     const TransferSource& target = platforms[t];
     std::vector<TransferSource> sources;
@@ -46,48 +94,48 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
     matrix.sources.push_back(absl::StrJoin(names, ", "));
     matrix.target_samples.push_back(static_cast<int>(target.samples.size()));
     std::vector<double>& row = matrix.values.emplace_back();
-    absl::StatusOr<TransferModel> model = TransferModel::Fit(sources, options.transfer);
-    if (!model.ok()) {
+    absl::StatusOr<TransferModel> fitted = TransferModel::Fit(sources, options.transfer);
+    if (!fitted.ok()) {
       row.assign(matrix.columns.size(), kNaN);
       continue;
     }
+    const auto model = std::make_shared<const TransferModel>(*std::move(fitted));
+    std::vector<double> transfer_alone, own_alone;
     for (int layers : options.target_layers) {
       if (layers == 0) {
-        row.push_back(MapeOn(*model, target.spec, FewShotCorrection{}, target.samples));
+        row.push_back(MapeOn(TransferredLatencyModel(model, target.spec, FewShotCorrection{}), target.samples));
         continue;
       }
       if (static_cast<size_t>(layers) >= target.samples.size()) {
         row.push_back(kNaN);
+        transfer_alone.push_back(kNaN);
+        own_alone.push_back(kNaN);
         continue;
       }
-      double sum = 0;
+      FewShotErrors sum{0, 0, 0};
       for (int subset = 0; subset < options.subsets; ++subset) {
         // A random draw of the target's layers refines the model; the rest judge it.
         std::vector<Sample> shuffled = SeededSubset(target.samples, static_cast<int>(target.samples.size()),
                                                     options.transfer.seed * 1000 + subset);
         std::vector<Sample> refine(shuffled.begin(), shuffled.begin() + layers);
         std::vector<Sample> test(shuffled.begin() + layers, shuffled.end());
-        sum += MapeOn(*model, target.spec, FitFewShotCorrection(*model, target.spec, refine), test);
+        const FewShotErrors draw = ScoreDraw(model, target.spec, refine, test, options);
+        sum.served += draw.served;
+        sum.transfer += draw.transfer;
+        sum.own += draw.own;  // NaN when any draw had no own fit
       }
-      row.push_back(sum / options.subsets);
+      row.push_back(sum.served / options.subsets);
+      transfer_alone.push_back(sum.transfer / options.subsets);
+      own_alone.push_back(sum.own / options.subsets);
     }
     // Zero-shot interval as the server would serve it: quantiles of the sources' own leave-one-out residuals.
     TransferOptions interval_options = options.transfer;
     interval_options.max_samples_per_source = options.interval_samples_per_source;
-    const std::vector<double> residuals = LeaveOneSourceOutLogResiduals(sources, interval_options);
-    if (residuals.empty()) {
-      row.push_back(kNaN);
-      continue;
+    row.push_back(ZeroShotCoverage(*model, target, LeaveOneSourceOutLogResiduals(sources, interval_options)));
+    if (options.own_fit) {
+      row.insert(row.end(), transfer_alone.begin(), transfer_alone.end());
+      row.insert(row.end(), own_alone.begin(), own_alone.end());
     }
-    const IntervalRatios ratios = RatiosFromLogResiduals(residuals);
-    int covered = 0, judged = 0;
-    for (const Sample& sample : target.samples) {
-      if (!(sample.latency_us > 0)) continue;
-      const double predicted = model->PredictUs(sample.shape, target.spec);
-      ++judged;
-      covered += sample.latency_us >= predicted * ratios.lower && sample.latency_us <= predicted * ratios.upper;
-    }
-    row.push_back(judged == 0 ? kNaN : 100.0 * covered / judged);
   }
   return matrix;
 }

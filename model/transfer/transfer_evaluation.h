@@ -4,24 +4,34 @@
 // layers (few-shot). The result is a plain matrix (rows, columns, values) that convlat-eval prints
 // as Markdown and a plot can draw as a heatmap.
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "model/latency/latency_model.h"
 #include "model/transfer/transfer_model.h"
 
 namespace convlat::model {
 
 struct TransferEvaluationOptions {
-  std::vector<int> target_layers = {0, 25, 50, 100};  // few-shot sizes; 0 is zero-shot
+  std::vector<int> target_layers = {0, 25, 50, 100, 200, 500};  // few-shot sizes; 0 is zero-shot
   int subsets = 3;  // random draws of the target's refinement layers per size, MAPE averaged over them
   TransferOptions transfer;
   // The interval's leave-one-source-out fits (one per remaining source, per target) use fewer layers
   // per source: they only need the residuals' 10 % and 90 % quantiles.
   int interval_samples_per_source = 800;
+  // The platform's own fit on its few layers (the server's FitLatencyModel), when given: what the
+  // server serves at a few-shot size is then the blend of the two (blended_latency_model.h), and
+  // the matrix scores that, and each of the two alone in columns of their own.
+  std::function<absl::StatusOr<std::unique_ptr<LatencyModel>>(const std::vector<Sample>&, const HardwareInfo&)> own_fit;
 };
 
-// One row per target, one column per entry of target_layers ("MAPE % at N layers") and then
-// "80 % interval coverage %" (zero-shot interval from the other sources' leave-one-out residuals).
+// One row per target, one column per entry of target_layers ("MAPE % at N layers": what the server
+// serves with N layers of the target) and then "80 % interval coverage %" (zero-shot interval from
+// the other sources' leave-one-out residuals). With an own fit, then per few-shot size "transfer
+// alone at N" and "own fit at N" (MAPE %).
 // NaN where a value could not be computed (a target with too few layers for a subset).
 struct TransferMatrix {
   std::vector<std::string> rows;            // target platform names

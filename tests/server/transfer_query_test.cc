@@ -19,6 +19,9 @@
 namespace convlat::testing {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 
 class TransferQueryTest : public ServerCoreTest {
@@ -92,22 +95,45 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_THAT(prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()),
               HasSubstr("convlat_transferred_predictions_total{platform=\"new-gpu\"} 1"));
 
-  // 50 layers of its own: still the transfer, refined with them.
+  // 50 layers of its own: still transferred, the transfer refined with them and blended with the
+  // platform's own fit on them, half and half.
   const std::vector<v1::Measurement>& t4 = *T4Measurements();
   StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
   const v1::LayerPrediction refined = Predict("new-gpu").predictions(0);
   EXPECT_TRUE(refined.transferred());
-  EXPECT_THAT(refined.explanation().transfer(), HasSubstr("refined with "));
+  EXPECT_TRUE(refined.interval_from_transfer());
+  EXPECT_THAT(refined.explanation().model_kind(), EndsWith("+transfer"));
+  EXPECT_THAT(refined.explanation().transfer(), AllOf(HasSubstr("50 % the platform's own "),
+                                                      HasSubstr("fit on 50 layers, 50 % transferred from gpu-t4")));
+  EXPECT_EQ(refined.explanation().transfer_target_layers(), 50);
 
-  // Enough of its own for its own fit: the flag flips.
+  // Enough of its own for its own fit: the flag flips, the transfer still weighs in (450 layers:
+  // 10 %), and its intervals are the platform's own.
   v1::MeasurementBatch more = Batch("more", "new-gpu", t4, 50, 400);
   ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, more).code(), 0);
   models_->WaitUntilIdle();
   const v1::LayerPrediction own = Predict("new-gpu").predictions(0);
   EXPECT_FALSE(own.transferred());
   EXPECT_FALSE(own.interval_from_transfer());
-  EXPECT_NE(own.explanation().model_kind(), "transfer");
-  EXPECT_TRUE(own.explanation().transfer().empty());
+  EXPECT_THAT(own.explanation().model_kind(), EndsWith("+transfer"));
+  EXPECT_THAT(own.explanation().transfer(), HasSubstr("90 % the platform's own "));
+  v1::GetPlatformModelRequest model_request;
+  model_request.set_platform("new-gpu");
+  v1::PlatformModel described;
+  ASSERT_TRUE(server::DescribePlatformModel(core(), model_request, described).ok());
+  EXPECT_DOUBLE_EQ(described.parameters().at("blend.own_weight"), 0.9);
+  EXPECT_THAT(described.transferred_from(), ElementsAre("gpu-t4", "gpu-v100"));
+  EXPECT_EQ(described.transfer_target_layers(), 450);
+  EXPECT_FALSE(described.transferred());
+
+  // From 1,000 layers on, its own fit alone.
+  v1::MeasurementBatch many = Batch("many", "new-gpu", t4, 450, 700);
+  ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, many).code(), 0);
+  models_->WaitUntilIdle();
+  const v1::LayerPrediction alone = Predict("new-gpu").predictions(0);
+  EXPECT_FALSE(alone.transferred());
+  EXPECT_EQ(alone.explanation().model_kind().find("transfer"), std::string::npos);
+  EXPECT_TRUE(alone.explanation().transfer().empty());
 }
 
 TEST_F(TransferQueryTest, ANetworkOnATransferredPlatformIsMarkedInEveryLayer) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/public_datasets.h"
+#include "model/serving_model.h"
 
 namespace convlat::model {
 namespace {
@@ -23,6 +24,7 @@ TransferSource LoadSource(const std::string& name) {
 
 TEST(TransferEvaluationTest, LeaveOneOutOnTwoRealGpusGivesFiniteErrors) {
   TransferEvaluationOptions options;
+  options.target_layers = {0, 25, 50, 100};
   options.transfer.max_samples_per_source = 600;
   options.interval_samples_per_source = 300;
   const TransferMatrix matrix = EvaluateTransfer({LoadSource("gpu-t4"), LoadSource("gpu-v100")}, options);
@@ -38,6 +40,30 @@ TEST(TransferEvaluationTest, LeaveOneOutOnTwoRealGpusGivesFiniteErrors) {
     }
     // One source leaves nothing to hold out for an interval.
     EXPECT_TRUE(std::isnan(matrix.values[row][4]));
+  }
+}
+
+// With the platform's own fit, what is served at 50 layers is the blend, scored beside each alone;
+// on these real GPUs (three NeuSight ones, each the target once) it beats both.
+TEST(TransferEvaluationTest, TheBlendBeatsTheTransferAndTheOwnFitAloneOnRealGpus) {
+  TransferEvaluationOptions options;
+  options.target_layers = {0, 50};
+  options.subsets = 2;
+  options.transfer.max_samples_per_source = 600;
+  options.interval_samples_per_source = 300;
+  options.own_fit = [](const std::vector<Sample>& samples, const HardwareInfo& hardware) {
+    return FitLatencyModel(samples, hardware);
+  };
+  const TransferMatrix matrix =
+      EvaluateTransfer({LoadSource("gpu-t4"), LoadSource("gpu-v100"), LoadSource("gpu-a100")}, options);
+  ASSERT_EQ(matrix.columns,
+            (std::vector<std::string>{"MAPE % at 0 layers", "MAPE % at 50 layers", "80 % interval coverage %",
+                                      "transfer alone at 50", "own fit at 50"}));
+  for (size_t row = 0; row < matrix.rows.size(); ++row) {
+    const std::vector<double>& v = matrix.values[row];
+    ASSERT_EQ(v.size(), 5u);
+    EXPECT_LT(v[1], v[3]) << matrix.rows[row] << ": blend against the transfer alone";
+    EXPECT_LT(v[1], v[4]) << matrix.rows[row] << ": blend against the own fit alone";
   }
 }
 

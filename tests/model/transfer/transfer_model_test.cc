@@ -1,16 +1,21 @@
 // The transfer model on synthetic data (planted, named so): latency generated from each GPU's spec
 // roofline and its waves of CTAs over its SMs. A model fitted on four such GPUs must predict a
-// fifth from its spec alone, and a factor only the fifth has must be learnt from its first layers.
+// fifth from its spec alone, and a factor only the fifth has must be learnt from its first layers;
+// blended with an own fit, the transfer weighs what its share says.
 #include "model/transfer/transfer_model.h"
 
 #include <cmath>
 #include <functional>
+#include <map>
+#include <memory>
 #include <random>
+#include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "model/layers/features.h"
+#include "model/transfer/blended_latency_model.h"
 #include "model/transfer/transfer_features.h"
 #include "model/transfer/transferred_latency_model.h"
 
@@ -140,6 +145,49 @@ TEST(TransferModelTest, LeaveOneSourceOutResidualsAreFiniteOnSyntheticData) {
   const std::vector<double> residuals = LeaveOneSourceOutLogResiduals(SyntheticSources(), options);
   ASSERT_EQ(residuals.size(), 4u * 300);
   for (double r : residuals) ASSERT_TRUE(std::isfinite(r));
+}
+
+// The platform's own fit, as the blend sees it: a fixed answer with a kernel it names.
+class FixedOwnFit : public LatencyModel {
+ public:
+  Prediction Predict(const ConvShape&) const override {
+    Prediction p;
+    p.latency_us = 100;
+    p.explanation.set_model_kind(kind());
+    p.explanation.set_kernel("own_kernel");
+    return p;
+  }
+  std::string kind() const override { return "fixed"; }
+  std::map<std::string, double> parameters() const override { return {{"fixed.us", 100}}; }
+};
+
+TEST(BlendedLatencyModelTest, OwnFitWeighsNOverNPlusFifty) {
+  EXPECT_DOUBLE_EQ(OwnFitWeight(0), 0);
+  EXPECT_DOUBLE_EQ(OwnFitWeight(50), 0.5);
+  EXPECT_DOUBLE_EQ(OwnFitWeight(450), 0.9);
+}
+
+TEST(BlendedLatencyModelTest, GeometricBlendKeepsTheOwnExplanationAndSaysTheBlend) {
+  auto model = std::make_shared<const TransferModel>(*TransferModel::Fit(SyntheticSources()));
+  const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  const ConvShape layer = SyntheticLayers(1, 5)[0];
+  const double transferred_us = model->PredictUs(layer, target);
+  const BlendedLatencyModel blend(std::make_unique<FixedOwnFit>(),
+                                  std::make_unique<TransferredLatencyModel>(model, target, FewShotCorrection{}), 150);
+  const Prediction p = blend.Predict(layer);
+  EXPECT_NEAR(p.latency_us, std::pow(100.0, 0.75) * std::pow(transferred_us, 0.25), 1e-9 * p.latency_us);
+  EXPECT_EQ(p.explanation.kernel(), "own_kernel");
+  EXPECT_EQ(p.explanation.model_kind(), "fixed+transfer");
+  EXPECT_EQ(p.explanation.transfer(),
+            "75 % the platform's own fixed fit on 150 layers, 25 % transferred from small, mid, large, huge");
+  EXPECT_EQ(p.explanation.transferred_from_size(), 4);
+  EXPECT_EQ(p.explanation.transfer_target_layers(), 150);
+  EXPECT_EQ(blend.kind(), "fixed+transfer");
+  const std::map<std::string, double> parameters = blend.parameters();
+  EXPECT_DOUBLE_EQ(parameters.at("blend.own_weight"), 0.75);
+  EXPECT_DOUBLE_EQ(parameters.at("fixed.us"), 100);
+  EXPECT_EQ(parameters.count("transfer.sources"), 1u);
+  EXPECT_EQ(TransferDescription(blend), p.explanation.transfer());
 }
 
 }  // namespace

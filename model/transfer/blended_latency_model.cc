@@ -1,0 +1,60 @@
+#include "model/transfer/blended_latency_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace convlat::model {
+
+double OwnFitWeight(int own_layers) {
+  const double n = std::max(own_layers, 0);
+  return n / (n + kTransferWorthLayers);
+}
+
+BlendedLatencyModel::BlendedLatencyModel(std::unique_ptr<const LatencyModel> own,
+                                         std::unique_ptr<const TransferredLatencyModel> transfer, int own_layers)
+    : own_(std::move(own)),
+      transfer_(std::move(transfer)),
+      own_layers_(own_layers),
+      own_weight_(OwnFitWeight(own_layers)) {
+  description_ = absl::StrFormat("%.0f %% the platform's own %s fit on %d layers, %.0f %% transferred from %s",
+                                 100 * own_weight_, own_->kind(), own_layers_, 100 * (1 - own_weight_),
+                                 absl::StrJoin(transfer_->source_names(), ", "));
+}
+
+Prediction BlendedLatencyModel::Predict(const ConvShape& shape) const {
+  Prediction prediction = own_->Predict(shape);
+  const double transferred_us = transfer_->Predict(shape).latency_us;
+  if (prediction.latency_us > 0 && transferred_us > 0) {
+    // Scales the own fit's shares with it: they stay what the own model attributes, of the blend.
+    prediction.latency_us =
+        std::exp(own_weight_ * std::log(prediction.latency_us) + (1 - own_weight_) * std::log(transferred_us));
+  } else if (!(prediction.latency_us > 0)) {
+    prediction.latency_us = transferred_us;
+  }
+  v1::Explanation& why = prediction.explanation;
+  why.set_model_kind(kind());
+  why.set_transfer(description_);
+  for (const std::string& source : transfer_->source_names()) why.add_transferred_from(source);
+  why.set_transfer_target_layers(own_layers_);
+  return prediction;
+}
+
+std::map<std::string, double> BlendedLatencyModel::parameters() const {
+  std::map<std::string, double> out = own_->parameters();
+  for (const auto& [name, value] : transfer_->parameters()) out[name] = value;
+  out["blend.own_weight"] = own_weight_;
+  return out;
+}
+
+std::string TransferDescription(const LatencyModel& model) {
+  if (const auto* blended = dynamic_cast<const BlendedLatencyModel*>(&model)) return blended->description();
+  if (const auto* transferred = dynamic_cast<const TransferredLatencyModel*>(&model)) return transferred->description();
+  return "";
+}
+
+}  // namespace convlat::model
