@@ -154,7 +154,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   const std::vector<model::Sample> own_samples = model::SamplesFromMeasurements(*measurements);
   absl::Status transfer_status = absl::OkStatus();
   if (spec && own_samples.size() < static_cast<size_t>(kOwnLayersForOwnFit)) {
-    transfer_status = RefitTransferred(platform, *described, *spec, own_samples, successful);
+    transfer_status = RefitTransferred(platform, *described, *spec, *measurements, own_samples, successful);
     if (transfer_status.ok()) return transfer_status;
     if (successful == 0) {
       absl::MutexLock lock(&models_mutex_);
@@ -167,7 +167,8 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
   if (!fitted.ok() && spec && transfer_status.ok()) {
     // The own fit failed (implausible, too few layers of one kind): the transfer serves instead.
-    if (RefitTransferred(platform, *described, *spec, own_samples, successful).ok()) return absl::OkStatus();
+    if (RefitTransferred(platform, *described, *spec, *measurements, own_samples, successful).ok())
+      return absl::OkStatus();
   }
   if (!fitted.ok()) {
     metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
@@ -285,8 +286,9 @@ void ModelRegistry::RequestTransferredRefits() {
 }
 
 absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const v1::Platform& described,
-                                             const model::TransferSpec& spec, const std::vector<model::Sample>& samples,
-                                             int64_t successful) {
+                                             const model::TransferSpec& spec,
+                                             const std::vector<v1::Measurement>& measurements,
+                                             const std::vector<model::Sample>& samples, int64_t successful) {
   absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
   if (!transfer.ok()) {
     absl::MutexLock lock(&models_mutex_);
@@ -326,6 +328,8 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
   snapshot->conv_intervals = (*transfer)->intervals;
   snapshot->platform = described;
   snapshot->model = std::move(served);
+  snapshot->measured = model::MeasuredLayers::FromMeasurements(measurements);
+  (*info.mutable_parameters())["measured.configurations"] = static_cast<double>(snapshot->measured.size());
   snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
   (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
   (*info.mutable_parameters())["spec.peak_fp32_gflops"] = snapshot->device.peak_gflops;

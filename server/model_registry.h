@@ -76,9 +76,11 @@ class ModelRegistry {
   // Serves `platform` the transfer model refined with its own `samples` (blended with its own fit
   // on them from kOwnLayersToBlend of them); FAILED_PRECONDITION when there is nothing to transfer
   // from.
+  // Its own `measurements` (those `samples` came from) are answered as measured.
   absl::Status RefitTransferred(const std::string& platform, const v1::Platform& described,
-                                const model::TransferSpec& spec, const std::vector<model::Sample>& samples,
-                                int64_t successful) ABSL_LOCKS_EXCLUDED(models_mutex_);
+                                const model::TransferSpec& spec, const std::vector<v1::Measurement>& measurements,
+                                const std::vector<model::Sample>& samples, int64_t successful)
+      ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Publishes a new snapshot under the next version.
   void Publish(const std::string& platform, std::shared_ptr<FittedModel> snapshot) ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Queues a refit of every platform served a transfer, whose sources may just have changed.

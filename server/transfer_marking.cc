@@ -7,8 +7,9 @@
 namespace convlat::server {
 
 void MarkTransferred(v1::LayerPrediction& prediction) {
-  prediction.set_transferred(true);
   v1::Explanation& why = *prediction.mutable_explanation();
+  if (why.measured()) return;  // the platform's own measurement of this very layer: not transferred
+  prediction.set_transferred(true);
   if (why.model_kind() == "transfer" || absl::EndsWith(why.model_kind(), "+transfer")) {
     prediction.set_interval_from_transfer(prediction.p90_us() > 0);
   } else if (why.transfer().empty()) {

@@ -11,6 +11,8 @@ namespace convlat::server {
 
 // Marks a prediction of a platform served the transfer model. A convolution's interval comes from
 // the leave-one-GPU-out residuals (interval_from_transfer); another op's is the spec roofline's.
+// A layer the platform measured itself (explanation.measured) is answered with that measurement
+// and left unmarked.
 void MarkTransferred(v1::LayerPrediction& prediction);
 
 // "transferred estimate: transferred from gpu-t4, ... (no measurements of this platform); 80 %

@@ -106,6 +106,17 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_THAT(refined.explanation().transfer(), AllOf(HasSubstr("50 % the platform's own "),
                                                       HasSubstr("fit on 50 layers, 50 % transferred from gpu-t4")));
   EXPECT_EQ(refined.explanation().transfer_target_layers(), 50);
+  // One of those 50, asked again: answered with its own measurement, not transferred.
+  v1::PredictRequest again;
+  again.set_platform("new-gpu");
+  *again.add_layers() = t4.front().params();
+  v1::PredictResponse measured;
+  ASSERT_TRUE(server::PredictLayers(core(), again, measured).ok());
+  ASSERT_EQ(measured.predictions_size(), 1);
+  EXPECT_TRUE(measured.predictions(0).explanation().measured());
+  EXPECT_FALSE(measured.predictions(0).transferred());
+  EXPECT_EQ(measured.predictions(0).latency_us(), t4.front().latency().median_us());
+  EXPECT_GT(measured.predictions(0).explanation().model_us(), 0);
 
   // Enough of its own for its own fit: the flag flips, the transfer still weighs in (450 layers:
   // 10 %), and its intervals are the platform's own.
