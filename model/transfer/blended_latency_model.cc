@@ -28,7 +28,7 @@ BlendedLatencyModel::BlendedLatencyModel(std::unique_ptr<const LatencyModel> own
 
 Prediction BlendedLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction = own_->Predict(shape);
-  const double transferred_us = transfer_->Predict(shape).latency_us;
+  const double transferred_us = transfer_->LatencyUs(shape);
   if (prediction.latency_us > 0 && transferred_us > 0) {
     // Scales the own fit's shares with it: they stay what the own model attributes, of the blend.
     prediction.latency_us =

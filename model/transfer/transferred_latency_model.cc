@@ -19,7 +19,7 @@ TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferM
 
 Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction;
-  prediction.latency_us = PredictRefinedUs(*model_, target_, correction_, shape);
+  prediction.latency_us = LatencyUs(shape);
   const ConvFeatures f = ComputeFeatures(shape);
   v1::Explanation& why = prediction.explanation;
   why.set_model_kind("transfer");

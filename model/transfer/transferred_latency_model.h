@@ -19,6 +19,8 @@ class TransferredLatencyModel : public LatencyModel {
                           FewShotCorrection correction);
 
   Prediction Predict(const ConvShape& shape) const override;
+  // Predict's latency alone, without building the explanation (the blend needs only this).
+  double LatencyUs(const ConvShape& shape) const { return PredictRefinedUs(*model_, target_, correction_, shape); }
   std::string kind() const override { return "transfer"; }
   std::map<std::string, double> parameters() const override;
 
