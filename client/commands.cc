@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/command_output.h"
 #include "client/text_table.h"
@@ -127,7 +128,8 @@ void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& tab
   table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4), "", "",
                 share(response.measured_model_us()),
                 absl::StrCat(measured, response.transferred()
-                                           ? " layers, transferred from other GPUs' measurements by their specs"
+                                           ? " layers, transferred from other GPUs by their specs (blended with "
+                                             "this platform's own layers where it has some)"
                                            : " layers, from models fitted to this platform's measurements")});
   table.AddRow({"  spec-estimated", "", "", Fixed(response.spec_estimated_us() / 1000, 4), "", "",
                 share(response.spec_estimated_us()),
@@ -223,6 +225,13 @@ int ShowModelCommand(const CommandContext& context, const std::string& platform)
     table.AddRow({"op_samples", absl::StrCat(response.op_sample_count())});
     table.AddRow({"op_fit_mape_percent", Fixed(response.op_fit_mape(), 2)});
   }
+  // Served the transfer, or blended with it (fewer than 1,000 layers of its own): from what.
+  if (!response.transferred_from().empty()) {
+    table.AddRow(
+        {"transferred", response.transferred() ? "yes (too few layers of its own)" : "blended with its own fit"});
+    table.AddRow({"transferred_from", absl::StrJoin(response.transferred_from(), ", ")});
+    table.AddRow({"own_layers", absl::StrCat(response.transfer_target_layers())});
+  }
   if (response.noisy_left_out() > 0) table.AddRow({"noisy_left_out", absl::StrCat(response.noisy_left_out())});
   if (response.noisy_down_weighted() > 0) {
     table.AddRow({"noisy_down_weighted", absl::StrCat(response.noisy_down_weighted())});
@@ -309,8 +318,8 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   if (response.transferred()) {
     *context.out << "transferred estimate: " << Fixed(response.total_us() / 1000, 4) << " ms, 80 % interval p10-p90 "
                  << Fixed(response.total_p10_us() / 1000, 4) << "-" << Fixed(response.total_p90_us() / 1000, 4)
-                 << " ms: no measurements of this platform's own serve it yet (an agent on it replaces the transfer "
-                    "with its own fit)\n";
+                 << " ms: this platform has too few convolutions measured of its own (under 100) for its own fit to "
+                    "serve alone (an agent on it replaces the transfer as it measures)\n";
   }
   if (response.total_is_lower_bound()) {
     *context.err << "warning: the total is a lower bound: " << response.unmodelled_layers()
