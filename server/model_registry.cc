@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "model/datasets/gpu_specs.h"
+#include "model/interval/interval_calibration.h"
 #include "model/serving_model.h"
 #include "model/transfer/blended_latency_model.h"
 #include "model/transfer/transferred_latency_model.h"
@@ -28,6 +29,18 @@ std::unique_ptr<const model::LatencyModel> TransferredOrBlended(std::unique_ptr<
   if (own == nullptr) return transferred;
   return std::make_unique<model::BlendedLatencyModel>(std::move(own), std::move(transferred),
                                                       static_cast<int>(samples.size()));
+}
+
+// The blend's 80 % intervals from its own held-out residuals on the platform's `samples`
+// (BlendedFitter): tighter than the transfer's leave-one-GPU-out quantiles, and on the public GPUs
+// closer to covering 80 %.
+model::PredictionIntervals BlendIntervals(const SourceTransfer& transfer, const model::TransferSpec& spec,
+                                          const model::HardwareInfo& hardware,
+                                          const std::vector<model::Sample>& samples) {
+  const model::ConvFitter own_fit = [hardware](const std::vector<model::Sample>& train) {
+    return model::FitLatencyModel(train, hardware);
+  };
+  return model::CalibrateConvIntervals(samples, model::BlendedFitter(transfer.model, spec, own_fit));
 }
 
 }  // namespace
@@ -184,6 +197,9 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
         transfer.ok()) {
       blended_with = *transfer;
       fitted->conv = TransferredOrBlended(std::move(fitted->conv), *blended_with, *spec, own_samples);
+      model::PredictionIntervals intervals = BlendIntervals(
+          *blended_with, *spec, described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{}, own_samples);
+      if (intervals.calibrated()) fitted->conv_intervals = std::move(intervals);
     }
   }
   if (!fitted->op_fit_error.empty()) spdlog::warn("platform '{}': no op model: {}", platform, fitted->op_fit_error);
@@ -298,10 +314,15 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
   const auto start = std::chrono::steady_clock::now();
   // With a few dozen layers of its own, the platform's own fit on them is blended in.
   std::unique_ptr<const model::LatencyModel> own;
+  model::PredictionIntervals intervals = (*transfer)->intervals;
   if (samples.size() >= static_cast<size_t>(kOwnLayersToBlend)) {
     absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted =
         model::FitLatencyModel(samples, model::HardwareOf(described));
-    if (fitted.ok()) own = *std::move(fitted);
+    if (fitted.ok()) {
+      own = *std::move(fitted);
+      model::PredictionIntervals blended = BlendIntervals(**transfer, spec, model::HardwareOf(described), samples);
+      if (blended.calibrated()) intervals = std::move(blended);
+    }
   }
   std::unique_ptr<const model::LatencyModel> served = TransferredOrBlended(std::move(own), **transfer, spec, samples);
   auto snapshot = std::make_shared<FittedModel>();
@@ -320,12 +341,12 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
     info.set_fit_rmspe(errors.rmspe);
   }
   for (const auto& [name, value] : served->parameters()) (*info.mutable_parameters())[name] = value;
-  for (const auto& [name, value] : (*transfer)->intervals.parameters("interval.conv")) {
+  for (const auto& [name, value] : intervals.parameters("interval.conv")) {
     (*info.mutable_parameters())[name] = value;
   }
   (*info.mutable_parameters())["transfer.fit_seconds"] = (*transfer)->fit_seconds;
   *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-  snapshot->conv_intervals = (*transfer)->intervals;
+  snapshot->conv_intervals = std::move(intervals);
   snapshot->platform = described;
   snapshot->model = std::move(served);
   snapshot->measured = model::MeasuredLayers::FromMeasurements(measurements);

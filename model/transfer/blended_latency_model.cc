@@ -51,6 +51,18 @@ std::map<std::string, double> BlendedLatencyModel::parameters() const {
   return out;
 }
 
+ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit) {
+  return [model = std::move(model), target = std::move(target), own_fit = std::move(own_fit)](
+             const std::vector<Sample>& samples) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    auto transferred =
+        std::make_unique<TransferredLatencyModel>(model, target, FitFewShotCorrection(*model, target, samples));
+    absl::StatusOr<std::unique_ptr<LatencyModel>> own = own_fit(samples);
+    if (!own.ok()) return std::unique_ptr<LatencyModel>(std::move(transferred));
+    return std::unique_ptr<LatencyModel>(std::make_unique<BlendedLatencyModel>(*std::move(own), std::move(transferred),
+                                                                               static_cast<int>(samples.size())));
+  };
+}
+
 std::string TransferDescription(const LatencyModel& model) {
   if (const auto* blended = dynamic_cast<const BlendedLatencyModel*>(&model)) return blended->description();
   if (const auto* transferred = dynamic_cast<const TransferredLatencyModel*>(&model)) return transferred->description();

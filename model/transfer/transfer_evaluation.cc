@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "model/interval/interval_calibration.h"
 #include "model/interval/prediction_interval.h"
 #include "model/transfer/blended_latency_model.h"
 #include "model/transfer/transferred_latency_model.h"
@@ -31,7 +32,21 @@ double MapeOn(const LatencyModel& model, const std::vector<Sample>& test) {
 // The MAPEs of one draw of few-shot layers: what is served, the transfer alone, the own fit alone.
 struct FewShotErrors {
   double served = kNaN, transfer = kNaN, own = kNaN;
+  double coverage = kNaN;  // % of `test` inside the served 80 % interval
 };
+
+// The share (%) of `test` inside the 80 % intervals `intervals` puts around `model`'s predictions.
+double CoverageOn(const LatencyModel& model, const PredictionIntervals& intervals, const std::vector<Sample>& test) {
+  int inside = 0, judged = 0;
+  for (const Sample& sample : test) {
+    if (!(sample.latency_us > 0)) continue;
+    Prediction p = model.Predict(sample.shape);
+    intervals.Apply(p);
+    inside += sample.latency_us >= p.p10_us && sample.latency_us <= p.p90_us;
+    ++judged;
+  }
+  return judged == 0 ? kNaN : 100.0 * inside / judged;
+}
 
 FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
                         const std::vector<Sample>& refine, const std::vector<Sample>& test,
@@ -42,12 +57,17 @@ FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const
   errors.transfer = MapeOn(*transferred, test);
   errors.served = errors.transfer;
   if (!options.own_fit) return errors;
-  absl::StatusOr<std::unique_ptr<LatencyModel>> own =
-      options.own_fit(refine, HardwareInfo{.compute_units = target.sms});
+  const HardwareInfo hardware{.compute_units = target.sms};
+  absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(refine, hardware);
   if (!own.ok()) return errors;  // too few layers for the own fit: the transfer alone is served
   errors.own = MapeOn(**own, test);
   const BlendedLatencyModel blend(std::move(*own), std::move(transferred), static_cast<int>(refine.size()));
   errors.served = MapeOn(blend, test);
+  // Its intervals as the server calibrates them: the blend's own held-out residuals on `refine`.
+  const ConvFitter own_fit = [&options, hardware](const std::vector<Sample>& train) {
+    return options.own_fit(train, hardware);
+  };
+  errors.coverage = CoverageOn(blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit)), test);
   return errors;
 }
 
@@ -75,7 +95,7 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
   for (int layers : options.target_layers) matrix.columns.push_back(absl::StrCat("MAPE % at ", layers, " layers"));
   matrix.columns.push_back("80 % interval coverage %");
   if (options.own_fit) {
-    for (const char* alone : {"transfer alone at ", "own fit at "}) {
+    for (const char* alone : {"transfer alone at ", "own fit at ", "80 % interval coverage at "}) {
       for (int layers : options.target_layers) {
         if (layers > 0) matrix.columns.push_back(absl::StrCat(alone, layers));
       }
@@ -100,7 +120,7 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
       continue;
     }
     const auto model = std::make_shared<const TransferModel>(*std::move(fitted));
-    std::vector<double> transfer_alone, own_alone;
+    std::vector<double> transfer_alone, own_alone, coverage;
     for (int layers : options.target_layers) {
       if (layers == 0) {
         row.push_back(MapeOn(TransferredLatencyModel(model, target.spec, FewShotCorrection{}), target.samples));
@@ -110,9 +130,10 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
         row.push_back(kNaN);
         transfer_alone.push_back(kNaN);
         own_alone.push_back(kNaN);
+        coverage.push_back(kNaN);
         continue;
       }
-      FewShotErrors sum{0, 0, 0};
+      FewShotErrors sum{0, 0, 0, 0};
       for (int subset = 0; subset < options.subsets; ++subset) {
         // A random draw of the target's layers refines the model; the rest judge it.
         std::vector<Sample> shuffled = SeededSubset(target.samples, static_cast<int>(target.samples.size()),
@@ -123,10 +144,12 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
         sum.served += draw.served;
         sum.transfer += draw.transfer;
         sum.own += draw.own;  // NaN when any draw had no own fit
+        sum.coverage += draw.coverage;
       }
       row.push_back(sum.served / options.subsets);
       transfer_alone.push_back(sum.transfer / options.subsets);
       own_alone.push_back(sum.own / options.subsets);
+      coverage.push_back(sum.coverage / options.subsets);
     }
     // Zero-shot interval as the server would serve it: quantiles of the sources' own leave-one-out residuals.
     TransferOptions interval_options = options.transfer;
@@ -135,6 +158,7 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
     if (options.own_fit) {
       row.insert(row.end(), transfer_alone.begin(), transfer_alone.end());
       row.insert(row.end(), own_alone.begin(), own_alone.end());
+      row.insert(row.end(), coverage.begin(), coverage.end());
     }
   }
   return matrix;

@@ -31,7 +31,8 @@ struct TransferEvaluationOptions {
 // One row per target, one column per entry of target_layers ("MAPE % at N layers": what the server
 // serves with N layers of the target) and then "80 % interval coverage %" (zero-shot interval from
 // the other sources' leave-one-out residuals). With an own fit, then per few-shot size "transfer
-// alone at N" and "own fit at N" (MAPE %).
+// alone at N" and "own fit at N" (MAPE %), and "80 % interval coverage at N" (%: the served blend's
+// intervals, calibrated on its held-out residuals on the N layers, as the server does).
 // NaN where a value could not be computed (a target with too few layers for a subset).
 struct TransferMatrix {
   std::vector<std::string> rows;            // target platform names

@@ -101,7 +101,11 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
   const v1::LayerPrediction refined = Predict("new-gpu").predictions(0);
   EXPECT_TRUE(refined.transferred());
-  EXPECT_TRUE(refined.interval_from_transfer());
+  // The blend's interval: its own held-out residuals on those 50 layers, not the transfer's.
+  EXPECT_FALSE(refined.interval_from_transfer());
+  EXPECT_TRUE(refined.interval_calibrated());
+  EXPECT_LT(refined.p10_us(), refined.latency_us());
+  EXPECT_GT(refined.p90_us(), refined.latency_us());
   EXPECT_THAT(refined.explanation().model_kind(), EndsWith("+transfer"));
   EXPECT_THAT(refined.explanation().transfer(), AllOf(HasSubstr("50 % the platform's own "),
                                                       HasSubstr("fit on 50 layers, 50 % transferred from gpu-t4")));

@@ -44,7 +44,8 @@ TEST(TransferEvaluationTest, LeaveOneOutOnTwoRealGpusGivesFiniteErrors) {
 }
 
 // With the platform's own fit, what is served at 50 layers is the blend, scored beside each alone;
-// on these real GPUs (three NeuSight ones, each the target once) it beats both.
+// on these real GPUs (three NeuSight ones, each the target once) it beats both, and its intervals
+// are scored too.
 TEST(TransferEvaluationTest, TheBlendBeatsTheTransferAndTheOwnFitAloneOnRealGpus) {
   TransferEvaluationOptions options;
   options.target_layers = {0, 50};
@@ -58,12 +59,15 @@ TEST(TransferEvaluationTest, TheBlendBeatsTheTransferAndTheOwnFitAloneOnRealGpus
       EvaluateTransfer({LoadSource("gpu-t4"), LoadSource("gpu-v100"), LoadSource("gpu-a100")}, options);
   ASSERT_EQ(matrix.columns,
             (std::vector<std::string>{"MAPE % at 0 layers", "MAPE % at 50 layers", "80 % interval coverage %",
-                                      "transfer alone at 50", "own fit at 50"}));
+                                      "transfer alone at 50", "own fit at 50", "80 % interval coverage at 50"}));
   for (size_t row = 0; row < matrix.rows.size(); ++row) {
     const std::vector<double>& v = matrix.values[row];
-    ASSERT_EQ(v.size(), 5u);
+    ASSERT_EQ(v.size(), 6u);
     EXPECT_LT(v[1], v[3]) << matrix.rows[row] << ": blend against the transfer alone";
     EXPECT_LT(v[1], v[4]) << matrix.rows[row] << ": blend against the own fit alone";
+    // Its intervals, calibrated on the 50 layers' held-out residuals, hold most held-out layers.
+    EXPECT_GT(v[5], 60) << matrix.rows[row];
+    EXPECT_LE(v[5], 100) << matrix.rows[row];
   }
 }
 
