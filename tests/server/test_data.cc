@@ -39,6 +39,12 @@ std::vector<v1::Measurement> CpuOpMeasurements() {
   return ops;
 }
 
+std::vector<v1::Measurement> CpuConvsAndOps() {
+  std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
+  for (v1::Measurement& op : CpuOpMeasurements()) measurements.push_back(std::move(op));
+  return measurements;
+}
+
 v1::MeasurementBatch Batch(const std::string& id, const std::string& platform,
                            const std::vector<v1::Measurement>& measurements, size_t first, size_t count) {
   v1::MeasurementBatch batch;
