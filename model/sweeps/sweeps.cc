@@ -56,7 +56,6 @@ constexpr Layer kMobileNetV2[] = {
     {960, 7, 160, 1, 1, 0, 1},    {960, 7, 320, 1, 1, 0, 1},    {320, 7, 1280, 1, 1, 0, 1},
 };
 
-// EfficientNet-B0: 5x5 depthwise convs, squeeze-excitation 1x1 convs on 1x1 maps, projections.
 // Classifier heads (Gemm/MatMul import as 1x1 convolutions on a 1x1 input): at batch 1 a
 // matrix-vector product that streams its weights (VGG-16's first: 411 MB), far from any conv layer.
 constexpr Layer kClassifiers[] = {
@@ -73,6 +72,7 @@ constexpr Layer kSqueezeExcitation[] = {
     {960, 1, 240, 1, 1, 0, 1}, {240, 1, 960, 1, 1, 0, 1},
 };
 
+// EfficientNet-B0: 5x5 depthwise convs, squeeze-excitation 1x1 convs on 1x1 maps, projections.
 constexpr Layer kEfficientNetB0[] = {
     {3, 224, 32, 3, 2, 1, 1},       {144, 56, 144, 5, 2, 2, 144}, {240, 28, 240, 5, 1, 2, 240},
     {240, 28, 40, 1, 1, 0, 1},      {40, 28, 240, 1, 1, 0, 1},    {480, 14, 480, 5, 1, 2, 480},

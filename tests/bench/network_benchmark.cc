@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <benchmark/benchmark.h>
 
@@ -19,18 +17,14 @@
 #include "model/serving_model.h"
 #include "server/measurement_store.h"
 #include "server/server_app.h"
+#include "tests/support/onnx_fixture.h"
 
 namespace convlat {
 namespace {
 
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
+using ::convlat::testing::OnnxFixture;
 
-std::string ResNet50() { return Fixture("resnet50"); }
+std::string ResNet50() { return OnnxFixture("resnet50"); }
 
 const model::NeuSightDataset* T4() {
   static const auto* dataset = [] {
@@ -65,7 +59,7 @@ void BM_ImportAndPredictConvNeXt(benchmark::State& state) {
   if (T4() == nullptr) return state.SkipWithError("public dataset not found");
   auto fitted =
       model::FitLatencyModel(model::SamplesFromMeasurements(T4()->measurements), model::HardwareOf(T4()->platform));
-  const std::string bytes = Fixture("convnext_tiny_opset11");
+  const std::string bytes = OnnxFixture("convnext_tiny_opset11");
   size_t layers = 0;
   for (auto _ : state) {
     absl::StatusOr<std::vector<model::NetworkLayer>> imported = model::ImportOnnx(bytes, {});

@@ -8,16 +8,13 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/measurements_csv.h"
-#include "model/layers/conv_spec.h"
 #include "model/layers/features.h"
+#include "tests/support/conv_specs.h"
 
 namespace convlat::model {
 namespace {
 
-ConvShape Shape(int c, int hw, int k, int r) {
-  return ResolveConvShape(
-      *ParseConvSpec(absl::StrCat("n=1,c=", c, ",h=", hw, ",w=", hw, ",k=", k, ",r=", r, ",s=", r, ",pad=", r / 2)));
-}
+using ::convlat::testing::SquareConvShape;
 
 // The serving choice: the two-mode model only where it predicts held-out layers at least as well
 // as the roofline. Synthetic layers made by a roofline: the line wins.
@@ -26,7 +23,7 @@ TEST(ServingModelTest, ServesTheRooflineWhereTheTwoModeModelDoesWorseOnHeldOutLa
   for (int c : {16, 64, 256}) {
     for (int k : {32, 128, 512}) {
       for (int r : {1, 3}) {
-        const ConvShape shape = Shape(c, 28, k, r);
+        const ConvShape shape = SquareConvShape(c, 28, k, r);
         const ConvFeatures f = ComputeFeatures(shape);
         samples.push_back({shape, 5.0 + f.flops / 200e3 + f.bytes() / 20e3});
       }
@@ -41,7 +38,7 @@ TEST(ServingModelTest, ServesTheRooflineWhereTheTwoModeModelDoesWorseOnHeldOutLa
 TEST(ServingModelTest, ServesTheTwoModeModelWhereItHoldsUp) {
   std::vector<Sample> samples;
   for (int k = 4; k <= 256; k += 4) {
-    const ConvShape shape = Shape(32, 16, k, 3);
+    const ConvShape shape = SquareConvShape(32, 16, k, 3);
     samples.push_back({shape, 3 + 0.5 * ((k + 15) / 16)});
   }
   absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples);
@@ -82,7 +79,7 @@ TEST(ServingModelTest, FitsHotModelsWhereTheAgentTimedLayersHotToo) {
   EXPECT_GT(serving->hot_samples, 0);
   ASSERT_NE(serving->hot_conv, nullptr);
   ASSERT_TRUE(serving->hot_ops.has_value());
-  const ConvShape layer = Shape(64, 56, 64, 3);
+  const ConvShape layer = SquareConvShape(64, 56, 64, 3);
   EXPECT_GT(serving->hot_conv->Predict(layer).latency_us, 0);
 
   std::vector<v1::Measurement> evicted_only = measurements;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 
@@ -42,6 +43,21 @@ void ServerCoreTest::StoreAndFit(const std::string& platform, const std::vector<
   const v1::PushAck ack = server::StoreBatch(*store_, *models_, metrics_, batch);
   ASSERT_EQ(ack.code(), 0) << ack.error();
   models_->WaitUntilIdle();
+}
+
+void ServerCoreTest::FitCpu() {
+  ASSERT_NO_FATAL_FAILURE(Register("cpu"));
+  ASSERT_NO_FATAL_FAILURE(StoreAndFit("cpu", CpuConvsAndOps()));
+  ASSERT_NE(models_->Get("cpu"), nullptr) << models_->LastFitError("cpu");
+}
+
+void ServerCoreTest::FitT4(size_t count) {
+  const std::vector<v1::Measurement>* t4 = T4Measurements();
+  ASSERT_NE(t4, nullptr) << kNoDataset;
+  ASSERT_NO_FATAL_FAILURE(Register("t4"));
+  ASSERT_NO_FATAL_FAILURE(
+      StoreAndFit("t4", std::vector<v1::Measurement>(t4->begin(), t4->begin() + std::min(count, t4->size()))));
+  ASSERT_NE(models_->Get("t4"), nullptr) << models_->LastFitError("t4");
 }
 
 int64_t ServerCoreTest::SampleCount(const std::string& platform) {

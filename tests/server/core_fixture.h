@@ -2,6 +2,8 @@
 // The server's state without its gRPC side, for tests that call the core functions directly: a
 // real SQLite store in a temporary directory, the model registry over it, and the metrics.
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +42,12 @@ class ServerCoreTest : public ::testing::Test {
   void Register(const std::string& name);
   // Stores the measurements as one batch, through the ingest core, and waits for the refit.
   void StoreAndFit(const std::string& platform, const std::vector<v1::Measurement>& measurements);
+  // Registers "cpu" and fits it on CpuConvsAndOps(); fails unless a model is served. Callers wrap it
+  // in ASSERT_NO_FATAL_FAILURE.
+  void FitCpu();
+  // Registers "t4" and fits it on the first `count` T4 measurements (all by default); fails without
+  // the public dataset or a served model. Callers wrap it in ASSERT_NO_FATAL_FAILURE.
+  void FitT4(size_t count = SIZE_MAX);
   // The platform's count of successful measurements, as ListPlatforms reports it (-1: unknown).
   int64_t SampleCount(const std::string& platform);
 

@@ -15,16 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class IntervalQueryTest : public ServerCoreTest {
- protected:
-  void FitCpu() {
-    Register("cpu");
-    std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
-    for (v1::Measurement& op : CpuOpMeasurements()) measurements.push_back(std::move(op));
-    StoreAndFit("cpu", measurements);
-    ASSERT_NE(models_->Get("cpu"), nullptr) << models_->LastFitError("cpu");
-  }
-};
+using IntervalQueryTest = ServerCoreTest;
 
 void ExpectAroundPrediction(const v1::LayerPrediction& p) {
   EXPECT_GT(p.p10_us(), 0);
@@ -77,9 +68,7 @@ TEST_F(IntervalQueryTest, ANetworksIntervalIsTheSumOfItsLayersBounds) {
 }
 
 TEST_F(IntervalQueryTest, SpecEstimatedOpsMakeTheTotalsIntervalUncalibrated) {
-  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
-  Register("t4");
-  StoreAndFit("t4", *T4Measurements());
+  ASSERT_NO_FATAL_FAILURE(FitT4());
   v1::PredictNetworkRequest request;
   request.set_platform("t4");
   request.set_onnx_model(ResNet18Onnx());

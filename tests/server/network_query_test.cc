@@ -25,15 +25,6 @@ using ::testing::StartsWith;
 
 class NetworkQueryTest : public ServerCoreTest {
  protected:
-  // "cpu": convolutions from the staircase sweep, every other op of the default sweep.
-  void FitCpu() {
-    Register("cpu");
-    std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
-    for (v1::Measurement& op : CpuOpMeasurements()) measurements.push_back(std::move(op));
-    StoreAndFit("cpu", measurements);
-    ASSERT_NE(models_->Get("cpu"), nullptr) << models_->LastFitError("cpu");
-  }
-
   // A conv and a max pool, the way a NAS controller lists a candidate.
   static v1::PredictNetworkRequest ListedNetwork() {
     v1::PredictNetworkRequest request;
@@ -180,9 +171,7 @@ TEST_F(NetworkQueryTest, BatchReBatchesAStaticExportOrSaysWhyItCannot) {
 // peaks (spec-roofline) after the fixed cost its measured convolutions show, and the answer says how
 // much of the total rests on that.
 TEST_F(NetworkQueryTest, OnnxNetworkOnTheT4EstimatesTheOpsItNeverMeasuredFromItsSpec) {
-  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
-  Register("t4");
-  StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 200));
+  ASSERT_NO_FATAL_FAILURE(FitT4(200));
   v1::PredictNetworkRequest request = OnnxNetwork("t4", 0);
   (*request.mutable_input_shapes())["input"].add_dims(8);
   for (int d : {3, 224, 224}) (*request.mutable_input_shapes())["input"].add_dims(d);

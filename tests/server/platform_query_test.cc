@@ -85,9 +85,7 @@ TEST_F(PlatformQueryTest, PredictErrorsNameTheProblem) {
 }
 
 TEST_F(PlatformQueryTest, PredictsOnceTheModelIsFitted) {
-  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
-  Register("t4");
-  StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 300));
+  ASSERT_NO_FATAL_FAILURE(FitT4(300));
 
   v1::PredictRequest request;
   request.set_platform("t4");
@@ -116,9 +114,7 @@ TEST_F(PlatformQueryTest, PredictsOnceTheModelIsFitted) {
 // Predict takes any layer, as a network's layer list does: convolutions through the conv model, ops
 // through the op model when the platform has one, else from its device's data sheet.
 TEST_F(PlatformQueryTest, PredictTakesOpsAsWellAsConvolutions) {
-  ASSERT_NE(T4Measurements(), nullptr) << kNoDataset;
-  Register("t4");
-  StoreAndFit("t4", std::vector<v1::Measurement>(T4Measurements()->begin(), T4Measurements()->begin() + 300));
+  ASSERT_NO_FATAL_FAILURE(FitT4(300));
   v1::PredictRequest request;
   request.set_platform("t4");
   *request.add_layers() = Conv("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1");

@@ -68,10 +68,7 @@ TEST_F(PlausibilityTest, AnImplausibleOpFitIsNotServedAndTheModelSaysWhy) {
 
 // The same layers undisturbed: nothing rejected, the sigmoids keep a fit of their own.
 TEST_F(PlausibilityTest, RealMeasurementsAreServedAsFitted) {
-  Register("cpu");
-  std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
-  for (v1::Measurement& m : CpuOpMeasurements()) measurements.push_back(std::move(m));
-  StoreAndFit("cpu", measurements);
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
   v1::GetPlatformModelRequest request;
   request.set_platform("cpu");
   v1::PlatformModel model;

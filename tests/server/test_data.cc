@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -11,6 +10,7 @@
 #include "model/datasets/public_datasets.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
+#include "tests/support/onnx_fixture.h"
 
 namespace convlat::testing {
 
@@ -39,6 +39,12 @@ std::vector<v1::Measurement> CpuOpMeasurements() {
   return ops;
 }
 
+std::vector<v1::Measurement> CpuConvsAndOps() {
+  std::vector<v1::Measurement> measurements = CpuMeasurements("staircase.csv");
+  for (v1::Measurement& op : CpuOpMeasurements()) measurements.push_back(std::move(op));
+  return measurements;
+}
+
 v1::MeasurementBatch Batch(const std::string& id, const std::string& platform,
                            const std::vector<v1::Measurement>& measurements, size_t first, size_t count) {
   v1::MeasurementBatch batch;
@@ -62,12 +68,6 @@ v1::ConvParams Conv(const char* spec) { return *model::ParseConvSpec(spec); }
 
 v1::OpParams Op(const char* spec) { return *model::ParseOpSpec(spec); }
 
-std::string ResNet18Onnx() {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  EXPECT_FALSE(bytes.str().empty()) << "tests/fixtures/onnx/resnet18.onnx";
-  return bytes.str();
-}
+std::string ResNet18Onnx() { return OnnxFixture("resnet18"); }
 
 }  // namespace convlat::testing

@@ -22,6 +22,9 @@ std::vector<v1::Measurement> CpuMeasurements(const std::string& file);
 // The other ops (pooling, activations, ...) of the CPU's default sweep, all of its 600-odd.
 std::vector<v1::Measurement> CpuOpMeasurements();
 
+// The CPU's staircase convolutions, then its other ops: what the server tests fit "cpu" on.
+std::vector<v1::Measurement> CpuConvsAndOps();
+
 // `count` of `measurements` from `first` (all of them by default) as one batch.
 v1::MeasurementBatch Batch(const std::string& id, const std::string& platform,
                            const std::vector<v1::Measurement>& measurements, size_t first = 0, size_t count = SIZE_MAX);

@@ -3,93 +3,35 @@
 // what they say and nothing else; an unknown platform changes nothing. Every test runs on the
 // SQLite store and on a real PostgreSQL started for it (skipped, saying why, where PostgreSQL is
 // not installed). The records are storage fixtures, never fitted or reported.
-#include <unistd.h>
-
-#include <atomic>
-#include <filesystem>
-#include <ostream>
 
 #include <gtest/gtest.h>
 
 #include "google/protobuf/util/time_util.h"
 #include "server/measurement_store.h"
-#include "tests/support/temporary_postgres.h"
+#include "tests/store/each_store_fixture.h"
 
 namespace convlat::server {
 namespace {
 
+using ::convlat::testing::EachStore;
+using ::convlat::testing::EachStoreTest;
+using ::convlat::testing::StoreTestName;
 using ::google::protobuf::util::TimeUtil;
-
-enum class Backend { kSqlite, kPostgres };
-const char* Name(Backend backend) { return backend == Backend::kSqlite ? "SQLite" : "PostgreSQL"; }
-void PrintTo(Backend backend, std::ostream* out) { *out << Name(backend); }
 
 constexpr int64_t kMonday = 1795000000;  // measured_at of the first run's records (unix seconds)
 constexpr int64_t kTuesday = kMonday + 86400;
 
-class MeasurementHistoryTest : public ::testing::TestWithParam<Backend> {
+class MeasurementHistoryTest : public EachStoreTest {
  protected:
-  static void TearDownTestSuite() {
-    delete postgres_;
-    postgres_ = nullptr;
-  }
+  MeasurementHistoryTest() : EachStoreTest("history") {}
 
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    const std::string name = "history_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-    if (GetParam() == Backend::kSqlite) {
-      sqlite_path_ = ::testing::TempDir() + "/" + name + ".db";
-      url_ = sqlite_path_;
-    } else {
-      if (postgres_ == nullptr && why_no_postgres_.empty()) {
-        absl::StatusOr<std::unique_ptr<testing::TemporaryPostgres>> started = testing::TemporaryPostgres::Start();
-        if (started.ok()) {
-          postgres_ = started->release();
-        } else {
-          why_no_postgres_ = std::string(started.status().message());
-        }
-      }
-      if (postgres_ == nullptr) GTEST_SKIP() << "no PostgreSQL for this test: " << why_no_postgres_;
-      absl::StatusOr<std::string> url = postgres_->NewDatabase(name);
-      ASSERT_TRUE(url.ok()) << url.status();
-      url_ = *url;
-    }
-    absl::StatusOr<std::unique_ptr<MeasurementStore>> store = OpenMeasurementStore(url_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    for (const char* platform : {"h100", "a100"}) {
-      v1::Platform p;
-      p.set_name(platform);
-      ASSERT_TRUE(store_->UpsertPlatform(p).ok());
-    }
-  }
-
-  void TearDown() override {
-    store_.reset();
-    if (sqlite_path_.empty()) return;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(sqlite_path_ + suffix);
-  }
-
-  // One record per entry of `ks` (the output channels tell the configurations apart), stamped
-  // `measured_at`, its median `median_us`.
+  // ConvBatch's records, stamped `measured_at`, their median `median_us`.
   static v1::MeasurementBatch Batch(const std::string& id, const std::string& platform, std::vector<int> ks,
                                     int64_t measured_at = kMonday, double median_us = 10.0) {
-    v1::MeasurementBatch batch;
-    batch.set_batch_id(id);
-    batch.set_platform(platform);
-    for (int k : ks) {
-      v1::Measurement* m = batch.add_measurements();
-      v1::ConvParams* p = m->mutable_params();
-      p->set_n(1);
-      p->set_c(64);
-      p->set_h(28);
-      p->set_w(28);
-      p->set_k(k);
-      p->set_r(3);
-      p->set_s(3);
-      m->set_backend("onednn");
-      m->mutable_latency()->set_median_us(median_us);
-      *m->mutable_measured_at() = TimeUtil::SecondsToTimestamp(measured_at);
+    v1::MeasurementBatch batch = ConvBatch(id, platform, ks);
+    for (v1::Measurement& m : *batch.mutable_measurements()) {
+      m.mutable_latency()->set_median_us(median_us);
+      *m.mutable_measured_at() = TimeUtil::SecondsToTimestamp(measured_at);
     }
     return batch;
   }
@@ -110,16 +52,7 @@ class MeasurementHistoryTest : public ::testing::TestWithParam<Backend> {
     }
     return medians;
   }
-
-  static testing::TemporaryPostgres* postgres_;
-  static std::string why_no_postgres_;
-  std::string sqlite_path_;
-  std::string url_;
-  std::unique_ptr<MeasurementStore> store_;
 };
-
-testing::TemporaryPostgres* MeasurementHistoryTest::postgres_ = nullptr;
-std::string MeasurementHistoryTest::why_no_postgres_;
 
 TEST_P(MeasurementHistoryTest, AMeasurementAgainSupersedesTheStoredOneAndKeepsItAsHistory) {
   ASSERT_EQ(store_->InsertBatch(Batch("first", "h100", {16, 32, 64}, kMonday, 10.0))->superseded, 0);
@@ -253,8 +186,7 @@ TEST_P(MeasurementHistoryTest, NoisyMeasurementsAreCountedFromTheirRecords) {
   EXPECT_EQ(counts.superseded, 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(EachStore, MeasurementHistoryTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
-                         [](const ::testing::TestParamInfo<Backend>& info) { return Name(info.param); });
+INSTANTIATE_TEST_SUITE_P(EachStore, MeasurementHistoryTest, EachStore(), StoreTestName);
 
 }  // namespace
 }  // namespace convlat::server

@@ -1,21 +1,15 @@
 #include "tests/support/onnx_with_weights.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 
 #include "onnx/onnx_pb.h"
+#include "tests/support/onnx_fixture.h"
 
 namespace convlat::testing {
 
 std::string FixtureWithWeights(const std::string& name) {
-  const std::string path = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx";
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
   onnx::ModelProto model;
-  EXPECT_TRUE(model.ParseFromString(bytes.str())) << path;
+  EXPECT_TRUE(model.ParseFromString(OnnxFixture(name))) << "tests/fixtures/onnx/" << name << ".onnx";
   for (onnx::TensorProto& tensor : *model.mutable_graph()->mutable_initializer()) {
     if (tensor.data_type() != onnx::TensorProto::FLOAT || !tensor.raw_data().empty()) continue;
     size_t elements = 1;

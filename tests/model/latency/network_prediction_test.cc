@@ -7,24 +7,18 @@
 #include <gtest/gtest.h>
 
 #include "model/latency/roofline_model.h"
-#include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
+#include "tests/support/conv_specs.h"
 
 namespace convlat::model {
 namespace {
 
+using ::convlat::testing::ConvLayer;
+using ::convlat::testing::ConvParamsOf;
 using ::testing::HasSubstr;
 
 const RooflineModel kEvicted(/*fixed_us=*/5, /*us_per_flop=*/1e-5, /*us_per_byte=*/2e-4);
 const RooflineModel kHot(/*fixed_us=*/5, /*us_per_flop=*/1e-5, /*us_per_byte=*/5e-5);
-
-NetworkLayer Conv(const std::string& spec) {
-  NetworkLayer layer;
-  layer.name = spec;
-  layer.op = "Conv";
-  layer.conv = *ParseConvSpec(spec);
-  return layer;
-}
 
 DeviceSpec CpuWithCache(int64_t bytes) {
   DeviceSpec device;
@@ -33,8 +27,8 @@ DeviceSpec CpuWithCache(int64_t bytes) {
 }
 
 // Two small convolutions (under 1 MB of weights): nearly hot in a 32 MB cache.
-const std::vector<NetworkLayer> kSmallNetwork = {Conv("n=1,c=32,h=28,w=28,k=64,r=3,s=3,pad=1"),
-                                                 Conv("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1")};
+const std::vector<NetworkLayer> kSmallNetwork = {ConvLayer("n=1,c=32,h=28,w=28,k=64,r=3,s=3,pad=1"),
+                                                 ConvLayer("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1")};
 
 TEST(NetworkPredictionCacheTest, ASmallNetworkIsPredictedNearlyHot) {
   const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000));
@@ -55,7 +49,7 @@ TEST(NetworkPredictionCacheTest, ASmallNetworkIsPredictedNearlyHot) {
 
 // A 411 MB classifier layer cannot stay in a 32 MB cache between passes: evicted it stays.
 TEST(NetworkPredictionCacheTest, ALayerWhoseWeightsCannotStayCachedStaysEvicted) {
-  const std::vector<NetworkLayer> layers = {Conv("n=1,c=25088,h=1,w=1,k=4096,r=1,s=1")};
+  const std::vector<NetworkLayer> layers = {ConvLayer("n=1,c=25088,h=1,w=1,k=4096,r=1,s=1")};
   const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(32'000'000));
   const NetworkLatency blended =
       PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(32'000'000), {.conv = &kHot});
@@ -65,7 +59,7 @@ TEST(NetworkPredictionCacheTest, ALayerWhoseWeightsCannotStayCachedStaysEvicted)
 
 // Only a larger cache moves the same network: the choice follows the cache the platform reports.
 TEST(NetworkPredictionCacheTest, ALargerCacheKeepsMoreOfTheNetworkHot) {
-  const std::vector<NetworkLayer> layers(6, Conv("n=1,c=256,h=14,w=14,k=256,r=3,s=3,pad=1"));
+  const std::vector<NetworkLayer> layers(6, ConvLayer("n=1,c=256,h=14,w=14,k=256,r=3,s=3,pad=1"));
   const double in_8_mb =
       PredictNetworkLatency(kEvicted, nullptr, layers, CpuWithCache(8'000'000), {.conv = &kHot}).total_us;
   const double in_64_mb =
@@ -87,7 +81,7 @@ TEST(NetworkPredictionCacheTest, WithoutHotModelsOrACacheSizeEveryLayerIsEvicted
 // beside it; the other layers still get the model.
 TEST(NetworkPredictionMeasuredTest, AMeasuredLayerIsAnsweredWithItsMeasurement) {
   v1::Measurement timed;
-  *timed.mutable_params() = *ParseConvSpec("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1");
+  *timed.mutable_params() = ConvParamsOf("n=1,c=64,h=28,w=28,k=64,r=3,s=3,pad=1");
   timed.mutable_latency()->set_median_us(1234);
   timed.mutable_latency()->set_p10_us(1200);
   timed.mutable_latency()->set_p90_us(1300);

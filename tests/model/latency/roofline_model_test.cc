@@ -7,25 +7,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "model/layers/conv_spec.h"
 #include "model/layers/features.h"
+#include "tests/support/conv_specs.h"
 
 namespace convlat::model {
 namespace {
 
-ConvShape Shape(int c, int hw, int k, int r) {
-  v1::ConvParams p;
-  p.set_n(1);
-  p.set_c(c);
-  p.set_h(hw);
-  p.set_w(hw);
-  p.set_k(k);
-  p.set_r(r);
-  p.set_s(r);
-  p.set_pad_h(r / 2);
-  p.set_pad_w(r / 2);
-  return ResolveConvShape(p);
-}
+using ::convlat::testing::SquareConvShape;
 
 std::vector<Sample> SyntheticSamples(double fixed_us, double gflops, double gbps, double noise) {
   std::mt19937 rng(7);
@@ -35,7 +23,7 @@ std::vector<Sample> SyntheticSamples(double fixed_us, double gflops, double gbps
     for (int hw : {7, 28, 56}) {
       for (int k : {32, 128, 512}) {
         for (int r : {1, 3}) {
-          const ConvShape shape = Shape(c, hw, k, r);
+          const ConvShape shape = SquareConvShape(c, hw, k, r);
           const ConvFeatures f = ComputeFeatures(shape);
           const double latency = fixed_us + f.flops / (gflops * 1e3) + f.bytes() / (gbps * 1e3);
           samples.push_back({shape, latency * (noise > 0 ? jitter(rng) : 1.0)});
@@ -76,7 +64,7 @@ TEST(RooflineModelTest, CoefficientsStayNonNegative) {
 TEST(RooflineModelTest, ExplainsItsPrediction) {
   auto model = RooflineModel::Fit(SyntheticSamples(10.0, 100.0, 10.0, 0.0));
   ASSERT_TRUE(model.ok());
-  const Prediction p = (*model)->Predict(Shape(64, 56, 64, 3));
+  const Prediction p = (*model)->Predict(SquareConvShape(64, 56, 64, 3));
   EXPECT_EQ(p.explanation.model_kind(), "roofline-linear");
   EXPECT_GT(p.explanation.flops(), 0);
   EXPECT_GT(p.explanation.compute_share(), 0);
@@ -84,7 +72,7 @@ TEST(RooflineModelTest, ExplainsItsPrediction) {
 }
 
 TEST(RooflineModelTest, TooFewSamplesIsFailedPrecondition) {
-  std::vector<Sample> samples = {{Shape(8, 8, 8, 3), 10.0}, {Shape(8, 8, 16, 3), 12.0}};
+  std::vector<Sample> samples = {{SquareConvShape(8, 8, 8, 3), 10.0}, {SquareConvShape(8, 8, 16, 3), 12.0}};
   EXPECT_EQ(RooflineModel::Fit(samples).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 

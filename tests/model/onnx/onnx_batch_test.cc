@@ -1,29 +1,22 @@
 // The batch of an imported network: a dynamic batch left open is taken as 1 and said so, a given
 // batch re-batches a static export when asked (force_batch), and the batch a graph cannot take is
 // an error at the node it breaks.
-#include <fstream>
-#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "model/onnx/onnx_import.h"
+#include "tests/support/onnx_fixture.h"
 #include "tests/support/onnx_graph_builder.h"
 
 namespace convlat::model {
 namespace {
 
 using ::convlat::testing::GraphBuilder;
+using ::convlat::testing::OnnxFixture;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 // x (1x8x6x6, or symbolic batch) -> 3x3 conv -> y.
 std::string OneConv(int64_t batch) {
@@ -35,7 +28,7 @@ std::string OneConv(int64_t batch) {
 
 TEST(OnnxBatchTest, ADynamicBatchLeftOpenIsTakenAsOneWithANote) {
   // torchvision's export with dynamic_axes, as the fixtures are.
-  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(Fixture("resnet50"), {});
+  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(OnnxFixture("resnet50"), {});
   ASSERT_TRUE(network.ok()) << network.status();
   ASSERT_TRUE(network->layers.front().conv.has_value());
   EXPECT_EQ(network->layers.front().conv->n(), 1);
@@ -44,7 +37,7 @@ TEST(OnnxBatchTest, ADynamicBatchLeftOpenIsTakenAsOneWithANote) {
   EXPECT_THAT(network->notes[0], HasSubstr("predicted at batch 1; --batch N for another"));
 
   // Said when it was assumed only.
-  network = ImportOnnxNetwork(Fixture("resnet50"), {.batch = 8});
+  network = ImportOnnxNetwork(OnnxFixture("resnet50"), {.batch = 8});
   ASSERT_TRUE(network.ok()) << network.status();
   EXPECT_EQ(network->layers.front().conv->n(), 8);
   EXPECT_THAT(network->notes, IsEmpty());

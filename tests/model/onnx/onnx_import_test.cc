@@ -12,21 +12,16 @@
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "onnx/onnx_pb.h"
+#include "tests/support/onnx_fixture.h"
 #include "tests/support/onnx_graph_builder.h"
 
 namespace convlat::model {
 namespace {
 
 using ::convlat::testing::GraphBuilder;
+using ::convlat::testing::OnnxFixture;
 using ::convlat::testing::SetInts;
 using ::testing::HasSubstr;
-
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 OnnxImportOptions Batch(int batch) { return OnnxImportOptions{.batch = batch}; }
 
@@ -37,7 +32,7 @@ int CountConvs(const std::vector<NetworkLayer>& layers) {
 }
 
 TEST(OnnxImportTest, ResNet18LayerByLayer) {
-  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("resnet18"), Batch(1));
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(OnnxFixture("resnet18"), Batch(1));
   ASSERT_TRUE(layers.ok()) << layers.status();
   // 20 convolutions (stem, 16 in the blocks, 3 downsampling 1x1) and the classifier's Gemm.
   EXPECT_EQ(CountConvs(*layers), 21);
@@ -71,7 +66,7 @@ TEST(OnnxImportTest, ResNet18LayerByLayer) {
 }
 
 TEST(OnnxImportTest, MobileNetV3ScalesAndActivationsAreTimedOps) {
-  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("mobilenet_v3_large"), Batch(1));
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(OnnxFixture("mobilenet_v3_large"), Batch(1));
   ASSERT_TRUE(layers.ok()) << layers.status();
   int broadcast_scales = 0, hardsigmoid = 0;
   for (const NetworkLayer& layer : *layers) {
@@ -87,7 +82,7 @@ TEST(OnnxImportTest, MobileNetV3ScalesAndActivationsAreTimedOps) {
 }
 
 TEST(OnnxImportTest, BatchReplacesTheSymbolicBatchDimension) {
-  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("resnet50"), Batch(32));
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(OnnxFixture("resnet50"), Batch(32));
   ASSERT_TRUE(layers.ok()) << layers.status();
   EXPECT_EQ(CountConvs(*layers), 54);  // 53 convolutions and the classifier
   for (const NetworkLayer& layer : *layers) {
@@ -100,7 +95,7 @@ TEST(OnnxImportTest, BatchReplacesTheSymbolicBatchDimension) {
 TEST(OnnxImportTest, InputShapesFixDynamicDimensions) {
   OnnxImportOptions options;
   options.input_shapes["input"] = {2, 3, 160, 160};
-  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("mobilenet_v2"), options);
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(OnnxFixture("mobilenet_v2"), options);
   ASSERT_TRUE(layers.ok()) << layers.status();
   EXPECT_EQ(layers->front().conv->h(), 160);
   EXPECT_EQ(layers->front().conv->n(), 2);
@@ -110,7 +105,7 @@ TEST(OnnxImportTest, InputShapesFixDynamicDimensions) {
   }
   EXPECT_EQ(depthwise, 17);
   options.input_shapes["image"] = {1, 3, 8, 8};
-  EXPECT_THAT(std::string(ImportOnnx(Fixture("mobilenet_v2"), options).status().message()),
+  EXPECT_THAT(std::string(ImportOnnx(OnnxFixture("mobilenet_v2"), options).status().message()),
               HasSubstr("--input image: the model has no graph input of that name"));
 }
 
@@ -118,7 +113,7 @@ TEST(OnnxImportTest, InputShapesFixDynamicDimensions) {
 class OnnxFixtureTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(OnnxFixtureTest, ImportsWithValidConvolutions) {
-  const std::string bytes = Fixture(GetParam());
+  const std::string bytes = OnnxFixture(GetParam());
   ASSERT_FALSE(bytes.empty()) << "fixture missing: run scripts/make_onnx_fixtures.py";
   absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(bytes, Batch(4));
   ASSERT_TRUE(layers.ok()) << layers.status();
@@ -179,7 +174,7 @@ TEST(OnnxImportTest, BadInputGetsAClearErrorNamingTheProblem) {
   };
   EXPECT_THAT(error(""), HasSubstr("not an ONNX model"));
   EXPECT_THAT(error("name,latency\nconv1,3.5\n"), HasSubstr("not an ONNX model"));
-  const std::string resnet = Fixture("resnet18");
+  const std::string resnet = OnnxFixture("resnet18");
   EXPECT_THAT(error(resnet.substr(0, resnet.size() / 2), Batch(1)), HasSubstr("not an ONNX model"));
   // A header that claims a 10 GB graph: refused without allocating it.
   EXPECT_THAT(error(std::string("\x08\x07\x3a\x80\x80\x80\x80\x25", 8)), HasSubstr("not an ONNX model"));
@@ -234,7 +229,7 @@ TEST(OnnxImportTest, SurvivesMutatedModels) {
   std::mt19937 rng(7);
   int rejected = 0, imported = 0;
   for (const char* name : {"resnet18", "squeezenet1_1", "shufflenet_v2_x1_0"}) {
-    const std::string original = Fixture(name);
+    const std::string original = OnnxFixture(name);
     ASSERT_FALSE(original.empty());
     for (int round = 0; round < 300; ++round) {
       std::string bytes = original;

@@ -2,10 +2,8 @@
 // or matrix product for the conv model, an op the agents time, or (the few ops no agent times:
 // Erf, Pow, reductions over the channels) an op priced from its bytes and FLOPs. The fixtures are
 // made by scripts/make_onnx_fixtures.py (weights stripped).
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include <gmock/gmock.h>
@@ -16,18 +14,13 @@
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
+#include "tests/support/onnx_fixture.h"
 
 namespace convlat::model {
 namespace {
 
+using ::convlat::testing::OnnxFixture;
 using ::testing::HasSubstr;
-
-std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 struct Census {
   int convs = 0, timed_ops = 0, priced_by_work = 0;
@@ -52,7 +45,7 @@ Census Count(const std::vector<NetworkLayer>& layers) {
 class VisionNetworkTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(VisionNetworkTest, ImportsWithEveryLayerMapped) {
-  const std::string bytes = Fixture(GetParam());
+  const std::string bytes = OnnxFixture(GetParam());
   ASSERT_FALSE(bytes.empty()) << "missing fixture " << GetParam();
   OnnxImportOptions options;
   if (std::string(GetParam()) == "resnet50_dynamic") options.input_shapes["input"] = {1, 3, 224, 224};
@@ -92,7 +85,7 @@ const NetworkLayer* Find(const std::vector<NetworkLayer>& layers, const std::str
 }
 
 TEST(VisionNetworkTest, ViTAttentionIsBatchedGemmsAndASoftmaxOverTheSequence) {
-  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("vit_b_16"), OnnxImportOptions{});
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(OnnxFixture("vit_b_16"), OnnxImportOptions{});
   ASSERT_TRUE(layers.ok()) << layers.status();
   const std::string attention = "/encoder/layers/encoder_layer_0/self_attention/";
   // Q·Kᵀ: 12 heads of 197x64 by 64x197, one GEMM per head.
@@ -122,7 +115,8 @@ TEST(VisionNetworkTest, ViTAttentionIsBatchedGemmsAndASoftmaxOverTheSequence) {
 }
 
 TEST(VisionNetworkTest, LayerNormalizationIsANormalizationOverRows) {
-  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(Fixture("convnext_tiny_opset17"), OnnxImportOptions{});
+  absl::StatusOr<std::vector<NetworkLayer>> layers =
+      ImportOnnx(OnnxFixture("convnext_tiny_opset17"), OnnxImportOptions{});
   ASSERT_TRUE(layers.ok()) << layers.status();
   int layer_norms = 0;
   for (const NetworkLayer& layer : *layers) {
@@ -140,7 +134,7 @@ TEST(VisionNetworkTest, LayerNormalizationIsANormalizationOverRows) {
 TEST(VisionNetworkTest, SymbolicSpatialDimensionsNameTheInputAndTheFlag) {
   // ResNet-50 exported with batch, height and width dynamic: the batch is taken as 1, but the
   // height has no value, and the error says so at the first node it stops.
-  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(Fixture("resnet50_dynamic"), OnnxImportOptions{});
+  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(OnnxFixture("resnet50_dynamic"), OnnxImportOptions{});
   ASSERT_FALSE(network.ok());
   EXPECT_EQ(network.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(network.status().message()),

@@ -2,26 +2,22 @@
 // work gets a cuDNN convolution or an op plan, with buffer sizes that chain; pure, no GPU needed.
 #include "profiler_agent/gpu_network/gpu_network_plan.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "model/layers/conv_spec.h"
 #include "model/onnx/onnx_import.h"
+#include "tests/support/onnx_fixture.h"
 
 namespace convlat::agent {
 namespace {
 
+using ::convlat::testing::OnnxFixture;
 using ::testing::HasSubstr;
 
 std::vector<model::NetworkLayer> Import(const std::string& name, int batch) {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + ".onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
   absl::StatusOr<std::vector<model::NetworkLayer>> layers =
-      model::ImportOnnx(bytes.str(), {.batch = batch, .force_batch = true});
+      model::ImportOnnx(OnnxFixture(name), {.batch = batch, .force_batch = true});
   EXPECT_TRUE(layers.ok()) << name << ": " << layers.status();
   return layers.ok() ? *layers : std::vector<model::NetworkLayer>{};
 }

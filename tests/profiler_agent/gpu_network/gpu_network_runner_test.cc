@@ -2,9 +2,6 @@
 // no GPU.
 #include "profiler_agent/gpu_network/gpu_network_runner.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,10 +9,12 @@
 #include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
 #include "tests/profiler_agent/cudnn/needs_gpu.h"
+#include "tests/support/onnx_fixture.h"
 
 namespace convlat::agent {
 namespace {
 
+using ::convlat::testing::OnnxFixture;
 using ::testing::HasSubstr;
 
 using GpuNetworkRunnerTest = NeedsGpu<::testing::Test>;
@@ -49,11 +48,8 @@ TEST_F(GpuNetworkRunnerTest, RunsEveryLayerItCanAndSaysWhichItCannot) {
 class FixtureOnGpuTest : public NeedsGpu<::testing::TestWithParam<const char*>> {};
 
 TEST_P(FixtureOnGpuTest, RunsEveryLayerInHalfPrecisionChannelsLast) {
-  std::ifstream in(std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/" + GetParam() + ".onnx", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
   absl::StatusOr<std::vector<model::NetworkLayer>> layers =
-      model::ImportOnnx(bytes.str(), {.batch = 2, .force_batch = true});
+      model::ImportOnnx(OnnxFixture(GetParam()), {.batch = 2, .force_batch = true});
   ASSERT_TRUE(layers.ok()) << layers.status();
   absl::StatusOr<NetworkRun> run =
       RunNetworkOnGpu(*layers, {.overrides = {.dtype = v1::DATA_TYPE_FP16, .layout = v1::LAYOUT_NHWC}, .runs = 2});

@@ -46,6 +46,20 @@ class ScriptedMeasurer {
 
 int NoClock() { return 0; }
 
+// Reads the scripted SM clocks (MHz) in order, one per call.
+class ScriptedClock {
+ public:
+  explicit ScriptedClock(std::deque<int> mhz) : mhz_(std::move(mhz)) {}
+  int operator()() {
+    const int next = mhz_.front();
+    mhz_.pop_front();
+    return next;
+  }
+
+ private:
+  std::deque<int> mhz_;
+};
+
 TEST(CheckedMeasurementTest, ASteadyConfigIsMeasuredOnce) {
   ScriptedMeasurer measurer({{Clean()}});
   const CheckedConfig checked = MeasureChecked(std::ref(measurer), NoClock, NoiseCheckOptions{});
@@ -132,14 +146,9 @@ TEST(CheckedMeasurementTest, EachAlgorithmKeepsItsSteadiestAttempt) {
 // A GPU whose SM clock fell while it was measured: measured again, and flagged if it keeps
 // throttling even though the spread looks fine.
 TEST(CheckedMeasurementTest, TheSmClockIsRecordedAndAFallIsThrottling) {
-  std::deque<int> clocks = {1980, 1410, 1980, 1395, 1980, 1380};
-  auto read_clock = [&] {
-    const int mhz = clocks.front();
-    clocks.pop_front();
-    return mhz;
-  };
+  ScriptedClock read_clock({1980, 1410, 1980, 1395, 1980, 1380});
   ScriptedMeasurer measurer({{Clean()}});
-  const CheckedConfig checked = MeasureChecked(std::ref(measurer), read_clock, NoiseCheckOptions{});
+  const CheckedConfig checked = MeasureChecked(std::ref(measurer), std::ref(read_clock), NoiseCheckOptions{});
   EXPECT_EQ(measurer.calls(), 3);
   ASSERT_EQ(checked.measurements.size(), 1u);
   EXPECT_TRUE(checked.noisy);
@@ -151,14 +160,9 @@ TEST(CheckedMeasurementTest, TheSmClockIsRecordedAndAFallIsThrottling) {
 }
 
 TEST(CheckedMeasurementTest, ASteadyClockIsRecordedWithoutRemeasuring) {
-  std::deque<int> clocks = {1980, 1965};
-  auto read_clock = [&] {
-    const int mhz = clocks.front();
-    clocks.pop_front();
-    return mhz;
-  };
+  ScriptedClock read_clock({1980, 1965});
   ScriptedMeasurer measurer({{Clean()}});
-  const CheckedConfig checked = MeasureChecked(std::ref(measurer), read_clock, NoiseCheckOptions{});
+  const CheckedConfig checked = MeasureChecked(std::ref(measurer), std::ref(read_clock), NoiseCheckOptions{});
   EXPECT_EQ(measurer.calls(), 1);
   EXPECT_FALSE(checked.throttled);
   EXPECT_EQ(checked.measurements[0].sm_clock_mhz_before(), 1980);
