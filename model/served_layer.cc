@@ -1,0 +1,16 @@
+#include "model/served_layer.h"
+
+#include "model/latency/network_prediction.h"
+#include "model/layers/conv_shape.h"
+
+namespace convlat::model {
+
+Prediction PredictServedLayer(const LatencyModel& conv, const MeasuredLayers& measured,
+                              const PredictionIntervals& intervals, const v1::ConvParams& layer) {
+  Prediction prediction = conv.Predict(ResolveConvShape(layer));
+  if (const MeasuredLatency* timed = measured.FindConv(layer)) AnswerFromMeasurement(*timed, prediction);
+  intervals.Apply(prediction);
+  return prediction;
+}
+
+}  // namespace convlat::model
