@@ -1,10 +1,14 @@
 #include "model/fit/flat_tree_ensemble.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <utility>
 
 namespace convlat::model {
 namespace {
+
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 int DepthOf(std::span<const TreeNode> nodes, int root) {
   int deepest = 0;
@@ -21,7 +25,18 @@ int DepthOf(std::span<const TreeNode> nodes, int root) {
   return deepest;
 }
 
+// IEEE 754 doubles order as sign-magnitude integers: flipping every bit of a negative one and the
+// sign bit of a positive one makes them order as unsigned integers. -0 is taken as +0 first.
+uint64_t OrderedBits(double value) {
+  const uint64_t bits = std::bit_cast<uint64_t>(value == 0 ? 0.0 : value);
+  return (bits & kSignBit) ? ~bits : bits | kSignBit;
+}
+
 }  // namespace
+
+uint64_t FlatTreeEnsemble::RowKey(double value) { return std::isnan(value) ? UINT64_MAX : OrderedBits(value); }
+
+uint64_t FlatTreeEnsemble::ThresholdKey(double threshold) { return std::isnan(threshold) ? 0 : OrderedBits(threshold); }
 
 std::optional<FlatTreeEnsemble> FlatTreeEnsemble::Build(std::span<const TreeNode> nodes, std::span<const int> roots) {
   FlatTreeEnsemble flat;
@@ -29,10 +44,12 @@ std::optional<FlatTreeEnsemble> FlatTreeEnsemble::Build(std::span<const TreeNode
   if (flat.depth_ > kMaxDepth) return std::nullopt;
   flat.trees_ = roots.size();
   const size_t internal = (size_t{1} << flat.depth_) - 1;
-  flat.splits_.resize(flat.trees_ * internal);
+  flat.thresholds_.resize(flat.trees_ * internal);
+  flat.features_.resize(flat.trees_ * internal);
   flat.leaves_.resize(flat.trees_ * (internal + 1));
   for (size_t t = 0; t < flat.trees_; ++t) {
-    Split* splits = &flat.splits_[t * internal];
+    uint64_t* thresholds = &flat.thresholds_[t * internal];
+    int32_t* features = &flat.features_[t * internal];
     double* leaves = &flat.leaves_[t * (internal + 1)];
     // `node` goes to breadth-first slot `slot`; a leaf above the last level is copied into both
     // children of a padding split (feature 0 against 0: either way ends on the same value).
@@ -43,27 +60,46 @@ std::optional<FlatTreeEnsemble> FlatTreeEnsemble::Build(std::span<const TreeNode
         return;
       }
       const bool leaf = n.feature < 0;
-      splits[slot] = leaf ? Split{} : Split{.threshold = n.threshold, .feature = n.feature};
+      thresholds[slot] = leaf ? 0 : ThresholdKey(n.threshold);
+      features[slot] = leaf ? 0 : n.feature;
+      flat.features_used_ = std::max(flat.features_used_, features[slot] + 1);
       self(self, leaf ? node : n.left, 2 * slot + 1, level + 1);
       self(self, leaf ? node : n.right, 2 * slot + 2, level + 1);
     };
     place(place, roots[t], 0, 0);
   }
+  if (flat.features_used_ > kMaxFeatures) return std::nullopt;
   return flat;
 }
 
 double FlatTreeEnsemble::Sum(double start, std::span<const double> row) const {
-  const size_t internal = (size_t{1} << depth_) - 1;
-  const Split* splits = splits_.data();
+  uint64_t keys[kMaxFeatures];
+  for (int f = 0; f < features_used_; ++f) keys[f] = RowKey(row[f]);
+  switch (depth_) {
+    case 0: return SumAtDepth<0>(start, keys);
+    case 1: return SumAtDepth<1>(start, keys);
+    case 2: return SumAtDepth<2>(start, keys);
+    case 3: return SumAtDepth<3>(start, keys);
+    case 4: return SumAtDepth<4>(start, keys);
+    case 5: return SumAtDepth<5>(start, keys);
+    case 6: return SumAtDepth<6>(start, keys);
+    case 7: return SumAtDepth<7>(start, keys);
+    default: return SumAtDepth<8>(start, keys);
+  }
+}
+
+// The depth a constant: each walk unrolls into kDepth steps of two loads, an integer compare and
+// an index update, with no loop around them.
+template <int kDepth>
+double FlatTreeEnsemble::SumAtDepth(double sum, const uint64_t* row) const {
+  constexpr size_t kInternal = (size_t{1} << kDepth) - 1;
+  const uint64_t* thresholds = thresholds_.data();
+  const int32_t* features = features_.data();
   const double* leaves = leaves_.data();
-  double sum = start;
-  for (size_t t = 0; t < trees_; ++t, splits += internal, leaves += internal + 1) {
+  for (size_t t = 0; t < trees_; ++t, thresholds += kInternal, features += kInternal, leaves += kInternal + 1) {
     size_t i = 0;
-    // !(x <= t) rather than x > t: a NaN goes right, as in the node walk.
-    for (int level = 0; level < depth_; ++level) {
-      i = 2 * i + 1 + static_cast<size_t>(!(row[splits[i].feature] <= splits[i].threshold));
-    }
-    sum += leaves[i - internal];
+    for (int level = 0; level < kDepth; ++level) i = 2 * i + 1 + static_cast<size_t>(row[features[i]] > thresholds[i]);
+    sum += leaves[i - kInternal];
   }
   return sum;
 }

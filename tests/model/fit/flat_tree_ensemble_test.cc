@@ -40,6 +40,19 @@ TEST(FlatTreeEnsembleTest, WalksEveryTreeToItsLeafWhateverItsDepth) {
   EXPECT_EQ(FlatTreeEnsemble::Build(nodes, std::vector<int>{})->Sum(7, std::vector<double>{0, 0}), 7);
 }
 
+// The walk compares keys: for every pair of values, x <= t exactly when RowKey(x) <= ThresholdKey(t),
+// zeros of either sign, infinities, subnormals and NaN (always right) included.
+TEST(FlatTreeEnsembleTest, KeysOrderAsTheDoublesCompare) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const double tiny = std::numeric_limits<double>::denorm_min(), big = std::numeric_limits<double>::max();
+  const std::vector<double> values = {-inf, -big, -1.5, -1.0, -tiny, -0.0, 0.0, tiny, 1e-300, 1.0, 1.5, big, inf, nan};
+  for (double x : values) {
+    for (double t : values) {
+      EXPECT_EQ(x <= t, FlatTreeEnsemble::RowKey(x) <= FlatTreeEnsemble::ThresholdKey(t)) << x << " <= " << t;
+    }
+  }
+}
+
 TEST(FlatTreeEnsembleTest, RefusesTreesDeeperThanItsLimit) {
   // A chain of splits one deeper than the limit, each sending x0 <= 0 to a leaf.
   std::vector<TreeNode> nodes;
@@ -50,6 +63,9 @@ TEST(FlatTreeEnsembleTest, RefusesTreesDeeperThanItsLimit) {
   }
   nodes.push_back({.value = 2});
   EXPECT_FALSE(FlatTreeEnsemble::Build(nodes, std::vector<int>{0}).has_value());
+  // Or that split on a feature past the keys it makes of a row.
+  const std::vector<TreeNode> wide = {{.feature = FlatTreeEnsemble::kMaxFeatures, .left = 1, .right = 2}, {}, {}};
+  EXPECT_FALSE(FlatTreeEnsemble::Build(wide, std::vector<int>{0}).has_value());
 }
 
 }  // namespace
