@@ -7,8 +7,9 @@ namespace convlat::model {
 
 Prediction PredictServedLayer(const LatencyModel& conv, const MeasuredLayers& measured,
                               const PredictionIntervals& intervals, const v1::ConvParams& layer) {
-  Prediction prediction = conv.Predict(ResolveConvShape(layer));
-  if (const MeasuredLatency* timed = measured.FindConv(layer)) AnswerFromMeasurement(*timed, prediction);
+  const ConvShape shape = ResolveConvShape(layer);  // once: the model's input and the table's key
+  Prediction prediction = conv.Predict(shape);
+  if (const MeasuredLatency* timed = measured.FindConv(shape)) AnswerFromMeasurement(*timed, prediction);
   intervals.Apply(prediction);
   return prediction;
 }
