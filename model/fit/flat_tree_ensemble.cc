@@ -88,8 +88,7 @@ double FlatTreeEnsemble::Sum(double start, std::span<const double> row) const {
   }
 }
 
-// The depth a constant: each walk unrolls into kDepth steps of two loads, an integer compare and
-// an index update, with no loop around them.
+// The depth a constant, so the steps of a walk are known at compile time.
 template <int kDepth>
 double FlatTreeEnsemble::SumAtDepth(double sum, const uint64_t* row) const {
   constexpr size_t kInternal = (size_t{1} << kDepth) - 1;
@@ -98,7 +97,17 @@ double FlatTreeEnsemble::SumAtDepth(double sum, const uint64_t* row) const {
   const double* leaves = leaves_.data();
   for (size_t t = 0; t < trees_; ++t, thresholds += kInternal, features += kInternal, leaves += kInternal + 1) {
     size_t i = 0;
-    for (int level = 0; level < kDepth; ++level) i = 2 * i + 1 + static_cast<size_t>(row[features[i]] > thresholds[i]);
+    // Two levels a step: the node's split and both of its children's are compared at once (the
+    // children's loads need only i), and the comparison at the node picks which child's counts.
+    // The walk's chain of dependent loads is then half as long.
+    for (int level = 0; level + 1 < kDepth; level += 2) {
+      const size_t left = 2 * i + 1, right = 2 * i + 2;
+      const size_t here = row[features[i]] > thresholds[i];
+      const size_t left_goes_right = row[features[left]] > thresholds[left];
+      const size_t right_goes_right = row[features[right]] > thresholds[right];
+      i = 4 * i + 3 + 2 * here + (here ? right_goes_right : left_goes_right);
+    }
+    if constexpr (kDepth % 2 == 1) i = 2 * i + 1 + static_cast<size_t>(row[features[i]] > thresholds[i]);
     sum += leaves[i - kInternal];
   }
   return sum;
