@@ -40,6 +40,8 @@ class BoostedTrees {
   void Truncate(int rounds);
   int rounds() const { return static_cast<int>(roots_.size()); }
   int node_count() const { return static_cast<int>(nodes_.size()); }
+  // Whether Predict walks the flat layout (false: a tree is deeper than it takes).
+  bool flat() const { return flat_.has_value(); }
 
  private:
   double TreeOutput(int root, std::span<const double> row) const;

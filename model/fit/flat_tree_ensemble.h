@@ -6,13 +6,12 @@
 // Why: a tree walked node by node (`x <= threshold ? left : right` until a leaf) branches on the
 // data at every level, and a good split sends about half the rows each way, so the CPU mispredicts
 // about every other step, and once more per tree where it stops, since leaves sit at different
-// depths. With every tree completed, a walk is exactly `depth` steps of i = 2i + 1 + (x > t): no
-// branch depends on the row, and the walks of successive trees overlap in the CPU. A walk is then
-// a chain of dependent loads and compares, so each step is kept short: the row and the thresholds
-// are compared as order-preserving 64-bit integers (an integer compare feeds the next index
-// directly; a floating-point one crosses from the FP unit to the integer unit on every step). On
-// the residual correction's trees that took the walk from most of a prediction's time to a small
-// part of it (docs/performance.md).
+// depths. With every tree completed, a walk is exactly `depth` levels of i = 2i + 1 + (x > t): no
+// branch depends on the row, and the walks of successive trees overlap in the CPU. What is left is
+// each walk's chain of dependent loads and compares, kept short two ways: the row and the
+// thresholds are compared as order-preserving 64-bit integers (a floating-point compare crosses to
+// the integer unit on every level), and a step takes two levels (a node's split and both of its
+// children's compared at once). docs/performance.md has the figures.
 //
 // A leaf above the full depth is pushed down: its value fills every leaf slot below it and the
 // padding splits compare anything with anything, so whichever way they go, the walk ends on that

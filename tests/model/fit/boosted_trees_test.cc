@@ -61,10 +61,15 @@ TEST(BoostedTreesTest, ZeroWeightRowsAreLeftOutAndTruncateKeepsThePrefix) {
 // the layout takes keep the node walk, and must agree just the same.
 TEST(BoostedTreesTest, PredictIsTheBasePlusEachTreeInOrderExactly) {
   const Synthetic train = Steps(3000, 4), test = Steps(300, 5);
-  for (const BoostedTreesOptions& options :
-       {BoostedTreesOptions{.rounds = 100, .max_depth = 5}, BoostedTreesOptions{.rounds = 20, .max_depth = 3},
-        BoostedTreesOptions{.rounds = 5, .max_depth = 12, .min_samples_leaf = 1}}) {
+  // Every depth the flat layout takes (odd and even: its walk goes two levels a step), the
+  // correction's 100 trees of depth 5, and trees too deep for it.
+  std::vector<BoostedTreesOptions> settings = {{.rounds = 100, .max_depth = 5},
+                                               {.rounds = 5, .max_depth = 12, .min_samples_leaf = 1}};
+  for (int depth = 0; depth <= 8; ++depth)
+    settings.push_back({.rounds = 10, .max_depth = depth, .min_samples_leaf = 5});
+  for (const BoostedTreesOptions& options : settings) {
     const BoostedTrees trees = BoostedTrees::Fit(train.rows, 3, train.targets, train.weights, options);
+    ASSERT_EQ(trees.flat(), options.max_depth <= FlatTreeEnsemble::kMaxDepth) << "max_depth " << options.max_depth;
     BoostedTrees base_only = trees;
     base_only.Truncate(0);
     std::vector<std::vector<double>> rows = {{std::nan(""), 0.5, 0.5}, {0.5, std::nan(""), std::nan("")}};
