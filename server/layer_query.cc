@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/interval/network_interval.h"
 #include "model/latency/network_prediction.h"
-#include "model/layers/conv_shape.h"
+#include "model/served_layer.h"
 #include "server/network_layers.h"
 #include "server/request_validation.h"
 #include "server/transfer_marking.h"
@@ -50,12 +50,8 @@ absl::Status PredictLayers(const QueryCore& core, const v1::PredictRequest& requ
 
   response.mutable_predictions()->Reserve(count);
   for (const v1::ConvParams& layer : request.layers()) {
-    model::Prediction prediction = model.model->Predict(model::ResolveConvShape(layer));
-    if (const model::MeasuredLatency* measured = model.measured.FindConv(layer)) {
-      model::AnswerFromMeasurement(*measured, prediction);
-    }
-    model.conv_intervals.Apply(prediction);
-    AddPrediction(std::move(prediction), model.transferred, response);
+    AddPrediction(model::PredictServedLayer(*model.model, model.measured, model.conv_intervals, layer),
+                  model.transferred, response);
   }
   // Ops go where a network's would: the op model, else the device's peaks, else not-modelled (0 µs).
   model::NetworkLatency predicted =

@@ -131,6 +131,7 @@ BoostedTrees BoostedTrees::Fit(std::span<const double> rows, int width, std::spa
     };
     model.roots_.push_back(grow(grow, 0, static_cast<int>(n), 0));
   }
+  model.flat_ = FlatTreeEnsemble::Build(model.nodes_, model.roots_);
   return model;
 }
 
@@ -143,6 +144,7 @@ double BoostedTrees::TreeOutput(int root, std::span<const double> row) const {
 }
 
 double BoostedTrees::Predict(std::span<const double> row) const {
+  if (flat_) return flat_->Sum(base_, row);
   double sum = base_;
   for (int root : roots_) sum += TreeOutput(root, row);
   return sum;
@@ -161,6 +163,7 @@ void BoostedTrees::Truncate(int rounds) {
   // Each tree's nodes follow its root, trees one after another: the kept ones are a prefix.
   nodes_.resize(roots_[rounds]);
   roots_.resize(rounds);
+  flat_ = FlatTreeEnsemble::Build(nodes_, roots_);
 }
 
 }  // namespace convlat::model

@@ -4,8 +4,11 @@
 // correction on top of the two-mode staircases (two_mode/residual_correction.h): few shallow trees,
 // so a prediction is a few hundred comparisons, and the correction reads as one multiplier.
 
+#include <optional>
 #include <span>
 #include <vector>
+
+#include "model/fit/flat_tree_ensemble.h"
 
 namespace convlat::model {
 
@@ -28,27 +31,28 @@ class BoostedTrees {
   static BoostedTrees Fit(std::span<const double> rows, int width, std::span<const double> targets,
                           std::span<const double> weights, const BoostedTreesOptions& options);
 
+  // The base plus every tree's output, walked in the flat layout (flat_tree_ensemble.h).
   double Predict(std::span<const double> row) const;
-  // What each tree adds on `row`, in order (for choosing how many to keep).
+  // What each tree adds on `row`, in order (for choosing how many to keep), walked node by node:
+  // Predict is the base plus these, added in order, to the last bit.
   std::vector<double> TreeOutputs(std::span<const double> row) const;
   // Keeps the first `rounds` trees.
   void Truncate(int rounds);
   int rounds() const { return static_cast<int>(roots_.size()); }
   int node_count() const { return static_cast<int>(nodes_.size()); }
+  // Whether Predict walks the flat layout (false: a tree is deeper than it takes).
+  bool flat() const { return flat_.has_value(); }
 
  private:
-  struct Node {
-    int feature = -1;  // -1: a leaf
-    double threshold = 0;
-    int left = -1, right = -1;
-    double value = 0;  // leaves: what the tree adds
-  };
   double TreeOutput(int root, std::span<const double> row) const;
 
   int width_ = 0;
-  double base_ = 0;  // the weighted mean target
-  std::vector<Node> nodes_;
+  double base_ = 0;              // the weighted mean target
+  std::vector<TreeNode> nodes_;  // as grown: what Truncate cuts and TreeOutputs walks
   std::vector<int> roots_;
+  // The same trees laid out for prediction, rebuilt after every change to nodes_; none when a
+  // tree is deeper than the layout takes (Predict then walks nodes_).
+  std::optional<FlatTreeEnsemble> flat_;
 };
 
 }  // namespace convlat::model

@@ -103,6 +103,11 @@ const std::vector<double>& DecisionTreeClassifier::PredictShares(std::span<const
   return nodes_[LeafOf(features)].shares;
 }
 
+DecisionTreeClassifier::Leaf DecisionTreeClassifier::PredictLeaf(std::span<const double> features) const {
+  const Node& leaf = nodes_[LeafOf(features)];
+  return {leaf.label, leaf.shares};
+}
+
 int DecisionTreeClassifier::depth() const {
   // Iterative: nodes are stored parent before children.
   std::vector<int> node_depth(nodes_.size(), 0);

@@ -26,6 +26,12 @@ class DecisionTreeClassifier {
   // The class shares among the training rows of the leaf `features` falls in (sums to 1): which
   // labels are plausible for it, not only the most frequent one.
   const std::vector<double>& PredictShares(std::span<const double> features) const;
+  // Both from one walk of the tree (a caller that wants both need not walk it twice).
+  struct Leaf {
+    int label;
+    const std::vector<double>& shares;
+  };
+  Leaf PredictLeaf(std::span<const double> features) const;
   int node_count() const { return static_cast<int>(nodes_.size()); }
   int depth() const;
 

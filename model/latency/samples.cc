@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_map.h"
+#include "model/measured/fastest_per_configuration.h"
 
 namespace convlat::model {
 
@@ -15,31 +15,22 @@ const v1::KernelRecord* MainKernel(const v1::Measurement& m) {
 }
 
 std::vector<Sample> SamplesFromMeasurements(const std::vector<v1::Measurement>& measurements) {
-  // One sample per configuration, the fastest: `--algo all` records every algorithm of a layer,
-  // and the framework would run the fastest (so would cudnn.benchmark).
-  absl::flat_hash_map<std::string, size_t> index_of_config;
+  // One sample per configuration, the fastest (noisy ones kept: the fit down-weights them).
+  const auto timed_conv = [](const v1::Measurement& m) {
+    return !m.has_op() && !m.failed() && m.latency().median_us() > 0;
+  };
   std::vector<Sample> samples;
-  samples.reserve(measurements.size());
-  for (const v1::Measurement& m : measurements) {
-    if (m.has_op() || m.failed() || !(m.latency().median_us() > 0)) continue;
-    v1::ConvParams params = m.params();
-    NormalizeConvParams(params);
-    const auto [it, inserted] = index_of_config.try_emplace(params.SerializeAsString(), samples.size());
-    if (!inserted && m.latency().median_us() >= samples[it->second].latency_us) continue;
-    Sample sample{.shape = ResolveConvShape(m.params()), .latency_us = m.latency().median_us(), .noisy = m.noisy()};
-    if (const v1::KernelRecord* kernel = MainKernel(m)) {
+  for (const v1::Measurement* m : FastestPerConfiguration(measurements, timed_conv)) {
+    Sample sample{.shape = ResolveConvShape(m->params()), .latency_us = m->latency().median_us(), .noisy = m->noisy()};
+    if (const v1::KernelRecord* kernel = MainKernel(*m)) {
       sample.kernel = kernel->name();
       const v1::Dim3& grid = kernel->grid();
       sample.observed_ctas = grid.x() > 0 ? int64_t{grid.x()} * std::max(1u, grid.y()) * std::max(1u, grid.z()) : 0;
       if (grid.x() > 0) sample.observed_grid = {grid.x(), std::max(1u, grid.y()), std::max(1u, grid.z())};
     } else {
-      sample.kernel = m.algorithm();
+      sample.kernel = m->algorithm();
     }
-    if (inserted) {
-      samples.push_back(std::move(sample));
-    } else {
-      samples[it->second] = std::move(sample);  // a faster algorithm of a layer already seen
-    }
+    samples.push_back(std::move(sample));
   }
   return samples;
 }

@@ -2,6 +2,7 @@
 // A convolution with its defaults resolved, and the checks that make it well formed.
 
 #include <cstdint>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -20,6 +21,15 @@ struct ConvShape {
   // Output height and width.
   int64_t p() const;
   int64_t q() const;
+
+  // Field by field: a shape is a configuration with its defaults resolved, so two spellings of
+  // one convolution compare and hash alike (the measured-layer table keys on it).
+  bool operator==(const ConvShape&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H state, const ConvShape& s) {
+    return H::combine(std::move(state), s.n, s.c, s.h, s.w, s.k, s.r, s.s, s.stride_h, s.stride_w, s.pad_h, s.pad_w,
+                      s.dilation_h, s.dilation_w, s.groups, s.dtype, s.layout, s.math_mode);
+  }
 };
 
 // Resolves 0 ("unset") to the documented defaults. Call ValidateConvParams first.

@@ -4,8 +4,10 @@ namespace convlat::model {
 
 ConvFeatures ComputeFeatures(const ConvShape& shape) {
   ConvFeatures f;
-  const double p = static_cast<double>(shape.p());
-  const double q = static_cast<double>(shape.q());
+  f.p = shape.p();
+  f.q = shape.q();
+  const double p = static_cast<double>(f.p);
+  const double q = static_cast<double>(f.q);
   const double groups = static_cast<double>(shape.groups);
   f.gemm_m = static_cast<double>(shape.n) * p * q;
   f.gemm_n = static_cast<double>(shape.k) / groups;

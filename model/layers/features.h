@@ -1,6 +1,8 @@
 #pragma once
 // Hardware-independent features of a convolution, from its implicit-GEMM mapping.
 
+#include <cstdint>
+
 #include "model/layers/conv_shape.h"
 
 namespace convlat::model {
@@ -14,6 +16,10 @@ struct ConvFeatures {
   double input_bytes = 0;
   double filter_bytes = 0;
   double output_bytes = 0;
+  // The output's height and width (ConvShape::p(), q()): each costs an integer division, and a
+  // prediction reads them in several places.
+  int64_t p = 0;
+  int64_t q = 0;
   double bytes() const { return input_bytes + filter_bytes + output_bytes; }
 };
 

@@ -1,22 +1,9 @@
 #include "model/measured/measured_layers.h"
 
-#include "model/layers/conv_shape.h"
-#include "model/layers/op_params.h"
+#include "model/measured/fastest_per_configuration.h"
 
 namespace convlat::model {
 namespace {
-
-// One spelling per configuration: the normalized parameters, serialized; a prefix keeps a
-// convolution and an op from ever sharing a key.
-std::string ConvKey(v1::ConvParams conv) {
-  NormalizeConvParams(conv);
-  return "c" + conv.SerializeAsString();
-}
-
-std::string OpKey(v1::OpParams op) {
-  NormalizeOpParams(op);
-  return "o" + op.SerializeAsString();
-}
 
 MeasuredLatency LatencyOf(const v1::Measurement& m) {
   return {.median_us = m.latency().median_us(),
@@ -29,25 +16,33 @@ MeasuredLatency LatencyOf(const v1::Measurement& m) {
 
 MeasuredLayers MeasuredLayers::FromMeasurements(const std::vector<v1::Measurement>& measurements) {
   MeasuredLayers table;
-  for (const v1::Measurement& m : measurements) {
-    if (m.failed() || m.noisy() || !(m.latency().median_us() > 0)) continue;
-    const std::string key = m.has_op() ? OpKey(m.op()) : ConvKey(m.params());
-    const auto [it, inserted] = table.by_configuration_.try_emplace(key, LatencyOf(m));
-    if (!inserted && m.latency().median_us() < it->second.median_us) it->second = LatencyOf(m);
+  const auto answerable = [](const v1::Measurement& m) {
+    return !m.failed() && !m.noisy() && m.latency().median_us() > 0;
+  };
+  for (const v1::Measurement* m : FastestPerConfiguration(measurements, answerable)) {
+    if (m->has_op()) {
+      table.ops_.emplace(OpConfiguration::Of(m->op()), LatencyOf(*m));
+    } else {
+      table.convs_.emplace(ResolveConvShape(m->params()), LatencyOf(*m));
+    }
   }
   return table;
 }
 
+const MeasuredLatency* MeasuredLayers::FindConv(const ConvShape& shape) const {
+  if (convs_.empty()) return nullptr;
+  const auto it = convs_.find(shape);
+  return it == convs_.end() ? nullptr : &it->second;
+}
+
 const MeasuredLatency* MeasuredLayers::FindConv(const v1::ConvParams& conv) const {
-  if (by_configuration_.empty()) return nullptr;
-  const auto it = by_configuration_.find(ConvKey(conv));
-  return it == by_configuration_.end() ? nullptr : &it->second;
+  return convs_.empty() ? nullptr : FindConv(ResolveConvShape(conv));
 }
 
 const MeasuredLatency* MeasuredLayers::FindOp(const v1::OpParams& op) const {
-  if (by_configuration_.empty()) return nullptr;
-  const auto it = by_configuration_.find(OpKey(op));
-  return it == by_configuration_.end() ? nullptr : &it->second;
+  if (ops_.empty()) return nullptr;
+  const auto it = ops_.find(OpConfiguration::Of(op));
+  return it == ops_.end() ? nullptr : &it->second;
 }
 
 }  // namespace convlat::model

@@ -12,6 +12,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "convlat/v1/types.pb.h"
+#include "model/layers/conv_shape.h"
+#include "model/measured/op_configuration.h"
 
 namespace convlat::model {
 
@@ -32,14 +34,17 @@ class MeasuredLayers {
   static MeasuredLayers FromMeasurements(const std::vector<v1::Measurement>& measurements);
 
   // The measurement of this configuration (compared as normalized: unset fields at their
-  // defaults), or null when the platform has none.
-  const MeasuredLatency* FindConv(const v1::ConvParams& conv) const;
+  // defaults), or null when the platform has none. Every served layer is looked up, so a lookup
+  // hashes the resolved fields themselves: no normalized copy, no serialization.
+  const MeasuredLatency* FindConv(const ConvShape& shape) const;
+  const MeasuredLatency* FindConv(const v1::ConvParams& conv) const;  // resolved (ResolveConvShape)
   const MeasuredLatency* FindOp(const v1::OpParams& op) const;
 
-  size_t size() const { return by_configuration_.size(); }
+  size_t size() const { return convs_.size() + ops_.size(); }
 
  private:
-  absl::flat_hash_map<std::string, MeasuredLatency> by_configuration_;  // by KeyOf
+  absl::flat_hash_map<ConvShape, MeasuredLatency> convs_;
+  absl::flat_hash_map<OpConfiguration, MeasuredLatency> ops_;
 };
 
 }  // namespace convlat::model

@@ -47,10 +47,16 @@ std::vector<size_t> FarthestFirst(const std::vector<std::vector<double>>& candid
 std::vector<size_t> ChooseInformative(const std::vector<ConvShape>& candidates, const std::vector<Sample>& measured,
                                       size_t count, const HardwareInfo& hardware, uint64_t seed) {
   std::vector<std::vector<double>> features;
-  for (const ConvShape& shape : candidates) features.push_back(KernelChoiceFeatures(shape));
+  for (const ConvShape& shape : candidates) {
+    const auto row = KernelChoiceFeatures(shape);
+    features.emplace_back(row.begin(), row.end());
+  }
   if (measured.size() < 2 * TwoModeModel::kMinSamples) {
     std::vector<std::vector<double>> measured_features;
-    for (const Sample& sample : measured) measured_features.push_back(KernelChoiceFeatures(sample.shape));
+    for (const Sample& sample : measured) {
+      const auto row = KernelChoiceFeatures(sample.shape);
+      measured_features.emplace_back(row.begin(), row.end());
+    }
     return FarthestFirst(features, measured_features, count);
   }
 

@@ -27,8 +27,7 @@ struct Terms {
   int64_t waves;
 };
 
-Terms TermsOf(const ConvShape& shape, const WorkDecomposition& d) {
-  const ConvFeatures f = ComputeFeatures(shape);
+Terms TermsOf(const ConvShape& shape, const WorkDecomposition& d, const ConvFeatures& f) {
   const int64_t ctas = CtasFor(shape, d.mapping, d.tile);
   const int64_t waves = Waves(ctas, d.slots);
   // A split-K kernel's CTA runs one slice of the reduction.
@@ -68,7 +67,7 @@ struct Candidate {
 std::optional<Candidate> FitDecomposition(std::span<const Sample* const> samples, const WorkDecomposition& d) {
   RelativeNormalEquations equations(KernelCostModel::kTerms);
   for (const Sample* sample : samples) {
-    equations.Add(TermsOf(sample->shape, d).values, sample->latency_us, sample->weight);
+    equations.Add(TermsOf(sample->shape, d, ComputeFeatures(sample->shape)).values, sample->latency_us, sample->weight);
   }
   std::optional<RelativeNormalEquations::Solution> solution = equations.SolveNonNegative();
   if (!solution) return std::nullopt;
@@ -100,7 +99,7 @@ class GemmSearch {
       const double y = sample->latency_us;
       if (!(y > 0) || !std::isfinite(y) || !(sample->weight > 0)) continue;
       const ConvShape& shape = sample->shape;
-      const Terms terms = TermsOf(shape, {mapping, unit, 1});
+      const Terms terms = TermsOf(shape, {mapping, unit, 1}, ComputeFeatures(shape));
       const int64_t columns = shape.k / shape.groups;
       const int64_t multiplier =
           winograd ? shape.groups * (mapping == WorkMapping::kWinograd4x4 ? 36 : 16) : shape.groups;
@@ -286,7 +285,7 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
   std::vector<double> rows, latencies, weights;
   for (const Sample* sample : samples) {
     if (!(sample->weight > 0) || !(sample->latency_us > 0)) continue;
-    const Terms terms = TermsOf(sample->shape, d);
+    const Terms terms = TermsOf(sample->shape, d, ComputeFeatures(sample->shape));
     rows.insert(rows.end(), terms.values.begin(), terms.values.end());
     latencies.push_back(sample->latency_us);
     weights.push_back(sample->weight);
@@ -303,7 +302,11 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
 }
 
 KernelCostModel::Breakdown KernelCostModel::Evaluate(const ConvShape& shape) const {
-  const Terms terms = TermsOf(shape, decomposition_);
+  return Evaluate(shape, ComputeFeatures(shape));
+}
+
+KernelCostModel::Breakdown KernelCostModel::Evaluate(const ConvShape& shape, const ConvFeatures& features) const {
+  const Terms terms = TermsOf(shape, decomposition_, features);
   Breakdown breakdown;
   breakdown.ctas = terms.ctas;
   breakdown.waves = terms.waves;

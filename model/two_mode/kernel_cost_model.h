@@ -20,6 +20,7 @@
 
 #include "model/latency/latency_model.h"
 #include "model/layers/conv_shape.h"
+#include "model/layers/features.h"
 #include "model/two_mode/work_quantization.h"
 
 namespace convlat::model {
@@ -66,6 +67,8 @@ class KernelCostModel {
   static std::optional<KernelCostModel> Fit(std::span<const Sample* const> samples, const CostFitHints& hints);
 
   Breakdown Evaluate(const ConvShape& shape) const;
+  // The same with the layer's features already computed (`features` = ComputeFeatures(shape)).
+  Breakdown Evaluate(const ConvShape& shape, const ConvFeatures& features) const;
 
   const WorkDecomposition& decomposition() const { return decomposition_; }
   const std::array<double, kTerms>& coefficients() const { return coefficients_; }

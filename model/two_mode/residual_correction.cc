@@ -15,7 +15,8 @@ constexpr int kHoldOutEvery = 5;
 
 BoostedTreesOptions TreeOptions(size_t rows) {
   BoostedTreesOptions options;
-  // At most 100 trees of depth 5: a prediction stays within the 1 µs per layer (BM_PredictLayer).
+  // At most 100 trees of depth 5: walked flat (fit/flat_tree_ensemble.h), they are about a third
+  // of a prediction's cost (BM_PredictLayer, docs/performance.md).
   options.rounds = 100;
   options.max_depth = 5;
   options.learning_rate = 0.15;
@@ -35,17 +36,16 @@ double HeldOutMape(std::span<const double> corrections, std::span<const double> 
 
 }  // namespace
 
-std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, size_t group,
+std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, const ConvFeatures& f, size_t group,
                                                            const WorkDecomposition& decomposition,
                                                            const KernelCostModel::Breakdown& cost) {
-  const ConvFeatures f = ComputeFeatures(shape);
   auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
   const double total = cost.total_us();
   const double slots = static_cast<double>(std::max<int64_t>(decomposition.slots, 1));
   const double waves = static_cast<double>(cost.waves);
   return {log2(shape.n), log2(shape.c), log2(shape.h), log2(shape.k), double(shape.r), double(shape.stride_h),
-          double(shape.pad_h), log2(shape.groups), log2(shape.p() * shape.q()), log2(f.flops), log2(f.bytes()),
-          double(group), log2(static_cast<double>(cost.ctas)), log2(waves),
+          double(shape.pad_h), log2(shape.groups), log2(f.p * f.q), log2(f.flops), log2(f.bytes()), double(group),
+          log2(static_cast<double>(cost.ctas)), log2(waves),
           // How full the last wave is: where a staircase's step edges are least sure.
           waves > 0 ? static_cast<double>(cost.ctas) / (waves * slots) : 0, total > 0 ? cost.compute_us / total : 0,
           total > 0 ? cost.fixed_us / total : 0, std::log(std::max(total, 1e-3)), double(shape.dtype),

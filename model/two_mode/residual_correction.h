@@ -17,14 +17,16 @@
 
 #include "model/fit/boosted_trees.h"
 #include "model/layers/conv_shape.h"
+#include "model/layers/features.h"
 #include "model/two_mode/kernel_cost_model.h"
 
 namespace convlat::model {
 
-// One layer as the correction sees it: its parameters and the staircase that predicted it.
+// One layer as the correction sees it: its parameters (`features` = ComputeFeatures(shape)) and
+// the staircase that predicted it.
 inline constexpr int kCorrectionFeatures = 20;
-std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, size_t group,
-                                                           const WorkDecomposition& decomposition,
+std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, const ConvFeatures& features,
+                                                           size_t group, const WorkDecomposition& decomposition,
                                                            const KernelCostModel::Breakdown& cost);
 
 class ResidualCorrection {

@@ -50,8 +50,11 @@ int LatentKernelGroup(const ConvShape& shape) {
   return unit_stride ? 5 : 6;
 }
 
-std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
-  const ConvFeatures f = ComputeFeatures(shape);
+std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape) {
+  return KernelChoiceFeatures(shape, ComputeFeatures(shape));
+}
+
+std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape, const ConvFeatures& f) {
   auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
   return {log2(shape.n),
           log2(shape.c),
@@ -68,7 +71,7 @@ std::vector<double> KernelChoiceFeatures(const ConvShape& shape) {
           log2(f.gemm_m),
           log2(f.gemm_n),
           log2(f.gemm_k),
-          log2(shape.p() * shape.q()),
+          log2(f.p * f.q),
           double(shape.dtype),
           double(shape.layout),
           double(shape.math_mode)};
@@ -129,7 +132,9 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
     std::optional<KernelCostModel> cost = KernelCostModel::Fit(members, hints);
     if (!cost) return absl::FailedPreconditionError(absl::StrCat("no cost model fits kernel group '", name, "'"));
     group_index[name] = static_cast<int>(model->groups_.size());
-    model->groups_.push_back({name, family, *cost, members.size(), MappingSourceName(mapping.source)});
+    const WorkDecomposition& d = cost->decomposition();
+    model->groups_.push_back({name, family, *cost, members.size(), MappingSourceName(mapping.source),
+                              WorkMappingName(d.mapping), CtaTileName(d.mapping, d.tile)});
     return absl::OkStatus();
   };
   // The platform-wide group first: it is the fallback for anything the others cannot take.
@@ -148,7 +153,8 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
     std::vector<std::vector<double>> features;
     std::vector<int> labels;
     for (const Sample& sample : samples) {
-      features.push_back(KernelChoiceFeatures(sample.shape));
+      const auto row = KernelChoiceFeatures(sample.shape);
+      features.emplace_back(row.begin(), row.end());
       labels.push_back(group_index[group_of_kernel[sample.kernel]]);
     }
     model->classifier_ =
@@ -159,8 +165,9 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
 }
 
 std::array<double, kCorrectionFeatures> TwoModeModel::CorrectionInputs(const ConvShape& shape,
+                                                                       const ConvFeatures& features,
                                                                        const KernelChoice& chosen) const {
-  return CorrectionFeatures(shape, chosen.group, groups_[chosen.group].cost.decomposition(), chosen.cost);
+  return CorrectionFeatures(shape, features, chosen.group, groups_[chosen.group].cost.decomposition(), chosen.cost);
 }
 
 // On what the staircases predict for the training layers, with the kernel choice the model makes
@@ -169,10 +176,11 @@ void TwoModeModel::FitCorrection(const std::vector<Sample>& samples) {
   if (samples.size() < ResidualCorrection::kMinSamples) return;
   std::vector<double> features, log_residuals, weights;
   for (const Sample& sample : samples) {
-    const KernelChoice chosen = ChooseKernel(sample.shape);
+    const ConvFeatures f = ComputeFeatures(sample.shape);
+    const KernelChoice chosen = ChooseKernel(sample.shape, f);
     const double predicted = chosen.cost.total_us();
     if (!(predicted > 0) || !(sample.latency_us > 0)) continue;
-    const auto row = CorrectionInputs(sample.shape, chosen);
+    const auto row = CorrectionInputs(sample.shape, f, chosen);
     features.insert(features.end(), row.begin(), row.end());
     log_residuals.push_back(std::log(sample.latency_us / predicted));
     weights.push_back(sample.weight);
@@ -190,13 +198,13 @@ void TwoModeModel::FitCorrection(const std::vector<Sample>& samples) {
 // candidates, so near a switching boundary, where a leaf holds both kernels, the choice follows
 // their costs rather than a hard threshold; kernels never seen near the layer are not considered,
 // so no staircase is extrapolated far from its own data.
-TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape) const {
-  auto choice = [&](size_t group) { return KernelChoice{group, groups_[group].cost.Evaluate(shape)}; };
+TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape, const ConvFeatures& f) const {
+  auto choice = [&](size_t group) { return KernelChoice{group, groups_[group].cost.Evaluate(shape, f)}; };
   if (!classifier_) return choice(0);
-  const std::vector<double> features = KernelChoiceFeatures(shape);
-  const std::vector<double>& shares = classifier_->PredictShares(features);
+  const DecisionTreeClassifier::Leaf leaf = classifier_->PredictLeaf(KernelChoiceFeatures(shape, f));
+  const std::vector<double>& shares = leaf.shares;
   auto applies = [&](size_t group) { return MappingApplies(groups_[group].cost.decomposition().mapping, shape); };
-  const size_t majority = static_cast<size_t>(classifier_->Predict(features));
+  const size_t majority = static_cast<size_t>(leaf.label);
   std::optional<KernelChoice> fastest;
   if (applies(majority)) fastest = choice(majority);
   for (size_t group = 0; group < shares.size(); ++group) {
@@ -211,18 +219,22 @@ TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape) co
 
 bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const {
   const auto it = group_of_kernel_.find(kernel);
-  return it != group_of_kernel_.end() && it->second == ChooseKernel(shape).group;
+  return it != group_of_kernel_.end() && it->second == ChooseKernel(shape, ComputeFeatures(shape)).group;
 }
 
 const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const {
-  return groups_[ChooseKernel(shape).group].name;
+  return groups_[ChooseKernel(shape, ComputeFeatures(shape)).group].name;
 }
 
+// The hot path of the server's queries (docs/performance.md, BM_PredictLayer): the layer's
+// features once, the chosen kernel's cost already evaluated by the choice, the correction's trees
+// walked flat (fit/flat_tree_ensemble.h), no allocation beyond the explanation's strings.
 Prediction TwoModeModel::Predict(const ConvShape& shape) const {
-  const KernelChoice chosen = ChooseKernel(shape);  // its cost is already evaluated: the hot path
-  Prediction prediction = Explain(shape, chosen);
+  const ConvFeatures f = ComputeFeatures(shape);
+  const KernelChoice chosen = ChooseKernel(shape, f);
+  Prediction prediction = Explain(f, chosen);
   if (correction_) {
-    const double factor = correction_->Factor(CorrectionInputs(shape, chosen));
+    const double factor = correction_->Factor(CorrectionInputs(shape, f, chosen));
     prediction.latency_us *= factor;
     prediction.explanation.set_correction(factor);
   }
@@ -232,14 +244,13 @@ Prediction TwoModeModel::Predict(const ConvShape& shape) const {
 std::optional<Prediction> TwoModeModel::PredictWithKernel(const ConvShape& shape, const std::string& kernel) const {
   const auto it = group_of_kernel_.find(kernel);
   if (it == group_of_kernel_.end()) return std::nullopt;
-  return Explain(shape, {it->second, groups_[it->second].cost.Evaluate(shape)});
+  const ConvFeatures f = ComputeFeatures(shape);
+  return Explain(f, {it->second, groups_[it->second].cost.Evaluate(shape, f)});
 }
 
-Prediction TwoModeModel::Explain(const ConvShape& shape, const KernelChoice& chosen) const {
+Prediction TwoModeModel::Explain(const ConvFeatures& f, const KernelChoice& chosen) const {
   const KernelGroup& group = groups_[chosen.group];
   const KernelCostModel::Breakdown& cost = chosen.cost;
-  const ConvFeatures f = ComputeFeatures(shape);
-  const WorkDecomposition& d = group.cost.decomposition();
   Prediction prediction;
   prediction.latency_us = cost.total_us();
   v1::Explanation& why = prediction.explanation;
@@ -250,9 +261,9 @@ Prediction TwoModeModel::Explain(const ConvShape& shape, const KernelChoice& cho
   why.set_memory_share(prediction.latency_us > 0 ? cost.memory_us / prediction.latency_us : 0);
   why.set_kernel_family(group.family);
   why.set_kernel(group.name);
-  why.set_work_mapping(WorkMappingName(d.mapping));
+  why.set_work_mapping(group.work_mapping);
   why.set_work_mapping_source(group.mapping_source);
-  why.set_tile(CtaTileName(d.mapping, d.tile));
+  why.set_tile(group.tile);
   why.set_ctas(cost.ctas);
   why.set_waves(cost.waves);
   return prediction;

@@ -13,6 +13,7 @@
 // With enough layers, a residual correction (residual_correction.h) multiplies the staircase where the model's own
 // cross-validation finds that it helps.
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "model/fit/decision_tree.h"
 #include "model/latency/latency_model.h"
+#include "model/layers/features.h"
 #include "model/two_mode/kernel_cost_model.h"
 #include "model/two_mode/residual_correction.h"
 
@@ -68,6 +70,9 @@ class TwoModeModel final : public LatencyModel {
     KernelCostModel cost;
     size_t samples = 0;
     std::string mapping_source;  // where its tile came from: kernel_name, launch_grids, latency_fit
+    // The explanation's names of its mapping and tile, spelled once at the fit rather than per prediction.
+    std::string work_mapping;
+    std::string tile;
   };
 
   // The group whose kernel runs the layer, with that kernel's cost for it.
@@ -75,9 +80,12 @@ class TwoModeModel final : public LatencyModel {
     size_t group = 0;
     KernelCostModel::Breakdown cost;
   };
-  KernelChoice ChooseKernel(const ConvShape& shape) const;
-  Prediction Explain(const ConvShape& shape, const KernelChoice& chosen) const;
-  std::array<double, kCorrectionFeatures> CorrectionInputs(const ConvShape& shape, const KernelChoice& chosen) const;
+  // `features` = ComputeFeatures(shape): computed once per layer and read by the classifier, the
+  // staircases, the explanation and the correction alike.
+  KernelChoice ChooseKernel(const ConvShape& shape, const ConvFeatures& features) const;
+  Prediction Explain(const ConvFeatures& features, const KernelChoice& chosen) const;
+  std::array<double, kCorrectionFeatures> CorrectionInputs(const ConvShape& shape, const ConvFeatures& features,
+                                                           const KernelChoice& chosen) const;
   void FitCorrection(const std::vector<Sample>& samples);
 
   std::vector<KernelGroup> groups_;
@@ -92,7 +100,10 @@ class TwoModeModel final : public LatencyModel {
 // at unit stride, 6 other filters strided.
 int LatentKernelGroup(const ConvShape& shape);
 
-// The layer parameters the kernel classifier reads (log-scaled sizes, filter, stride, type).
-std::vector<double> KernelChoiceFeatures(const ConvShape& shape);
+// The layer parameters the kernel classifier reads (log-scaled sizes, filter, stride, type);
+// `features` = ComputeFeatures(shape).
+inline constexpr int kKernelChoiceFeatures = 19;
+std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape, const ConvFeatures& features);
+std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape);
 
 }  // namespace convlat::model

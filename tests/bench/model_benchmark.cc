@@ -5,6 +5,8 @@
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/datasets/public_datasets.h"
+#include "model/layers/conv_shape.h"
+#include "model/served_layer.h"
 #include "model/serving_model.h"
 #include "model/two_mode/two_mode_model.h"
 
@@ -71,6 +73,38 @@ void BM_PredictLayerWithInterval(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_PredictLayerWithInterval);
+
+// The served path (model/served_layer.h, what the server's Predict runs per layer): the T4 serving
+// model with its table of measured configurations, its interval, and the lookup of the layer in
+// the table. measured:1 the layers the platform timed (answered with their measurement, the model
+// still run for the explanation); measured:0 layers it did not (each with one output channel more).
+void BM_PredictLayerServed(benchmark::State& state) {
+  absl::StatusOr<ServingModel> serving = FitServingModel(T4Measurements(), T4().hardware);
+  if (!serving.ok()) {
+    state.SkipWithError(std::string(serving.status().message()).c_str());
+    return;
+  }
+  const bool measured = state.range(0) == 1;
+  std::vector<v1::ConvParams> layers;
+  for (const v1::Measurement& m : T4Measurements()) {
+    v1::ConvParams layer = m.params();
+    if (!measured) layer.set_k(layer.k() + 1);
+    if (m.has_op() || !ValidateConvParams(layer, "").ok()) continue;
+    if ((serving->measured.FindConv(layer) != nullptr) == measured) layers.push_back(layer);
+  }
+  if (layers.empty()) {
+    state.SkipWithError("no such layers");
+    return;
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(PredictServedLayer(*serving->conv, serving->measured, serving->conv_intervals, layers[i]));
+    i = (i + 1) % layers.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["layers"] = static_cast<double>(layers.size());
+}
+BENCHMARK(BM_PredictLayerServed)->ArgName("measured")->Arg(1)->Arg(0);
 
 void BM_FitPlatform(benchmark::State& state) {
   const std::vector<Sample>& samples = T4Samples();

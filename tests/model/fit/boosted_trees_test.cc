@@ -55,5 +55,37 @@ TEST(BoostedTreesTest, ZeroWeightRowsAreLeftOutAndTruncateKeepsThePrefix) {
   EXPECT_NEAR(trees.Predict(row), first_ten, 1e-12);
 }
 
+// Predict walks the flat layout, TreeOutputs the trees as grown: on every row, on the training
+// rows (their values are the thresholds), and on NaN, the prediction is the base plus the trees'
+// outputs added in order, to the last bit. Shallow trees are laid out flat; trees deeper than
+// the layout takes keep the node walk, and must agree just the same.
+TEST(BoostedTreesTest, PredictIsTheBasePlusEachTreeInOrderExactly) {
+  const Synthetic train = Steps(3000, 4), test = Steps(300, 5);
+  // Every depth the flat layout takes (odd and even: its walk goes two levels a step), the
+  // correction's 100 trees of depth 5, and trees too deep for it.
+  std::vector<BoostedTreesOptions> settings = {{.rounds = 100, .max_depth = 5},
+                                               {.rounds = 5, .max_depth = 12, .min_samples_leaf = 1}};
+  for (int depth = 0; depth <= 8; ++depth)
+    settings.push_back({.rounds = 10, .max_depth = depth, .min_samples_leaf = 5});
+  for (const BoostedTreesOptions& options : settings) {
+    const BoostedTrees trees = BoostedTrees::Fit(train.rows, 3, train.targets, train.weights, options);
+    ASSERT_EQ(trees.flat(), options.max_depth <= FlatTreeEnsemble::kMaxDepth) << "max_depth " << options.max_depth;
+    BoostedTrees base_only = trees;
+    base_only.Truncate(0);
+    std::vector<std::vector<double>> rows = {{std::nan(""), 0.5, 0.5}, {0.5, std::nan(""), std::nan("")}};
+    for (const Synthetic* data : {&train, &test}) {
+      for (size_t i = 0; i < data->targets.size(); i += 3) {
+        rows.emplace_back(data->rows.begin() + i * 3, data->rows.begin() + i * 3 + 3);
+      }
+    }
+    for (const std::vector<double>& row : rows) {
+      double expected = base_only.Predict(row);
+      for (double output : trees.TreeOutputs(row)) expected += output;
+      ASSERT_EQ(trees.Predict(row), expected)
+          << "max_depth " << options.max_depth << ", row " << row[0] << ", " << row[1] << ", " << row[2];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace convlat::model

@@ -45,6 +45,13 @@ TEST(DecisionTreeTest, LeavesKnowTheShareOfEachLabel) {
   EXPECT_NEAR(mixed[0] + mixed[1], 1.0, 1e-12);
   EXPECT_GT(mixed[1], 0.2);
   EXPECT_EQ(tree.PredictShares(std::vector<double>{3.0})[1], 0.0);
+  // One walk gives both: the same label and the same shares as the two calls.
+  for (double x : {3.0, 15.0}) {
+    const std::vector<double> row = {x};
+    const DecisionTreeClassifier::Leaf leaf = tree.PredictLeaf(row);
+    EXPECT_EQ(leaf.label, tree.Predict(row));
+    EXPECT_EQ(&leaf.shares, &tree.PredictShares(row));
+  }
 }
 
 }  // namespace

@@ -42,6 +42,10 @@ TEST(MeasuredLayersTest, FindsAConfigurationHoweverItsDefaultsAreSpelled) {
   query.set_layout(v1::LAYOUT_NATIVE);
   EXPECT_EQ(table.FindConv(query), nullptr);
   EXPECT_EQ(table.FindConv(*ParseConvSpec("n=1,c=64,h=56,w=56,k=64,r=3,s=3")), nullptr);
+  // The served path looks up the shape it predicts: the same entry.
+  EXPECT_EQ(table.FindConv(ResolveConvShape(*ParseConvSpec("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1"))), found);
+  EXPECT_EQ(table.FindConv(ResolveConvShape(*ParseConvSpec("n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1,math=tensor_op"))),
+            nullptr);
 }
 
 TEST(MeasuredLayersTest, AConvolutionTimedWithSeveralAlgorithmsIsItsFastest) {
