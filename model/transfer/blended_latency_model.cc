@@ -30,7 +30,7 @@ Prediction BlendedLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction = own_->Predict(shape);
   const double transferred_us = transfer_->LatencyUs(shape);
   if (prediction.latency_us > 0 && transferred_us > 0) {
-    // Scales the own fit's shares with it: they stay what the own model attributes, of the blend.
+    // The own model's compute and memory shares are fractions: they stay as it attributes them.
     prediction.latency_us =
         std::exp(own_weight_ * std::log(prediction.latency_us) + (1 - own_weight_) * std::log(transferred_us));
   } else if (!(prediction.latency_us > 0)) {

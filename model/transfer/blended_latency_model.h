@@ -38,7 +38,6 @@ class BlendedLatencyModel : public LatencyModel {
 
   // "67 % the platform's own two-mode fit on 100 layers, 33 % transferred from gpu-t4, gpu-v100".
   const std::string& description() const { return description_; }
-  const TransferredLatencyModel& transfer() const { return *transfer_; }
   double own_weight() const { return own_weight_; }
 
  private:
@@ -52,7 +51,7 @@ class BlendedLatencyModel : public LatencyModel {
 // Fits what the server serves a GPU on `samples` of its own: `own_fit` on them blended with the
 // transfer refined by them (the transfer alone when the own fit fails). For calibrating the blend's
 // intervals on its own held-out residuals (interval_calibration.h): on the public GPUs those cover
-// 77-86 % of held-out layers from 50 layers on, where the transfer's leave-one-GPU-out quantiles
+// 74-86 % of held-out layers from 50 layers on, where the transfer's leave-one-GPU-out quantiles
 // cover 88-98 % (docs/accuracy.md, "Transfer").
 ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit);
 
