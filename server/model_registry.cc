@@ -18,19 +18,6 @@
 namespace convlat::server {
 namespace {
 
-// The transfer refined with the platform's own `samples` (few-shot), blended with `own` (its own
-// conv fit on the same samples) when there is one.
-std::unique_ptr<const model::LatencyModel> TransferredOrBlended(std::unique_ptr<const model::LatencyModel> own,
-                                                                const SourceTransfer& transfer,
-                                                                const model::TransferSpec& spec,
-                                                                const std::vector<model::Sample>& samples) {
-  auto transferred = std::make_unique<model::TransferredLatencyModel>(
-      transfer.model, spec, model::FitFewShotCorrection(*transfer.model, spec, samples));
-  if (own == nullptr) return transferred;
-  return std::make_unique<model::BlendedLatencyModel>(std::move(own), std::move(transferred),
-                                                      static_cast<int>(samples.size()));
-}
-
 // The blend's 80 % intervals from its own held-out residuals on the platform's `samples`
 // (BlendedFitter): tighter than the transfer's leave-one-GPU-out quantiles, and on the public GPUs
 // closer to covering 80 %.
@@ -196,7 +183,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     if (absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
         transfer.ok()) {
       blended_with = *transfer;
-      fitted->conv = TransferredOrBlended(std::move(fitted->conv), *blended_with, *spec, own_samples);
+      fitted->conv = model::TransferredOrBlended(blended_with->model, *spec, own_samples, std::move(fitted->conv));
       model::PredictionIntervals intervals = BlendIntervals(
           *blended_with, *spec, described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{}, own_samples);
       if (intervals.calibrated()) fitted->conv_intervals = std::move(intervals);
@@ -324,7 +311,8 @@ absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const 
       if (blended.calibrated()) intervals = std::move(blended);
     }
   }
-  std::unique_ptr<const model::LatencyModel> served = TransferredOrBlended(std::move(own), **transfer, spec, samples);
+  std::unique_ptr<const model::LatencyModel> served =
+      model::TransferredOrBlended((*transfer)->model, spec, samples, std::move(own));
   auto snapshot = std::make_shared<FittedModel>();
   snapshot->transferred = true;
   v1::PlatformModel& info = snapshot->info;

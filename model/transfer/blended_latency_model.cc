@@ -51,15 +51,22 @@ std::map<std::string, double> BlendedLatencyModel::parameters() const {
   return out;
 }
 
+std::unique_ptr<LatencyModel> TransferredOrBlended(std::shared_ptr<const TransferModel> model,
+                                                   const TransferSpec& target, const std::vector<Sample>& samples,
+                                                   std::unique_ptr<const LatencyModel> own) {
+  const FewShotCorrection correction = FitFewShotCorrection(*model, target, samples);
+  auto transferred = std::make_unique<TransferredLatencyModel>(std::move(model), target, correction);
+  if (own == nullptr) return transferred;
+  return std::make_unique<BlendedLatencyModel>(std::move(own), std::move(transferred),
+                                               static_cast<int>(samples.size()));
+}
+
 ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit) {
   return [model = std::move(model), target = std::move(target), own_fit = std::move(own_fit)](
              const std::vector<Sample>& samples) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-    auto transferred =
-        std::make_unique<TransferredLatencyModel>(model, target, FitFewShotCorrection(*model, target, samples));
     absl::StatusOr<std::unique_ptr<LatencyModel>> own = own_fit(samples);
-    if (!own.ok()) return std::unique_ptr<LatencyModel>(std::move(transferred));
-    return std::unique_ptr<LatencyModel>(std::make_unique<BlendedLatencyModel>(*std::move(own), std::move(transferred),
-                                                                               static_cast<int>(samples.size())));
+    return TransferredOrBlended(model, target, samples,
+                                own.ok() ? *std::move(own) : std::unique_ptr<const LatencyModel>());
   };
 }
 

@@ -48,6 +48,12 @@ class BlendedLatencyModel : public LatencyModel {
   std::string description_;
 };
 
+// What a GPU with `samples` of its own is served: the transfer refined by them (the few-shot
+// correction), blended with `own`, its own conv fit on the same samples, when there is one.
+std::unique_ptr<LatencyModel> TransferredOrBlended(std::shared_ptr<const TransferModel> model,
+                                                   const TransferSpec& target, const std::vector<Sample>& samples,
+                                                   std::unique_ptr<const LatencyModel> own);
+
 // Fits what the server serves a GPU on `samples` of its own: `own_fit` on them blended with the
 // transfer refined by them (the transfer alone when the own fit fails). For calibrating the blend's
 // intervals on its own held-out residuals (interval_calibration.h): on the public GPUs those cover

@@ -51,23 +51,21 @@ double CoverageOn(const LatencyModel& model, const PredictionIntervals& interval
 FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
                         const std::vector<Sample>& refine, const std::vector<Sample>& test,
                         const TransferEvaluationOptions& options) {
-  auto transferred =
-      std::make_unique<TransferredLatencyModel>(model, target, FitFewShotCorrection(*model, target, refine));
   FewShotErrors errors;
-  errors.transfer = MapeOn(*transferred, test);
+  errors.transfer = MapeOn(*TransferredOrBlended(model, target, refine, nullptr), test);
   errors.served = errors.transfer;
   if (!options.own_fit) return errors;
   const HardwareInfo hardware{.compute_units = target.sms};
   absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(refine, hardware);
   if (!own.ok()) return errors;  // too few layers for the own fit: the transfer alone is served
   errors.own = MapeOn(**own, test);
-  const BlendedLatencyModel blend(std::move(*own), std::move(transferred), static_cast<int>(refine.size()));
-  errors.served = MapeOn(blend, test);
+  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, refine, *std::move(own));
+  errors.served = MapeOn(*blend, test);
   // Its intervals as the server calibrates them: the blend's own held-out residuals on `refine`.
   const ConvFitter own_fit = [&options, hardware](const std::vector<Sample>& train) {
     return options.own_fit(train, hardware);
   };
-  errors.coverage = CoverageOn(blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit)), test);
+  errors.coverage = CoverageOn(*blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit)), test);
   return errors;
 }
 
