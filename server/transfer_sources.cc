@@ -89,7 +89,6 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   model::TransferOptions interval_options;
   interval_options.max_samples_per_source = kIntervalSamplesPerSource;
   transfer->intervals = IntervalsFrom(model::LeaveOneSourceOutLogResiduals(sources, interval_options));
-  transfer->sources_key = key;
   transfer->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("transfer model fitted on {} GPUs ({}) in {:.2f}s", sources.size(),
                absl::StrJoin(transfer->model->source_names(), ", "), transfer->fit_seconds);

@@ -32,7 +32,6 @@ struct SourceTransfer {
   // 80 % intervals from the leave-one-source-out residuals: how far the transfer was off on each
   // source GPU when that GPU was left out.
   model::PredictionIntervals intervals;
-  std::string sources_key;  // "name:count,..." of the sources it was fitted on
   double fit_seconds = 0;
 };
 
@@ -45,8 +44,9 @@ class TransferSources {
 
  private:
   absl::Mutex mutex_;  // held across a fit: only the registry's worker (or a test) fits
-  // By sources key: each target leaves itself out, so platforms blending their own fit (which
-  // may be sources of each other) need different source sets. A few are kept.
+  // By sources key ("name:count,..." of the sources): each target leaves itself out, so platforms
+  // blending their own fit (which may be sources of each other) need different source sets. A few
+  // are kept.
   absl::flat_hash_map<std::string, std::shared_ptr<const SourceTransfer>> cached_ ABSL_GUARDED_BY(mutex_);
 };
 
