@@ -175,7 +175,7 @@ absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<
 }
 
 absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>& measurements,
-                                             const HardwareInfo& hardware) {
+                                             const HardwareInfo& hardware, const ConvFitter& served_conv_fit) {
   ServingModel serving;
   std::vector<Sample> samples = SamplesFromMeasurements(measurements);
   const auto [conv_left_out, conv_down_weighted] = LeaveOutOrDownWeightNoisy(samples, TwoModeModel::kMinSamples);
@@ -184,11 +184,14 @@ absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>&
   serving.conv_samples = static_cast<int64_t>(samples.size());
   serving.conv_fit = ErrorsOn(*conv->model, samples);
   serving.conv = std::move(conv->model);
+  if (served_conv_fit) serving.conv_intervals = CalibrateConvIntervals(samples, served_conv_fit);
   // Many samples: the fifth the model choice held out is enough, and costs no fit. Few: every
   // sample held out once (five small fits), or the quantiles would rest on a handful of layers.
-  serving.conv_intervals = samples.size() > kCrossValidateUpTo && !conv->held_out.empty()
-                               ? PredictionIntervals::Calibrate(conv->held_out)
-                               : CalibrateConvIntervals(samples, ConvFitterOfKind(serving.conv->kind(), hardware));
+  if (!serving.conv_intervals.calibrated()) {
+    serving.conv_intervals = samples.size() > kCrossValidateUpTo && !conv->held_out.empty()
+                                 ? PredictionIntervals::Calibrate(conv->held_out)
+                                 : CalibrateConvIntervals(samples, ConvFitterOfKind(serving.conv->kind(), hardware));
+  }
   std::vector<OpSample> op_samples = OpSamplesFromMeasurements(measurements);
   const auto [ops_left_out, ops_down_weighted] =
       LeaveOutOrDownWeightNoisy(op_samples, OpLatencyModel::kMinSamplesPerFit);

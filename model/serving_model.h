@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "convlat/v1/types.pb.h"
 #include "model/fit/error_metrics.h"
+#include "model/interval/interval_calibration.h"
 #include "model/interval/prediction_interval.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
@@ -67,7 +68,11 @@ inline constexpr double kNoisyWeight = 0.25;
 // implausible op group to the op's next group, an implausible pooled op fit to the spec-roofline
 // estimates (no op model). The error is the convolution fit's: a platform without a plausible
 // convolution model has nothing to serve (FAILED_PRECONDITION with the reasons).
+// `served_conv_fit`, when given, is how the caller will build the convolution model it serves from
+// these samples (a GPU's own fit blended with the transfer: BlendedFitter): its held-out residuals
+// calibrate conv_intervals instead of the own fit's, so that they are calibrated once, for what is
+// served. The own fit's calibration stands in only when that one calibrates nothing.
 absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>& measurements,
-                                             const HardwareInfo& hardware = {});
+                                             const HardwareInfo& hardware = {}, const ConvFitter& served_conv_fit = {});
 
 }  // namespace convlat::model
