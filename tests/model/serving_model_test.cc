@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/measurements_csv.h"
+#include "model/latency/roofline_model.h"
 #include "model/layers/features.h"
 #include "tests/support/conv_specs.h"
 
@@ -59,6 +60,39 @@ TEST(ServingModelTest, FitsTheConvolutionAndTheOpModelOfAPlatform) {
   ASSERT_TRUE(serving->ops.has_value()) << serving->op_fit_error;
   EXPECT_EQ(serving->op_samples, static_cast<int64_t>(OpSamplesFromMeasurements(*measurements).size()));
   EXPECT_GT(serving->op_fit_mape, 0);
+}
+
+// What the caller serves (the blend with a transfer, in the server) calibrates the conv intervals
+// when it says so, on the same folds; a fitter that fits nothing leaves the own fit's intervals.
+TEST(ServingModelTest, TheCallersConvFitterCalibratesTheIntervalsWhenGiven) {
+  const std::string path = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/default-sweep.csv";
+  std::ifstream in(path);
+  absl::StatusOr<std::vector<v1::Measurement>> measurements = ParseMeasurementsCsv(in, path, "test");
+  ASSERT_TRUE(measurements.ok()) << measurements.status();
+  // A roofline on the training layers as they are (weights reset: the noisy ones the serving fit
+  // leaves out count here, so the comparison below does not depend on which are noisy).
+  const ConvFitter roofline = [](std::vector<Sample> train) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    for (Sample& sample : train) sample.weight = 1;
+    absl::StatusOr<std::unique_ptr<RooflineModel>> model = RooflineModel::Fit(train);
+    if (!model.ok()) return model.status();
+    return std::unique_ptr<LatencyModel>(*std::move(model));
+  };
+  const HardwareInfo hardware{.compute_units = 2};
+  absl::StatusOr<ServingModel> given = FitServingModel(*measurements, hardware, roofline);
+  ASSERT_TRUE(given.ok()) << given.status();
+  const PredictionIntervals expected = CalibrateConvIntervals(SamplesFromMeasurements(*measurements), roofline);
+  ASSERT_TRUE(expected.calibrated());
+  EXPECT_EQ(given->conv_intervals.parameters("c"), expected.parameters("c"));
+
+  absl::StatusOr<ServingModel> own = FitServingModel(*measurements, hardware);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_NE(own->conv_intervals.parameters("c"), expected.parameters("c"));
+  const ConvFitter fits_nothing = [](const std::vector<Sample>&) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    return absl::FailedPreconditionError("no fit");
+  };
+  absl::StatusOr<ServingModel> fallback = FitServingModel(*measurements, hardware, fits_nothing);
+  ASSERT_TRUE(fallback.ok()) << fallback.status();
+  EXPECT_EQ(fallback->conv_intervals.parameters("c"), own->conv_intervals.parameters("c"));
 }
 
 // Real measurements the agent timed both ways (the layers of the validation networks, both
