@@ -7,31 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/time_util.h"
 #include "model/datasets/gpu_specs.h"
-#include "model/interval/interval_calibration.h"
 #include "model/serving_model.h"
 #include "model/transfer/blended_latency_model.h"
-#include "model/transfer/transferred_latency_model.h"
+#include "server/served_snapshot.h"
+#include "server/transferred_refit.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
-namespace {
-
-// The blend's 80 % intervals from its own held-out residuals on the platform's `samples`
-// (BlendedFitter): tighter than the transfer's leave-one-GPU-out quantiles, and on the public GPUs
-// closer to covering 80 %.
-model::PredictionIntervals BlendIntervals(const SourceTransfer& transfer, const model::TransferSpec& spec,
-                                          const model::HardwareInfo& hardware,
-                                          const std::vector<model::Sample>& samples) {
-  const model::ConvFitter own_fit = [hardware](const std::vector<model::Sample>& train) {
-    return model::FitLatencyModel(train, hardware);
-  };
-  return model::CalibrateConvIntervals(samples, model::BlendedFitter(transfer.model, spec, own_fit));
-}
-
-}  // namespace
-
 ModelRegistry::ModelRegistry(MeasurementStore& store, ServerMetrics& metrics,
                              std::chrono::milliseconds store_sync_interval)
     : store_(store), metrics_(metrics), store_sync_interval_(store_sync_interval), worker_([this] { WorkerLoop(); }) {}
@@ -151,117 +134,81 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
       return absl::OkStatus();
     }
   }
-  const std::vector<model::Sample> own_samples = model::SamplesFromMeasurements(*measurements);
+  const size_t own_layers = model::SamplesFromMeasurements(*measurements).size();
+  std::optional<TransferTarget> target;
+  if (spec) target.emplace(TransferTarget{platform, *described, *spec, *measurements, successful});
+  // Below kOwnLayersWithoutTransfer layers of its own, what it is served involves the transfer
+  // (transferred_refit.h), when there is one to be had.
   absl::Status transfer_status = absl::OkStatus();
-  if (spec && own_samples.size() < static_cast<size_t>(kOwnLayersForOwnFit)) {
-    transfer_status = RefitTransferred(platform, *described, *spec, *measurements, own_samples, successful);
-    if (transfer_status.ok()) return transfer_status;
+  if (target && own_layers < static_cast<size_t>(kOwnLayersWithoutTransfer)) {
+    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
+    if (transfer.ok()) return PublishRefit(platform, RefitWithTransfer(**transfer, *target));
+    transfer_status = transfer.status();
     if (successful == 0) {
       absl::MutexLock lock(&models_mutex_);
       models_.erase(platform);
+      fit_errors_[platform] = std::string(transfer_status.message());
       return transfer_status;
     }
-    // Nothing to transfer from: the platform's own fit, if its layers allow one.
+    spdlog::info("platform '{}': {} layers of its own and nothing to transfer from ({}); its own fit alone", platform,
+                 own_layers, std::string(transfer_status.message()));
   }
   const model::HardwareInfo hardware = described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{};
   absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
-  if (!fitted.ok() && spec && transfer_status.ok()) {
+  if (!fitted.ok() && target && transfer_status.ok()) {
     // The own fit failed (implausible, too few layers of one kind): the transfer serves instead.
-    if (RefitTransferred(platform, *described, *spec, *measurements, own_samples, successful).ok())
-      return absl::OkStatus();
+    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
+    if (transfer.ok()) {
+      spdlog::warn("platform '{}': its own fit is not served ({}); the transfer serves instead", platform,
+                   std::string(fitted.status().message()));
+      return PublishRefit(platform, TransferredSnapshot(**transfer, *target));
+    }
+    transfer_status = transfer.status();
   }
   if (!fitted.ok()) {
     metrics_.ObserveRefit(platform, false, elapsed_seconds(), 0, 0);
+    // Both reasons when the transfer could not stand in: a platform with a few layers of its own
+    // and no sources must not read as if more layers alone would do.
+    const absl::Status status =
+        transfer_status.ok() ? fitted.status()
+                             : absl::Status(fitted.status().code(), absl::StrCat(fitted.status().message(), "; and ",
+                                                                                 transfer_status.message()));
     absl::MutexLock lock(&models_mutex_);
-    fit_errors_[platform] = std::string(fitted.status().message());
-    return fitted.status();
-  }
-  // Fewer than kOwnLayersWithoutTransfer layers of its own: blended with the transfer, which the
-  // own fit does not yet beat alone (docs/accuracy.md, "Transfer").
-  std::shared_ptr<const SourceTransfer> blended_with;
-  if (spec && own_samples.size() < static_cast<size_t>(kOwnLayersWithoutTransfer)) {
-    if (absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
-        transfer.ok()) {
-      blended_with = *transfer;
-      fitted->conv = model::TransferredOrBlended(blended_with->model, *spec, own_samples, std::move(fitted->conv));
-      model::PredictionIntervals intervals = BlendIntervals(
-          *blended_with, *spec, described.ok() ? model::HardwareOf(*described) : model::HardwareInfo{}, own_samples);
-      if (intervals.calibrated()) fitted->conv_intervals = std::move(intervals);
-    }
+    fit_errors_[platform] = std::string(status.message());
+    return status;
   }
   if (!fitted->op_fit_error.empty()) spdlog::warn("platform '{}': no op model: {}", platform, fitted->op_fit_error);
-  for (const model::RejectedFit& rejected : fitted->rejected) {
-    spdlog::warn("platform '{}': {} not served, {} ({}); serving {} instead", platform, rejected.model, rejected.reason,
-                 rejected.check, rejected.fallback);
-    metrics_.AddRejectedModel(platform, rejected.model, rejected.check);
-  }
+  std::shared_ptr<FittedModel> snapshot =
+      SnapshotOfServingModel(platform, described.ok() ? std::optional<v1::Platform>(*described) : std::nullopt,
+                             *std::move(fitted), successful);
+  snapshot->info.set_fit_seconds(elapsed_seconds());
+  return PublishRefit(platform, std::move(snapshot));
+}
 
-  auto snapshot = std::make_shared<FittedModel>();
-  v1::PlatformModel& info = snapshot->info;
-  info.set_platform(platform);
-  info.set_model_kind(fitted->conv->kind());
-  info.set_sample_count(fitted->conv_samples);
-  info.set_measurements_seen(successful);
-  info.set_fit_mape(fitted->conv_fit.mape);
-  info.set_fit_rmspe(fitted->conv_fit.rmspe);
-  for (const auto& [name, value] : fitted->conv->parameters()) (*info.mutable_parameters())[name] = value;
-  if (blended_with != nullptr) {
-    for (const std::string& source : blended_with->model->source_names()) info.add_transferred_from(source);
-    info.set_transfer_target_layers(static_cast<int32_t>(own_samples.size()));
+absl::Status ModelRegistry::PublishRefit(const std::string& platform, std::shared_ptr<FittedModel> snapshot) {
+  const v1::PlatformModel& info = snapshot->info;
+  for (const v1::RejectedModel& rejected : info.rejected_models()) {
+    spdlog::warn("platform '{}': {} not served, {} ({}); serving {} instead", platform, rejected.model(),
+                 rejected.reason(), rejected.check(), rejected.fallback());
+    metrics_.AddRejectedModel(platform, rejected.model(), rejected.check());
   }
-  for (const model::RejectedFit& rejected : fitted->rejected) {
-    v1::RejectedModel& out = *info.add_rejected_models();
-    out.set_model(rejected.model);
-    out.set_check(rejected.check);
-    out.set_reason(rejected.reason);
-    out.set_fallback(rejected.fallback);
-  }
-  info.set_noisy_left_out(fitted->noisy_left_out);
-  info.set_noisy_down_weighted(fitted->noisy_down_weighted);
-  *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-  if (fitted->ops) {
-    info.set_op_sample_count(fitted->op_samples);
-    info.set_op_fit_mape(fitted->op_fit_mape);
-    for (const auto& [name, value] : fitted->ops->parameters()) (*info.mutable_parameters())[name] = value;
-  }
-  for (const auto& [name, value] : fitted->conv_intervals.parameters("interval.conv")) {
-    (*info.mutable_parameters())[name] = value;
-  }
-  for (const auto& [name, value] : fitted->op_intervals.parameters("interval.op")) {
-    (*info.mutable_parameters())[name] = value;
-  }
-  if (const auto& pooled = fitted->conv_intervals.pooled()) {
+  if (const auto& pooled = snapshot->conv_intervals.pooled()) {
     metrics_.ObserveInterval(platform, "conv", pooled->lower, pooled->upper);
   }
-  if (const auto& pooled = fitted->op_intervals.pooled()) {
+  if (const auto& pooled = snapshot->op_intervals.pooled()) {
     metrics_.ObserveInterval(platform, "op", pooled->lower, pooled->upper);
   }
-  snapshot->conv_intervals = std::move(fitted->conv_intervals);
-  snapshot->op_intervals = std::move(fitted->op_intervals);
-  snapshot->model = std::move(fitted->conv);
-  snapshot->op_model = std::move(fitted->ops);
-  snapshot->hot_model = std::move(fitted->hot_conv);
-  snapshot->hot_op_model = std::move(fitted->hot_ops);
-  snapshot->measured = std::move(fitted->measured);
-  (*info.mutable_parameters())["measured.configurations"] = static_cast<double>(snapshot->measured.size());
-  if (fitted->hot_samples > 0) (*info.mutable_parameters())["hot.samples"] = static_cast<double>(fitted->hot_samples);
-  if (described.ok()) snapshot->platform = *described;
-  snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
-  if (!snapshot->op_model) {
-    // What the ops of a network will be estimated from (spec-roofline), for GetPlatformModel's readers.
-    (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
-    (*info.mutable_parameters())["spec.peak_fp32_gflops"] = snapshot->device.peak_gflops;
-    (*info.mutable_parameters())["spec.launch_floor_us"] = snapshot->device.launch_floor_us;
-  }
-  info.set_fit_seconds(elapsed_seconds());
-
   metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), info.fit_mape());
-  spdlog::info("platform '{}': fitted {} on {} samples in {:.3f}s, in-sample MAPE {:.1f}% (ops: {} samples, {:.1f}%)",
-               platform, info.model_kind(), info.sample_count(), info.fit_seconds(), info.fit_mape(),
-               info.op_sample_count(), info.op_fit_mape());
+  const std::string transfer = model::TransferDescription(*snapshot->model);
+  spdlog::info(
+      "platform '{}': serving {}: {} on {} samples, fitted in {:.3f}s, in-sample MAPE {:.1f}% (ops: {} samples, "
+      "{:.1f}%){}{}",
+      platform, ServedPathOf(*snapshot), info.model_kind(), info.sample_count(), info.fit_seconds(), info.fit_mape(),
+      info.op_sample_count(), info.op_fit_mape(), transfer.empty() ? "" : "; ", transfer);
+  const bool transferred = snapshot->transferred;
   Publish(platform, std::move(snapshot));
   // The platforms served a transfer may have had this one as a source, or may gain it as one.
-  RequestTransferredRefits();
+  if (!transferred) RequestTransferredRefits();
   return absl::OkStatus();
 }
 
@@ -286,72 +233,6 @@ void ModelRegistry::RequestTransferredRefits() {
     }
   }
   for (const std::string& name : transferred) RequestRefit(name);
-}
-
-absl::Status ModelRegistry::RefitTransferred(const std::string& platform, const v1::Platform& described,
-                                             const model::TransferSpec& spec,
-                                             const std::vector<v1::Measurement>& measurements,
-                                             const std::vector<model::Sample>& samples, int64_t successful) {
-  absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
-  if (!transfer.ok()) {
-    absl::MutexLock lock(&models_mutex_);
-    fit_errors_[platform] = std::string(transfer.status().message());
-    return transfer.status();
-  }
-  const auto start = std::chrono::steady_clock::now();
-  // With a few dozen layers of its own, the platform's own fit on them is blended in.
-  std::unique_ptr<const model::LatencyModel> own;
-  model::PredictionIntervals intervals = (*transfer)->intervals;
-  if (samples.size() >= static_cast<size_t>(kOwnLayersToBlend)) {
-    absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted =
-        model::FitLatencyModel(samples, model::HardwareOf(described));
-    if (fitted.ok()) {
-      own = *std::move(fitted);
-      model::PredictionIntervals blended = BlendIntervals(**transfer, spec, model::HardwareOf(described), samples);
-      if (blended.calibrated()) intervals = std::move(blended);
-    }
-  }
-  std::unique_ptr<const model::LatencyModel> served =
-      model::TransferredOrBlended((*transfer)->model, spec, samples, std::move(own));
-  auto snapshot = std::make_shared<FittedModel>();
-  snapshot->transferred = true;
-  v1::PlatformModel& info = snapshot->info;
-  info.set_platform(platform);
-  info.set_model_kind(served->kind());
-  info.set_sample_count(static_cast<int64_t>(samples.size()));
-  info.set_measurements_seen(successful);
-  info.set_transferred(true);
-  for (const std::string& source : (*transfer)->model->source_names()) info.add_transferred_from(source);
-  info.set_transfer_target_layers(static_cast<int32_t>(samples.size()));
-  if (!samples.empty()) {
-    const model::ErrorSummary errors = model::ErrorsOn(*served, samples);
-    info.set_fit_mape(errors.mape);
-    info.set_fit_rmspe(errors.rmspe);
-  }
-  for (const auto& [name, value] : served->parameters()) (*info.mutable_parameters())[name] = value;
-  for (const auto& [name, value] : intervals.parameters("interval.conv")) {
-    (*info.mutable_parameters())[name] = value;
-  }
-  (*info.mutable_parameters())["transfer.fit_seconds"] = (*transfer)->fit_seconds;
-  *info.mutable_fitted_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
-  snapshot->conv_intervals = std::move(intervals);
-  snapshot->platform = described;
-  snapshot->model = std::move(served);
-  snapshot->measured = model::MeasuredLayers::FromMeasurements(measurements);
-  (*info.mutable_parameters())["measured.configurations"] = static_cast<double>(snapshot->measured.size());
-  snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
-  (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
-  (*info.mutable_parameters())["spec.peak_fp32_gflops"] = snapshot->device.peak_gflops;
-  (*info.mutable_parameters())["spec.launch_floor_us"] = snapshot->device.launch_floor_us;
-  info.set_fit_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (const auto& pooled = snapshot->conv_intervals.pooled()) {
-    metrics_.ObserveInterval(platform, "conv", pooled->lower, pooled->upper);
-  }
-  metrics_.ObserveRefit(platform, true, info.fit_seconds(), info.sample_count(), info.fit_mape());
-  spdlog::info("platform '{}': serving the {} model, {}", platform, info.model_kind(),
-               model::TransferDescription(*snapshot->model));
-  Publish(platform, std::move(snapshot));
-  return absl::OkStatus();
 }
 
 std::shared_ptr<const FittedModel> ModelRegistry::Get(const std::string& platform) const {

@@ -14,36 +14,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "convlat/v1/latency.pb.h"
-#include "model/interval/prediction_interval.h"
-#include "model/latency/latency_model.h"
-#include "model/latency/op_model.h"
-#include "model/latency/spec_roofline.h"
-#include "model/measured/measured_layers.h"
+#include "server/fitted_model.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
 #include "server/transfer_sources.h"
 
 namespace convlat::server {
-
-struct FittedModel {
-  std::unique_ptr<const model::LatencyModel> model;
-  std::optional<model::OpLatencyModel> op_model;  // none when the platform has no op measurements
-  // Fitted to the hot timings (CPU agents): null / none without them; network predictions then
-  // keep every layer evicted.
-  std::unique_ptr<const model::LatencyModel> hot_model;
-  std::optional<model::OpLatencyModel> hot_op_model;
-  v1::PlatformModel info;                     // what GetPlatformModel returns
-  v1::Platform platform;                      // the device as registered when the model was fitted,
-                                              // completed from its data sheet (gpu_specs.h)
-  model::DeviceSpec device;                   // its peaks, for the ops no measurement covers
-  model::PredictionIntervals conv_intervals;  // 80 % intervals, calibrated on held-out layers
-  model::PredictionIntervals op_intervals;
-  model::MeasuredLayers measured;  // the platform's own configurations, answered as measured
-  // Served the transfer model (transfer_sources.h): the platform has too few measurements of its
-  // own. Every prediction from it is marked transferred; its ops come from the spec roofline.
-  bool transferred = false;
-};
 
 class ModelRegistry {
  public:
@@ -73,14 +49,9 @@ class ModelRegistry {
 
  private:
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(queue_mutex_);
-  // Serves `platform` the transfer model refined with its own `samples` (blended with its own fit
-  // on them from kOwnLayersToBlend of them); FAILED_PRECONDITION when there is nothing to transfer
-  // from.
-  // Its own `measurements` (those `samples` came from) are answered as measured.
-  absl::Status RefitTransferred(const std::string& platform, const v1::Platform& described,
-                                const model::TransferSpec& spec, const std::vector<v1::Measurement>& measurements,
-                                const std::vector<model::Sample>& samples, int64_t successful)
-      ABSL_LOCKS_EXCLUDED(models_mutex_);
+  // Observes a refit's snapshot (metrics, the log line saying which path served it) and publishes it.
+  absl::Status PublishRefit(const std::string& platform, std::shared_ptr<FittedModel> snapshot)
+      ABSL_LOCKS_EXCLUDED(models_mutex_, queue_mutex_);
   // Publishes a new snapshot under the next version.
   void Publish(const std::string& platform, std::shared_ptr<FittedModel> snapshot) ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Queues a refit of every platform served a transfer, whose sources may just have changed.

@@ -13,6 +13,7 @@
 #include "server/network_query.h"
 #include "server/platform_query.h"
 #include "server/platform_registration.h"
+#include "tests/profiler_agent/delivery/log_capture.h"
 #include "tests/server/core_fixture.h"
 #include "tests/server/test_data.h"
 
@@ -190,6 +191,48 @@ TEST_F(TransferQueryTest, WithoutSourcesASpecOnlyPlatformSaysWhatIsMissing) {
   const absl::Status status = server::PredictLayers(core(), request, response);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(status.message(), HasSubstr("no GPU platform to transfer from"));
+}
+
+// Which of the four ways serves a platform is in the refit's log line, for whoever reads the log
+// after a model changed.
+TEST_F(TransferQueryTest, EachRefitLogsWhichWayThePlatformIsServed) {
+  StoreSources();
+  if (IsSkipped()) return;
+  ASSERT_TRUE(RegisterSpecOnly(NewT4("new-gpu")).ok());
+  LogCapture log;
+  ASSERT_TRUE(models_->Refit("new-gpu").ok()) << models_->LastFitError("new-gpu");
+  EXPECT_THAT(log.text(), HasSubstr("[info] platform 'new-gpu': serving the transfer: transfer on 0 samples"));
+  const std::vector<v1::Measurement>& t4 = *T4Measurements();
+  StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
+  EXPECT_THAT(log.text(), HasSubstr("platform 'new-gpu': serving the transfer blended with its own fit: "));
+  EXPECT_THAT(log.text(), HasSubstr("fit on 50 layers, 50 % transferred from gpu-t4, gpu-v100"));
+  ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, Batch("more", "new-gpu", t4, 50, 50)).code(), 0);
+  models_->WaitUntilIdle();
+  EXPECT_THAT(log.text(), HasSubstr("platform 'new-gpu': serving its own fit blended with the transfer: "));
+  EXPECT_THAT(log.text(), HasSubstr("fit on 100 layers, 33 % transferred from gpu-t4, gpu-v100"));
+}
+
+// A GPU with a few layers of its own and no other GPU to transfer from: its own fit alone, and
+// when there is none, the error says both why not and what would give one.
+TEST_F(TransferQueryTest, WithoutSourcesAFewLayersGetTheirOwnFitOrBothReasons) {
+  const std::vector<v1::Measurement>* t4 = T4Measurements();
+  if (t4 == nullptr) GTEST_SKIP() << kNoDataset;
+  Register("few");
+  LogCapture log;
+  StoreAndFit("few", {(*t4)[0], (*t4)[1]});
+  EXPECT_EQ(models_->Get("few"), nullptr);
+  const std::string reason = models_->LastFitError("few");
+  EXPECT_THAT(reason, HasSubstr("roofline"));
+  EXPECT_THAT(reason, HasSubstr("no GPU platform to transfer from"));
+  EXPECT_THAT(log.text(), HasSubstr("platform 'few': 2 layers of its own and nothing to transfer from"));
+
+  ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, Batch("more", "few", *t4, 2, 38)).code(), 0);
+  models_->WaitUntilIdle();
+  ASSERT_NE(models_->Get("few"), nullptr) << models_->LastFitError("few");
+  EXPECT_FALSE(models_->Get("few")->transferred);
+  EXPECT_TRUE(models_->Get("few")->info.transferred_from().empty());
+  EXPECT_EQ(models_->Get("few")->measured.size(), 40u);
+  EXPECT_THAT(log.text(), HasSubstr("platform 'few': serving its own fit: "));
 }
 
 TEST_F(TransferQueryTest, BadSpecsAreRefusedNamingTheFieldAndStoreNothing) {
