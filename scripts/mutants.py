@@ -150,7 +150,7 @@ MUTATIONS = (
     Mutation(
         name="refit-without-op-model",
         invariant="a refit publishes the whole model it fitted (convolutions and ops together)",
-        edits=(Edit("server/model_registry.cc", "  snapshot->op_model = std::move(fitted->ops);\n", ""),),
+        edits=(Edit("server/served_snapshot.cc", "  snapshot->op_model = std::move(fitted.ops);\n", ""),),
         targets=("server_test",),
         tests="NetworkQuery|PlatformQuery|Services",
     ),
