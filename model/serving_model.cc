@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "model/interval/interval_calibration.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/roofline_model.h"
 #include "model/plausibility_checks.h"
 #include "model/two_mode/two_mode_model.h"
@@ -209,7 +210,7 @@ absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>&
   if (!conv.ok()) return conv.status();
   serving.conv_samples = static_cast<int64_t>(samples.size());
   serving.conv_fit = ErrorsOn(*conv->model, samples);
-  serving.conv = std::move(conv->model);
+  serving.conv = std::make_unique<DomainCheckedModel>(std::move(conv->model), TrainingDomain::Of(samples));
   // The model choice's held-out predictions, when they are of the kind served: every sample held
   // out once up to kCrossValidateUpTo (or the quantiles would rest on a handful of layers), one
   // fifth above; no fit of its own. Else (the choice was overruled, or not made) five more fits.

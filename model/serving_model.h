@@ -34,6 +34,7 @@ struct RejectedFit {
 };
 
 struct ServingModel {
+  // Its predictions outside what the platform measured carry the reason (DomainCheckedModel).
   std::unique_ptr<const LatencyModel> conv;
   int64_t conv_samples = 0;
   ErrorSummary conv_fit;              // in-sample: what GetPlatformModel and the metrics report
