@@ -73,7 +73,8 @@ std::string TrainingDomain::Outside(const ConvShape& shape) const {
   if (empty_) return {};
   // The checks that cost nothing come first; strings are built only for a layer found outside.
   const std::array<double, kSizes> sizes = SizesOf(shape);
-  bool outside = !Contains(filters_, Pair{shape.r, shape.s}) || !Contains(strides_, Pair{shape.stride_h, shape.stride_w}) ||
+  bool outside = !Contains(filters_, Pair{shape.r, shape.s}) ||
+                 !Contains(strides_, Pair{shape.stride_h, shape.stride_w}) ||
                  !Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w}) ||
                  !Contains(group_kinds_, GroupKindOf(shape)) || !Contains(dtypes_, shape.dtype);
   for (int i = 0; i < kSizes && !outside; ++i) {
@@ -98,17 +99,16 @@ std::string TrainingDomain::Outside(const ConvShape& shape) const {
   if (!Contains(dtypes_, shape.dtype)) {
     std::vector<std::string> measured;
     for (v1::DataType dtype : dtypes_) measured.push_back(v1::DataType_Name(dtype));
-    reasons.push_back(
-        absl::StrCat(v1::DataType_Name(shape.dtype), " (measured: ", absl::StrJoin(measured, ", "), ")"));
+    reasons.push_back(absl::StrCat(v1::DataType_Name(shape.dtype), " (measured: ", absl::StrJoin(measured, ", "), ")"));
   }
   for (int i = 0; i < kSizes; ++i) {
     // Channels are compared per group (what one group's GEMM reduces over and produces).
-    const std::string name =
-        shape.groups > 1 && (i == kChannels || i == kOutChannels) ? absl::StrCat(kSizeNames[i], "/groups")
-                                                                  : kSizeNames[i];
+    const std::string name = shape.groups > 1 && (i == kChannels || i == kOutChannels)
+                                 ? absl::StrCat(kSizeNames[i], "/groups")
+                                 : kSizeNames[i];
     if (sizes[i] > max_[i] * kSizeTolerance) {
-      reasons.push_back(absl::StrFormat("%s=%.0f is %.1fx the largest measured (%.0f)", name, sizes[i],
-                                        sizes[i] / max_[i], max_[i]));
+      reasons.push_back(
+          absl::StrFormat("%s=%.0f is %.1fx the largest measured (%.0f)", name, sizes[i], sizes[i] / max_[i], max_[i]));
     } else if (sizes[i] * kSizeTolerance < min_[i]) {
       reasons.push_back(absl::StrFormat("%s=%.0f is below the smallest measured (%.0f)", name, sizes[i], min_[i]));
     }

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
 #include "prometheus/text_serializer.h"
 #include "server/layer_query.h"
 #include "server/network_query.h"
@@ -92,6 +93,8 @@ TEST_F(IntervalQueryTest, SpecEstimatedOpsMakeTheTotalsIntervalUncalibrated) {
   }
   EXPECT_GT(spec, 0);
   EXPECT_GT(extrapolated, 0);
+  EXPECT_THAT(prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()),
+              HasSubstr(absl::StrCat("convlat_extrapolated_predictions_total{platform=\"t4\"} ", extrapolated)));
   EXPECT_FALSE(response.interval_calibrated());
   EXPECT_LT(response.total_p10_us(), response.total_us());
   EXPECT_GT(response.total_p90_us(), response.total_us());
