@@ -43,7 +43,19 @@ std::string Explain(const v1::Explanation& why) {
   if (why.correction() > 0) absl::StrAppend(&text, absl::StrFormat(", correction ×%.2f", why.correction()));
   if (!why.transfer().empty()) absl::StrAppend(&text, "; ", why.transfer());
   if (!why.cache_state().empty()) absl::StrAppend(&text, ", cache ", why.cache_state());
+  if (!why.extrapolation().empty()) absl::StrAppend(&text, "; extrapolated: ", why.extrapolation());
   return text;
+}
+
+// Layers outside what the platform measured (Explanation.extrapolation): said once under the
+// table, with the first reason, so a user does not take their figures for measured-backed ones.
+void NoteExtrapolations(const CommandContext& context, int layers, const std::string& first_reason,
+                        const std::string& share) {
+  if (layers == 0) return;
+  *context.err << "note: " << layers << (layers == 1 ? " layer lies" : " layers lie")
+               << " outside what this platform measured" << share << ", e.g. " << first_reason
+               << ": their figures are extrapolations and their intervals assumed, not calibrated (an agent "
+                  "measures such layers with convlat-agent network NET.onnx --sweep_out FILE, then --sweep FILE)\n";
 }
 
 const char* KindName(v1::PlatformKind kind) {
@@ -120,11 +132,13 @@ void AddNetworkTotals(const v1::PredictNetworkResponse& response, TextTable& tab
   const int measured = response.layers_size() - estimated - left_out;
   const auto [p10, p90] = IntervalCells(response.total_p10_us(), response.total_p90_us());
   const char* total = response.transferred() ? "total (transferred estimate)" : "total";
-  table.AddRow({response.total_is_lower_bound() ? "total (lower bound)" : total, "", "", Fixed(total_us / 1000, 4), p10,
-                p90, "100.0%",
-                absl::StrCat(response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out; ") : "",
-                             "p10-p90: sums of the layers' bounds",
-                             response.interval_calibrated() ? "" : " (spec-estimated layers' bounds assumed)")});
+  table.AddRow(
+      {response.total_is_lower_bound() ? "total (lower bound)" : total, "", "", Fixed(total_us / 1000, 4), p10, p90,
+       "100.0%",
+       absl::StrCat(
+           response.total_is_lower_bound() ? absl::StrCat(left_out, " layers left out; ") : "",
+           "p10-p90: sums of the layers' bounds",
+           response.interval_calibrated() ? "" : " (spec-estimated and extrapolated layers' bounds assumed)")});
   table.AddRow({"  measured-model", "", "", Fixed(response.measured_model_us() / 1000, 4), "", "",
                 share(response.measured_model_us()),
                 absl::StrCat(measured, response.transferred()
@@ -197,6 +211,13 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
                   Fixed(p.latency_us() / 1000, 4), p10, p90, Explain(p.explanation())});
   }
   PrintTable(context, table);
+  int extrapolated = 0;
+  std::string first_reason;
+  for (const v1::LayerPrediction& p : response.predictions()) {
+    if (p.explanation().extrapolation().empty()) continue;
+    if (extrapolated++ == 0) first_reason = p.explanation().extrapolation();
+  }
+  NoteExtrapolations(context, extrapolated, first_reason, "");
   return kExitOk;
 }
 
@@ -315,6 +336,16 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   }
   AddNetworkTotals(response, table);
   PrintTable(context, table);
+  int extrapolated = 0;
+  double extrapolated_us = 0;
+  std::string first_reason;
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    if (layer.prediction().explanation().extrapolation().empty()) continue;
+    if (extrapolated++ == 0) first_reason = layer.prediction().explanation().extrapolation();
+    extrapolated_us += layer.prediction().latency_us();
+  }
+  NoteExtrapolations(context, extrapolated, first_reason,
+                     " (" + Fixed(100 * extrapolated_us / std::max(response.total_us(), 1e-9), 1) + "% of the total)");
   if (response.transferred()) {
     *context.out << "transferred estimate: " << Fixed(response.total_us() / 1000, 4) << " ms, 80 % interval p10-p90 "
                  << Fixed(response.total_p10_us() / 1000, 4) << "-" << Fixed(response.total_p90_us() / 1000, 4)

@@ -201,7 +201,11 @@ std::string RenderSvgHeatmap(const Heatmap& heatmap) {
   }
   if (!(lo <= hi)) lo = 0, hi = 1;
   const double top = kTop + 30, left = kLabelW;
-  const double width = left + kCell * columns + kScaleW, height = top + kCellH * rows + 40;
+  // Wide enough for the title too (about 7.5 px a character at 14 px), which is often the longest line.
+  const double width = std::max(left + kCell * columns + kScaleW, kLeft + 7.5 * heatmap.title.size() + 20),
+               height = top + kCellH * rows + 40;
+  // One format for every cell, so a column of numbers reads aligned (22.3, 19.0, not 22.3, 19.04).
+  auto value_text = [&](double v) { return absl::StrFormat("%.*f", heatmap.decimals, v); };
   // Light yellow to dark red; the text turns white on dark cells.
   auto shade = [&](double v) { return hi > lo ? (v - lo) / (hi - lo) : 0.5; };
   auto colour = [](double t) {
@@ -234,7 +238,7 @@ std::string RenderSvgHeatmap(const Heatmap& heatmap) {
                             x, y, kCell, kCellH, colour(shade(v)));
       absl::StrAppendFormat(
           &svg, "<text class=\"value\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"%s\">%s</text>\n",
-          x + kCell / 2, y + kCellH / 2 + 4, shade(v) > 0.6 ? "white" : "black", TickText(v));
+          x + kCell / 2, y + kCellH / 2 + 4, shade(v) > 0.6 ? "white" : "black", value_text(v));
     }
   }
   // The colour scale: a gradient from the smallest to the largest value, both written beside it.
@@ -246,8 +250,8 @@ std::string RenderSvgHeatmap(const Heatmap& heatmap) {
   absl::StrAppendFormat(
       &svg, "<rect class=\"scale\" x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"%.0f\" fill=\"url(#scale)\"/>\n",
       scale_x, top, scale_h);
-  absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", scale_x + 20, top + 10, TickText(hi));
-  absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", scale_x + 20, top + scale_h, TickText(lo));
+  absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", scale_x + 20, top + 10, value_text(hi));
+  absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", scale_x + 20, top + scale_h, value_text(lo));
   absl::StrAppendFormat(&svg, "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n", scale_x - 4, top - 8,
                         Escape(heatmap.value_label));
   return svg + "</svg>\n";

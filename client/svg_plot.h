@@ -42,6 +42,7 @@ struct Heatmap {
   std::string value_label;                  // what the colour scale shows, e.g. "MAPE %"
   std::string row_axis_label;               // e.g. "trained on"
   std::string column_axis_label;            // e.g. "predicting"
+  int decimals = 1;                         // of the values written in the cells and on the scale
 };
 std::string RenderSvgHeatmap(const Heatmap& heatmap);
 

@@ -1,9 +1,12 @@
 #include "model/serving_model.h"
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "model/interval/interval_calibration.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/roofline_model.h"
 #include "model/plausibility_checks.h"
 #include "model/two_mode/two_mode_model.h"
@@ -11,27 +14,51 @@
 namespace convlat::model {
 namespace {
 
-// Whether the two-mode model, fitted on four fifths of the layers, predicts the other fifth at
-// least as well as the roofline does. With few layers a staircase per kernel can be far worse than
-// a line (on this repository's native-layout CPU data, 57 % against 8 % MAPE at 25 layers). Layers
-// left out of the fit (weight 0) are left out of the comparison too. The winner's predictions of
-// that fifth are kept: held-out residuals the intervals can be calibrated on without another fit
-// (the fold interval_calibration.h holds out).
+// Whether the two-mode model predicts layers it was not fitted on at least as well as the
+// roofline does. With few layers a staircase per kernel can be far worse than a line (on this
+// repository's native-layout CPU data, 57 % against 8 % MAPE at 25 layers). Up to
+// kCrossValidateUpTo layers every fold of interval_calibration.h is held out in turn (five fits of
+// each kind): one fifth of 50 layers is 10, and a choice made on 10 layers is a coin toss (it
+// served the roofline often enough that the served fit of a GPU with 50 layers scored 2-3 points
+// worse than the two-mode fit it turned down). Above, the last fold alone, one fit of each kind.
+// Layers left out of the fit (weight 0) are left out of the comparison too. The winner's held-out
+// predictions are kept: residuals the intervals can be calibrated on without another fit.
 struct HeldOutChoice {
   bool two_mode = false;
-  std::vector<HeldOutResidual> residuals;  // of the chosen kind, on the held-out fifth
+  std::vector<HeldOutResidual> residuals;  // of the chosen kind, on every fold held out
 };
 HeldOutChoice TwoModeHoldsUp(const std::vector<Sample>& samples, const HardwareInfo& hardware) {
-  std::vector<Sample> train, test;
-  for (size_t i = 0; i < samples.size(); ++i) (i % 5 == 4 ? test : train).push_back(samples[i]);
-  std::erase_if(test, [](const Sample& sample) { return !(sample.weight > 0); });
-  absl::StatusOr<std::unique_ptr<TwoModeModel>> two_mode = TwoModeModel::Fit(train, hardware);
-  absl::StatusOr<std::unique_ptr<RooflineModel>> roofline = RooflineModel::Fit(train);
-  if (!two_mode.ok() || !roofline.ok() || test.empty()) return {two_mode.ok(), {}};
-  HeldOutChoice choice{ErrorsOn(**two_mode, test).mape <= ErrorsOn(**roofline, test).mape, {}};
-  const LatencyModel& chosen = choice.two_mode ? static_cast<const LatencyModel&>(**two_mode) : **roofline;
-  for (const Sample& s : test) choice.residuals.push_back({chosen.Predict(s.shape), s.latency_us});
-  return choice;
+  const int first_fold = samples.size() <= kCrossValidateUpTo ? 0 : kCalibrationFolds - 1;
+  std::vector<HeldOutResidual> two_mode_residuals, roofline_residuals;
+  double two_mode_error = 0, roofline_error = 0;  // sums of relative errors where both kinds fitted
+  size_t compared = 0;
+  bool two_mode_fitted = false;
+  for (int fold = first_fold; fold < kCalibrationFolds; ++fold) {
+    std::vector<Sample> train, test;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      (static_cast<int>(i % kCalibrationFolds) == fold ? test : train).push_back(samples[i]);
+    }
+    std::erase_if(test, [](const Sample& sample) { return !(sample.weight > 0); });
+    absl::StatusOr<std::unique_ptr<TwoModeModel>> two_mode = TwoModeModel::Fit(train, hardware);
+    absl::StatusOr<std::unique_ptr<RooflineModel>> roofline = RooflineModel::Fit(train);
+    two_mode_fitted = two_mode_fitted || two_mode.ok();
+    for (const Sample& s : test) {
+      std::optional<Prediction> by_two_mode, by_roofline;
+      if (two_mode.ok()) by_two_mode = (*two_mode)->Predict(s.shape);
+      if (roofline.ok()) by_roofline = (*roofline)->Predict(s.shape);
+      if (by_two_mode && by_roofline) {
+        two_mode_error += std::abs(by_two_mode->latency_us - s.latency_us) / s.latency_us;
+        roofline_error += std::abs(by_roofline->latency_us - s.latency_us) / s.latency_us;
+        ++compared;
+      }
+      if (by_two_mode) two_mode_residuals.push_back({*std::move(by_two_mode), s.latency_us});
+      if (by_roofline) roofline_residuals.push_back({*std::move(by_roofline), s.latency_us});
+    }
+  }
+  // Nothing to compare on (a fold without layers, or one kind never fitted): the two-mode model
+  // when it fits at all, as with plenty of layers.
+  const bool two_mode = compared == 0 ? two_mode_fitted : two_mode_error <= roofline_error;
+  return {two_mode, std::move(two_mode ? two_mode_residuals : roofline_residuals)};
 }
 
 // The conv model to serve, and held-out residuals of its kind when the choice made some.
@@ -183,12 +210,13 @@ absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>&
   if (!conv.ok()) return conv.status();
   serving.conv_samples = static_cast<int64_t>(samples.size());
   serving.conv_fit = ErrorsOn(*conv->model, samples);
-  serving.conv = std::move(conv->model);
+  serving.conv = std::make_unique<DomainCheckedModel>(std::move(conv->model), TrainingDomain::Of(samples));
   if (served_conv_fit) serving.conv_intervals = CalibrateConvIntervals(samples, served_conv_fit);
-  // Many samples: the fifth the model choice held out is enough, and costs no fit. Few: every
-  // sample held out once (five small fits), or the quantiles would rest on a handful of layers.
+  // The model choice's held-out predictions, when they are of the kind served: every sample held
+  // out once up to kCrossValidateUpTo (or the quantiles would rest on a handful of layers), one
+  // fifth above; no fit of its own. Else (the choice was overruled, or not made) five more fits.
   if (!serving.conv_intervals.calibrated()) {
-    serving.conv_intervals = samples.size() > kCrossValidateUpTo && !conv->held_out.empty()
+    serving.conv_intervals = !conv->held_out.empty()
                                  ? PredictionIntervals::Calibrate(conv->held_out)
                                  : CalibrateConvIntervals(samples, ConvFitterOfKind(serving.conv->kind(), hardware));
   }

@@ -1,8 +1,8 @@
 #pragma once
-// What the server serves for a platform: the convolution model it picks (the two-mode model when,
-// fitted on four fifths of the layers, it predicts the other fifth at least as well as the
-// roofline; else the roofline) and the op model, both fitted from the platform's measurements and
-// checked for plausibility before they are served.
+// What the server serves for a platform: the convolution model it picks (the two-mode model when
+// it predicts layers it was not fitted on at least as well as the roofline does: every fifth held
+// out in turn up to 1,000 layers, the last fifth above; else the roofline) and the op model, both
+// fitted from the platform's measurements and checked for plausibility before they are served.
 // This is the one place that knows the concrete models; latency_model.h stays an interface.
 
 #include <cstdint>
@@ -35,6 +35,7 @@ struct RejectedFit {
 };
 
 struct ServingModel {
+  // Its predictions outside what the platform measured carry the reason (DomainCheckedModel).
   std::unique_ptr<const LatencyModel> conv;
   int64_t conv_samples = 0;
   ErrorSummary conv_fit;              // in-sample: what GetPlatformModel and the metrics report

@@ -1,5 +1,6 @@
 #include "server/layer_query.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,10 @@ absl::Status PredictLayers(const QueryCore& core, const v1::PredictRequest& requ
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), count);
   if (model.transferred) core.metrics.AddTransferredPredictions(request.platform(), count);
+  core.metrics.AddExtrapolatedPredictions(
+      request.platform(),
+      std::count_if(response.predictions().begin(), response.predictions().end(),
+                    [](const v1::LayerPrediction& p) { return !p.explanation().extrapolation().empty(); }));
   return absl::OkStatus();
 }
 

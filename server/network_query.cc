@@ -1,5 +1,6 @@
 #include "server/network_query.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,11 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
   if (model.transferred) {
     core.metrics.AddTransferredPredictions(request.platform(), static_cast<int64_t>(layers->size()));
   }
+  core.metrics.AddExtrapolatedPredictions(
+      request.platform(),
+      std::count_if(response.layers().begin(), response.layers().end(), [](const v1::NetworkLayerPrediction& layer) {
+        return !layer.prediction().explanation().extrapolation().empty();
+      }));
   return absl::OkStatus();
 }
 

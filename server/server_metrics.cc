@@ -34,6 +34,11 @@ ServerMetrics::ServerMetrics()
                                    .Help("Layer predictions transferred from other GPUs (platforms with too few "
                                          "measurements of their own), by platform")
                                    .Register(*registry_)),
+      extrapolated_predictions_(prometheus::BuildCounter()
+                                    .Name("convlat_extrapolated_predictions_total")
+                                    .Help("Layer predictions outside what the platform measured (a filter, stride, "
+                                          "grouping or size it never timed), by platform")
+                                    .Register(*registry_)),
       ingested_(prometheus::BuildCounter()
                     .Name("convlat_measurements_ingested_total")
                     .Help("Measurements stored, by platform")
@@ -81,6 +86,10 @@ void ServerMetrics::AddPredictions(const std::string& platform, int64_t count) {
 
 void ServerMetrics::AddTransferredPredictions(const std::string& platform, int64_t count) {
   transferred_predictions_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::AddExtrapolatedPredictions(const std::string& platform, int64_t count) {
+  if (count > 0) extrapolated_predictions_.Add({{"platform", platform}}).Increment(static_cast<double>(count));
 }
 
 void ServerMetrics::AddIngested(const std::string& platform, int64_t count) {

@@ -26,6 +26,9 @@ class ServerMetrics {
   // Predictions of a platform served by the transfer model (too few measurements of its own), also
   // counted in AddPredictions.
   void AddTransferredPredictions(const std::string& platform, int64_t count);
+  // Predictions of layers outside what the platform measured (Explanation.extrapolation), also
+  // counted in AddPredictions: how often users ask about layers nobody timed there.
+  void AddExtrapolatedPredictions(const std::string& platform, int64_t count);
   void AddIngested(const std::string& platform, int64_t count);
   // Measurements an admin call retired or purged (`change`: "retired", "purged").
   void AddAdminChange(const std::string& platform, const std::string& change, int64_t count);
@@ -42,6 +45,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Histogram>& request_seconds_;
   prometheus::Family<prometheus::Counter>& predictions_;
   prometheus::Family<prometheus::Counter>& transferred_predictions_;
+  prometheus::Family<prometheus::Counter>& extrapolated_predictions_;
   prometheus::Family<prometheus::Counter>& ingested_;
   prometheus::Family<prometheus::Counter>& admin_changes_;
   prometheus::Family<prometheus::Counter>& refits_;

@@ -69,7 +69,11 @@ PredictionIntervals PredictionIntervals::Calibrate(const std::vector<HeldOutResi
 void PredictionIntervals::Apply(Prediction& prediction) const {
   // A measured configuration keeps the spread of its own timed runs (AnswerFromMeasurement),
   // where they were recorded.
-  if (!pooled_ || (prediction.explanation.measured() && prediction.p90_us > 0)) return;
+  if (prediction.explanation.measured() && prediction.p90_us > 0) return;
+  // Outside what the platform measured (training_domain.h) its held-out residuals bound nothing:
+  // the assumed interval, marked uncalibrated.
+  if (!prediction.explanation.extrapolation().empty()) return ApplySpecEstimateInterval(prediction);
+  if (!pooled_) return;
   const IntervalRatios* ratios = &*pooled_;
   const auto names = GroupNamesOf(prediction);
   for (int level = 0; level < kLevels; ++level) {

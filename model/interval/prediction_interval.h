@@ -45,7 +45,8 @@ class PredictionIntervals {
 
   // Sets p10_us and p90_us (and interval_calibrated) from the most specific group of the
   // prediction that has quantiles: its kernel, its kernel family, its model kind, else the pooled
-  // ones. Leaves the prediction without an interval when nothing was calibrated.
+  // ones. Leaves the prediction without an interval when nothing was calibrated. A prediction
+  // marked as an extrapolation (Explanation.extrapolation) gets the assumed interval instead.
   void Apply(Prediction& prediction) const;
   bool calibrated() const { return pooled_.has_value(); }
   const std::optional<IntervalRatios>& pooled() const { return pooled_; }
@@ -61,8 +62,9 @@ class PredictionIntervals {
   std::optional<IntervalRatios> pooled_;
 };
 
-// The interval given to a spec-roofline estimate (no measurement of such a layer on the platform,
-// so nothing to calibrate on): marked uncalibrated, and as wide as the assumption behind it is weak.
+// The interval given to a spec-roofline estimate or an extrapolation (no measurement of such a
+// layer on the platform, so nothing to calibrate on): marked uncalibrated, and as wide as the
+// assumption behind it is weak.
 void ApplySpecEstimateInterval(Prediction& prediction);
 
 }  // namespace convlat::model

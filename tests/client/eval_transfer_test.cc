@@ -25,7 +25,7 @@ TEST(EvalTransferTest, HeatmapShowsTheMapeColumnsOfEveryTarget) {
   EXPECT_EQ(parsed.classes.at("column"), 2);
   EXPECT_EQ(parsed.classes.at("cell"), 3) << "one cell per MAPE value, none for the missing one";
   EXPECT_FALSE(absl::StrContains(svg, ">94.5<")) << "the coverage column is not a MAPE";
-  EXPECT_TRUE(absl::StrContains(svg, ">48<"));
+  EXPECT_TRUE(absl::StrContains(svg, ">48.0<"));
   EXPECT_TRUE(absl::StrContains(svg, ">0<"));
   EXPECT_TRUE(absl::StrContains(svg, ">25<"));
 }

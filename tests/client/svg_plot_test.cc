@@ -1,6 +1,7 @@
 #include "client/svg_plot.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <gtest/gtest.h>
 
@@ -78,13 +79,24 @@ TEST(SvgPlotTest, HeatmapHasACellAndAValuePerEntryWithLabelsAndScale) {
   EXPECT_EQ(parsed.classes.at("column"), 4);
   EXPECT_EQ(parsed.classes.at("scale"), 1);
   EXPECT_EQ(parsed.elements.at("stop"), 3);
-  EXPECT_EQ(CountTexts(parsed, "80"), 2);   // the largest cell and the top of the scale
-  EXPECT_EQ(CountTexts(parsed, "6.2"), 2);  // the smallest, and the bottom
+  // One decimal everywhere (heatmap.decimals), so the numbers of a column line up.
+  EXPECT_EQ(CountTexts(parsed, "80.0"), 2);  // the largest cell and the top of the scale
+  EXPECT_EQ(CountTexts(parsed, "6.2"), 2);   // the smallest, and the bottom
+  EXPECT_EQ(CountTexts(parsed, "35.0"), 1);
   EXPECT_EQ(CountTexts(parsed, "trained on"), 1);
   EXPECT_EQ(CountTexts(parsed, "predicting"), 1);
   // The largest value is drawn darkest, with white text.
-  EXPECT_TRUE(absl::StrContains(svg, "fill=\"white\">80<"));
+  EXPECT_TRUE(absl::StrContains(svg, "fill=\"white\">80.0<"));
   EXPECT_TRUE(absl::StrContains(svg, "fill=\"black\">6.2<"));
+}
+
+// A title longer than the cells are wide widens the picture instead of running off its edge.
+TEST(SvgPlotTest, HeatmapIsWideEnoughForItsTitle) {
+  Heatmap heatmap{.title = std::string(150, 'x'), .row_labels = {"a"}, .column_labels = {"b"}, .values = {{1}}};
+  const std::string svg = RenderSvgHeatmap(heatmap);
+  double width = 0;
+  ASSERT_EQ(std::sscanf(svg.c_str() + svg.find("width=\"") + 7, "%lf", &width), 1);
+  EXPECT_GE(width, 150 * 7.0);
 }
 
 }  // namespace

@@ -2,14 +2,17 @@
 // the test knows which model should win; they are not measurements.
 #include "model/serving_model.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "model/datasets/measurements_csv.h"
+#include "model/interval/interval_calibration.h"
 #include "model/latency/roofline_model.h"
 #include "model/layers/features.h"
+#include "model/two_mode/two_mode_model.h"
 #include "tests/support/conv_specs.h"
 
 namespace convlat::model {
@@ -138,6 +141,33 @@ TEST(ServingModelTest, NoConvolutionsIsFailedPreconditionEvenWithOps) {
     measurements[i].mutable_latency()->set_median_us(1 + i);
   }
   EXPECT_EQ(FitServingModel(measurements).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// Below kCrossValidateUpTo layers the choice holds out every fold in turn, and the intervals are
+// calibrated on those same held-out predictions: no fit of their own, and the same quantiles as
+// calibrating the served kind from scratch. Real measurements: this repository's CPU default
+// sweep, its first 800 measurements (convolutions and ops).
+TEST(ServingModelTest, BelowAThousandLayersTheChoicesFoldsCalibrateTheIntervals) {
+  const std::string path = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/default-sweep.csv";
+  std::ifstream in(path);
+  absl::StatusOr<std::vector<v1::Measurement>> measurements = ParseMeasurementsCsv(in, path, "test");
+  ASSERT_TRUE(measurements.ok()) << measurements.status();
+  measurements->resize(std::min<size_t>(measurements->size(), 800));
+  const HardwareInfo hardware{.compute_units = 2};
+  const std::vector<Sample> samples = SamplesFromMeasurements(*measurements);
+  ASSERT_LE(samples.size(), kCrossValidateUpTo);
+  absl::StatusOr<ServingModel> serving = FitServingModel(*measurements, hardware);
+  ASSERT_TRUE(serving.ok()) << serving.status();
+  ASSERT_EQ(serving->conv->kind(), "two-mode");
+  const PredictionIntervals from_scratch = CalibrateConvIntervals(
+      samples, [&](const std::vector<Sample>& train) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+        absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(train, hardware);
+        if (!model.ok()) return model.status();
+        return std::unique_ptr<LatencyModel>(std::move(*model));
+      });
+  ASSERT_TRUE(from_scratch.calibrated());
+  EXPECT_EQ(serving->conv_intervals.parameters("conv"), from_scratch.parameters("conv"));
+  EXPECT_EQ(serving->conv_intervals.pooled()->residuals, static_cast<int>(samples.size()));
 }
 
 }  // namespace

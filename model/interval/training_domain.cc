@@ -1,0 +1,144 @@
+#include "model/interval/training_domain.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace convlat::model {
+namespace {
+
+constexpr const char* kSizeNames[] = {"n", "c", "k", "output pixels"};
+constexpr const char* kGroupKindNames[] = {"dense", "depthwise", "grouped"};
+
+template <typename T>
+void AddOnce(std::vector<T>& set, const T& value) {
+  if (std::find(set.begin(), set.end(), value) == set.end()) set.push_back(value);
+}
+
+template <typename T>
+bool Contains(const std::vector<T>& set, const T& value) {
+  return std::find(set.begin(), set.end(), value) != set.end();
+}
+
+// "3x3, 1x1 and 2 more": the measured values a user compares theirs with, kept short.
+std::string Listed(std::vector<std::pair<int64_t, int64_t>> pairs) {
+  std::sort(pairs.begin(), pairs.end());
+  constexpr size_t kShown = 4;
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < pairs.size() && i < kShown; ++i)
+    shown.push_back(absl::StrCat(pairs[i].first, "x", pairs[i].second));
+  std::string out = absl::StrJoin(shown, ", ");
+  if (pairs.size() > kShown) absl::StrAppend(&out, " and ", pairs.size() - kShown, " more");
+  return out;
+}
+
+}  // namespace
+
+std::array<double, TrainingDomain::kSizes> TrainingDomain::SizesOf(const ConvShape& shape) {
+  return {static_cast<double>(shape.n), static_cast<double>(shape.c / shape.groups),
+          static_cast<double>(shape.k / shape.groups), static_cast<double>(shape.p() * shape.q())};
+}
+
+TrainingDomain::GroupKind TrainingDomain::GroupKindOf(const ConvShape& shape) {
+  if (shape.groups == 1) return kDense;
+  return shape.groups == shape.c && shape.groups == shape.k ? kDepthwise : kGrouped;
+}
+
+TrainingDomain TrainingDomain::Of(std::span<const Sample> samples) {
+  TrainingDomain domain;
+  domain.min_.fill(std::numeric_limits<double>::infinity());
+  domain.max_.fill(-std::numeric_limits<double>::infinity());
+  for (const Sample& sample : samples) {
+    if (!(sample.weight > 0)) continue;
+    const ConvShape& s = sample.shape;
+    domain.empty_ = false;
+    const std::array<double, kSizes> sizes = SizesOf(s);
+    for (int i = 0; i < kSizes; ++i) {
+      domain.min_[i] = std::min(domain.min_[i], sizes[i]);
+      domain.max_[i] = std::max(domain.max_[i], sizes[i]);
+    }
+    AddOnce(domain.filters_, Pair{s.r, s.s});
+    AddOnce(domain.strides_, Pair{s.stride_h, s.stride_w});
+    AddOnce(domain.dilations_, Pair{s.dilation_h, s.dilation_w});
+    AddOnce(domain.group_kinds_, GroupKindOf(s));
+    AddOnce(domain.dtypes_, s.dtype);
+  }
+  return domain;
+}
+
+std::string TrainingDomain::Outside(const ConvShape& shape) const {
+  if (empty_) return {};
+  // The checks that cost nothing come first; strings are built only for a layer found outside.
+  const std::array<double, kSizes> sizes = SizesOf(shape);
+  bool outside = !Contains(filters_, Pair{shape.r, shape.s}) ||
+                 !Contains(strides_, Pair{shape.stride_h, shape.stride_w}) ||
+                 !Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w}) ||
+                 !Contains(group_kinds_, GroupKindOf(shape)) || !Contains(dtypes_, shape.dtype);
+  for (int i = 0; i < kSizes && !outside; ++i) {
+    outside = sizes[i] > max_[i] * kSizeTolerance || sizes[i] * kSizeTolerance < min_[i];
+  }
+  if (!outside) return {};
+
+  std::vector<std::string> reasons;
+  if (!Contains(filters_, Pair{shape.r, shape.s}))
+    reasons.push_back(absl::StrCat("filter ", shape.r, "x", shape.s, " (measured: ", Listed(filters_), ")"));
+  if (!Contains(strides_, Pair{shape.stride_h, shape.stride_w}))
+    reasons.push_back(
+        absl::StrCat("stride ", shape.stride_h, "x", shape.stride_w, " (measured: ", Listed(strides_), ")"));
+  if (!Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w}))
+    reasons.push_back(
+        absl::StrCat("dilation ", shape.dilation_h, "x", shape.dilation_w, " (measured: ", Listed(dilations_), ")"));
+  if (const GroupKind kind = GroupKindOf(shape); !Contains(group_kinds_, kind)) {
+    std::vector<std::string> measured;
+    for (GroupKind k : group_kinds_) measured.push_back(kGroupKindNames[k]);
+    reasons.push_back(absl::StrCat(kGroupKindNames[kind], " (measured: ", absl::StrJoin(measured, ", "), ")"));
+  }
+  if (!Contains(dtypes_, shape.dtype)) {
+    std::vector<std::string> measured;
+    for (v1::DataType dtype : dtypes_) measured.push_back(v1::DataType_Name(dtype));
+    reasons.push_back(absl::StrCat(v1::DataType_Name(shape.dtype), " (measured: ", absl::StrJoin(measured, ", "), ")"));
+  }
+  for (int i = 0; i < kSizes; ++i) {
+    // Channels are compared per group (what one group's GEMM reduces over and produces).
+    const std::string name = shape.groups > 1 && (i == kChannels || i == kOutChannels)
+                                 ? absl::StrCat(kSizeNames[i], "/groups")
+                                 : kSizeNames[i];
+    if (sizes[i] > max_[i] * kSizeTolerance) {
+      reasons.push_back(
+          absl::StrFormat("%s=%.0f is %.1fx the largest measured (%.0f)", name, sizes[i], sizes[i] / max_[i], max_[i]));
+    } else if (sizes[i] * kSizeTolerance < min_[i]) {
+      reasons.push_back(absl::StrFormat("%s=%.0f is below the smallest measured (%.0f)", name, sizes[i], min_[i]));
+    }
+  }
+  return absl::StrJoin(reasons, "; ");
+}
+
+std::map<std::string, double> TrainingDomain::parameters() const {
+  std::map<std::string, double> out;
+  if (empty_) return out;
+  constexpr const char* kKeys[] = {"n", "c", "k", "output_pixels"};
+  for (int i = 0; i < kSizes; ++i) {
+    out[absl::StrCat("domain.", kKeys[i], ".min")] = min_[i];
+    out[absl::StrCat("domain.", kKeys[i], ".max")] = max_[i];
+  }
+  out["domain.filters"] = static_cast<double>(filters_.size());
+  out["domain.strides"] = static_cast<double>(strides_.size());
+  return out;
+}
+
+Prediction DomainCheckedModel::Predict(const ConvShape& shape) const {
+  Prediction prediction = model_->Predict(shape);
+  if (std::string why = domain_.Outside(shape); !why.empty()) prediction.explanation.set_extrapolation(std::move(why));
+  return prediction;
+}
+
+std::map<std::string, double> DomainCheckedModel::parameters() const {
+  std::map<std::string, double> out = model_->parameters();
+  out.merge(domain_.parameters());
+  return out;
+}
+
+}  // namespace convlat::model
