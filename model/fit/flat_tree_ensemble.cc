@@ -9,6 +9,7 @@ namespace convlat::model {
 namespace {
 
 constexpr uint64_t kSignBit = uint64_t{1} << 63;
+static_assert(FlatTreeEnsemble::kMaxFeatures <= 256, "feature indices are stored as bytes");
 
 int DepthOf(std::span<const TreeNode> nodes, int root) {
   int deepest = 0;
@@ -49,7 +50,7 @@ std::optional<FlatTreeEnsemble> FlatTreeEnsemble::Build(std::span<const TreeNode
   flat.leaves_.resize(flat.trees_ * (internal + 1));
   for (size_t t = 0; t < flat.trees_; ++t) {
     uint64_t* thresholds = &flat.thresholds_[t * internal];
-    int32_t* features = &flat.features_[t * internal];
+    uint8_t* features = &flat.features_[t * internal];
     double* leaves = &flat.leaves_[t * (internal + 1)];
     // `node` goes to breadth-first slot `slot`; a leaf above the last level is copied into both
     // children of a padding split (feature 0 against 0: either way ends on the same value).
@@ -61,8 +62,9 @@ std::optional<FlatTreeEnsemble> FlatTreeEnsemble::Build(std::span<const TreeNode
       }
       const bool leaf = n.feature < 0;
       thresholds[slot] = leaf ? 0 : ThresholdKey(n.threshold);
-      features[slot] = leaf ? 0 : n.feature;
-      flat.features_used_ = std::max(flat.features_used_, features[slot] + 1);
+      const int feature = leaf ? 0 : n.feature;
+      flat.features_used_ = std::max(flat.features_used_, feature + 1);
+      features[slot] = static_cast<uint8_t>(feature);  // checked against kMaxFeatures below
       self(self, leaf ? node : n.left, 2 * slot + 1, level + 1);
       self(self, leaf ? node : n.right, 2 * slot + 2, level + 1);
     };
@@ -93,21 +95,18 @@ template <int kDepth>
 double FlatTreeEnsemble::SumAtDepth(double sum, const uint64_t* row) const {
   constexpr size_t kInternal = (size_t{1} << kDepth) - 1;
   const uint64_t* thresholds = thresholds_.data();
-  const int32_t* features = features_.data();
+  const uint8_t* features = features_.data();
   const double* leaves = leaves_.data();
   for (size_t t = 0; t < trees_; ++t, thresholds += kInternal, features += kInternal, leaves += kInternal + 1) {
+    // One level a step, i = 2i + 1 + (went right): nothing here branches on the row, so the CPU
+    // runs the walks of many trees at once instead of throwing them away at every mispredicted
+    // branch. Unrolled (kDepth is a constant), a level is five instructions: load the feature
+    // index, load the row's key, compare it with the threshold in memory, i = 2i + 1 + carry.
     size_t i = 0;
-    // Two levels a step: the node's split and both of its children's are compared at once (the
-    // children's loads need only i), and the comparison at the node picks which child's counts.
-    // The walk's chain of dependent loads is then half as long.
-    for (int level = 0; level + 1 < kDepth; level += 2) {
-      const size_t left = 2 * i + 1, right = 2 * i + 2;
-      const size_t here = row[features[i]] > thresholds[i];
-      const size_t left_goes_right = row[features[left]] > thresholds[left];
-      const size_t right_goes_right = row[features[right]] > thresholds[right];
-      i = 4 * i + 3 + 2 * here + (here ? right_goes_right : left_goes_right);
+#pragma GCC unroll 8
+    for (int level = 0; level < kDepth; ++level) {
+      i = 2 * i + 1 + static_cast<size_t>(row[features[i]] > thresholds[i]);
     }
-    if constexpr (kDepth % 2 == 1) i = 2 * i + 1 + static_cast<size_t>(row[features[i]] > thresholds[i]);
     sum += leaves[i - kInternal];
   }
   return sum;

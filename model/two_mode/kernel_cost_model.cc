@@ -28,11 +28,11 @@ struct Terms {
 };
 
 Terms TermsOf(const ConvShape& shape, const WorkDecomposition& d, const ConvFeatures& f) {
-  const int64_t ctas = CtasFor(shape, d.mapping, d.tile);
+  const int64_t ctas = LaunchGrid(shape, f, d.mapping, d.tile).ctas();
   const int64_t waves = Waves(ctas, d.slots);
   // A split-K kernel's CTA runs one slice of the reduction.
   const double steps = static_cast<double>(ReductionLength(shape, d.mapping)) / std::max(1, d.tile.split_k);
-  const TransformedElements transformed = MaterializedTransforms(shape, d.mapping);
+  const TransformedElements transformed = MaterializedTransforms(shape, f, d.mapping);
   const double element_bytes = BytesPerElement(shape.dtype);
   Terms terms{{}, ctas, waves};
   auto& x = terms.values;

@@ -36,16 +36,16 @@ double HeldOutMape(std::span<const double> corrections, std::span<const double> 
 
 }  // namespace
 
-std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, const ConvFeatures& f, size_t group,
+std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, const ConvFeatures& f,
+                                                           const ConvLogSizes& logs, size_t group,
                                                            const WorkDecomposition& decomposition,
                                                            const KernelCostModel::Breakdown& cost) {
   auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
   const double total = cost.total_us();
   const double slots = static_cast<double>(std::max<int64_t>(decomposition.slots, 1));
   const double waves = static_cast<double>(cost.waves);
-  return {log2(shape.n), log2(shape.c), log2(shape.h), log2(shape.k), double(shape.r), double(shape.stride_h),
-          double(shape.pad_h), log2(shape.groups), log2(f.p * f.q), log2(f.flops), log2(f.bytes()), double(group),
-          log2(static_cast<double>(cost.ctas)), log2(waves),
+  return {logs.n, logs.c, logs.h, logs.k, double(shape.r), double(shape.stride_h), double(shape.pad_h), logs.groups,
+          logs.pq, log2(f.flops), log2(f.bytes()), double(group), Log2Size(cost.ctas), Log2Size(cost.waves),
           // How full the last wave is: where a staircase's step edges are least sure.
           waves > 0 ? static_cast<double>(cost.ctas) / (waves * slots) : 0, total > 0 ? cost.compute_us / total : 0,
           total > 0 ? cost.fixed_us / total : 0, std::log(std::max(total, 1e-3)), double(shape.dtype),

@@ -22,11 +22,12 @@
 
 namespace convlat::model {
 
-// One layer as the correction sees it: its parameters (`features` = ComputeFeatures(shape)) and
-// the staircase that predicted it.
+// One layer as the correction sees it: its parameters (`features` = ComputeFeatures(shape),
+// `logs` = ComputeLogSizes(shape, features)) and the staircase that predicted it.
 inline constexpr int kCorrectionFeatures = 20;
 std::array<double, kCorrectionFeatures> CorrectionFeatures(const ConvShape& shape, const ConvFeatures& features,
-                                                           size_t group, const WorkDecomposition& decomposition,
+                                                           const ConvLogSizes& logs, size_t group,
+                                                           const WorkDecomposition& decomposition,
                                                            const KernelCostModel::Breakdown& cost);
 
 class ResidualCorrection {

@@ -51,27 +51,26 @@ int LatentKernelGroup(const ConvShape& shape) {
 }
 
 std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape) {
-  return KernelChoiceFeatures(shape, ComputeFeatures(shape));
+  return KernelChoiceFeatures(shape, ComputeLogSizes(shape, ComputeFeatures(shape)));
 }
 
-std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape, const ConvFeatures& f) {
-  auto log2 = [](double v) { return std::log2(std::max(v, 1.0)); };
-  return {log2(shape.n),
-          log2(shape.c),
-          log2(shape.h),
-          log2(shape.w),
-          log2(shape.k),
+std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape, const ConvLogSizes& logs) {
+  return {logs.n,
+          logs.c,
+          logs.h,
+          logs.w,
+          logs.k,
           double(shape.r),
           double(shape.s),
           double(shape.stride_h),
           double(shape.stride_w),
           double(shape.pad_h),
           double(shape.dilation_h),
-          log2(shape.groups),
-          log2(f.gemm_m),
-          log2(f.gemm_n),
-          log2(f.gemm_k),
-          log2(f.p * f.q),
+          logs.groups,
+          logs.gemm_m,
+          logs.gemm_n,
+          logs.gemm_k,
+          logs.pq,
           double(shape.dtype),
           double(shape.layout),
           double(shape.math_mode)};
@@ -164,10 +163,17 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   return model;
 }
 
-std::array<double, kCorrectionFeatures> TwoModeModel::CorrectionInputs(const ConvShape& shape,
-                                                                       const ConvFeatures& features,
+TwoModeModel::Layer TwoModeModel::Derive(const ConvShape& shape) const {
+  Layer layer{shape, ComputeFeatures(shape), {}};
+  // Ten log2s: only where a classifier or a correction reads them (small fits have neither).
+  if (classifier_ || correction_) layer.logs = ComputeLogSizes(shape, layer.features);
+  return layer;
+}
+
+std::array<double, kCorrectionFeatures> TwoModeModel::CorrectionInputs(const Layer& layer,
                                                                        const KernelChoice& chosen) const {
-  return CorrectionFeatures(shape, features, chosen.group, groups_[chosen.group].cost.decomposition(), chosen.cost);
+  return CorrectionFeatures(layer.shape, layer.features, layer.logs, chosen.group,
+                            groups_[chosen.group].cost.decomposition(), chosen.cost);
 }
 
 // On what the staircases predict for the training layers, with the kernel choice the model makes
@@ -176,11 +182,13 @@ void TwoModeModel::FitCorrection(const std::vector<Sample>& samples) {
   if (samples.size() < ResidualCorrection::kMinSamples) return;
   std::vector<double> features, log_residuals, weights;
   for (const Sample& sample : samples) {
-    const ConvFeatures f = ComputeFeatures(sample.shape);
-    const KernelChoice chosen = ChooseKernel(sample.shape, f);
+    // With the log-sizes, which Derive leaves out while no correction exists: it is being fitted.
+    Layer layer{sample.shape, ComputeFeatures(sample.shape), {}};
+    layer.logs = ComputeLogSizes(sample.shape, layer.features);
+    const KernelChoice chosen = ChooseKernel(layer);
     const double predicted = chosen.cost.total_us();
     if (!(predicted > 0) || !(sample.latency_us > 0)) continue;
-    const auto row = CorrectionInputs(sample.shape, f, chosen);
+    const auto row = CorrectionInputs(layer, chosen);
     features.insert(features.end(), row.begin(), row.end());
     log_residuals.push_back(std::log(sample.latency_us / predicted));
     weights.push_back(sample.weight);
@@ -198,10 +206,11 @@ void TwoModeModel::FitCorrection(const std::vector<Sample>& samples) {
 // candidates, so near a switching boundary, where a leaf holds both kernels, the choice follows
 // their costs rather than a hard threshold; kernels never seen near the layer are not considered,
 // so no staircase is extrapolated far from its own data.
-TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape, const ConvFeatures& f) const {
-  auto choice = [&](size_t group) { return KernelChoice{group, groups_[group].cost.Evaluate(shape, f)}; };
+TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const Layer& layer) const {
+  const ConvShape& shape = layer.shape;
+  auto choice = [&](size_t group) { return KernelChoice{group, groups_[group].cost.Evaluate(shape, layer.features)}; };
   if (!classifier_) return choice(0);
-  const DecisionTreeClassifier::Leaf leaf = classifier_->PredictLeaf(KernelChoiceFeatures(shape, f));
+  const DecisionTreeClassifier::Leaf leaf = classifier_->PredictLeaf(KernelChoiceFeatures(shape, layer.logs));
   const std::vector<double>& shares = leaf.shares;
   auto applies = [&](size_t group) { return MappingApplies(groups_[group].cost.decomposition().mapping, shape); };
   const size_t majority = static_cast<size_t>(leaf.label);
@@ -219,22 +228,23 @@ TwoModeModel::KernelChoice TwoModeModel::ChooseKernel(const ConvShape& shape, co
 
 bool TwoModeModel::PredictsKernelGroupOf(const ConvShape& shape, const std::string& kernel) const {
   const auto it = group_of_kernel_.find(kernel);
-  return it != group_of_kernel_.end() && it->second == ChooseKernel(shape, ComputeFeatures(shape)).group;
+  return it != group_of_kernel_.end() && it->second == ChooseKernel(Derive(shape)).group;
 }
 
 const std::string& TwoModeModel::PredictKernel(const ConvShape& shape) const {
-  return groups_[ChooseKernel(shape, ComputeFeatures(shape)).group].name;
+  return groups_[ChooseKernel(Derive(shape)).group].name;
 }
 
 // The hot path of the server's queries (docs/performance.md, BM_PredictLayer): the layer's
-// features once, the chosen kernel's cost already evaluated by the choice, the correction's trees
-// walked flat (fit/flat_tree_ensemble.h), no allocation beyond the explanation's strings.
+// features and log-sizes once, the chosen kernel's cost already evaluated by the choice, the
+// correction's trees walked flat (fit/flat_tree_ensemble.h), no allocation beyond the
+// explanation's strings.
 Prediction TwoModeModel::Predict(const ConvShape& shape) const {
-  const ConvFeatures f = ComputeFeatures(shape);
-  const KernelChoice chosen = ChooseKernel(shape, f);
-  Prediction prediction = Explain(f, chosen);
+  const Layer layer = Derive(shape);
+  const KernelChoice chosen = ChooseKernel(layer);
+  Prediction prediction = Explain(layer.features, chosen);
   if (correction_) {
-    const double factor = correction_->Factor(CorrectionInputs(shape, f, chosen));
+    const double factor = correction_->Factor(CorrectionInputs(layer, chosen));
     prediction.latency_us *= factor;
     prediction.explanation.set_correction(factor);
   }

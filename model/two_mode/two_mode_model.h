@@ -80,12 +80,18 @@ class TwoModeModel final : public LatencyModel {
     size_t group = 0;
     KernelCostModel::Breakdown cost;
   };
-  // `features` = ComputeFeatures(shape): computed once per layer and read by the classifier, the
-  // staircases, the explanation and the correction alike.
-  KernelChoice ChooseKernel(const ConvShape& shape, const ConvFeatures& features) const;
+  // What a prediction derives from the layer once, for the classifier, the staircases, the
+  // explanation and the correction alike: its features, and the log2 of its sizes where the
+  // classifier or the correction reads them.
+  struct Layer {
+    const ConvShape& shape;
+    ConvFeatures features;
+    ConvLogSizes logs;
+  };
+  Layer Derive(const ConvShape& shape) const;
+  KernelChoice ChooseKernel(const Layer& layer) const;
   Prediction Explain(const ConvFeatures& features, const KernelChoice& chosen) const;
-  std::array<double, kCorrectionFeatures> CorrectionInputs(const ConvShape& shape, const ConvFeatures& features,
-                                                           const KernelChoice& chosen) const;
+  std::array<double, kCorrectionFeatures> CorrectionInputs(const Layer& layer, const KernelChoice& chosen) const;
   void FitCorrection(const std::vector<Sample>& samples);
 
   std::vector<KernelGroup> groups_;
@@ -101,9 +107,9 @@ class TwoModeModel final : public LatencyModel {
 int LatentKernelGroup(const ConvShape& shape);
 
 // The layer parameters the kernel classifier reads (log-scaled sizes, filter, stride, type);
-// `features` = ComputeFeatures(shape).
+// `logs` = ComputeLogSizes(shape, ComputeFeatures(shape)).
 inline constexpr int kKernelChoiceFeatures = 19;
-std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape, const ConvFeatures& features);
+std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape, const ConvLogSizes& logs);
 std::array<double, kKernelChoiceFeatures> KernelChoiceFeatures(const ConvShape& shape);
 
 }  // namespace convlat::model

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "model/layers/conv_shape.h"
+#include "model/layers/features.h"
 
 namespace convlat::model {
 
@@ -73,6 +74,9 @@ struct GridDims {
   int64_t ctas() const { return x * y * z; }
 };
 GridDims LaunchGrid(const ConvShape& shape, WorkMapping mapping, const CtaTile& tile);
+// The same with the layer's output size taken from `features` (= ComputeFeatures(shape)): a
+// prediction evaluates several staircases on one layer, and P and Q cost an integer division each.
+GridDims LaunchGrid(const ConvShape& shape, const ConvFeatures& features, WorkMapping mapping, const CtaTile& tile);
 
 // Iterations of a CTA's main loop, in reduction elements: C·R·S/groups for implicit GEMM, C/groups
 // for Winograd (the filter taps are folded into the transform).
@@ -86,6 +90,7 @@ struct TransformedElements {
   double filter = 0;
 };
 TransformedElements MaterializedTransforms(const ConvShape& shape, WorkMapping mapping);
+TransformedElements MaterializedTransforms(const ConvShape& shape, const ConvFeatures& features, WorkMapping mapping);
 
 // Waves of `ctas` when `concurrent_ctas` (SMs × CTAs resident per SM) run at once.
 int64_t Waves(int64_t ctas, int64_t concurrent_ctas);

@@ -1,5 +1,7 @@
 #include "model/layers/conv_shape.h"
 
+#include <cmath>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -89,6 +91,41 @@ TEST(FeaturesTest, DepthwiseDividesWorkByGroups) {
   EXPECT_DOUBLE_EQ(f.gemm_k, 9);
   EXPECT_DOUBLE_EQ(f.flops, 2.0 * 112 * 112 * 32 * 9);
   EXPECT_DOUBLE_EQ(f.filter_bytes, 2.0 * 32 * 9);
+}
+
+// std::log2 at run time, as the model calls it (a constant argument could be folded by the
+// compiler, correctly rounded, where libm may differ in the last bit).
+double RuntimeLog2(double value) {
+  volatile double v = value;
+  return std::log2(v);
+}
+
+// The classifier and the correction share these: each the log2 of its size, a size of 1 (and the
+// depthwise GEMM's single output channel per group) reading 0.
+TEST(FeaturesTest, LogSizesAreTheLog2OfEachSize) {
+  const ConvShape shape = ResolveConvShape(Spec("n=1,c=32,h=112,w=100,k=32,r=3,s=3,pad=1,groups=32"));
+  const ConvLogSizes logs = ComputeLogSizes(shape, ComputeFeatures(shape));
+  EXPECT_EQ(logs.n, 0);
+  EXPECT_EQ(logs.c, 5);
+  EXPECT_EQ(logs.h, RuntimeLog2(112.0));
+  EXPECT_EQ(logs.w, RuntimeLog2(100.0));
+  EXPECT_EQ(logs.k, 5);
+  EXPECT_EQ(logs.groups, 5);
+  EXPECT_EQ(logs.pq, RuntimeLog2(112.0 * 100));
+  EXPECT_EQ(logs.gemm_m, RuntimeLog2(112.0 * 100));
+  EXPECT_EQ(logs.gemm_n, 0);  // one output channel per group
+  EXPECT_EQ(logs.gemm_k, RuntimeLog2(9.0));
+}
+
+// Log2Size reads small sizes from a table: the same doubles std::log2 gives, on both sides of the
+// table's end.
+TEST(FeaturesTest, Log2SizeIsStdLog2FlooredAtOne) {
+  EXPECT_EQ(Log2Size(0), 0);
+  EXPECT_EQ(Log2Size(-3), 0);
+  for (int64_t size = 1; size <= 5000; ++size) {
+    ASSERT_EQ(Log2Size(size), RuntimeLog2(static_cast<double>(size))) << size;
+  }
+  EXPECT_EQ(Log2Size(int64_t{3} << 40), RuntimeLog2(3.0 * (int64_t{1} << 40)));
 }
 
 }  // namespace

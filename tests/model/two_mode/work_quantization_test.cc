@@ -111,6 +111,32 @@ TEST(WorkQuantizationTest, FusedWinogradBlocksComeFromTheKernelName) {
   EXPECT_EQ(ParseKernelName("volta_sgemm_128x64_nn").block.batch, 0);
 }
 
+// A prediction hands the staircases the output size it computed once (ConvFeatures); the grid and
+// the materialized transforms must not depend on which way it came.
+TEST(WorkQuantizationTest, OutputSizeFromTheFeaturesGivesTheSameGridAndTransforms) {
+  const KernelInfo fused = ParseKernelName("cudnn_infer_volta_scudnn_winograd_128x128_ldg1_ldg4_relu_tile148t_nt_v1");
+  for (const char* spec : {"n=5,c=119,h=24,w=24,k=758,r=3,s=3,pad=1", "n=3,c=64,h=57,w=31,k=100,r=3,s=3,pad=1",
+                           "n=2,c=32,h=55,w=55,k=64,r=5,s=5,stride=2,pad=2", "n=1,c=16,h=9,w=7,k=8,r=1,s=1"}) {
+    const ConvShape shape = ResolveConvShape(*ParseConvSpec(spec));
+    const ConvFeatures features = ComputeFeatures(shape);
+    for (WorkMapping mapping : {WorkMapping::kImplicitGemm, WorkMapping::kExplicitGemm, WorkMapping::kWinograd4x4,
+                                WorkMapping::kWinograd2x2, WorkMapping::kFusedWinograd}) {
+      const CtaTile tile{.m = 64, .n = 32, .block = fused.block, .split_k = 2};
+      const GridDims expected = LaunchGrid(shape, mapping, tile);
+      const GridDims grid = LaunchGrid(shape, features, mapping, tile);
+      EXPECT_GT(expected.ctas(), 0) << spec << " " << WorkMappingName(mapping);
+      EXPECT_EQ(grid.x, expected.x) << spec << " " << WorkMappingName(mapping);
+      EXPECT_EQ(grid.y, expected.y) << spec << " " << WorkMappingName(mapping);
+      EXPECT_EQ(grid.z, expected.z) << spec << " " << WorkMappingName(mapping);
+      const TransformedElements want = MaterializedTransforms(shape, mapping);
+      const TransformedElements got = MaterializedTransforms(shape, features, mapping);
+      EXPECT_EQ(got.input, want.input) << spec << " " << WorkMappingName(mapping);
+      EXPECT_EQ(got.output, want.output) << spec << " " << WorkMappingName(mapping);
+      EXPECT_EQ(got.filter, want.filter) << spec << " " << WorkMappingName(mapping);
+    }
+  }
+}
+
 TEST(WorkQuantizationTest, WinogradRunsOnlyThreeByThreeStrideOne) {
   const ConvShape three = ResolveConvShape(*ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,pad=1"));
   const ConvShape strided = ResolveConvShape(*ParseConvSpec("n=1,c=8,h=8,w=8,k=8,r=3,s=3,pad=1,stride=2"));
