@@ -74,6 +74,7 @@ absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t see
   options.own_fit = [](const std::vector<model::Sample>& samples, const model::HardwareInfo& hardware) {
     return model::FitLatencyModel(samples, hardware);
   };
+  options.own_fit_of_kind = model::ConvFitterOfKind;
   const auto start = std::chrono::steady_clock::now();
   const model::TransferMatrix matrix = model::EvaluateTransfer(*sources, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -83,22 +83,6 @@ absl::StatusOr<ConvFit> FitConvModel(const std::vector<Sample>& samples, const H
   return ConvFit{std::move(*model), {}};
 }
 
-// Intervals are calibrated on the kind of model that is served, without choosing again per fold.
-ConvFitter ConvFitterOfKind(const std::string& kind, const HardwareInfo& hardware) {
-  if (kind == "two-mode") {
-    return [hardware](const std::vector<Sample>& train) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-      absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(train, hardware);
-      if (!model.ok()) return model.status();
-      return std::unique_ptr<LatencyModel>(std::move(*model));
-    };
-  }
-  return [](const std::vector<Sample>& train) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-    absl::StatusOr<std::unique_ptr<RooflineModel>> model = RooflineModel::Fit(train);
-    if (!model.ok()) return model.status();
-    return std::unique_ptr<LatencyModel>(std::move(*model));
-  };
-}
-
 // Noisy samples (the agent's spread stayed too wide) are left out when the clean ones are enough
 // for the fit (at least `min_clean`) and the majority; else they stay, down-weighted: when most of
 // a sweep is noisy, that is the platform's normal (a shared VM) and leaving it out would lose
@@ -194,6 +178,21 @@ void FitHotModels(const std::vector<v1::Measurement>& measurements, const Hardwa
 
 }  // namespace
 
+ConvFitter ConvFitterOfKind(const std::string& kind, const HardwareInfo& hardware) {
+  if (kind == "two-mode") {
+    return [hardware](const std::vector<Sample>& train) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+      absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(train, hardware);
+      if (!model.ok()) return model.status();
+      return std::unique_ptr<LatencyModel>(std::move(*model));
+    };
+  }
+  return [](const std::vector<Sample>& train) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    absl::StatusOr<std::unique_ptr<RooflineModel>> model = RooflineModel::Fit(train);
+    if (!model.ok()) return model.status();
+    return std::unique_ptr<LatencyModel>(std::move(*model));
+  };
+}
+
 absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<Sample>& samples,
                                                               const HardwareInfo& hardware) {
   absl::StatusOr<ConvFit> fit = FitConvModel(samples, hardware);
@@ -202,7 +201,7 @@ absl::StatusOr<std::unique_ptr<LatencyModel>> FitLatencyModel(const std::vector<
 }
 
 absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>& measurements,
-                                             const HardwareInfo& hardware, const ConvFitter& served_conv_fit) {
+                                             const HardwareInfo& hardware, const CalibrationFitter& calibrate_with) {
   ServingModel serving;
   std::vector<Sample> samples = SamplesFromMeasurements(measurements);
   const auto [conv_left_out, conv_down_weighted] = LeaveOutOrDownWeightNoisy(samples, TwoModeModel::kMinSamples);
@@ -211,7 +210,10 @@ absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>&
   serving.conv_samples = static_cast<int64_t>(samples.size());
   serving.conv_fit = ErrorsOn(*conv->model, samples);
   serving.conv = std::make_unique<DomainCheckedModel>(std::move(conv->model), TrainingDomain::Of(samples));
-  if (served_conv_fit) serving.conv_intervals = CalibrateConvIntervals(samples, served_conv_fit);
+  if (calibrate_with) {
+    serving.conv_intervals =
+        CalibrateConvIntervals(samples, calibrate_with(ConvFitterOfKind(serving.conv->kind(), hardware)));
+  }
   // The model choice's held-out predictions, when they are of the kind served: every sample held
   // out once up to kCrossValidateUpTo (or the quantiles would rest on a handful of layers), one
   // fifth above; no fit of its own. Else (the choice was overruled, or not made) five more fits.

@@ -6,6 +6,7 @@
 // This is the one place that knows the concrete models; latency_model.h stays an interface.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,11 +70,19 @@ inline constexpr double kNoisyWeight = 0.25;
 // implausible op group to the op's next group, an implausible pooled op fit to the spec-roofline
 // estimates (no op model). The error is the convolution fit's: a platform without a plausible
 // convolution model has nothing to serve (FAILED_PRECONDITION with the reasons).
-// `served_conv_fit`, when given, is how the caller will build the convolution model it serves from
-// these samples (a GPU's own fit blended with the transfer: BlendedFitter): its held-out residuals
-// calibrate conv_intervals instead of the own fit's, so that they are calibrated once, for what is
-// served. The own fit's calibration stands in only when that one calibrates nothing.
+// `calibrate_with`, when given, is how the caller will build the convolution model it serves from
+// these samples, given the fitter of the kind this fit chose (two-mode or roofline, fitted as it is,
+// without choosing again per fold): e.g. that fitter blended with a transfer (BlendedFitter). Its
+// held-out residuals calibrate conv_intervals instead of the own fit's, so that they are
+// calibrated once, for what is served. The own fit's calibration stands in only when that one
+// calibrates nothing.
+using CalibrationFitter = std::function<ConvFitter(const ConvFitter& chosen_kind)>;
 absl::StatusOr<ServingModel> FitServingModel(const std::vector<v1::Measurement>& measurements,
-                                             const HardwareInfo& hardware = {}, const ConvFitter& served_conv_fit = {});
+                                             const HardwareInfo& hardware = {},
+                                             const CalibrationFitter& calibrate_with = {});
+
+// Fits the kind of conv model named (`LatencyModel::kind()`: "two-mode", else the roofline) on
+// what it is given: what a served model's intervals are calibrated on, without choosing again.
+ConvFitter ConvFitterOfKind(const std::string& kind, const HardwareInfo& hardware);
 
 }  // namespace convlat::model

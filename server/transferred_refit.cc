@@ -28,10 +28,7 @@ std::string ServedPathOf(const FittedModel& snapshot) {
 }
 
 model::ConvFitter BlendedOwnFitter(const SourceTransfer& transfer, const model::TransferSpec& spec,
-                                   const model::HardwareInfo& hardware) {
-  const model::ConvFitter own_fit = [hardware](const std::vector<model::Sample>& train) {
-    return model::FitLatencyModel(train, hardware);
-  };
+                                   const model::ConvFitter& own_fit) {
   return model::BlendedFitter(transfer.model, spec, own_fit);
 }
 
@@ -47,8 +44,10 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
     absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples, hardware);
     if (fitted.ok()) {
       own = *std::move(fitted);
-      model::PredictionIntervals blended =
-          model::CalibrateConvIntervals(samples, BlendedOwnFitter(transfer, target.spec, hardware));
+      // Each fold fits the kind chosen on all the layers: choosing again per fold (five more fits
+      // of each kind inside each) would cost three times as much for the same intervals' purpose.
+      model::PredictionIntervals blended = model::CalibrateConvIntervals(
+          samples, BlendedOwnFitter(transfer, target.spec, model::ConvFitterOfKind(own->kind(), hardware)));
       if (blended.calibrated()) intervals = std::move(blended);
     }
   }
@@ -95,8 +94,9 @@ std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, c
   const model::HardwareInfo hardware = model::HardwareOf(target.described);
   // The intervals are calibrated for the blend in the serving fit's one pass, not for the own fit
   // first and then again for the blend.
-  absl::StatusOr<model::ServingModel> fitted =
-      model::FitServingModel(target.measurements, hardware, BlendedOwnFitter(transfer, target.spec, hardware));
+  absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(
+      target.measurements, hardware,
+      [&](const model::ConvFitter& own_fit) { return BlendedOwnFitter(transfer, target.spec, own_fit); });
   if (!fitted.ok()) {
     spdlog::warn("platform '{}': its own fit on {} layers is not served ({}); the transfer serves instead",
                  target.platform, samples.size(), std::string(fitted.status().message()));

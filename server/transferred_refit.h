@@ -46,9 +46,10 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
 // fit_seconds is what this took (the transfer's own fit is its parameter transfer.fit_seconds).
 std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, const TransferTarget& target);
 
-// How RefitWithTransfer serves a GPU's own fit on `train`: blended with the transfer refined on
-// the same layers. What its conv intervals are calibrated with (interval_calibration.h).
+// How RefitWithTransfer serves a GPU's own fit on `train`: `own_fit` (the kind its own serving
+// fit chose, fitted without choosing again) blended with the transfer refined on the same layers.
+// What its conv intervals are calibrated with (interval_calibration.h).
 model::ConvFitter BlendedOwnFitter(const SourceTransfer& transfer, const model::TransferSpec& spec,
-                                   const model::HardwareInfo& hardware);
+                                   const model::ConvFitter& own_fit);
 
 }  // namespace convlat::server

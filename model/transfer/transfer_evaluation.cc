@@ -59,12 +59,13 @@ FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const
   absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(refine, hardware);
   if (!own.ok()) return errors;  // too few layers for the own fit: the transfer alone is served
   errors.own = MapeOn(**own, test);
+  // Its intervals as the server calibrates them: the blend's own held-out residuals on `refine`.
+  const ConvFitter own_fit = options.own_fit_of_kind ? options.own_fit_of_kind((*own)->kind(), hardware)
+                                                     : [&options, hardware](const std::vector<Sample>& train) {
+                                                         return options.own_fit(train, hardware);
+                                                       };
   const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, refine, *std::move(own));
   errors.served = MapeOn(*blend, test);
-  // Its intervals as the server calibrates them: the blend's own held-out residuals on `refine`.
-  const ConvFitter own_fit = [&options, hardware](const std::vector<Sample>& train) {
-    return options.own_fit(train, hardware);
-  };
   errors.coverage = CoverageOn(*blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit)), test);
   return errors;
 }

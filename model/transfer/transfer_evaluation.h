@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "model/interval/interval_calibration.h"
 #include "model/latency/latency_model.h"
 #include "model/transfer/transfer_model.h"
 
@@ -26,6 +27,10 @@ struct TransferEvaluationOptions {
   // server serves at a few-shot size is then the blend of the two (blended_latency_model.h), and
   // the matrix scores that, and each of the two alone in columns of their own.
   std::function<absl::StatusOr<std::unique_ptr<LatencyModel>>(const std::vector<Sample>&, const HardwareInfo&)> own_fit;
+  // What the blend's interval calibration fits in each fold, given the kind own_fit chose on all
+  // the target's layers (the server's ConvFitterOfKind: that kind, without choosing again per
+  // fold); own_fit itself when unset.
+  std::function<ConvFitter(const std::string& kind, const HardwareInfo&)> own_fit_of_kind;
 };
 
 // One row per target, one column per entry of target_layers ("MAPE % at N layers": what the server

@@ -81,7 +81,8 @@ TEST(ServingModelTest, TheCallersConvFitterCalibratesTheIntervalsWhenGiven) {
     return std::unique_ptr<LatencyModel>(*std::move(model));
   };
   const HardwareInfo hardware{.compute_units = 2};
-  absl::StatusOr<ServingModel> given = FitServingModel(*measurements, hardware, roofline);
+  absl::StatusOr<ServingModel> given =
+      FitServingModel(*measurements, hardware, [&](const ConvFitter&) { return roofline; });
   ASSERT_TRUE(given.ok()) << given.status();
   const PredictionIntervals expected = CalibrateConvIntervals(SamplesFromMeasurements(*measurements), roofline);
   ASSERT_TRUE(expected.calibrated());
@@ -93,7 +94,8 @@ TEST(ServingModelTest, TheCallersConvFitterCalibratesTheIntervalsWhenGiven) {
   const ConvFitter fits_nothing = [](const std::vector<Sample>&) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
     return absl::FailedPreconditionError("no fit");
   };
-  absl::StatusOr<ServingModel> fallback = FitServingModel(*measurements, hardware, fits_nothing);
+  absl::StatusOr<ServingModel> fallback =
+      FitServingModel(*measurements, hardware, [&](const ConvFitter&) { return fits_nothing; });
   ASSERT_TRUE(fallback.ok()) << fallback.status();
   EXPECT_EQ(fallback->conv_intervals.parameters("c"), own->conv_intervals.parameters("c"));
 }

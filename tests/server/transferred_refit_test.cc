@@ -116,15 +116,17 @@ TEST_F(TransferredRefitTest, FromAHundredLayersItsOwnServingFitIsBlendedAndNoLon
 }
 
 // Before, the own serving fit calibrated its intervals (5 fits) and the blend's were calibrated
-// again (5 more) over them; now the serving fit calibrates the blend's in its one pass. Same
-// intervals, to the last bit, on 300 real layers.
+// again (5 more) over them; now the serving fit calibrates the blend's in its one pass, each fold
+// fitting the kind the own fit chose. Same intervals, to the last bit, on 300 real layers.
 TEST_F(TransferredRefitTest, ABlendedOwnFitIsCalibratedOnceToTheIntervalsOfTheTwoPasses) {
   const std::vector<v1::Measurement> own = OwnLayers(300);
   const model::HardwareInfo hardware = model::HardwareOf(described_);
   const std::vector<model::Sample> samples = model::SamplesFromMeasurements(own);
   ASSERT_EQ(samples.size(), 300u);
-  const model::PredictionIntervals two_passes =
-      model::CalibrateConvIntervals(samples, server::BlendedOwnFitter(*transfer_, spec_, hardware));
+  absl::StatusOr<model::ServingModel> own_fit = model::FitServingModel(own, hardware);
+  ASSERT_TRUE(own_fit.ok()) << own_fit.status();
+  const model::PredictionIntervals two_passes = model::CalibrateConvIntervals(
+      samples, server::BlendedOwnFitter(*transfer_, spec_, model::ConvFitterOfKind(own_fit->conv->kind(), hardware)));
   ASSERT_TRUE(two_passes.calibrated());
 
   const std::shared_ptr<server::FittedModel> snapshot = server::RefitWithTransfer(*transfer_, Target(own));
@@ -137,8 +139,6 @@ TEST_F(TransferredRefitTest, ABlendedOwnFitIsCalibratedOnceToTheIntervalsOfTheTw
     EXPECT_NEAR(snapshot->info.parameters().at(name), value, 1e-12) << name;
   }
   // And not the own fit's alone, which the first pass gave and the blend threw away.
-  absl::StatusOr<model::ServingModel> own_fit = model::FitServingModel(own, hardware);
-  ASSERT_TRUE(own_fit.ok()) << own_fit.status();
   EXPECT_NE(own_fit->conv_intervals.parameters("interval.conv"), expected);
 }
 
