@@ -9,6 +9,7 @@
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/datasets/public_datasets.h"
+#include "model/interval/training_domain.h"
 #include "model/layers/conv_shape.h"
 #include "model/served_layer.h"
 #include "model/serving_model.h"
@@ -125,6 +126,24 @@ void BM_PredictLayerServed(benchmark::State& state) {
   state.counters["layers"] = static_cast<double>(layers.size());
 }
 BENCHMARK(BM_PredictLayerServed)->ArgName("measured")->Arg(1)->Arg(0)->ComputeStatistics("min", Fastest);
+
+// What the served path adds to every prediction to tell extrapolations (training_domain.h): the
+// domain check of a layer inside (T4 layers against the T4's domain), which allocates nothing.
+void BM_TrainingDomainCheck(benchmark::State& state) {
+  const std::vector<Sample>& samples = T4Samples();
+  if (samples.empty()) {
+    state.SkipWithError("public dataset not found");
+    return;
+  }
+  const TrainingDomain domain = TrainingDomain::Of(samples);
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(domain.Outside(samples[i].shape));
+    i = (i + 1) % samples.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_TrainingDomainCheck)->ComputeStatistics("min", Fastest);
 
 void BM_FitPlatform(benchmark::State& state) {
   const std::vector<Sample>& samples = T4Samples();
