@@ -49,11 +49,22 @@ std::string Explain(const v1::Explanation& why) {
 
 // Layers outside what the platform measured (Explanation.extrapolation): said once under the
 // table, with the first reason, so a user does not take their figures for measured-backed ones.
-void NoteExtrapolations(const CommandContext& context, int layers, const std::string& first_reason,
-                        const std::string& share) {
+// `total_us` > 0 (a network's) adds their share of it.
+void NoteExtrapolations(const CommandContext& context, const std::vector<const v1::LayerPrediction*>& predictions,
+                        double total_us) {
+  int layers = 0;
+  double layers_us = 0;
+  std::string first_reason;
+  for (const v1::LayerPrediction* p : predictions) {
+    if (p->explanation().extrapolation().empty()) continue;
+    if (layers++ == 0) first_reason = p->explanation().extrapolation();
+    layers_us += p->latency_us();
+  }
   if (layers == 0) return;
   *context.err << "note: " << layers << (layers == 1 ? " layer lies" : " layers lie")
-               << " outside what this platform measured" << share << ", e.g. " << first_reason
+               << " outside what this platform measured"
+               << (total_us > 0 ? " (" + Fixed(100 * layers_us / total_us, 1) + "% of the total)" : "") << ", e.g. "
+               << first_reason
                << ": their figures are extrapolations and their intervals assumed, not calibrated (an agent "
                   "measures such layers with convlat-agent network NET.onnx --sweep_out FILE, then --sweep FILE)\n";
 }
@@ -211,13 +222,9 @@ int PredictCommand(const CommandContext& context, const std::string& platform, c
                   Fixed(p.latency_us() / 1000, 4), p10, p90, Explain(p.explanation())});
   }
   PrintTable(context, table);
-  int extrapolated = 0;
-  std::string first_reason;
-  for (const v1::LayerPrediction& p : response.predictions()) {
-    if (p.explanation().extrapolation().empty()) continue;
-    if (extrapolated++ == 0) first_reason = p.explanation().extrapolation();
-  }
-  NoteExtrapolations(context, extrapolated, first_reason, "");
+  std::vector<const v1::LayerPrediction*> predictions;
+  for (const v1::LayerPrediction& p : response.predictions()) predictions.push_back(&p);
+  NoteExtrapolations(context, predictions, /*total_us=*/0);
   return kExitOk;
 }
 
@@ -336,16 +343,9 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   }
   AddNetworkTotals(response, table);
   PrintTable(context, table);
-  int extrapolated = 0;
-  double extrapolated_us = 0;
-  std::string first_reason;
-  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
-    if (layer.prediction().explanation().extrapolation().empty()) continue;
-    if (extrapolated++ == 0) first_reason = layer.prediction().explanation().extrapolation();
-    extrapolated_us += layer.prediction().latency_us();
-  }
-  NoteExtrapolations(context, extrapolated, first_reason,
-                     " (" + Fixed(100 * extrapolated_us / std::max(response.total_us(), 1e-9), 1) + "% of the total)");
+  std::vector<const v1::LayerPrediction*> predictions;
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) predictions.push_back(&layer.prediction());
+  NoteExtrapolations(context, predictions, std::max(response.total_us(), 1e-9));
   if (response.transferred()) {
     *context.out << "transferred estimate: " << Fixed(response.total_us() / 1000, 4) << " ms, 80 % interval p10-p90 "
                  << Fixed(response.total_p10_us() / 1000, 4) << "-" << Fixed(response.total_p90_us() / 1000, 4)

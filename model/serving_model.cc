@@ -28,21 +28,16 @@ struct HeldOutChoice {
   std::vector<HeldOutResidual> residuals;  // of the chosen kind, on every fold held out
 };
 HeldOutChoice TwoModeHoldsUp(const std::vector<Sample>& samples, const HardwareInfo& hardware) {
-  const int first_fold = samples.size() <= kCrossValidateUpTo ? 0 : kCalibrationFolds - 1;
   std::vector<HeldOutResidual> two_mode_residuals, roofline_residuals;
   double two_mode_error = 0, roofline_error = 0;  // sums of relative errors where both kinds fitted
   size_t compared = 0;
   bool two_mode_fitted = false;
-  for (int fold = first_fold; fold < kCalibrationFolds; ++fold) {
-    std::vector<Sample> train, test;
-    for (size_t i = 0; i < samples.size(); ++i) {
-      (static_cast<int>(i % kCalibrationFolds) == fold ? test : train).push_back(samples[i]);
-    }
-    std::erase_if(test, [](const Sample& sample) { return !(sample.weight > 0); });
+  ForEachCalibrationFold(samples, [&](const std::vector<Sample>& train, const std::vector<Sample>& test) {
     absl::StatusOr<std::unique_ptr<TwoModeModel>> two_mode = TwoModeModel::Fit(train, hardware);
     absl::StatusOr<std::unique_ptr<RooflineModel>> roofline = RooflineModel::Fit(train);
     two_mode_fitted = two_mode_fitted || two_mode.ok();
     for (const Sample& s : test) {
+      if (!(s.weight > 0)) continue;
       std::optional<Prediction> by_two_mode, by_roofline;
       if (two_mode.ok()) by_two_mode = (*two_mode)->Predict(s.shape);
       if (roofline.ok()) by_roofline = (*roofline)->Predict(s.shape);
@@ -54,7 +49,7 @@ HeldOutChoice TwoModeHoldsUp(const std::vector<Sample>& samples, const HardwareI
       if (by_two_mode) two_mode_residuals.push_back({*std::move(by_two_mode), s.latency_us});
       if (by_roofline) roofline_residuals.push_back({*std::move(by_roofline), s.latency_us});
     }
-  }
+  });
   // Nothing to compare on (a fold without layers, or one kind never fitted): the two-mode model
   // when it fits at all, as with plenty of layers.
   const bool two_mode = compared == 0 ? two_mode_fitted : two_mode_error <= roofline_error;

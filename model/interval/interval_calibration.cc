@@ -8,15 +8,9 @@ template <typename SampleT, typename FitAndPredict>
 std::vector<HeldOutResidual> HeldOut(const std::vector<SampleT>& samples, const FitAndPredict& fit_and_predict) {
   std::vector<HeldOutResidual> residuals;
   if (samples.size() < kCalibrationFolds) return residuals;
-  const int first_fold = samples.size() <= kCrossValidateUpTo ? 0 : kCalibrationFolds - 1;
-  for (int fold = first_fold; fold < kCalibrationFolds; ++fold) {
-    std::vector<SampleT> train, test;
-    train.reserve(samples.size());
-    for (size_t i = 0; i < samples.size(); ++i) {
-      (static_cast<int>(i % kCalibrationFolds) == fold ? test : train).push_back(samples[i]);
-    }
+  ForEachCalibrationFold(samples, [&](const std::vector<SampleT>& train, const std::vector<SampleT>& test) {
     fit_and_predict(train, test, residuals);
-  }
+  });
   return residuals;
 }
 

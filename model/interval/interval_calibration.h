@@ -25,6 +25,22 @@ inline constexpr size_t kCrossValidateUpTo = 1000;
 
 using ConvFitter = std::function<absl::StatusOr<std::unique_ptr<LatencyModel>>(const std::vector<Sample>&)>;
 
+// Calls `visit(train, test)` for each fold held out as described above: every fold up to
+// kCrossValidateUpTo samples, the last one above. The serving fit's model choice holds out the
+// same folds, so the intervals can reuse its held-out predictions.
+template <typename SampleT, typename Visit>
+void ForEachCalibrationFold(const std::vector<SampleT>& samples, const Visit& visit) {
+  const int first_fold = samples.size() <= kCrossValidateUpTo ? 0 : kCalibrationFolds - 1;
+  for (int fold = first_fold; fold < kCalibrationFolds; ++fold) {
+    std::vector<SampleT> train, test;
+    train.reserve(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      (static_cast<int>(i % kCalibrationFolds) == fold ? test : train).push_back(samples[i]);
+    }
+    visit(train, test);
+  }
+}
+
 // Residuals of `fit`'s models on the samples they were not fitted on. Folds whose fit fails are
 // skipped, so a tiny platform may give none.
 std::vector<HeldOutResidual> HeldOutConvResiduals(const std::vector<Sample>& samples, const ConvFitter& fit);

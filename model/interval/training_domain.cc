@@ -71,47 +71,51 @@ TrainingDomain TrainingDomain::Of(std::span<const Sample> samples) {
 
 std::string TrainingDomain::Outside(const ConvShape& shape) const {
   if (empty_) return {};
-  // The checks that cost nothing come first; strings are built only for a layer found outside.
+  // Every check once, without allocating; words are built only for a layer found outside.
   const std::array<double, kSizes> sizes = SizesOf(shape);
-  bool outside = !Contains(filters_, Pair{shape.r, shape.s}) ||
-                 !Contains(strides_, Pair{shape.stride_h, shape.stride_w}) ||
-                 !Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w}) ||
-                 !Contains(group_kinds_, GroupKindOf(shape)) || !Contains(dtypes_, shape.dtype);
-  for (int i = 0; i < kSizes && !outside; ++i) {
-    outside = sizes[i] > max_[i] * kSizeTolerance || sizes[i] * kSizeTolerance < min_[i];
+  const GroupKind group_kind = GroupKindOf(shape);
+  const bool new_filter = !Contains(filters_, Pair{shape.r, shape.s});
+  const bool new_stride = !Contains(strides_, Pair{shape.stride_h, shape.stride_w});
+  const bool new_dilation = !Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w});
+  const bool new_grouping = !Contains(group_kinds_, group_kind);
+  const bool new_dtype = !Contains(dtypes_, shape.dtype);
+  std::array<int, kSizes> beyond{};  // +1 above the largest measured, -1 below the smallest
+  bool outside = new_filter || new_stride || new_dilation || new_grouping || new_dtype;
+  for (int i = 0; i < kSizes; ++i) {
+    beyond[i] = sizes[i] > max_[i] * kSizeTolerance ? 1 : sizes[i] * kSizeTolerance < min_[i] ? -1 : 0;
+    outside = outside || beyond[i] != 0;
   }
   if (!outside) return {};
 
   std::vector<std::string> reasons;
-  if (!Contains(filters_, Pair{shape.r, shape.s}))
+  if (new_filter)
     reasons.push_back(absl::StrCat("filter ", shape.r, "x", shape.s, " (measured: ", Listed(filters_), ")"));
-  if (!Contains(strides_, Pair{shape.stride_h, shape.stride_w}))
+  if (new_stride)
     reasons.push_back(
         absl::StrCat("stride ", shape.stride_h, "x", shape.stride_w, " (measured: ", Listed(strides_), ")"));
-  if (!Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w}))
+  if (new_dilation)
     reasons.push_back(
         absl::StrCat("dilation ", shape.dilation_h, "x", shape.dilation_w, " (measured: ", Listed(dilations_), ")"));
-  if (const GroupKind kind = GroupKindOf(shape); !Contains(group_kinds_, kind)) {
+  if (new_grouping) {
     std::vector<std::string> measured;
     for (GroupKind k : group_kinds_) measured.push_back(kGroupKindNames[k]);
-    reasons.push_back(absl::StrCat(kGroupKindNames[kind], " (measured: ", absl::StrJoin(measured, ", "), ")"));
+    reasons.push_back(absl::StrCat(kGroupKindNames[group_kind], " (measured: ", absl::StrJoin(measured, ", "), ")"));
   }
-  if (!Contains(dtypes_, shape.dtype)) {
+  if (new_dtype) {
     std::vector<std::string> measured;
     for (v1::DataType dtype : dtypes_) measured.push_back(v1::DataType_Name(dtype));
     reasons.push_back(absl::StrCat(v1::DataType_Name(shape.dtype), " (measured: ", absl::StrJoin(measured, ", "), ")"));
   }
   for (int i = 0; i < kSizes; ++i) {
+    if (beyond[i] == 0) continue;
     // Channels are compared per group (what one group's GEMM reduces over and produces).
     const std::string name = shape.groups > 1 && (i == kChannels || i == kOutChannels)
                                  ? absl::StrCat(kSizeNames[i], "/groups")
                                  : kSizeNames[i];
-    if (sizes[i] > max_[i] * kSizeTolerance) {
-      reasons.push_back(
-          absl::StrFormat("%s=%.0f is %.1fx the largest measured (%.0f)", name, sizes[i], sizes[i] / max_[i], max_[i]));
-    } else if (sizes[i] * kSizeTolerance < min_[i]) {
-      reasons.push_back(absl::StrFormat("%s=%.0f is below the smallest measured (%.0f)", name, sizes[i], min_[i]));
-    }
+    reasons.push_back(beyond[i] > 0
+                          ? absl::StrFormat("%s=%.0f is %.1fx the largest measured (%.0f)", name, sizes[i],
+                                            sizes[i] / max_[i], max_[i])
+                          : absl::StrFormat("%s=%.0f is below the smallest measured (%.0f)", name, sizes[i], min_[i]));
   }
   return absl::StrJoin(reasons, "; ");
 }
