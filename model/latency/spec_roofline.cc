@@ -10,7 +10,6 @@
 namespace convlat::model {
 namespace {
 
-// FP32 lanes per SM by compute capability; 0 for architectures this table does not know.
 int Fp32LanesPerSm(int major, int minor) {
   switch (major) {
     case 3: return 192;                    // Kepler
@@ -27,14 +26,16 @@ int Fp32LanesPerSm(int major, int minor) {
 
 }  // namespace
 
-double NvidiaPeakFp32Gflops(int sms, double clock_mhz, absl::string_view compute_capability) {
+int NvidiaFp32LanesPerSm(absl::string_view compute_capability) {
   const std::vector<std::string> parts = absl::StrSplit(compute_capability, '.');
   int major = 0, minor = 0;
-  if (sms <= 0 || clock_mhz <= 0 || parts.size() != 2 || !absl::SimpleAtoi(parts[0], &major) ||
-      !absl::SimpleAtoi(parts[1], &minor)) {
-    return 0;
-  }
-  return sms * clock_mhz * 1e-3 * 2.0 * Fp32LanesPerSm(major, minor);
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &major) || !absl::SimpleAtoi(parts[1], &minor)) return 0;
+  return Fp32LanesPerSm(major, minor);
+}
+
+double NvidiaPeakFp32Gflops(int sms, double clock_mhz, absl::string_view compute_capability) {
+  if (sms <= 0 || clock_mhz <= 0) return 0;
+  return sms * clock_mhz * 1e-3 * 2.0 * NvidiaFp32LanesPerSm(compute_capability);
 }
 
 std::optional<Prediction> EstimateFromSpec(const DeviceSpec& spec, double bytes, double flops) {

@@ -24,9 +24,12 @@ struct DeviceSpec {
   int64_t last_level_cache_bytes = 0;
 };
 
-// Peak fp32 GFLOP/s of an NVIDIA GPU: SMs x clock x 2 x FP32 lanes per SM of its compute capability
-// (the CUDA C++ Programming Guide's throughput table: 192 on Kepler, 128 on Maxwell, 64 on GP100, V100,
-// T4 and A100, 128 on consumer Pascal, Ampere GA10x, Ada, Hopper and Blackwell). 0 when an input is unknown.
+// FP32 lanes per SM of an NVIDIA compute capability ("7.5"), from the CUDA C++ Programming Guide's
+// throughput table: 192 on Kepler, 128 on Maxwell, 64 on GP100, V100, T4 and A100, 128 on consumer
+// Pascal, Ampere GA10x, Ada, Hopper and Blackwell. 0 for one the table does not know.
+int NvidiaFp32LanesPerSm(absl::string_view compute_capability);
+
+// Peak fp32 GFLOP/s of an NVIDIA GPU: SMs x clock x 2 x NvidiaFp32LanesPerSm. 0 when an input is unknown.
 double NvidiaPeakFp32Gflops(int sms, double clock_mhz, absl::string_view compute_capability);
 
 // launch floor + max(bytes / bandwidth, flops / peak): an op running at the device's roof, after the

@@ -43,7 +43,7 @@ TransferFeatures ComputeTransferFeatures(const ConvShape& shape, const TransferS
       SafeLog(f.bytes() / l2),
       spec.tensorflow_runtime ? 1.0 : 0.0,
       SafeLog(spec.peak_gflops / spec.bandwidth_gbps),  // the GPU's ridge point, flops per byte
-      SafeLog(spec.sms),
+      SafeLog(spec.fp32_lanes_per_sm),                  // the SM's width (transfer_features.h)
   };
 }
 

@@ -2,8 +2,13 @@
 // A convolution's features on one GPU, normalised by that GPU's spec so that what is learnt on
 // some GPUs applies to another: time at the compute and memory roofs, intensity against the ridge
 // point, CTAs per SM (waves), the working set against L2, and of the GPU itself its ridge point
-// (peak flops per byte of bandwidth) and SM count, which place it among the sources (what share of
-// its roofline a GPU of that balance reaches). The transfer model regresses the log of
+// (peak flops per byte of bandwidth) and FP32 lanes per SM, which place it among the sources (what
+// share of its roofline a GPU of that balance and SM width reaches). The SM's width, not the SM
+// count: Kepler's 192-lane SMX reaches a smaller share of its peak than the 128-lane SMs after it,
+// and that is a property of the architecture a K40 shares with a K80, where an SM count of 15 sat
+// between the K80's 13 and the M60's 16 and made the trees take a K40 for a Maxwell (zero-shot
+// 48 % on the K40 with the SM count, 17 % with the width; docs/accuracy.md "Transfer"). The SM
+// count still enters through the waves. The transfer model regresses the log of
 // latency over the spec roofline on these; the roofline carries the scale to devices far outside
 // the sources' range (a 1-SM Jetson Nano), the regression the efficiency.
 

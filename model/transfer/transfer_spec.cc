@@ -43,6 +43,7 @@ absl::StatusOr<TransferSpec> TransferSpecOf(const v1::Platform& platform, absl::
                                                    "' is not one of an NVIDIA architecture convlat knows (e.g. "
                                                    "\"5.3\", \"7.0\", \"8.6\")"));
   }
+  spec.fp32_lanes_per_sm = NvidiaFp32LanesPerSm(platform.compute_capability());
   spec.bandwidth_gbps = platform.memory_bandwidth_gbps();
   spec.l2_cache_bytes = platform.l2_cache_bytes();
   spec.tensorflow_runtime = TimedThroughTensorFlow(platform);

@@ -18,6 +18,9 @@ struct TransferSpec {
   double peak_gflops = 0;      // fp32, from SMs x clock x lanes of the compute capability
   double bandwidth_gbps = 0;   // peak DRAM bandwidth
   int64_t l2_cache_bytes = 0;  // 0: unknown
+  // FP32 lanes per SM (192 Kepler, 128 Maxwell, 64 Volta/Turing/A100): how wide an SM is, hence how
+  // much independent work a kernel must give each warp scheduler to come near the peak.
+  int fp32_lanes_per_sm = 0;
   // The framework the timings go through: TensorFlow 1.x (the Justus data) adds its own launch
   // floor and fused epilogues to every layer, so it is part of what a platform is, like its clock.
   bool tensorflow_runtime = false;

@@ -20,6 +20,17 @@ TEST(NvidiaPeakFp32GflopsTest, MatchesPublishedPeaksAcrossGenerations) {
   EXPECT_NEAR(NvidiaPeakFp32Gflops(132, 1980, "9.0"), 66900, 50);  // H100 SXM: 67
 }
 
+TEST(NvidiaFp32LanesPerSmTest, OneWidthPerArchitecture) {
+  EXPECT_EQ(NvidiaFp32LanesPerSm("3.7"), 192);  // K80
+  EXPECT_EQ(NvidiaFp32LanesPerSm("5.3"), 128);  // Jetson Nano
+  EXPECT_EQ(NvidiaFp32LanesPerSm("6.0"), 64);   // P100
+  EXPECT_EQ(NvidiaFp32LanesPerSm("6.1"), 128);  // GTX 1080 Ti
+  EXPECT_EQ(NvidiaFp32LanesPerSm("8.0"), 64);   // A100
+  EXPECT_EQ(NvidiaFp32LanesPerSm("8.6"), 128);  // A10
+  EXPECT_EQ(NvidiaFp32LanesPerSm("7"), 0);
+  EXPECT_EQ(NvidiaFp32LanesPerSm("avx512"), 0);
+}
+
 TEST(NvidiaPeakFp32GflopsTest, UnknownInputsGiveZero) {
   EXPECT_EQ(NvidiaPeakFp32Gflops(0, 1590, "7.5"), 0);
   EXPECT_EQ(NvidiaPeakFp32Gflops(40, 0, "7.5"), 0);

@@ -29,7 +29,8 @@ TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, 
                       .sms = sms,
                       .peak_gflops = peak_gflops,
                       .bandwidth_gbps = bandwidth_gbps,
-                      .l2_cache_bytes = 4 << 20};
+                      .l2_cache_bytes = 4 << 20,
+                      .fp32_lanes_per_sm = 64};
 }
 
 std::vector<ConvShape> SyntheticLayers(int count, uint64_t seed) {

@@ -25,6 +25,7 @@ TEST(TransferSpecTest, JetsonNanoFromTheTable) {
   EXPECT_EQ(spec->sms, 1);
   EXPECT_DOUBLE_EQ(spec->bandwidth_gbps, 25.6);
   EXPECT_NEAR(spec->peak_gflops, 235.9, 0.1);  // 1 SM x 921.6 MHz x 2 x 128 Maxwell lanes
+  EXPECT_EQ(spec->fp32_lanes_per_sm, 128);
   EXPECT_FALSE(spec->tensorflow_runtime);
 }
 
