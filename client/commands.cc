@@ -187,7 +187,9 @@ int ListPlatformsCommand(const CommandContext& context) {
                   absl::StrCat(summary.sample_count()),
                   ready ? (summary.transferred() ? "transferred" : "ready") : "none", noisy,
                   absl::StrCat(summary.superseded_count()), absl::StrCat(summary.retired_count()),
-                  ready ? absl::StrFormat("%.1f%%", summary.fit_mape()) : "-",
+                  // A platform with no layers of its own has no fit error to show (a transfer's is
+                  // its sources' business).
+                  ready && summary.sample_count() > 0 ? absl::StrFormat("%.1f%%", summary.fit_mape()) : "-",
                   ready && summary.op_sample_count() > 0 ? absl::StrFormat("%.1f%%", summary.op_fit_mape()) : "-"});
   }
   PrintTable(context, table);

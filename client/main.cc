@@ -7,6 +7,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "client/commands.h"
+#include "client/gpu_registration.h"
 #include "common/secret_file.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -29,6 +30,14 @@ ABSL_FLAG(bool, yes, false, "retire, remove-platform, purge: do it (without: say
 ABSL_FLAG(std::string, token_file, "",
           "file holding the agent token the server requires for admin calls (its --agent_token_file)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
+ABSL_FLAG(std::string, device, "",
+          "register-gpu: the GPU's name, e.g. 'NVIDIA H100 PCIe' (its figures from the table)");
+ABSL_FLAG(int32_t, sms, 0, "register-gpu: streaming multiprocessors (0: from the GPU table)");
+ABSL_FLAG(double, clock_mhz, 0, "register-gpu: maximum SM clock in MHz (0: from the GPU table)");
+ABSL_FLAG(double, bandwidth_gbps, 0, "register-gpu: peak DRAM bandwidth in GB/s (0: from the GPU table)");
+ABSL_FLAG(std::string, compute_capability, "", "register-gpu: e.g. 8.6 (empty: from the GPU table)");
+ABSL_FLAG(double, memory_gb, 0, "register-gpu: device memory in GiB (0: from the GPU table)");
+ABSL_FLAG(double, l2_mb, 0, "register-gpu: L2 cache in MiB (0: from the GPU table)");
 
 namespace {
 
@@ -44,6 +53,8 @@ constexpr char kUsage[] =
     "  remove-platform P [--yes]                   retire all of P's measurements and remove P (kept until purged)\n"
     "  purge --platform P [--yes]                  delete P's retired and superseded measurements (a removed P too)\n"
     "                                            admin commands: --token_file F; without --yes they change nothing\n"
+    "  register-gpu P --device 'NVIDIA H100 PCIe' [--sms N --clock_mhz F --bandwidth_gbps F --compute_capability X.Y]\n"
+    "                                            a GPU nobody profiled, from its spec: predicted by transfer\n"
     "Options: --format table|json|csv, --timeout SECONDS";
 
 }  // namespace
@@ -124,6 +135,20 @@ int main(int argc, char** argv) {
       return 2;
     }
     return convlat::client::RemovePlatformCommand(context, arguments.empty() ? platform : arguments[0], yes);
+  }
+  if (command == "register-gpu") {
+    if (arguments.size() > 1) {
+      std::cerr << "error: register-gpu takes one platform name\n";
+      return 2;
+    }
+    return convlat::client::RegisterGpuCommand(context, {.platform = arguments.empty() ? platform : arguments[0],
+                                                         .device = absl::GetFlag(FLAGS_device),
+                                                         .sms = absl::GetFlag(FLAGS_sms),
+                                                         .clock_mhz = absl::GetFlag(FLAGS_clock_mhz),
+                                                         .bandwidth_gbps = absl::GetFlag(FLAGS_bandwidth_gbps),
+                                                         .compute_capability = absl::GetFlag(FLAGS_compute_capability),
+                                                         .memory_gb = absl::GetFlag(FLAGS_memory_gb),
+                                                         .l2_mb = absl::GetFlag(FLAGS_l2_mb)});
   }
   std::cerr << "error: unknown command '" << command << "'\n" << kUsage << "\n";
   return 2;

@@ -1,5 +1,6 @@
 #include "server/platform_registration.h"
 
+#include "absl/strings/str_cat.h"
 #include "model/transfer/transfer_spec.h"
 #include "server/request_validation.h"
 #include "spdlog/spdlog.h"
@@ -22,6 +23,14 @@ absl::Status RegisterPlatform(MeasurementStore& store, const v1::RegisterPlatfor
   v1::Platform merged;
   absl::StatusOr<v1::Platform> existing = store.GetPlatform(request.platform().name());
   if (existing.ok()) {
+    // An agent describes its device from the driver (cudaGetDeviceProperties): figures from a
+    // spec sheet or a table must not overwrite those. A spec-only platform may be described again.
+    if (request.platform().spec_only() && !existing->spec_only()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "platform '", request.platform().name(),
+          "' was registered by an agent, which describes it from the device itself; a spec-only registration "
+          "would overwrite that description (choose another platform name)"));
+    }
     merged = *std::move(existing);
   } else if (existing.status().code() != absl::StatusCode::kNotFound) {
     return existing.status();

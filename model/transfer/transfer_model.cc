@@ -35,6 +35,8 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
       const TransferFeatures f = ComputeTransferFeatures(sample.shape, source.spec);
       features.insert(features.end(), f.begin(), f.end());
       targets.push_back(std::log(sample.latency_us / SpecRooflineUs(sample.shape, source.spec)));
+      double& floor = model.floor_us_[source.spec.tensorflow_runtime ? 1 : 0];
+      floor = floor > 0 ? std::min(floor, sample.latency_us) : sample.latency_us;
       used = true;
     }
     if (used) model.source_names_.push_back(source.spec.name);
@@ -49,9 +51,14 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
   return model;
 }
 
+double TransferModel::FloorUs(const TransferSpec& target) const {
+  const double same_framework = floor_us_[target.tensorflow_runtime ? 1 : 0];
+  return same_framework > 0 ? same_framework : floor_us_[target.tensorflow_runtime ? 0 : 1];
+}
+
 double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target) const {
   const TransferFeatures f = ComputeTransferFeatures(shape, target);
-  return SpecRooflineUs(shape, target) * std::exp(trees_.Predict(f));
+  return std::max(FloorUs(target), SpecRooflineUs(shape, target) * std::exp(trees_.Predict(f)));
 }
 
 double FewShotCorrection::LogFactor(const std::array<double, kTransferFeatureCount>& features) const {

@@ -41,14 +41,22 @@ class TransferModel {
   static absl::StatusOr<TransferModel> Fit(const std::vector<TransferSource>& sources,
                                            const TransferOptions& options = {});
 
-  // Zero-shot: µs on `target`, from its spec only.
+  // Zero-shot: µs on `target`, from its spec only, never below FloorUs(target).
   double PredictUs(const ConvShape& shape, const TransferSpec& target) const;
+  // The least any convolution takes on `target`: the fastest layer any source timed through the
+  // same framework (all sources when none did). A layer's time is its launch and the framework's
+  // overhead before it is any share of a roofline, and the trees, which learnt the share, cannot
+  // extrapolate it to layers smaller than the sources': a 1x1x1x1 convolution came out at 2e-9 ms,
+  // and a platform's ops, which get its smallest convolution as their fixed cost, at nothing.
+  double FloorUs(const TransferSpec& target) const;
   // The sources' names, in the order given.
   const std::vector<std::string>& source_names() const { return source_names_; }
   int64_t training_samples() const { return training_samples_; }
 
  private:
   BoostedTrees trees_;
+  // The fastest layer the sources timed through TensorFlow [1] and otherwise [0]; 0: none.
+  std::array<double, 2> floor_us_{0, 0};
   std::vector<std::string> source_names_;
   int64_t training_samples_ = 0;
 };

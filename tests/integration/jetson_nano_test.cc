@@ -55,5 +55,31 @@ TEST_F(JetsonNanoTest, AnsweredAsATransferredEstimateUntilMeasured) {
   EXPECT_THAT(model.output, HasSubstr("\"model_kind\": \"transfer\""));
 }
 
+// Any GPU nobody profiled, registered by the CLI from its spec: answered the same way, and refused
+// with the flag to give or the reason, changing nothing, when it cannot be.
+TEST_F(JetsonNanoTest, RegisterGpuFromTheCliIsAnsweredAsATransferredEstimate) {
+  const std::string data = model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
+  StartServer({"--seed_public_data=" + data, "--seed_platforms=gpu-t4,gpu-v100"});
+  ProcessResult registered = Client({"register-gpu", "my-h100", "--device=NVIDIA H100 PCIe"});
+  ASSERT_EQ(registered.exit_code, 0) << registered.output;
+  EXPECT_THAT(registered.output, HasSubstr("NVIDIA H100 PCIe  114"));
+  EXPECT_THAT(WaitForModel("my-h100", std::chrono::minutes(8)),
+              ::testing::StartsWith("my-h100,gpu,NVIDIA H100 PCIe,114,cudnn,0,transferred,"));
+  const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
+  ProcessResult query = Client({"query", resnet, "--platform=my-h100", "--batch=1"});
+  ASSERT_EQ(query.exit_code, 0) << query.output;
+  EXPECT_THAT(query.output, HasSubstr("total (transferred estimate)"));
+
+  ProcessResult unknown = Client({"register-gpu", "my-3090", "--device=NVIDIA GeForce RTX 3090"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, HasSubstr("--sms is required"));
+  ProcessResult measured = Client({"register-gpu", "gpu-t4", "--device=Tesla T4", "--clock_mhz=1000"});
+  EXPECT_EQ(measured.exit_code, 1);
+  EXPECT_THAT(measured.output, HasSubstr("FAILED_PRECONDITION: platform 'gpu-t4' was registered by an agent"));
+  EXPECT_THAT(Client({"platforms", "--format=csv"}).output, ::testing::Not(HasSubstr("my-3090")));
+  EXPECT_THAT(WaitForModel("gpu-t4", std::chrono::minutes(8)),
+              ::testing::StartsWith("gpu-t4,gpu,Tesla T4,40,cudnn 8.9.2,4969,ready,"));
+}
+
 }  // namespace
 }  // namespace convlat::testing

@@ -280,5 +280,36 @@ TEST_F(TransferQueryTest, JetsonNanoIsBuiltInAndNeverOverwritten) {
   models_->WaitUntilIdle();
 }
 
+// convlat-client register-gpu onto a platform an agent registered is refused: its figures come
+// from a table or a spec sheet, the agent's from the device itself.
+TEST_F(TransferQueryTest, ASpecOnlyRegistrationNeverOverwritesAnAgentsDescription) {
+  v1::RegisterPlatformRequest agent;
+  agent.mutable_platform()->set_name("measured-gpu");
+  agent.mutable_platform()->set_kind(v1::PLATFORM_KIND_GPU);
+  agent.mutable_platform()->set_compute_units(46);
+  v1::RegisterPlatformResponse response;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, agent, response).ok());
+
+  v1::RegisterPlatformRequest spec_sheet;
+  v1::Platform& described = *spec_sheet.mutable_platform();
+  described.set_name("measured-gpu");
+  described.set_device_name("NVIDIA Jetson Nano");
+  described.set_spec_only(true);
+  model::FillFromGpuSpecTable(described);
+  const absl::Status refused = server::RegisterPlatform(*store_, spec_sheet, response);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("'measured-gpu' was registered by an agent"));
+  EXPECT_EQ(store_->GetPlatform("measured-gpu")->compute_units(), 46) << "nothing changed";
+
+  // A platform registered from its spec may be described again (a corrected clock).
+  described.set_name("spec-gpu");
+  ASSERT_TRUE(server::RegisterPlatform(*store_, spec_sheet, response).ok());
+  described.set_core_clock_mhz(640);
+  ASSERT_TRUE(server::RegisterPlatform(*store_, spec_sheet, response).ok());
+  EXPECT_FALSE(response.created());
+  EXPECT_DOUBLE_EQ(store_->GetPlatform("spec-gpu")->core_clock_mhz(), 640);
+  models_->WaitUntilIdle();
+}
+
 }  // namespace
 }  // namespace convlat::testing

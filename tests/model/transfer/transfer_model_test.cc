@@ -120,6 +120,35 @@ TEST(TransferModelTest, ShrinkageKeepsAFewLayersFromMovingTheTransferFar) {
   EXPECT_GT(std::exp(many.offset), 1.9);
 }
 
+// Synthetic sources with a fixed cost under every layer, as a framework's launch adds: no layer
+// on the target comes out faster than the fastest any source of its framework timed, however
+// far below the sources' sizes it lies.
+TEST(TransferModelTest, NoLayerIsFasterThanTheSourcesOfItsFrameworkEverWereOnSyntheticData) {
+  std::vector<TransferSource> sources = SyntheticSources();
+  double fastest = 1e30;
+  for (TransferSource& source : sources) {
+    for (Sample& sample : source.samples) {
+      sample.latency_us += 40;
+      fastest = std::min(fastest, sample.latency_us);
+    }
+  }
+  TransferSource tensorflow = SyntheticSource(SyntheticGpu("tensorflow", 28, 11000, 480), 5);
+  tensorflow.spec.tensorflow_runtime = true;
+  for (Sample& sample : tensorflow.samples) sample.latency_us += 200;
+  sources.push_back(tensorflow);
+  absl::StatusOr<TransferModel> model = TransferModel::Fit(sources);
+  ASSERT_TRUE(model.ok()) << model.status();
+
+  TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  EXPECT_DOUBLE_EQ(model->FloorUs(target), fastest);
+  ConvShape tiny;  // 1x1x1x1: a 2-flop convolution, far below every source's layers
+  tiny.n = tiny.c = tiny.k = tiny.h = tiny.w = tiny.r = tiny.s = 1;
+  EXPECT_DOUBLE_EQ(model->PredictUs(tiny, target), fastest);
+  target.tensorflow_runtime = true;
+  EXPECT_GT(model->FloorUs(target), 200);
+  EXPECT_GE(model->PredictUs(tiny, target), model->FloorUs(target));
+}
+
 TEST(TransferModelTest, NoSourceMeasurementsIsAnError) {
   const absl::Status status = TransferModel::Fit({TransferSource{.spec = SyntheticGpu("empty", 4, 100, 10)}}).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
