@@ -13,7 +13,9 @@
 
 namespace convlat::client {
 
-absl::StatusOr<EvalDataset> LoadEvalDataset() {
+namespace {
+
+absl::StatusOr<EvalDataset> LoadFromFlags() {
   const std::string neusight = absl::GetFlag(FLAGS_neusight), justus = absl::GetFlag(FLAGS_justus),
                     csv = absl::GetFlag(FLAGS_csv), db = absl::GetFlag(FLAGS_db);
   if (neusight.empty() + justus.empty() + csv.empty() + db.empty() != 3) {
@@ -56,6 +58,20 @@ absl::StatusOr<EvalDataset> LoadEvalDataset() {
   if (!measurements.ok()) return measurements.status();
   return EvalDataset{platform + " (" + info->device_name() + ")", model::SamplesFromMeasurements(*measurements),
                      model::HardwareOf(*info), model::OpSamplesFromMeasurements(*measurements)};
+}
+
+}  // namespace
+
+absl::StatusOr<EvalDataset> LoadEvalDataset() {
+  absl::StatusOr<EvalDataset> data = LoadFromFlags();
+  if (!data.ok()) return data;
+  // Given, it wins over what the file's device name says (a GPU the table lacks, a capped part).
+  if (const int units = absl::GetFlag(FLAGS_compute_units); units > 0) {
+    data->hardware.compute_units = units;
+  } else if (units < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("--compute_units must be >= 0, got ", units));
+  }
+  return data;
 }
 
 }  // namespace convlat::client

@@ -9,7 +9,9 @@ ABSL_FLAG(std::string, neusight, "", "a NeuSight conv CSV (data/public/neusight-
 ABSL_FLAG(std::string, justus, "", "a Justus et al. conv CSV (data/public/justus-conv/*.csv)");
 ABSL_FLAG(std::string, csv, "",
           "convlat measurements CSVs, comma-separated (docs/measurements-csv.md, e.g. data/measurements/*/*.csv)");
-ABSL_FLAG(int32_t, compute_units, 0, "--csv: the device's SMs or cores (0: unknown, the fit searches concurrency)");
+ABSL_FLAG(int32_t, compute_units, 0,
+          "the device's SMs or cores, over what the data or the GPU table says (0: theirs; unknown: the fit "
+          "searches concurrency)");
 ABSL_FLAG(std::string, db, "", "a convlat store (SQLite path), with --platform");
 ABSL_FLAG(std::string, platform, "", "platform name in --db");
 ABSL_FLAG(std::string, models, "two-mode,roofline,flops-linear,nearest-neighbour,xgboost-gbdt,random-forest",

@@ -48,6 +48,11 @@ absl::Status Run(std::ostream& out) {
   absl::StatusOr<std::vector<size_t>> active = ParseSizes(absl::GetFlag(FLAGS_active), "active");
   if (!active.ok()) return active.status();
   if (data->samples.size() < 10) return absl::FailedPreconditionError("fewer than 10 successful measurements");
+  if (data->hardware.compute_units == 0) {
+    std::cerr << "warning: the SM (or core) count of '" << data->name
+              << "' is unknown (its device is not in convlat's GPU table, model/datasets/gpu_specs.cc): the "
+                 "staircases search their concurrency instead; --compute_units N gives it\n";
+  }
   if (absl::GetFlag(FLAGS_hide_kernel_names)) HideKernelNames(*data, out);
 
   const model::SampleSplit split = model::SplitSamples(data->samples, absl::GetFlag(FLAGS_test_fraction), seed);
@@ -90,8 +95,8 @@ absl::Status Run(std::ostream& out) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "convlat-eval (--neusight FILE.csv | --justus FILE.csv | --csv FILE.csv [--compute_units N] | --db convlat.db "
-      "--platform P) "
+      "convlat-eval (--neusight FILE.csv | --justus FILE.csv | --csv FILE.csv | --db convlat.db --platform P) "
+      "[--compute_units N] "
       "[--models a,b] [--curve 25,50,...] "
       "[--active 25,50,...] [--folds K] [--plot out.svg --plot_layer SPEC] | --transfer [--datasets data/public]");
   absl::ParseCommandLine(argc, argv);

@@ -47,10 +47,10 @@ absl::StatusOr<v1::Platform> SpecOnlyGpuPlatform(const GpuDescription& d) {
 
   const bool in_table = model::FindGpuSpec(d.device) != nullptr;
   auto missing = [&](absl::string_view flag) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, " is required: '", d.device,
-        "' is not in convlat's GPU table (model/datasets/gpu_specs.cc), so give its --sms, --clock_mhz, "
-        "--bandwidth_gbps and --compute_capability from its data sheet"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, " is required: '", d.device,
+                     "' is not in convlat's GPU table (model/datasets/gpu_specs.cc), so give its --sms, --clock_mhz, "
+                     "--bandwidth_gbps and --compute_capability from its data sheet"));
   };
   if (platform.compute_units() <= 0) return missing("--sms");
   if (platform.core_clock_mhz() <= 0) return missing("--clock_mhz");
@@ -75,8 +75,8 @@ int RegisterGpuCommand(const CommandContext& context, const GpuDescription& desc
   *request.mutable_platform() = *platform;
   request.set_agent_id("convlat-client register-gpu");
   v1::RegisterPlatformResponse response;
-  grpc::Status status =
-      v1::ProfilerService::NewStub(context.channel)->RegisterPlatform(NewCallContext(context).get(), request, &response);
+  grpc::Status status = v1::ProfilerService::NewStub(context.channel)
+                            ->RegisterPlatform(NewCallContext(context).get(), request, &response);
   if (!status.ok()) return ReportRpcError(context, status);
   if (context.format == OutputFormat::kJson) return PrintJson(context, response);
   const v1::Platform& stored = response.platform();

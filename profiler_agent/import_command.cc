@@ -48,6 +48,15 @@ int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options) {
     spdlog::error("{}", std::string(measurements.status().message()));
     return 2;
   }
+  if (options.format != "convlat" && platform.compute_units() == 0) {
+    // The file names its device and nothing more; the table did not know it.
+    spdlog::warn(
+        "'{}' is not in convlat's GPU table (model/datasets/gpu_specs.cc): unless platform '{}' was described "
+        "before this import (convlat-client register-gpu {} --device '{}' --sms N --clock_mhz F --bandwidth_gbps F "
+        "--compute_capability X.Y), it has no SM count, so its staircases search their concurrency, and no spec, "
+        "so it neither transfers to other GPUs nor gets spec estimates of ops",
+        platform.device_name(), options.platform, options.platform, platform.device_name());
+  }
   if (options.last_level_cache_bytes > 0) platform.set_last_level_cache_bytes(options.last_level_cache_bytes);
   if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
     spdlog::error("{}", s.ToString());

@@ -84,6 +84,22 @@ TEST(EvalDatasetTest, ReadsTheRealCpuSweepAndReportsItsOps) {
   EXPECT_THAT(out.str(), HasSubstr("\n| all | "));  // every held-out op
 }
 
+// A public GPU file names its device and the table gives its SMs; --compute_units wins over the
+// table (a GPU the table lacks, or a part running capped), and a negative count is refused.
+TEST(EvalDatasetTest, ComputeUnitsOverrideWhatTheGpuTableSays) {
+  absl::FlagSaver restore;
+  absl::SetFlag(&FLAGS_neusight, std::string(CONVLAT_SOURCE_DIR) + "/data/public/neusight-conv3x3/Tesla_T4.csv");
+  absl::StatusOr<EvalDataset> data = LoadEvalDataset();
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(data->hardware.compute_units, 40);
+  absl::SetFlag(&FLAGS_compute_units, 36);
+  data = LoadEvalDataset();
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(data->hardware.compute_units, 36);
+  absl::SetFlag(&FLAGS_compute_units, -1);
+  EXPECT_THAT(LoadEvalDataset().status().message(), HasSubstr("--compute_units must be >= 0, got -1"));
+}
+
 TEST(EvalReportTest, AFailedFitSaysWhyInItsRow) {
   const model::EvaluationResult failed{.model = "two-mode", .train_size = 5, .failure = "too few layers"};
   EXPECT_EQ(EvaluationRow(failed), "| two-mode | 5 | fit failed: too few layers | | | |");

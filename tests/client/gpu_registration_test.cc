@@ -37,7 +37,8 @@ TEST(GpuRegistrationTest, AGpuTheTableLacksNeedsItsFigures) {
   GpuDescription rtx{.platform = "my-3090", .device = "NVIDIA GeForce RTX 3090"};
   absl::Status missing = SpecOnlyGpuPlatform(rtx).status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(missing.message(), HasSubstr("--sms is required: 'NVIDIA GeForce RTX 3090' is not in convlat's GPU table"));
+  EXPECT_THAT(missing.message(),
+              HasSubstr("--sms is required: 'NVIDIA GeForce RTX 3090' is not in convlat's GPU table"));
   rtx.sms = 82;
   rtx.clock_mhz = 1695;
   rtx.bandwidth_gbps = 936;
