@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -14,14 +15,28 @@
 
 namespace convlat {
 
-absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(const std::string& datasets_dir) {
+absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(const std::string& datasets_dir,
+                                                                             std::ostream& warnings) {
+  absl::StatusOr<std::vector<model::GpuDatasetFile>> files = model::FindGpuDatasetFiles(datasets_dir);
+  if (!files.ok()) return files.status();
   std::vector<model::TransferSource> sources;
-  for (const model::PublicPlatform& entry : model::PublicPlatforms()) {
-    absl::StatusOr<model::RecordedPlatform> recorded = model::LoadPublicPlatform(entry, datasets_dir, "convlat-eval");
+  for (const model::GpuDatasetFile& file : *files) {
+    absl::StatusOr<model::RecordedPlatform> recorded =
+        model::LoadPublicPlatform(file.entry(), datasets_dir, "convlat-eval");
     if (!recorded.ok()) return recorded.status();
-    absl::StatusOr<model::TransferSpec> spec = model::TransferSpecOf(recorded->platform, std::string(entry.name));
-    if (!spec.ok()) return spec.status();
+    absl::StatusOr<model::TransferSpec> spec = model::TransferSpecOf(recorded->platform, file.name);
+    if (!spec.ok()) {
+      // A GPU the spec table does not know has no spec to transfer from or to.
+      warnings << "warning: " << file.file << " left out: its device '" << recorded->platform.device_name()
+               << "' is not in convlat's GPU table (model/datasets/gpu_specs.cc), so it has no spec ("
+               << spec.status().message() << ")\n";
+      continue;
+    }
     sources.push_back({.spec = *std::move(spec), .samples = model::SamplesFromMeasurements(recorded->measurements)});
+  }
+  if (sources.size() < 2) {
+    return absl::FailedPreconditionError(absl::StrCat("the transfer needs at least two GPUs with a known spec under ",
+                                                      datasets_dir, "; found ", sources.size()));
   }
   return sources;
 }
@@ -66,7 +81,7 @@ std::string TransferHeatmapSvg(const model::TransferMatrix& matrix) {
 
 absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t seed, const std::string& plot_dir,
                                    std::ostream& out) {
-  absl::StatusOr<std::vector<model::TransferSource>> sources = LoadPublicTransferSources(datasets_dir);
+  absl::StatusOr<std::vector<model::TransferSource>> sources = LoadPublicTransferSources(datasets_dir, std::cerr);
   if (!sources.ok()) return sources.status();
   model::TransferEvaluationOptions options;
   options.transfer.seed = seed;

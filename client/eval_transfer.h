@@ -13,9 +13,12 @@
 
 namespace convlat {
 
-// Every public GPU platform under `datasets_dir` (data/public) as a transfer source, described
-// from the GPU spec table.
-absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(const std::string& datasets_dir);
+// Every GPU file under `datasets_dir` laid out like data/public (model::FindGpuDatasetFiles: the
+// shipped ones and any a user adds) as a transfer source, described from the GPU spec table. A file
+// whose device the table lacks is left out with a warning on `warnings`; FAILED_PRECONDITION with
+// fewer than two left.
+absl::StatusOr<std::vector<model::TransferSource>> LoadPublicTransferSources(const std::string& datasets_dir,
+                                                                             std::ostream& warnings);
 
 // The matrix as a Markdown table: one row per target, with its layer count and source set.
 std::string TransferMatrixMarkdown(const model::TransferMatrix& matrix);

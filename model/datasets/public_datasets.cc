@@ -1,9 +1,14 @@
 #include "model/datasets/public_datasets.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/neusight_dataset.h"
 
@@ -35,6 +40,45 @@ absl::StatusOr<PublicPlatform> FindPublicPlatform(absl::string_view name) {
       absl::StrCat("'", name, "' is not a public platform; known: ",
                    absl::StrJoin(kPublicPlatforms, ", ",
                                  [](std::string* out, const PublicPlatform& p) { absl::StrAppend(out, p.name); })));
+}
+
+absl::StatusOr<std::vector<GpuDatasetFile>> FindGpuDatasetFiles(const std::string& datasets_dir) {
+  std::vector<GpuDatasetFile> shipped, added;
+  for (const auto& [folder, format] :
+       {std::pair{"neusight-conv3x3", PublicFormat::kNeuSight}, std::pair{"justus-conv", PublicFormat::kJustus}}) {
+    std::error_code error;
+    std::vector<std::string> names;
+    for (const auto& item : std::filesystem::directory_iterator(std::filesystem::path(datasets_dir) / folder, error)) {
+      if (item.path().extension() == ".csv") names.push_back(item.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      const std::string file = absl::StrCat(folder, "/", name);
+      const auto known = std::find_if(std::begin(kPublicPlatforms), std::end(kPublicPlatforms),
+                                      [&file](const PublicPlatform& p) { return p.file == file; });
+      if (known != std::end(kPublicPlatforms)) {
+        shipped.push_back({std::string(known->name), file, format});
+        continue;
+      }
+      const std::string stem = absl::StrReplaceAll(absl::AsciiStrToLower(std::filesystem::path(name).stem().string()),
+                                                   {{"_", "-"}, {" ", "-"}});
+      added.push_back({absl::StrCat("gpu-", stem, format == PublicFormat::kJustus ? "-justus" : ""), file, format});
+    }
+  }
+  auto rank = [](const GpuDatasetFile& f) {
+    return std::find_if(std::begin(kPublicPlatforms), std::end(kPublicPlatforms),
+                        [&f](const PublicPlatform& p) { return p.file == f.file; }) -
+           std::begin(kPublicPlatforms);
+  };
+  std::sort(shipped.begin(), shipped.end(),
+            [&rank](const GpuDatasetFile& a, const GpuDatasetFile& b) { return rank(a) < rank(b); });
+  shipped.insert(shipped.end(), added.begin(), added.end());
+  if (shipped.empty()) {
+    return absl::NotFoundError(absl::StrCat("no GPU measurements under ", datasets_dir,
+                                            ": expected CSV files in its neusight-conv3x3/ or justus-conv/ folder, as "
+                                            "in data/public"));
+  }
+  return shipped;
 }
 
 absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry, const std::string& datasets_dir,

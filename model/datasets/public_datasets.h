@@ -32,6 +32,21 @@ struct RecordedPlatform {
   std::vector<v1::Measurement> measurements;
 };
 
+// A GPU file found under a datasets directory: the shipped ones and any a user adds.
+struct GpuDatasetFile {
+  std::string name;  // the platform's name: a shipped file's public one, else gpu-<stem>[-justus]
+  std::string file;  // under the datasets directory
+  PublicFormat format;
+  PublicPlatform entry() const { return {name, file, format}; }
+};
+
+// Every GPU file under `datasets_dir` laid out like data/public: neusight-conv3x3/*.csv in the
+// NeuSight format, justus-conv/*.csv in Justus's. The shipped files first, in PublicPlatforms()'s
+// order and under their names; then any other, sorted, as "gpu-" + its file name's stem in lower
+// case with '_' as '-' (+ "-justus" for a Justus file): Tesla_P100.csv in justus-conv is
+// gpu-tesla-p100-justus. NOT_FOUND when the directory holds none.
+absl::StatusOr<std::vector<GpuDatasetFile>> FindGpuDatasetFiles(const std::string& datasets_dir);
+
 // Reads `entry`'s file under `datasets_dir`; every measurement gets `agent_id`.
 absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry, const std::string& datasets_dir,
                                                     const std::string& agent_id);

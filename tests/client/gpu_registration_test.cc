@@ -34,19 +34,19 @@ TEST(GpuRegistrationTest, FlagsOverrideTheTable) {
 }
 
 TEST(GpuRegistrationTest, AGpuTheTableLacksNeedsItsFigures) {
-  GpuDescription rtx{.platform = "my-3090", .device = "NVIDIA GeForce RTX 3090"};
+  GpuDescription rtx{.platform = "my-5090", .device = "NVIDIA GeForce RTX 5090"};
   absl::Status missing = SpecOnlyGpuPlatform(rtx).status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(missing.message(),
-              HasSubstr("--sms is required: 'NVIDIA GeForce RTX 3090' is not in convlat's GPU table"));
-  rtx.sms = 82;
-  rtx.clock_mhz = 1695;
-  rtx.bandwidth_gbps = 936;
+              HasSubstr("--sms is required: 'NVIDIA GeForce RTX 5090' is not in convlat's GPU table"));
+  rtx.sms = 170;
+  rtx.clock_mhz = 2407;
+  rtx.bandwidth_gbps = 1792;
   EXPECT_THAT(SpecOnlyGpuPlatform(rtx).status().message(), HasSubstr("--compute_capability is required"));
-  rtx.compute_capability = "8.6";
+  rtx.compute_capability = "12.0";
   absl::StatusOr<v1::Platform> p = SpecOnlyGpuPlatform(rtx);
   ASSERT_TRUE(p.ok()) << p.status();
-  EXPECT_EQ(p->compute_units(), 82);
+  EXPECT_EQ(p->compute_units(), 170);
   EXPECT_EQ(p->l2_cache_bytes(), 0) << "unknown, and said so";
 }
 

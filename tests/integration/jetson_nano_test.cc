@@ -70,13 +70,13 @@ TEST_F(JetsonNanoTest, RegisterGpuFromTheCliIsAnsweredAsATransferredEstimate) {
   ASSERT_EQ(query.exit_code, 0) << query.output;
   EXPECT_THAT(query.output, HasSubstr("total (transferred estimate)"));
 
-  ProcessResult unknown = Client({"register-gpu", "my-3090", "--device=NVIDIA GeForce RTX 3090"});
+  ProcessResult unknown = Client({"register-gpu", "my-5090", "--device=NVIDIA GeForce RTX 5090"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.output, HasSubstr("--sms is required"));
   ProcessResult measured = Client({"register-gpu", "gpu-t4", "--device=Tesla T4", "--clock_mhz=1000"});
   EXPECT_EQ(measured.exit_code, 1);
   EXPECT_THAT(measured.output, HasSubstr("FAILED_PRECONDITION: platform 'gpu-t4' was registered by an agent"));
-  EXPECT_THAT(Client({"platforms", "--format=csv"}).output, ::testing::Not(HasSubstr("my-3090")));
+  EXPECT_THAT(Client({"platforms", "--format=csv"}).output, ::testing::Not(HasSubstr("my-5090")));
   EXPECT_THAT(WaitForModel("gpu-t4", std::chrono::minutes(8)),
               ::testing::StartsWith("gpu-t4,gpu,Tesla T4,40,cudnn 8.9.2,4969,ready,"));
 }

@@ -26,6 +26,15 @@ TEST(FindGpuSpecTest, FindsTheDevicesThePublicDatasetsAndDriversName) {
       {"NVIDIA H100 PCIe", 114, 2039},
       {"NVIDIA H200", 132, 4800},
       {"Jetson Nano", 1, 25.6},
+      // Names that contain another entry's: the more specific one wins.
+      {"NVIDIA A10G", 80, 600},
+      {"NVIDIA A10", 72, 600},
+      {"NVIDIA L40S", 142, 864},
+      {"NVIDIA L4", 58, 300},
+      {"NVIDIA GeForce RTX 3090 Ti", 84, 1008},
+      {"NVIDIA GeForce RTX 3090", 82, 936},
+      {"Tesla P100-SXM2-16GB", 56, 732},
+      {"Tesla P40", 30, 346},
   };
   for (const auto& c : kCases) {
     const GpuSpec* spec = FindGpuSpec(c.device);

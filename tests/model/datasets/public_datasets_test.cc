@@ -1,6 +1,9 @@
 // The platforms made of data/public/: every one reads, is named and described.
 #include "model/datasets/public_datasets.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -34,6 +37,37 @@ TEST(PublicDatasetsTest, AnUnknownNameListsTheKnownOnes) {
   const absl::Status unknown = FindPublicPlatform("gpu-t5").status();
   EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(unknown.message(), ::testing::HasSubstr("gpu-t4, gpu-v100, gpu-a100, gpu-k40-justus"));
+}
+
+// convlat-eval --transfer --datasets DIR: the shipped files under their names, in their order,
+// then the files a user added, named after their file; nothing found is NOT_FOUND.
+TEST(PublicDatasetsTest, FindsTheShippedFilesAndTheOnesAUserAdds) {
+  const std::string shipped = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
+  absl::StatusOr<std::vector<GpuDatasetFile>> files = FindGpuDatasetFiles(shipped);
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), PublicPlatforms().size());
+  for (size_t i = 0; i < files->size(); ++i) EXPECT_EQ((*files)[i].name, PublicPlatforms()[i].name);
+
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "datasets-added";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "justus-conv");
+  std::filesystem::create_directories(dir / "neusight-conv3x3");
+  std::filesystem::copy_file(std::filesystem::path(shipped) / "justus-conv/Tesla_K80.csv",
+                             dir / "justus-conv/Tesla_K80.csv");
+  std::ofstream(dir / "justus-conv/Tesla_P100.csv") << "batch\n";
+  std::ofstream(dir / "neusight-conv3x3/NVIDIA_L4.csv") << "OPName\n";
+  std::ofstream(dir / "neusight-conv3x3/notes.txt") << "not a dataset\n";
+  files = FindGpuDatasetFiles(dir.string());
+  ASSERT_TRUE(files.ok()) << files.status();
+  std::vector<std::string> names;
+  for (const GpuDatasetFile& f : *files) names.push_back(f.name);
+  EXPECT_THAT(names, ::testing::ElementsAre("gpu-k80-justus", "gpu-nvidia-l4", "gpu-tesla-p100-justus"));
+  EXPECT_EQ(files->back().format, PublicFormat::kJustus);
+  EXPECT_EQ(files->back().file, "justus-conv/Tesla_P100.csv");
+
+  const absl::Status none = FindGpuDatasetFiles((dir / "nothing").string()).status();
+  EXPECT_EQ(none.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(none.message(), ::testing::HasSubstr("neusight-conv3x3/ or justus-conv/"));
 }
 
 // The table tells the two V100 boards apart and describes the dual-GPU boards per GPU.

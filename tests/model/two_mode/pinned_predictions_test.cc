@@ -6,8 +6,9 @@
 // with tests/fixtures/pinned/two_mode_predictions.tsv (relative difference < 1e-12, texts equal).
 //
 // A change meant to move predictions (a new fit, new features) rewrites the file:
-//   CONVLAT_WRITE_PINNED_PREDICTIONS=1 build/tests/model/two_mode/model_two_mode_test \
-//     --gtest_filter='PinnedPredictions*'
+//   CONVLAT_WRITE_PINNED_PREDICTIONS=1 build/tests/model/two_mode/model_two_mode_test
+//       --gtest_filter='PinnedPredictions*'
+// (one command line)
 // and the diff of the file shows what moved.
 #include <cmath>
 #include <cstdlib>
