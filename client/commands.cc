@@ -55,14 +55,17 @@ void NoteExtrapolations(const CommandContext& context, const std::vector<const v
   int layers = 0;
   double layers_us = 0;
   std::string first_reason;
+  bool transferred = false;
   for (const v1::LayerPrediction* p : predictions) {
     if (p->explanation().extrapolation().empty()) continue;
     if (layers++ == 0) first_reason = p->explanation().extrapolation();
     layers_us += p->latency_us();
+    transferred = transferred || p->transferred();
   }
   if (layers == 0) return;
-  *context.err << "note: " << layers << (layers == 1 ? " layer lies" : " layers lie")
-               << " outside what this platform measured"
+  *context.err << "note: " << layers << (layers == 1 ? " layer lies" : " layers lie") << " outside what "
+               << (transferred ? "this platform and the GPUs its estimates are transferred from measured"
+                               : "this platform measured")
                << (total_us > 0 ? " (" + Fixed(100 * layers_us / total_us, 1) + "% of the total)" : "") << ", e.g. "
                << first_reason
                << ": their figures are extrapolations and their intervals assumed, not calibrated (an agent "

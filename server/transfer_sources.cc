@@ -86,6 +86,7 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   if (!fitted.ok()) return fitted.status();
   auto transfer = std::make_shared<SourceTransfer>();
   transfer->model = std::make_shared<const model::TransferModel>(*std::move(fitted));
+  for (const model::TransferSource& source : sources) transfer->domain.Add(source.samples);
   model::TransferOptions interval_options;
   interval_options.max_samples_per_source = kIntervalSamplesPerSource;
   transfer->intervals = IntervalsFrom(model::LeaveOneSourceOutLogResiduals(sources, interval_options));

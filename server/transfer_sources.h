@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "model/interval/prediction_interval.h"
+#include "model/interval/training_domain.h"
 #include "model/transfer/transfer_model.h"
 #include "server/measurement_store.h"
 
@@ -32,6 +33,9 @@ struct SourceTransfer {
   // 80 % intervals from the leave-one-source-out residuals: how far the transfer was off on each
   // source GPU when that GPU was left out.
   model::PredictionIntervals intervals;
+  // The layers the sources measured: a transferred prediction of a layer unlike any of them is an
+  // extrapolation (model/interval/training_domain.h).
+  model::TrainingDomain domain;
   double fit_seconds = 0;
 };
 

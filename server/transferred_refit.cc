@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "google/protobuf/util/time_util.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/samples.h"
 #include "model/latency/spec_roofline.h"
 #include "model/serving_model.h"
@@ -51,8 +52,11 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
       if (blended.calibrated()) intervals = std::move(blended);
     }
   }
-  std::unique_ptr<const model::LatencyModel> served =
-      model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(own));
+  // Outside what the sources and the platform measured, a layer is an extrapolation.
+  model::TrainingDomain domain = transfer.domain;
+  domain.Add(samples);
+  std::unique_ptr<const model::LatencyModel> served = std::make_unique<model::DomainCheckedModel>(
+      model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(own)), std::move(domain));
   auto snapshot = std::make_shared<FittedModel>();
   snapshot->transferred = true;
   v1::PlatformModel& info = snapshot->info;

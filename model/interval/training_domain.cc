@@ -49,24 +49,29 @@ TrainingDomain::GroupKind TrainingDomain::GroupKindOf(const ConvShape& shape) {
 
 TrainingDomain TrainingDomain::Of(std::span<const Sample> samples) {
   TrainingDomain domain;
-  domain.min_.fill(std::numeric_limits<double>::infinity());
-  domain.max_.fill(-std::numeric_limits<double>::infinity());
+  domain.Add(samples);
+  return domain;
+}
+
+void TrainingDomain::Add(std::span<const Sample> samples) {
   for (const Sample& sample : samples) {
     if (!(sample.weight > 0)) continue;
     const ConvShape& s = sample.shape;
-    domain.empty_ = false;
     const std::array<double, kSizes> sizes = SizesOf(s);
-    for (int i = 0; i < kSizes; ++i) {
-      domain.min_[i] = std::min(domain.min_[i], sizes[i]);
-      domain.max_[i] = std::max(domain.max_[i], sizes[i]);
+    if (empty_) {
+      min_ = max_ = sizes;
+      empty_ = false;
     }
-    AddOnce(domain.filters_, Pair{s.r, s.s});
-    AddOnce(domain.strides_, Pair{s.stride_h, s.stride_w});
-    AddOnce(domain.dilations_, Pair{s.dilation_h, s.dilation_w});
-    AddOnce(domain.group_kinds_, GroupKindOf(s));
-    AddOnce(domain.dtypes_, s.dtype);
+    for (int i = 0; i < kSizes; ++i) {
+      min_[i] = std::min(min_[i], sizes[i]);
+      max_[i] = std::max(max_[i], sizes[i]);
+    }
+    AddOnce(filters_, Pair{s.r, s.s});
+    AddOnce(strides_, Pair{s.stride_h, s.stride_w});
+    AddOnce(dilations_, Pair{s.dilation_h, s.dilation_w});
+    AddOnce(group_kinds_, GroupKindOf(s));
+    AddOnce(dtypes_, s.dtype);
   }
-  return domain;
 }
 
 std::string TrainingDomain::Outside(const ConvShape& shape) const {

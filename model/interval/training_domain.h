@@ -28,6 +28,9 @@ class TrainingDomain {
 
   // From the samples the fit used (weight > 0). Empty when there are none: then nothing is outside.
   static TrainingDomain Of(std::span<const Sample> samples);
+  // Widens the domain by more samples: a transferred platform's is that of every source GPU's
+  // layers and its own.
+  void Add(std::span<const Sample> samples);
 
   // Why `shape` is outside, in words ("filter 11x11 (measured: 3x3); c=9216 is 4.5x the largest
   // measured (2041)"); empty when it is inside. Allocates only when outside.

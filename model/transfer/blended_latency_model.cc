@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "model/interval/training_domain.h"
 
 namespace convlat::model {
 
@@ -71,6 +72,8 @@ ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpe
 }
 
 std::string TransferDescription(const LatencyModel& model) {
+  if (const auto* checked = dynamic_cast<const DomainCheckedModel*>(&model))
+    return TransferDescription(checked->model());
   if (const auto* blended = dynamic_cast<const BlendedLatencyModel*>(&model)) return blended->description();
   if (const auto* transferred = dynamic_cast<const TransferredLatencyModel*>(&model)) return transferred->description();
   return "";

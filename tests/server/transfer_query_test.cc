@@ -87,6 +87,7 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_TRUE(p.interval_from_transfer());
   EXPECT_LT(p.p10_us(), p.latency_us());
   EXPECT_GT(p.p90_us(), p.latency_us());
+  EXPECT_EQ(p.explanation().extrapolation(), "") << "a 3x3 stride-1 layer, as the sources measured";
 
   v1::ListPlatformsResponse list;
   ASSERT_TRUE(server::ListPlatformSummaries(core(), list).ok());
@@ -95,6 +96,17 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   }
   EXPECT_THAT(prometheus::TextSerializer().Serialize(metrics_.registry()->Collect()),
               HasSubstr("convlat_transferred_predictions_total{platform=\"new-gpu\"} 1"));
+  // The sources measured 3x3 stride-1 layers only: a strided 7x7 one is transferred from nothing
+  // like it, and says so, with the assumed interval.
+  v1::PredictRequest stem;
+  stem.set_platform("new-gpu");
+  *stem.add_layers() = Conv("n=1,c=3,h=224,w=224,k=64,r=7,s=7,stride=2,pad=3");
+  v1::PredictResponse stem_response;
+  ASSERT_TRUE(server::PredictLayers(core(), stem, stem_response).ok());
+  EXPECT_THAT(stem_response.predictions(0).explanation().extrapolation(),
+              AllOf(HasSubstr("filter 7x7 (measured: 3x3)"), HasSubstr("stride 2x2 (measured: 1x1)")));
+  EXPECT_FALSE(stem_response.predictions(0).interval_calibrated());
+  EXPECT_TRUE(stem_response.predictions(0).transferred());
 
   // 50 layers of its own: still transferred, the transfer refined with them and blended with the
   // platform's own fit on them, half and half.
