@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -15,7 +16,8 @@
 namespace convlat::server {
 namespace {
 
-void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::NetworkLatency& network,
+// Takes the layers' explanations from `network` (moved, not copied: six strings a layer).
+void FillAnswer(const std::vector<model::NetworkLayer>& layers, model::NetworkLatency& network,
                 const model::NetworkInterval& interval, bool transferred, v1::PredictNetworkResponse& response) {
   for (size_t i = 0; i < layers.size(); ++i) {
     v1::NetworkLayerPrediction* out = response.add_layers();
@@ -23,7 +25,7 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, const model::Net
     out->set_op(layers[i].op);
     out->set_shape(layers[i].shape);
     out->mutable_prediction()->set_latency_us(network.layers[i].prediction.latency_us);
-    *out->mutable_prediction()->mutable_explanation() = network.layers[i].prediction.explanation;
+    *out->mutable_prediction()->mutable_explanation() = std::move(network.layers[i].prediction.explanation);
     out->mutable_prediction()->set_p10_us(network.layers[i].prediction.p10_us);
     out->mutable_prediction()->set_p90_us(network.layers[i].prediction.p90_us);
     out->mutable_prediction()->set_interval_calibrated(network.layers[i].prediction.interval_calibrated);
