@@ -52,6 +52,8 @@ std::map<std::string, double> TransferredLatencyModel::parameters() const {
       {"transfer.spec.sms", static_cast<double>(target_.sms)},
       {"transfer.spec.peak_fp32_gflops", target_.peak_gflops},
       {"transfer.spec.memory_bandwidth_gbps", target_.bandwidth_gbps},
+      {"transfer.spec.fp32_lanes_per_sm", static_cast<double>(target_.fp32_lanes_per_sm)},
+      {"transfer.floor_us", model_->FloorUs(target_)},
   };
 }
 

@@ -164,6 +164,11 @@ TEST(TransferredLatencyModelTest, ExplanationsSayTransferredFromWhat) {
   EXPECT_EQ(p.explanation.model_kind(), "transfer");
   EXPECT_EQ(p.explanation.transfer(), "transferred from small, mid, large, huge (no measurements of this platform)");
   EXPECT_EQ(p.explanation.transferred_from_size(), 4);
+  // GetPlatformModel shows what the transfer knows of the target and the least it predicts.
+  const std::map<std::string, double> parameters = zero_shot.parameters();
+  EXPECT_EQ(parameters.at("transfer.spec.fp32_lanes_per_sm"), 64);
+  EXPECT_EQ(parameters.at("transfer.floor_us"), model->FloorUs(target));
+  EXPECT_GT(parameters.at("transfer.floor_us"), 0);
   const TransferSource truth = SyntheticSource(target, 99);
   const TransferredLatencyModel refined(model, target, FitFewShotCorrection(*model, target, truth.samples));
   EXPECT_THAT(refined.Predict(SyntheticLayers(1, 5)[0]).explanation.transfer(), HasSubstr("refined with 1500 layers"));
