@@ -37,7 +37,13 @@ Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
       why.set_memory_share(share);
     }
   }
-  why.set_transfer(description_);
+  if (model_->PredictUs(shape, target_) <= model_->FloorUs(target_)) {
+    // Smaller than any layer the sources timed: what it takes is their launch and framework floor.
+    why.set_transfer(absl::StrCat(description_, "; at the floor, the fastest layer the sources timed (",
+                                  absl::SixDigits(model_->FloorUs(target_)), " us)"));
+  } else {
+    why.set_transfer(description_);
+  }
   for (const std::string& source : model_->source_names()) why.add_transferred_from(source);
   why.set_transfer_target_layers(correction_.layers);
   return prediction;

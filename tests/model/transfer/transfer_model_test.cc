@@ -144,6 +144,9 @@ TEST(TransferModelTest, NoLayerIsFasterThanTheSourcesOfItsFrameworkEverWereOnSyn
   ConvShape tiny;  // 1x1x1x1: a 2-flop convolution, far below every source's layers
   tiny.n = tiny.c = tiny.k = tiny.h = tiny.w = tiny.r = tiny.s = 1;
   EXPECT_DOUBLE_EQ(model->PredictUs(tiny, target), fastest);
+  auto shared = std::make_shared<const TransferModel>(*model);
+  EXPECT_THAT(TransferredLatencyModel(shared, target, FewShotCorrection{}).Predict(tiny).explanation.transfer(),
+              HasSubstr("; at the floor, the fastest layer the sources timed ("));
   target.tensorflow_runtime = true;
   EXPECT_GT(model->FloorUs(target), 200);
   EXPECT_GE(model->PredictUs(tiny, target), model->FloorUs(target));
