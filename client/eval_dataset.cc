@@ -63,14 +63,12 @@ absl::StatusOr<EvalDataset> LoadFromFlags() {
 }  // namespace
 
 absl::StatusOr<EvalDataset> LoadEvalDataset() {
+  const int units = absl::GetFlag(FLAGS_compute_units);
+  if (units < 0) return absl::InvalidArgumentError(absl::StrCat("--compute_units must be >= 0, got ", units));
   absl::StatusOr<EvalDataset> data = LoadFromFlags();
   if (!data.ok()) return data;
   // Given, it wins over what the file's device name says (a GPU the table lacks, a capped part).
-  if (const int units = absl::GetFlag(FLAGS_compute_units); units > 0) {
-    data->hardware.compute_units = units;
-  } else if (units < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--compute_units must be >= 0, got ", units));
-  }
+  if (units > 0) data->hardware.compute_units = units;
   return data;
 }
 

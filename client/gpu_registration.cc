@@ -60,7 +60,7 @@ absl::StatusOr<v1::Platform> SpecOnlyGpuPlatform(const GpuDescription& d) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--compute_capability '", platform.compute_capability(),
         "' is not an NVIDIA compute capability convlat knows the FP32 width of (MAJOR.MINOR, 3.x to 12.x, e.g. 8.6)",
-        in_table ? " (from the GPU table)" : ""));
+        d.compute_capability.empty() && in_table ? " (from the GPU table)" : ""));
   }
   return platform;
 }

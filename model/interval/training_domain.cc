@@ -1,7 +1,6 @@
 #include "model/interval/training_domain.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -139,11 +139,15 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
   return correction;
 }
 
+double RefinedUs(double zero_shot_us, const TransferSpec& target, const FewShotCorrection& correction,
+                 const ConvShape& shape) {
+  if (correction.layers == 0) return zero_shot_us;
+  return zero_shot_us * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
+}
+
 double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
                         const ConvShape& shape) {
-  const double zero_shot = model.PredictUs(shape, target);
-  if (correction.layers == 0) return zero_shot;
-  return zero_shot * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
+  return RefinedUs(model.PredictUs(shape, target), target, correction, shape);
 }
 
 std::vector<double> LeaveOneSourceOutLogResiduals(const std::vector<TransferSource>& sources,

@@ -81,6 +81,9 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
 // µs on `target` with its few-shot correction.
 double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
                         const ConvShape& shape);
+// The same from the zero-shot prediction `zero_shot_us` (model.PredictUs) already made.
+double RefinedUs(double zero_shot_us, const TransferSpec& target, const FewShotCorrection& correction,
+                 const ConvShape& shape);
 
 // log(measured / predicted) on every source's layers (at most options.max_samples_per_source of each)
 // by a model fitted without that source: how far the transfer is off on a GPU it never saw. Empty

@@ -19,7 +19,8 @@ TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferM
 
 Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction;
-  prediction.latency_us = LatencyUs(shape);
+  const double zero_shot_us = model_->PredictUs(shape, target_);
+  prediction.latency_us = RefinedUs(zero_shot_us, target_, correction_, shape);
   const ConvFeatures f = ComputeFeatures(shape);
   v1::Explanation& why = prediction.explanation;
   why.set_model_kind("transfer");
@@ -37,7 +38,7 @@ Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
       why.set_memory_share(share);
     }
   }
-  if (model_->PredictUs(shape, target_) <= model_->FloorUs(target_)) {
+  if (zero_shot_us <= model_->FloorUs(target_)) {
     // Smaller than any layer the sources timed: what it takes is their launch and framework floor.
     why.set_transfer(absl::StrCat(description_, "; at the floor, the fastest layer the sources timed (",
                                   absl::SixDigits(model_->FloorUs(target_)), " us)"));
