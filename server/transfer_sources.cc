@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "model/datasets/gpu_specs.h"
 #include "model/latency/samples.h"
+#include "model/serving_model.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::server {
@@ -82,7 +83,12 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
                      " convolution measurements (start the server with --seed_public_data data/public, or profile a "
                      "GPU with convlat-agent)"));
   }
-  absl::StatusOr<model::TransferModel> fitted = model::TransferModel::Fit(sources);
+  model::TransferOptions options;
+  // Each source's own model, as its platform is served, for the stacked few-shot correction.
+  options.source_fit = [](const std::vector<model::Sample>& samples, const model::HardwareInfo& hardware) {
+    return model::FitLatencyModel(samples, hardware);
+  };
+  absl::StatusOr<model::TransferModel> fitted = model::TransferModel::Fit(sources, options);
   if (!fitted.ok()) return fitted.status();
   auto transfer = std::make_shared<SourceTransfer>();
   transfer->model = std::make_shared<const model::TransferModel>(*std::move(fitted));

@@ -11,9 +11,9 @@
 
 namespace convlat::model {
 
-double OwnFitWeight(int own_layers) {
+double OwnFitWeight(int own_layers, bool stacked) {
   const double n = std::max(own_layers, 0);
-  return n / (n + kTransferWorthLayers);
+  return n / (n + (stacked ? kStackedTransferWorthLayers : kTransferWorthLayers));
 }
 
 BlendedLatencyModel::BlendedLatencyModel(std::unique_ptr<const LatencyModel> own,
@@ -21,10 +21,11 @@ BlendedLatencyModel::BlendedLatencyModel(std::unique_ptr<const LatencyModel> own
     : own_(std::move(own)),
       transfer_(std::move(transfer)),
       own_layers_(own_layers),
-      own_weight_(OwnFitWeight(own_layers)) {
-  description_ = absl::StrFormat("%.0f %% the platform's own %s fit on %d layers, %.0f %% transferred from %s",
+      own_weight_(OwnFitWeight(own_layers, transfer_->stacked())) {
+  description_ = absl::StrFormat("%.0f %% the platform's own %s fit on %d layers, %.0f %% transferred from %s%s",
                                  100 * own_weight_, own_->kind(), own_layers_, 100 * (1 - own_weight_),
-                                 absl::StrJoin(transfer_->source_names(), ", "));
+                                 absl::StrJoin(transfer_->source_names(), ", "),
+                                 transfer_->stacked() ? " (stacked over their own models)" : "");
 }
 
 Prediction BlendedLatencyModel::Predict(const ConvShape& shape) const {

@@ -21,9 +21,14 @@ namespace convlat::model {
 // Chosen on the leave-one-GPU-out runs over the eight public GPUs (docs/accuracy.md): the best
 // fixed weight moved from about 1/3 own at 25 layers to all own at 1,000, as n / (n + 50) does.
 inline constexpr double kTransferWorthLayers = 50;
+// The same for a stacked transfer (transfer_model.h, FewShotCorrection), which is worth more: on
+// the same runs n / (n + 200) beat n / (n + 50) at every size from 25 layers (15.6 against 16.8 %
+// at 50, 13.3 against 13.8 % at 500) and the stack alone (15.7 and 14.1 %).
+inline constexpr double kStackedTransferWorthLayers = 200;
 
-// The own fit's share of the blend's log latency: n / (n + kTransferWorthLayers).
-double OwnFitWeight(int own_layers);
+// The own fit's share of the blend's log latency: n / (n + worth), worth kTransferWorthLayers or,
+// for a stacked transfer, kStackedTransferWorthLayers.
+double OwnFitWeight(int own_layers, bool stacked = false);
 
 class BlendedLatencyModel : public LatencyModel {
  public:

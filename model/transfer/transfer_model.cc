@@ -40,6 +40,15 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
       used = true;
     }
     if (used) model.source_names_.push_back(source.spec.name);
+    if (used && options.source_fit) {
+      absl::StatusOr<std::unique_ptr<LatencyModel>> own =
+          options.source_fit(SeededSubset(source.samples, options.max_samples_per_source, options.seed + s),
+                             HardwareInfo{.compute_units = source.spec.sms});
+      if (own.ok()) {
+        model.source_models_.push_back(*std::move(own));
+        model.source_model_names_.push_back(source.spec.name);
+      }
+    }
   }
   if (features.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("no source platform has a positive measurement to transfer from (",
@@ -94,6 +103,54 @@ std::vector<double> Solve(std::vector<std::vector<double>> a, std::vector<double
   return x;
 }
 
+// The stack's columns for one layer: the log of each source model's prediction, then of the
+// zero-shot transfer.
+std::vector<double> StackColumns(const TransferModel& model, double zero_shot_us, const ConvShape& shape) {
+  std::vector<double> columns;
+  columns.reserve(model.source_models().size() + 1);
+  for (const auto& source : model.source_models()) {
+    columns.push_back(std::log(std::max(source->Predict(shape).latency_us, 1e-3)));
+  }
+  columns.push_back(std::log(std::max(zero_shot_us, 1e-3)));
+  return columns;
+}
+
+void FitStack(const TransferModel& model, const TransferSpec& target, const std::vector<Sample>& samples,
+              FewShotCorrection& correction) {
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (const Sample& sample : samples) {
+    if (!(sample.latency_us > 0)) continue;
+    x.push_back(StackColumns(model, model.PredictUs(sample.shape, target), sample.shape));
+    y.push_back(std::log(sample.latency_us));
+  }
+  const size_t columns = x.front().size();
+  const double n = static_cast<double>(x.size());
+  correction.stack_intercept = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  correction.stack_mean.assign(columns, 0);
+  correction.stack_scale.assign(columns, 1);
+  for (size_t j = 0; j < columns; ++j) {
+    double sum = 0, squares = 0;
+    for (const auto& row : x) sum += row[j];
+    correction.stack_mean[j] = sum / n;
+    for (const auto& row : x) squares += (row[j] - correction.stack_mean[j]) * (row[j] - correction.stack_mean[j]);
+    const double sd = std::sqrt(squares / n);
+    correction.stack_scale[j] = sd > 1e-9 ? sd : 1;
+  }
+  std::vector<std::vector<double>> a(columns, std::vector<double>(columns, 0));
+  std::vector<double> b(columns, 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    std::vector<double> z(columns);
+    for (size_t j = 0; j < columns; ++j) z[j] = (x[i][j] - correction.stack_mean[j]) / correction.stack_scale[j];
+    for (size_t j = 0; j < columns; ++j) {
+      b[j] += z[j] * (y[i] - correction.stack_intercept);
+      for (size_t k = 0; k < columns; ++k) a[j][k] += z[j] * z[k];
+    }
+  }
+  for (size_t j = 0; j < columns; ++j) a[j][j] += kStackRidge;
+  correction.stack_weights = Solve(a, b);
+}
+
 }  // namespace
 
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
@@ -136,18 +193,29 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
   }
   for (int j = 0; j < features; ++j) a[j][j] += prior_layers;
   correction.slopes = Solve(a, b);
+  if (!model.source_models().empty() && correction.layers >= kStackMinLayers) {
+    FitStack(model, target, target_samples, correction);
+  }
   return correction;
 }
 
-double RefinedUs(double zero_shot_us, const TransferSpec& target, const FewShotCorrection& correction,
-                 const ConvShape& shape) {
+double RefinedUs(const TransferModel& model, double zero_shot_us, const TransferSpec& target,
+                 const FewShotCorrection& correction, const ConvShape& shape) {
   if (correction.layers == 0) return zero_shot_us;
+  if (correction.stacked()) {
+    const std::vector<double> columns = StackColumns(model, zero_shot_us, shape);
+    double log_us = correction.stack_intercept;
+    for (size_t j = 0; j < columns.size() && j < correction.stack_weights.size(); ++j) {
+      log_us += correction.stack_weights[j] * (columns[j] - correction.stack_mean[j]) / correction.stack_scale[j];
+    }
+    return std::exp(log_us);
+  }
   return zero_shot_us * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
 }
 
 double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
                         const ConvShape& shape) {
-  return RefinedUs(model.PredictUs(shape, target), target, correction, shape);
+  return RefinedUs(model, model.PredictUs(shape, target), target, correction, shape);
 }
 
 std::vector<double> LeaveOneSourceOutLogResiduals(const std::vector<TransferSource>& sources,

@@ -14,13 +14,15 @@ TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferM
     : model_(std::move(model)), target_(std::move(target)), correction_(correction) {
   description_ = absl::StrCat("transferred from ", absl::StrJoin(model_->source_names(), ", "),
                               correction_.layers == 0 ? " (no measurements of this platform)"
+                              : correction_.stacked() ? absl::StrCat(", stacked on ", correction_.layers,
+                                                                     " layers over the sources' own models")
                                                       : absl::StrCat(", refined with ", correction_.layers, " layers"));
 }
 
 Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction;
   const double zero_shot_us = model_->PredictUs(shape, target_);
-  prediction.latency_us = RefinedUs(zero_shot_us, target_, correction_, shape);
+  prediction.latency_us = RefinedUs(*model_, zero_shot_us, target_, correction_, shape);
   const ConvFeatures f = ComputeFeatures(shape);
   v1::Explanation& why = prediction.explanation;
   why.set_model_kind("transfer");
@@ -51,7 +53,7 @@ Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
 }
 
 std::map<std::string, double> TransferredLatencyModel::parameters() const {
-  return {
+  std::map<std::string, double> parameters = {
       {"transfer.sources", static_cast<double>(model_->source_names().size())},
       {"transfer.training_samples", static_cast<double>(model_->training_samples())},
       {"transfer.target_layers", static_cast<double>(correction_.layers)},
@@ -62,6 +64,14 @@ std::map<std::string, double> TransferredLatencyModel::parameters() const {
       {"transfer.spec.fp32_lanes_per_sm", static_cast<double>(target_.fp32_lanes_per_sm)},
       {"transfer.floor_us", model_->FloorUs(target_)},
   };
+  // The stack's weights, per standard deviation of each column's log prediction: which source GPUs'
+  // own models this platform's latencies follow.
+  for (size_t j = 0; j < correction_.stack_weights.size(); ++j) {
+    const bool transfer = j == model_->source_model_names().size();
+    parameters[absl::StrCat("transfer.stack_weight.", transfer ? "spec_transfer" : model_->source_model_names()[j])] =
+        correction_.stack_weights[j];
+  }
+  return parameters;
 }
 
 }  // namespace convlat::model

@@ -29,6 +29,7 @@ class TransferredLatencyModel : public LatencyModel {
   const std::string& description() const { return description_; }
   const std::vector<std::string>& source_names() const { return model_->source_names(); }
   int target_layers() const { return correction_.layers; }
+  bool stacked() const { return correction_.stacked(); }
 
  private:
   std::shared_ptr<const TransferModel> model_;

@@ -108,8 +108,8 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_FALSE(stem_response.predictions(0).interval_calibrated());
   EXPECT_TRUE(stem_response.predictions(0).transferred());
 
-  // 50 layers of its own: still transferred, the transfer refined with them and blended with the
-  // platform's own fit on them, half and half.
+  // 50 layers of its own: still transferred, the transfer stacked over the sources' own models on
+  // them and blended with the platform's own fit on them, the own fit weighing 50 / (50 + 200).
   const std::vector<v1::Measurement>& t4 = *T4Measurements();
   StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
   const v1::LayerPrediction refined = Predict("new-gpu").predictions(0);
@@ -120,8 +120,9 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_LT(refined.p10_us(), refined.latency_us());
   EXPECT_GT(refined.p90_us(), refined.latency_us());
   EXPECT_THAT(refined.explanation().model_kind(), EndsWith("+transfer"));
-  EXPECT_THAT(refined.explanation().transfer(), AllOf(HasSubstr("50 % the platform's own "),
-                                                      HasSubstr("fit on 50 layers, 50 % transferred from gpu-t4")));
+  EXPECT_THAT(refined.explanation().transfer(),
+              AllOf(HasSubstr("20 % the platform's own "), HasSubstr("fit on 50 layers, 80 % transferred from gpu-t4"),
+                    HasSubstr("(stacked over their own models)")));
   EXPECT_EQ(refined.explanation().transfer_target_layers(), 50);
   // One of those 50, asked again: answered with its own measurement, not transferred.
   v1::PredictRequest again;
@@ -136,7 +137,7 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_GT(measured.predictions(0).explanation().model_us(), 0);
 
   // Enough of its own for its own fit: the flag flips, the transfer still weighs in (450 layers:
-  // 10 %), and its intervals are the platform's own.
+  // 31 %), and its intervals are the platform's own.
   v1::MeasurementBatch more = Batch("more", "new-gpu", t4, 50, 400);
   ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, more).code(), 0);
   models_->WaitUntilIdle();
@@ -144,12 +145,13 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_FALSE(own.transferred());
   EXPECT_FALSE(own.interval_from_transfer());
   EXPECT_THAT(own.explanation().model_kind(), EndsWith("+transfer"));
-  EXPECT_THAT(own.explanation().transfer(), HasSubstr("90 % the platform's own "));
+  EXPECT_THAT(own.explanation().transfer(), HasSubstr("69 % the platform's own "));
   v1::GetPlatformModelRequest model_request;
   model_request.set_platform("new-gpu");
   v1::PlatformModel described;
   ASSERT_TRUE(server::DescribePlatformModel(core(), model_request, described).ok());
-  EXPECT_DOUBLE_EQ(described.parameters().at("blend.own_weight"), 0.9);
+  EXPECT_DOUBLE_EQ(described.parameters().at("blend.own_weight"), 450.0 / 650);
+  EXPECT_TRUE(described.parameters().contains("transfer.stack_weight.gpu-v100"));
   EXPECT_THAT(described.transferred_from(), ElementsAre("gpu-t4", "gpu-v100"));
   EXPECT_EQ(described.transfer_target_layers(), 450);
   EXPECT_FALSE(described.transferred());
@@ -217,11 +219,11 @@ TEST_F(TransferQueryTest, EachRefitLogsWhichWayThePlatformIsServed) {
   const std::vector<v1::Measurement>& t4 = *T4Measurements();
   StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
   EXPECT_THAT(log.text(), HasSubstr("platform 'new-gpu': serving the transfer blended with its own fit: "));
-  EXPECT_THAT(log.text(), HasSubstr("fit on 50 layers, 50 % transferred from gpu-t4, gpu-v100"));
+  EXPECT_THAT(log.text(), HasSubstr("fit on 50 layers, 80 % transferred from gpu-t4, gpu-v100"));
   ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, Batch("more", "new-gpu", t4, 50, 50)).code(), 0);
   models_->WaitUntilIdle();
   EXPECT_THAT(log.text(), HasSubstr("platform 'new-gpu': serving its own fit blended with the transfer: "));
-  EXPECT_THAT(log.text(), HasSubstr("fit on 100 layers, 33 % transferred from gpu-t4, gpu-v100"));
+  EXPECT_THAT(log.text(), HasSubstr("fit on 100 layers, 67 % transferred from gpu-t4, gpu-v100"));
 }
 
 // A GPU with a few layers of its own and no other GPU to transfer from: its own fit alone, and
