@@ -108,10 +108,10 @@ std::vector<double> Solve(std::vector<std::vector<double>> a, std::vector<double
 std::vector<double> StackColumns(const TransferModel& model, double zero_shot_us, const ConvShape& shape) {
   std::vector<double> columns;
   columns.reserve(model.source_models().size() + 1);
-  for (const auto& source : model.source_models()) {
-    columns.push_back(std::log(std::max(source->Predict(shape).latency_us, 1e-3)));
-  }
-  columns.push_back(std::log(std::max(zero_shot_us, 1e-3)));
+  // A prediction that is not a positive number (none should be) counts as the least, not as NaN.
+  auto log_of = [](double us) { return std::log(us > 1e-3 ? us : 1e-3); };
+  for (const auto& source : model.source_models()) columns.push_back(log_of(source->Predict(shape).latency_us));
+  columns.push_back(log_of(zero_shot_us));
   return columns;
 }
 
