@@ -85,8 +85,8 @@ class TransferModel {
 // zero-shot transfer. Each source's own model knows its GPU's kernel choices and staircases; how
 // a target's latencies follow them is what a few dozen of its layers show (Habitat scales one GPU's
 // measurements to another by a rule; here the rule is learnt). On the eight public GPUs, left out in
-// turn: 15.5 % at 50 layers blended with the own fit, against 18.2 % with the feature ridge
-// (docs/accuracy.md, "Transfer").
+// turn: 15.5 % at 50 layers blended with the own fit, against 18.2 % with the feature ridge, and
+// 19.4 / 16.6 % alone at 10 / 20 layers, against 21.9 / 20.8 % (docs/accuracy.md, "Transfer").
 struct FewShotCorrection {
   int layers = 0;
   double offset = 0;                        // log units, at the layers' mean features
@@ -100,7 +100,7 @@ struct FewShotCorrection {
   bool stacked() const { return !stack_weights.empty(); }
 };
 inline constexpr double kFewShotPriorLayers = 10;
-inline constexpr int kStackMinLayers = 25;
+inline constexpr int kStackMinLayers = 10;
 inline constexpr double kStackRidge = 1;
 
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
