@@ -103,6 +103,46 @@ std::vector<double> Solve(std::vector<std::vector<double>> a, std::vector<double
   return x;
 }
 
+// A ridge regression of y on the standardised columns of x (each column less its mean, over its
+// standard deviation; a constant column keeps scale 1, hence a 0 column and a 0 weight), with
+// `ridge` added to the normal equations' diagonal: on standardised columns that diagonal is n, so
+// each weight is shrunk by about n / (n + ridge). Both few-shot corrections are one of these.
+struct StandardisedRidge {
+  std::vector<double> mean, scale, weights;
+  double y_mean = 0;
+};
+
+template <typename Row>
+StandardisedRidge FitStandardisedRidge(const std::vector<Row>& x, const std::vector<double>& y, size_t columns,
+                                       double ridge) {
+  StandardisedRidge fit;
+  const double n = static_cast<double>(x.size());
+  fit.y_mean = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  fit.mean.assign(columns, 0);
+  fit.scale.assign(columns, 1);
+  for (size_t j = 0; j < columns; ++j) {
+    double sum = 0, squares = 0;
+    for (const Row& row : x) sum += row[j];
+    fit.mean[j] = sum / n;
+    for (const Row& row : x) squares += (row[j] - fit.mean[j]) * (row[j] - fit.mean[j]);
+    const double sd = std::sqrt(squares / n);
+    fit.scale[j] = sd > 1e-9 ? sd : 1;
+  }
+  std::vector<std::vector<double>> a(columns, std::vector<double>(columns, 0));
+  std::vector<double> b(columns, 0);
+  std::vector<double> z(columns);
+  for (size_t i = 0; i < x.size(); ++i) {
+    for (size_t j = 0; j < columns; ++j) z[j] = (x[i][j] - fit.mean[j]) / fit.scale[j];
+    for (size_t j = 0; j < columns; ++j) {
+      b[j] += z[j] * (y[i] - fit.y_mean);
+      for (size_t k = 0; k < columns; ++k) a[j][k] += z[j] * z[k];
+    }
+  }
+  for (size_t j = 0; j < columns; ++j) a[j][j] += ridge;
+  fit.weights = Solve(a, b);
+  return fit;
+}
+
 // The stack's columns for one layer: the log of each source model's prediction, then of the
 // zero-shot transfer.
 std::vector<double> StackColumns(const TransferModel& model, double zero_shot_us, const ConvShape& shape) {
@@ -115,86 +155,43 @@ std::vector<double> StackColumns(const TransferModel& model, double zero_shot_us
   return columns;
 }
 
-void FitStack(const TransferModel& model, const TransferSpec& target, const std::vector<Sample>& samples,
-              FewShotCorrection& correction) {
-  std::vector<std::vector<double>> x;
-  std::vector<double> y;
-  for (const Sample& sample : samples) {
-    if (!(sample.latency_us > 0)) continue;
-    x.push_back(StackColumns(model, model.PredictUs(sample.shape, target), sample.shape));
-    y.push_back(std::log(sample.latency_us));
-  }
-  const size_t columns = x.front().size();
-  const double n = static_cast<double>(x.size());
-  correction.stack_intercept = std::accumulate(y.begin(), y.end(), 0.0) / n;
-  correction.stack_mean.assign(columns, 0);
-  correction.stack_scale.assign(columns, 1);
-  for (size_t j = 0; j < columns; ++j) {
-    double sum = 0, squares = 0;
-    for (const auto& row : x) sum += row[j];
-    correction.stack_mean[j] = sum / n;
-    for (const auto& row : x) squares += (row[j] - correction.stack_mean[j]) * (row[j] - correction.stack_mean[j]);
-    const double sd = std::sqrt(squares / n);
-    correction.stack_scale[j] = sd > 1e-9 ? sd : 1;
-  }
-  std::vector<std::vector<double>> a(columns, std::vector<double>(columns, 0));
-  std::vector<double> b(columns, 0);
-  for (size_t i = 0; i < x.size(); ++i) {
-    std::vector<double> z(columns);
-    for (size_t j = 0; j < columns; ++j) z[j] = (x[i][j] - correction.stack_mean[j]) / correction.stack_scale[j];
-    for (size_t j = 0; j < columns; ++j) {
-      b[j] += z[j] * (y[i] - correction.stack_intercept);
-      for (size_t k = 0; k < columns; ++k) a[j][k] += z[j] * z[k];
-    }
-  }
-  for (size_t j = 0; j < columns; ++j) a[j][j] += kStackRidge;
-  correction.stack_weights = Solve(a, b);
-}
-
 }  // namespace
 
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
                                        const std::vector<Sample>& target_samples, double prior_layers) {
+  std::vector<const Sample*> used;
+  std::vector<double> zero_shot_us;  // each made once, for both corrections
   std::vector<TransferFeatures> x;
   std::vector<double> e;
   for (const Sample& sample : target_samples) {
     if (!(sample.latency_us > 0)) continue;
+    used.push_back(&sample);
+    zero_shot_us.push_back(model.PredictUs(sample.shape, target));
     x.push_back(ComputeTransferFeatures(sample.shape, target));
-    e.push_back(std::log(sample.latency_us / model.PredictUs(sample.shape, target)));
+    e.push_back(std::log(sample.latency_us / zero_shot_us.back()));
   }
   FewShotCorrection correction;
   correction.layers = static_cast<int>(x.size());
   if (x.empty()) return correction;
   const double n = static_cast<double>(x.size());
-  const double e_mean = std::accumulate(e.begin(), e.end(), 0.0) / n;
-  correction.offset = e_mean * n / (n + prior_layers);
-  // Slopes on standardised features: their normal equations' diagonal is n, so a ridge of
-  // `prior_layers` shrinks each by about n / (n + prior_layers).
-  const int features = kTransferFeatureCount;
-  correction.mean.assign(features, 0);
-  correction.scale.assign(features, 1);
-  for (int j = 0; j < features; ++j) {
-    double sum = 0, squares = 0;
-    for (const TransferFeatures& f : x) sum += f[j];
-    correction.mean[j] = sum / n;
-    for (const TransferFeatures& f : x) squares += (f[j] - correction.mean[j]) * (f[j] - correction.mean[j]);
-    const double sd = std::sqrt(squares / n);
-    correction.scale[j] = sd > 1e-9 ? sd : 1;  // a constant feature gets a 0 column, hence a 0 slope
-  }
-  std::vector<std::vector<double>> a(features, std::vector<double>(features, 0));
-  std::vector<double> b(features, 0);
-  for (size_t i = 0; i < x.size(); ++i) {
-    std::array<double, kTransferFeatureCount> z;
-    for (int j = 0; j < features; ++j) z[j] = (x[i][j] - correction.mean[j]) / correction.scale[j];
-    for (int j = 0; j < features; ++j) {
-      b[j] += z[j] * (e[i] - e_mean);
-      for (int k = 0; k < features; ++k) a[j][k] += z[j] * z[k];
-    }
-  }
-  for (int j = 0; j < features; ++j) a[j][j] += prior_layers;
-  correction.slopes = Solve(a, b);
+  // Slopes on standardised features, shrunk as if `prior_layers` layers had shown no error.
+  StandardisedRidge ridge = FitStandardisedRidge(x, e, kTransferFeatureCount, prior_layers);
+  correction.offset = ridge.y_mean * n / (n + prior_layers);
+  correction.mean = std::move(ridge.mean);
+  correction.scale = std::move(ridge.scale);
+  correction.slopes = std::move(ridge.weights);
   if (!model.source_models().empty() && correction.layers >= kStackMinLayers) {
-    FitStack(model, target, target_samples, correction);
+    std::vector<std::vector<double>> columns;
+    std::vector<double> log_us;
+    for (size_t i = 0; i < used.size(); ++i) {
+      columns.push_back(StackColumns(model, zero_shot_us[i], used[i]->shape));
+      log_us.push_back(std::log(used[i]->latency_us));
+    }
+    StandardisedRidge stack = FitStandardisedRidge(columns, log_us, columns.front().size(), kStackRidge);
+    correction.stack_intercept = stack.y_mean;
+    correction.stack_mean = std::move(stack.mean);
+    correction.stack_scale = std::move(stack.scale);
+    correction.stack_weights = std::move(stack.weights);
   }
   return correction;
 }
