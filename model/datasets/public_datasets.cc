@@ -43,7 +43,8 @@ absl::StatusOr<PublicPlatform> FindPublicPlatform(absl::string_view name) {
 }
 
 absl::StatusOr<std::vector<GpuDatasetFile>> FindGpuDatasetFiles(const std::string& datasets_dir) {
-  std::vector<GpuDatasetFile> shipped, added;
+  std::vector<std::pair<size_t, GpuDatasetFile>> shipped;  // with its place in kPublicPlatforms
+  std::vector<GpuDatasetFile> added;
   for (const auto& [folder, format] :
        {std::pair{"neusight-conv3x3", PublicFormat::kNeuSight}, std::pair{"justus-conv", PublicFormat::kJustus}}) {
     std::error_code error;
@@ -57,7 +58,8 @@ absl::StatusOr<std::vector<GpuDatasetFile>> FindGpuDatasetFiles(const std::strin
       const auto known = std::find_if(std::begin(kPublicPlatforms), std::end(kPublicPlatforms),
                                       [&file](const PublicPlatform& p) { return p.file == file; });
       if (known != std::end(kPublicPlatforms)) {
-        shipped.push_back({std::string(known->name), file, format});
+        shipped.push_back(
+            {static_cast<size_t>(known - std::begin(kPublicPlatforms)), {std::string(known->name), file, format}});
         continue;
       }
       const std::string stem = absl::StrReplaceAll(absl::AsciiStrToLower(std::filesystem::path(name).stem().string()),
@@ -65,20 +67,16 @@ absl::StatusOr<std::vector<GpuDatasetFile>> FindGpuDatasetFiles(const std::strin
       added.push_back({absl::StrCat("gpu-", stem, format == PublicFormat::kJustus ? "-justus" : ""), file, format});
     }
   }
-  auto rank = [](const GpuDatasetFile& f) {
-    return std::find_if(std::begin(kPublicPlatforms), std::end(kPublicPlatforms),
-                        [&f](const PublicPlatform& p) { return p.file == f.file; }) -
-           std::begin(kPublicPlatforms);
-  };
-  std::sort(shipped.begin(), shipped.end(),
-            [&rank](const GpuDatasetFile& a, const GpuDatasetFile& b) { return rank(a) < rank(b); });
-  shipped.insert(shipped.end(), added.begin(), added.end());
-  if (shipped.empty()) {
+  std::sort(shipped.begin(), shipped.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<GpuDatasetFile> files;
+  for (auto& [place, file] : shipped) files.push_back(std::move(file));
+  files.insert(files.end(), added.begin(), added.end());
+  if (files.empty()) {
     return absl::NotFoundError(absl::StrCat("no GPU measurements under ", datasets_dir,
                                             ": expected CSV files in its neusight-conv3x3/ or justus-conv/ folder, as "
                                             "in data/public"));
   }
-  return shipped;
+  return files;
 }
 
 absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry, const std::string& datasets_dir,
