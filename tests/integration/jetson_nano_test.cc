@@ -17,8 +17,16 @@ namespace {
 
 using ::testing::HasSubstr;
 
+const std::string kResNet18 = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
+
 class JetsonNanoTest : public ConvlatProcessesTest {
  protected:
+  // The public T4 and V100 as the transfer's sources.
+  void StartServerWithTwoPublicGpus() {
+    const std::string data = model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
+    StartServer({"--seed_public_data=" + data, "--seed_platforms=gpu-t4,gpu-v100"});
+  }
+
   // The `platforms` CSV line of `name` once its model is served, or the last line seen.
   std::string WaitForModel(const std::string& name, std::chrono::minutes patience) const {
     const auto give_up = std::chrono::steady_clock::now() + patience;
@@ -35,14 +43,12 @@ class JetsonNanoTest : public ConvlatProcessesTest {
 };
 
 TEST_F(JetsonNanoTest, AnsweredAsATransferredEstimateUntilMeasured) {
-  const std::string data = model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
-  StartServer({"--seed_public_data=" + data, "--seed_platforms=gpu-t4,gpu-v100"});
+  StartServerWithTwoPublicGpus();
   // Registered from the spec table: 1 SM, no measurements, served the transfer model.
   EXPECT_THAT(WaitForModel("jetson-nano", std::chrono::minutes(8)),
               ::testing::StartsWith("jetson-nano,gpu,NVIDIA Jetson Nano,1,cudnn,0,transferred,"));
 
-  const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
-  ProcessResult query = Client({"query", resnet, "--platform=jetson-nano", "--batch=1"});
+  ProcessResult query = Client({"query", kResNet18, "--platform=jetson-nano", "--batch=1"});
   ASSERT_EQ(query.exit_code, 0) << query.output;
   EXPECT_THAT(query.output, HasSubstr("total (transferred estimate)"));
   EXPECT_THAT(query.output, HasSubstr("transferred estimate: "));
@@ -58,15 +64,13 @@ TEST_F(JetsonNanoTest, AnsweredAsATransferredEstimateUntilMeasured) {
 // Any GPU nobody profiled, registered by the CLI from its spec: answered the same way, and refused
 // with the flag to give or the reason, changing nothing, when it cannot be.
 TEST_F(JetsonNanoTest, RegisterGpuFromTheCliIsAnsweredAsATransferredEstimate) {
-  const std::string data = model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
-  StartServer({"--seed_public_data=" + data, "--seed_platforms=gpu-t4,gpu-v100"});
+  StartServerWithTwoPublicGpus();
   ProcessResult registered = Client({"register-gpu", "my-h100", "--device=NVIDIA H100 PCIe"});
   ASSERT_EQ(registered.exit_code, 0) << registered.output;
   EXPECT_THAT(registered.output, HasSubstr("NVIDIA H100 PCIe  114"));
   EXPECT_THAT(WaitForModel("my-h100", std::chrono::minutes(8)),
               ::testing::StartsWith("my-h100,gpu,NVIDIA H100 PCIe,114,cudnn,0,transferred,"));
-  const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
-  ProcessResult query = Client({"query", resnet, "--platform=my-h100", "--batch=1"});
+  ProcessResult query = Client({"query", kResNet18, "--platform=my-h100", "--batch=1"});
   ASSERT_EQ(query.exit_code, 0) << query.output;
   EXPECT_THAT(query.output, HasSubstr("total (transferred estimate)"));
 
