@@ -116,6 +116,14 @@ void ReportKernelChoice(const EvalDataset& data, const model::SampleSplit& split
         "%.1f%% on the %zu held-out layers whose kernel was seen in training.\n",
         known.mape, known.rmspe, 100 * known.within_10, known_kernel_predicted.size());
   }
+  const std::map<std::string, double> parameters = two_mode.parameters();
+  const int trees = static_cast<int>(parameters.at("correction_trees"));
+  out << (trees > 0 ? absl::StrFormat(
+                          "Residual correction: kept, %d trees (its own held-out fifth: MAPE %.1f%% without, %.1f%% "
+                          "with).\n",
+                          trees, parameters.at("correction.held_out_mape_without"),
+                          parameters.at("correction.held_out_mape_with"))
+                    : std::string("Residual correction: none (too few layers, or no gain on its held-out fifth).\n"));
   worst = std::min<int>(worst, static_cast<int>(errors.size()));
   if (worst <= 0) return;
   std::partial_sort(errors.begin(), errors.begin() + worst, errors.end(), std::greater<>());
