@@ -24,7 +24,7 @@ namespace convlat::server {
 inline constexpr int kOwnLayersForOwnFit = 100;
 // From this many layers of its own, what a GPU with a complete spec is served blends its own fit
 // with the transfer (model/transfer/blended_latency_model.h); from kOwnLayersWithoutTransfer on,
-// its own fit alone (the transfer would weigh under 5 %).
+// its own fit alone.
 inline constexpr int kOwnLayersToBlend = 25;
 inline constexpr int kOwnLayersWithoutTransfer = 1000;
 

@@ -40,6 +40,7 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
   // With a few dozen layers of its own, the platform's own fit on them is blended in, and the
   // blend's held-out residuals on them replace the transfer's leave-one-GPU-out intervals.
   std::unique_ptr<const model::LatencyModel> own;
+  model::ConvFitter own_fit;  // what refits the own fit's kind, for the blend's cross-validated weight
   model::PredictionIntervals intervals = transfer.intervals;
   if (samples.size() >= static_cast<size_t>(kOwnLayersToBlend)) {
     absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples, hardware);
@@ -47,8 +48,9 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
       own = *std::move(fitted);
       // Each fold fits the kind chosen on all the layers: choosing again per fold (five more fits
       // of each kind inside each) would cost three times as much for the same intervals' purpose.
-      model::PredictionIntervals blended = model::CalibrateConvIntervals(
-          samples, BlendedOwnFitter(transfer, target.spec, model::ConvFitterOfKind(own->kind(), hardware)));
+      own_fit = model::ConvFitterOfKind(own->kind(), hardware);
+      model::PredictionIntervals blended =
+          model::CalibrateConvIntervals(samples, BlendedOwnFitter(transfer, target.spec, own_fit));
       if (blended.calibrated()) intervals = std::move(blended);
     }
   }
@@ -56,7 +58,7 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
   model::TrainingDomain domain = transfer.domain;
   domain.Add(samples);
   std::unique_ptr<const model::LatencyModel> served = std::make_unique<model::DomainCheckedModel>(
-      model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(own)), std::move(domain));
+      model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(own), own_fit), std::move(domain));
   auto snapshot = std::make_shared<FittedModel>();
   snapshot->transferred = true;
   v1::PlatformModel& info = snapshot->info;
@@ -109,7 +111,8 @@ std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, c
   if (!fitted->op_fit_error.empty()) {
     spdlog::warn("platform '{}': no op model: {}", target.platform, fitted->op_fit_error);
   }
-  fitted->conv = model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(fitted->conv));
+  const model::ConvFitter own_fit = model::ConvFitterOfKind(fitted->conv->kind(), hardware);
+  fitted->conv = model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(fitted->conv), own_fit);
   // GetPlatformModel's in-sample errors are those of the blend it names, not of the own fit in it.
   fitted->conv_fit = model::ErrorsOn(*fitted->conv, samples);
   std::shared_ptr<FittedModel> snapshot =

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -17,15 +18,19 @@ double OwnFitWeight(int own_layers, bool stacked) {
 }
 
 BlendedLatencyModel::BlendedLatencyModel(std::unique_ptr<const LatencyModel> own,
-                                         std::unique_ptr<const TransferredLatencyModel> transfer, int own_layers)
+                                         std::unique_ptr<const TransferredLatencyModel> transfer, int own_layers,
+                                         std::optional<double> own_weight)
     : own_(std::move(own)),
       transfer_(std::move(transfer)),
       own_layers_(own_layers),
-      own_weight_(OwnFitWeight(own_layers, transfer_->stacked())) {
-  description_ = absl::StrFormat("%.0f %% the platform's own %s fit on %d layers, %.0f %% transferred from %s%s",
+      rule_weight_(OwnFitWeight(own_layers, transfer_->stacked())),
+      own_weight_(own_weight.value_or(rule_weight_)),
+      cross_validated_(own_weight.has_value()) {
+  description_ = absl::StrFormat("%.0f %% the platform's own %s fit on %d layers, %.0f %% transferred from %s%s%s",
                                  100 * own_weight_, own_->kind(), own_layers_, 100 * (1 - own_weight_),
                                  absl::StrJoin(transfer_->source_names(), ", "),
-                                 transfer_->stacked() ? " (stacked over their own models)" : "");
+                                 transfer_->stacked() ? " (stacked over their own models)" : "",
+                                 cross_validated_ ? "; the shares cross-validated on the platform's layers" : "");
 }
 
 Prediction BlendedLatencyModel::Predict(const ConvShape& shape) const {
@@ -50,25 +55,69 @@ std::map<std::string, double> BlendedLatencyModel::parameters() const {
   std::map<std::string, double> out = own_->parameters();
   for (const auto& [name, value] : transfer_->parameters()) out[name] = value;
   out["blend.own_weight"] = own_weight_;
+  out["blend.rule_own_weight"] = rule_weight_;
   return out;
+}
+
+double CrossValidatedOwnFitWeight(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
+                                  const std::vector<Sample>& samples, const ConvFitter& own_fit, double rule_weight) {
+  // Each held-out layer's log prediction by the own fit and by the refined transfer, both fitted
+  // without its fold.
+  std::vector<double> log_own, log_transferred, measured;
+  for (int fold = 0; fold < kBlendFolds; ++fold) {
+    std::vector<Sample> train, test;
+    for (size_t i = 0; i < samples.size(); ++i)
+      (static_cast<int>(i % kBlendFolds) == fold ? test : train).push_back(samples[i]);
+    absl::StatusOr<std::unique_ptr<LatencyModel>> own = own_fit(train);
+    if (!own.ok()) continue;
+    const TransferredLatencyModel transferred(model, target, FitFewShotCorrection(*model, target, train));
+    for (const Sample& sample : test) {
+      const double own_us = (*own)->Predict(sample.shape).latency_us;
+      const double transferred_us = transferred.LatencyUs(sample.shape);
+      if (!(own_us > 0) || !(transferred_us > 0) || !(sample.latency_us > 0)) continue;
+      log_own.push_back(std::log(own_us));
+      log_transferred.push_back(std::log(transferred_us));
+      measured.push_back(sample.latency_us);
+    }
+  }
+  if (measured.empty()) return rule_weight;
+  constexpr int kSteps = 20;
+  double best_weight = rule_weight, best_error = std::numeric_limits<double>::infinity();
+  for (int step = 0; step <= kSteps; ++step) {
+    const double weight = static_cast<double>(step) / kSteps;
+    double error = 0;
+    for (size_t i = 0; i < measured.size(); ++i) {
+      error += std::abs(std::exp(weight * log_own[i] + (1 - weight) * log_transferred[i]) / measured[i] - 1);
+    }
+    if (error < best_error) best_error = error, best_weight = weight;
+  }
+  const double n = static_cast<double>(measured.size());
+  return (n * best_weight + kBlendRulePriorLayers * rule_weight) / (n + kBlendRulePriorLayers);
 }
 
 std::unique_ptr<LatencyModel> TransferredOrBlended(std::shared_ptr<const TransferModel> model,
                                                    const TransferSpec& target, const std::vector<Sample>& samples,
-                                                   std::unique_ptr<const LatencyModel> own) {
+                                                   std::unique_ptr<const LatencyModel> own, const ConvFitter& own_fit) {
   const FewShotCorrection correction = FitFewShotCorrection(*model, target, samples);
+  std::optional<double> own_weight;
+  if (own != nullptr && own_fit) {
+    own_weight = CrossValidatedOwnFitWeight(model, target, samples, own_fit,
+                                            OwnFitWeight(static_cast<int>(samples.size()), correction.stacked()));
+  }
   auto transferred = std::make_unique<TransferredLatencyModel>(std::move(model), target, correction);
   if (own == nullptr) return transferred;
-  return std::make_unique<BlendedLatencyModel>(std::move(own), std::move(transferred),
-                                               static_cast<int>(samples.size()));
+  return std::make_unique<BlendedLatencyModel>(std::move(own), std::move(transferred), static_cast<int>(samples.size()),
+                                               own_weight);
 }
 
 ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit) {
   return [model = std::move(model), target = std::move(target), own_fit = std::move(own_fit)](
              const std::vector<Sample>& samples) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
     absl::StatusOr<std::unique_ptr<LatencyModel>> own = own_fit(samples);
+    // The same cross-validated weight as what is served, so the intervals calibrated on these fits
+    // are the served blend's.
     return TransferredOrBlended(model, target, samples,
-                                own.ok() ? *std::move(own) : std::unique_ptr<const LatencyModel>());
+                                own.ok() ? *std::move(own) : std::unique_ptr<const LatencyModel>(), own_fit);
   };
 }
 

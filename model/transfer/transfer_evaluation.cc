@@ -64,7 +64,7 @@ FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const
                                                      : [&options, hardware](const std::vector<Sample>& train) {
                                                          return options.own_fit(train, hardware);
                                                        };
-  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, refine, *std::move(own));
+  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, refine, *std::move(own), own_fit);
   errors.served = MapeOn(*blend, test);
   errors.coverage = CoverageOn(*blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit)), test);
   return errors;

@@ -107,25 +107,36 @@ std::vector<double> Solve(std::vector<std::vector<double>> a, std::vector<double
 // standard deviation; a constant column keeps scale 1, hence a 0 column and a 0 weight), with
 // `ridge` added to the normal equations' diagonal: on standardised columns that diagonal is n, so
 // each weight is shrunk by about n / (n + ridge). Both few-shot corrections are one of these.
+// `row_weights` (empty: all 1) weigh each row's squared error; means are then weighted too, so the
+// centred columns still sum to 0 and y_mean stays the intercept.
 struct StandardisedRidge {
   std::vector<double> mean, scale, weights;
   double y_mean = 0;
+
+  template <typename Row>
+  double Fitted(const Row& row) const {
+    double y = y_mean;
+    for (size_t j = 0; j < weights.size(); ++j) y += weights[j] * (row[j] - mean[j]) / scale[j];
+    return y;
+  }
 };
 
 template <typename Row>
 StandardisedRidge FitStandardisedRidge(const std::vector<Row>& x, const std::vector<double>& y, size_t columns,
-                                       double ridge) {
+                                       double ridge, const std::vector<double>& row_weights = {}) {
+  auto weight = [&](size_t i) { return row_weights.empty() ? 1.0 : row_weights[i]; };
   StandardisedRidge fit;
-  const double n = static_cast<double>(x.size());
-  fit.y_mean = std::accumulate(y.begin(), y.end(), 0.0) / n;
+  double total = 0;
+  for (size_t i = 0; i < x.size(); ++i) total += weight(i), fit.y_mean += weight(i) * y[i];
+  fit.y_mean /= total;
   fit.mean.assign(columns, 0);
   fit.scale.assign(columns, 1);
   for (size_t j = 0; j < columns; ++j) {
     double sum = 0, squares = 0;
-    for (const Row& row : x) sum += row[j];
-    fit.mean[j] = sum / n;
-    for (const Row& row : x) squares += (row[j] - fit.mean[j]) * (row[j] - fit.mean[j]);
-    const double sd = std::sqrt(squares / n);
+    for (size_t i = 0; i < x.size(); ++i) sum += weight(i) * x[i][j];
+    fit.mean[j] = sum / total;
+    for (size_t i = 0; i < x.size(); ++i) squares += weight(i) * (x[i][j] - fit.mean[j]) * (x[i][j] - fit.mean[j]);
+    const double sd = std::sqrt(squares / total);
     fit.scale[j] = sd > 1e-9 ? sd : 1;
   }
   std::vector<std::vector<double>> a(columns, std::vector<double>(columns, 0));
@@ -134,12 +145,34 @@ StandardisedRidge FitStandardisedRidge(const std::vector<Row>& x, const std::vec
   for (size_t i = 0; i < x.size(); ++i) {
     for (size_t j = 0; j < columns; ++j) z[j] = (x[i][j] - fit.mean[j]) / fit.scale[j];
     for (size_t j = 0; j < columns; ++j) {
-      b[j] += z[j] * (y[i] - fit.y_mean);
-      for (size_t k = 0; k < columns; ++k) a[j][k] += z[j] * z[k];
+      b[j] += weight(i) * z[j] * (y[i] - fit.y_mean);
+      for (size_t k = 0; k < columns; ++k) a[j][k] += weight(i) * z[j] * z[k];
     }
   }
-  for (size_t j = 0; j < columns; ++j) a[j][j] += ridge;
+  // On weighted rows the diagonal is the total weight rather than n: the same ridge shrinks as much.
+  for (size_t j = 0; j < columns; ++j) a[j][j] += ridge * total / static_cast<double>(x.size());
   fit.weights = Solve(a, b);
+  return fit;
+}
+
+// The same, robust: iteratively reweighted, each row weighted min(1, delta / |residual|) (Huber's
+// loss in log units), so a few layers timed far off what the rest say (a spike, a throttled clock)
+// pull on the fit no harder than a layer `delta` off. `outliers` receives how many rows ended
+// down-weighted.
+template <typename Row>
+StandardisedRidge FitHuberStandardisedRidge(const std::vector<Row>& x, const std::vector<double>& y, size_t columns,
+                                            double ridge, double delta, int* outliers) {
+  StandardisedRidge fit = FitStandardisedRidge(x, y, columns, ridge);
+  std::vector<double> row_weights(x.size(), 1);
+  constexpr int kIterations = 10;  // the weights settle in a few; ten leaves a margin at 10 rows
+  for (int iteration = 0; iteration < kIterations; ++iteration) {
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double residual = std::abs(y[i] - fit.Fitted(x[i]));
+      row_weights[i] = residual > delta ? delta / residual : 1;
+    }
+    fit = FitStandardisedRidge(x, y, columns, ridge, row_weights);
+  }
+  *outliers = static_cast<int>(std::count_if(row_weights.begin(), row_weights.end(), [](double w) { return w < 1; }));
   return fit;
 }
 
@@ -187,7 +220,8 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
       columns.push_back(StackColumns(model, zero_shot_us[i], used[i]->shape));
       log_us.push_back(std::log(used[i]->latency_us));
     }
-    StandardisedRidge stack = FitStandardisedRidge(columns, log_us, columns.front().size(), kStackRidge);
+    StandardisedRidge stack = FitHuberStandardisedRidge(columns, log_us, columns.front().size(), kStackRidge,
+                                                        kStackHuberDelta, &correction.stack_outliers);
     correction.stack_intercept = stack.y_mean;
     correction.stack_mean = std::move(stack.mean);
     correction.stack_scale = std::move(stack.scale);

@@ -87,6 +87,8 @@ class TransferModel {
 // measurements to another by a rule; here the rule is learnt). On the eight public GPUs, left out in
 // turn: 15.5 % at 50 layers blended with the own fit, against 18.2 % with the feature ridge, and
 // 19.4 / 16.6 % alone at 10 / 20 layers, against 21.9 / 20.8 % (docs/accuracy.md, "Transfer").
+// The stack's loss is Huber's (kStackHuberDelta): with a few dozen layers, two or three timed far
+// off (a spike, a clock that dropped) would otherwise set the weights; 15.5 → 15.3 % at 50 layers.
 struct FewShotCorrection {
   int layers = 0;
   double offset = 0;                        // log units, at the layers' mean features
@@ -97,11 +99,16 @@ struct FewShotCorrection {
   // weight, and the mean log latency; empty weights: not stacked.
   std::vector<double> stack_mean, stack_scale, stack_weights;
   double stack_intercept = 0;
+  int stack_outliers = 0;  // layers the stack's robust loss down-weighted
   bool stacked() const { return !stack_weights.empty(); }
 };
 inline constexpr double kFewShotPriorLayers = 10;
 inline constexpr int kStackMinLayers = 10;
 inline constexpr double kStackRidge = 1;
+// Past 0.2 in log units (about ±20 %) a layer's residual counts linearly, not squared: the
+// residual correction's bound (two_mode/residual_correction.cc), and the error a layer of the
+// public GPUs' own fits typically stays within.
+inline constexpr double kStackHuberDelta = 0.2;
 
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
                                        const std::vector<Sample>& target_samples,

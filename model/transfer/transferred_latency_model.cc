@@ -64,6 +64,7 @@ std::map<std::string, double> TransferredLatencyModel::parameters() const {
       {"transfer.spec.fp32_lanes_per_sm", static_cast<double>(target_.fp32_lanes_per_sm)},
       {"transfer.floor_us", model_->FloorUs(target_)},
   };
+  if (correction_.stacked()) parameters["transfer.stack_outliers"] = correction_.stack_outliers;
   // The stack's weights, per standard deviation of each column's log prediction: which source GPUs'
   // own models this platform's latencies follow.
   for (size_t j = 0; j < correction_.stack_weights.size(); ++j) {

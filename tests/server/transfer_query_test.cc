@@ -4,8 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_format.h"
 #include "model/datasets/gpu_specs.h"
 #include "model/datasets/public_datasets.h"
+#include "model/transfer/blended_latency_model.h"
 #include "prometheus/text_serializer.h"
 #include "server/builtin_platforms.h"
 #include "server/layer_query.h"
@@ -21,6 +23,7 @@ namespace convlat::testing {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
@@ -68,6 +71,30 @@ class TransferQueryTest : public ServerCoreTest {
     EXPECT_TRUE(status.ok()) << status;
     return response;
   }
+
+  std::map<std::string, double> DescribedParameters(const std::string& platform) {
+    v1::GetPlatformModelRequest request;
+    request.set_platform(platform);
+    v1::PlatformModel described;
+    EXPECT_TRUE(server::DescribePlatformModel(core(), request, described).ok());
+    return {described.parameters().begin(), described.parameters().end()};
+  }
+
+  // "31 % the platform's own ": how the explanation spells an own-fit share.
+  static std::string SharesOf(double own_weight) {
+    return absl::StrFormat("%.0f %% the platform's own ", 100 * own_weight);
+  }
+
+  // With `layers` of its own, the blend's own-fit share is cross-validated and then shrunk towards
+  // the rule n / (n + 200) as if kBlendRulePriorLayers layers had backed the rule: it lies between
+  // what a cross-validated 0 and 1 would leave.
+  static void ExpectCrossValidatedShare(const std::map<std::string, double>& parameters, double layers) {
+    const double rule = layers / (layers + model::kStackedTransferWorthLayers);
+    EXPECT_DOUBLE_EQ(parameters.at("blend.rule_own_weight"), rule);
+    const double prior = model::kBlendRulePriorLayers;
+    EXPECT_GE(parameters.at("blend.own_weight"), prior * rule / (layers + prior) - 1e-12);
+    EXPECT_LE(parameters.at("blend.own_weight"), (layers + prior * rule) / (layers + prior) + 1e-12);
+  }
 };
 
 TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOver) {
@@ -109,7 +136,7 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_TRUE(stem_response.predictions(0).transferred());
 
   // 50 layers of its own: still transferred, the transfer stacked over the sources' own models on
-  // them and blended with the platform's own fit on them, the own fit weighing 50 / (50 + 200).
+  // them and blended with the platform's own fit on them, at a share cross-validated on them.
   const std::vector<v1::Measurement>& t4 = *T4Measurements();
   StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
   const v1::LayerPrediction refined = Predict("new-gpu").predictions(0);
@@ -121,8 +148,10 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_GT(refined.p90_us(), refined.latency_us());
   EXPECT_THAT(refined.explanation().model_kind(), EndsWith("+transfer"));
   EXPECT_THAT(refined.explanation().transfer(),
-              AllOf(HasSubstr("20 % the platform's own "), HasSubstr("fit on 50 layers, 80 % transferred from gpu-t4"),
-                    HasSubstr("(stacked over their own models)")));
+              AllOf(ContainsRegex("[0-9]+ % the platform's own two-mode fit on 50 layers, [0-9]+ % transferred from "
+                                  "gpu-t4, gpu-v100 \\(stacked over their own models\\); the shares cross-validated"),
+                    HasSubstr(SharesOf(DescribedParameters("new-gpu").at("blend.own_weight")))));
+  ExpectCrossValidatedShare(DescribedParameters("new-gpu"), 50);
   EXPECT_EQ(refined.explanation().transfer_target_layers(), 50);
   // One of those 50, asked again: answered with its own measurement, not transferred.
   v1::PredictRequest again;
@@ -136,8 +165,8 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_EQ(measured.predictions(0).latency_us(), t4.front().latency().median_us());
   EXPECT_GT(measured.predictions(0).explanation().model_us(), 0);
 
-  // Enough of its own for its own fit: the flag flips, the transfer still weighs in (450 layers:
-  // 31 %), and its intervals are the platform's own.
+  // Enough of its own for its own fit: the flag flips, the transfer still weighs in, and its
+  // intervals are the platform's own.
   v1::MeasurementBatch more = Batch("more", "new-gpu", t4, 50, 400);
   ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, more).code(), 0);
   models_->WaitUntilIdle();
@@ -145,12 +174,12 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
   EXPECT_FALSE(own.transferred());
   EXPECT_FALSE(own.interval_from_transfer());
   EXPECT_THAT(own.explanation().model_kind(), EndsWith("+transfer"));
-  EXPECT_THAT(own.explanation().transfer(), HasSubstr("69 % the platform's own "));
   v1::GetPlatformModelRequest model_request;
   model_request.set_platform("new-gpu");
   v1::PlatformModel described;
   ASSERT_TRUE(server::DescribePlatformModel(core(), model_request, described).ok());
-  EXPECT_DOUBLE_EQ(described.parameters().at("blend.own_weight"), 450.0 / 650);
+  EXPECT_THAT(own.explanation().transfer(), HasSubstr(SharesOf(described.parameters().at("blend.own_weight"))));
+  ExpectCrossValidatedShare(DescribedParameters("new-gpu"), 450);
   EXPECT_TRUE(described.parameters().contains("transfer.stack_weight.gpu-v100"));
   EXPECT_THAT(described.transferred_from(), ElementsAre("gpu-t4", "gpu-v100"));
   EXPECT_EQ(described.transfer_target_layers(), 450);
@@ -219,11 +248,11 @@ TEST_F(TransferQueryTest, EachRefitLogsWhichWayThePlatformIsServed) {
   const std::vector<v1::Measurement>& t4 = *T4Measurements();
   StoreAndFit("new-gpu", std::vector<v1::Measurement>(t4.begin(), t4.begin() + 50));
   EXPECT_THAT(log.text(), HasSubstr("platform 'new-gpu': serving the transfer blended with its own fit: "));
-  EXPECT_THAT(log.text(), HasSubstr("fit on 50 layers, 80 % transferred from gpu-t4, gpu-v100"));
+  EXPECT_THAT(log.text(), ContainsRegex("fit on 50 layers, [0-9]+ % transferred from gpu-t4, gpu-v100"));
   ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, Batch("more", "new-gpu", t4, 50, 50)).code(), 0);
   models_->WaitUntilIdle();
   EXPECT_THAT(log.text(), HasSubstr("platform 'new-gpu': serving its own fit blended with the transfer: "));
-  EXPECT_THAT(log.text(), HasSubstr("fit on 100 layers, 67 % transferred from gpu-t4, gpu-v100"));
+  EXPECT_THAT(log.text(), ContainsRegex("fit on 100 layers, [0-9]+ % transferred from gpu-t4, gpu-v100"));
 }
 
 // A GPU with a few layers of its own and no other GPU to transfer from: its own fit alone, and

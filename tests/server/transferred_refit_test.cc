@@ -105,7 +105,13 @@ TEST_F(TransferredRefitTest, FromAHundredLayersItsOwnServingFitIsBlendedAndNoLon
   EXPECT_THAT(info.model_kind(), EndsWith("+transfer"));
   EXPECT_THAT(info.transferred_from(), ElementsAre("gpu-v100", "gpu-a100"));
   EXPECT_EQ(info.transfer_target_layers(), 100);
-  EXPECT_DOUBLE_EQ(info.parameters().at("blend.own_weight"), 100.0 / 150.0);
+  // The rule's share, 100 / (100 + 50) for this transfer (not stacked: no source models), then
+  // cross-validated on the 100 layers and shrunk back towards it.
+  const double rule = 100.0 / 150.0;
+  EXPECT_DOUBLE_EQ(info.parameters().at("blend.rule_own_weight"), rule);
+  EXPECT_GE(info.parameters().at("blend.own_weight"), model::kBlendRulePriorLayers * rule / 150.0 - 1e-12);
+  EXPECT_LE(info.parameters().at("blend.own_weight"), (100 + model::kBlendRulePriorLayers * rule) / 150.0 + 1e-12);
+  EXPECT_THAT(model::TransferDescription(*snapshot->model), HasSubstr("the shares cross-validated"));
   EXPECT_EQ(snapshot->measured.size(), 100u);
   // The in-sample errors GetPlatformModel gives are the served blend's, not the own fit's in it.
   const std::vector<model::Sample> samples = model::SamplesFromMeasurements(own);

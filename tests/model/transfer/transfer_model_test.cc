@@ -4,6 +4,7 @@
 // blended with an own fit, the transfer weighs what its share says.
 #include "model/transfer/transfer_model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -22,6 +23,7 @@
 namespace convlat::model {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 
 TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, double bandwidth_gbps) {
@@ -111,10 +113,10 @@ TEST(TransferModelTest, FewShotLearnsWhatOnlyTheTargetHasOnSyntheticData) {
 // from any fit's error.
 class PlantedLawModel : public LatencyModel {
  public:
-  explicit PlantedLawModel(TransferSpec gpu) : gpu_(std::move(gpu)) {}
+  explicit PlantedLawModel(TransferSpec gpu, double own_factor = 1) : gpu_(std::move(gpu)), own_factor_(own_factor) {}
   Prediction Predict(const ConvShape& shape) const override {
     Prediction p;
-    p.latency_us = PlantedLatencyUs(shape, gpu_);
+    p.latency_us = PlantedLatencyUs(shape, gpu_, own_factor_);
     return p;
   }
   std::string kind() const override { return "planted"; }
@@ -122,7 +124,21 @@ class PlantedLawModel : public LatencyModel {
 
  private:
   TransferSpec gpu_;
+  double own_factor_;
 };
+
+// The stacking transfer over the synthetic sources, each source's own model its planted law.
+TransferModel StackingTransfer(const std::vector<TransferSource>& sources) {
+  TransferOptions options;
+  options.source_fit = [sources](const std::vector<Sample>&,
+                                 const HardwareInfo& hardware) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    for (const TransferSource& source : sources) {
+      if (source.spec.sms == hardware.compute_units) return std::make_unique<PlantedLawModel>(source.spec);
+    }
+    return absl::NotFoundError("no such source");
+  };
+  return *TransferModel::Fit(sources, options);
+}
 
 // From 10 layers of the target, its latencies as a ridge over the sources' own models' predictions.
 // A target that behaves like one source slowed 1.5x (its partial waves are the 40-SM source's) while
@@ -130,17 +146,8 @@ class PlantedLawModel : public LatencyModel {
 // feature ridge, working from the spec, counts the waves on 56 SMs.
 TEST(TransferModelTest, TheStackFollowsTheSourcesOwnModelsOnSyntheticData) {
   const std::vector<TransferSource> sources = SyntheticSources();
-  TransferOptions options;
-  options.source_fit = [&sources](const std::vector<Sample>&,
-                                  const HardwareInfo& hardware) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-    for (const TransferSource& source : sources) {
-      if (source.spec.sms == hardware.compute_units) return std::make_unique<PlantedLawModel>(source.spec);
-    }
-    return absl::NotFoundError("no such source");
-  };
-  absl::StatusOr<TransferModel> stacking = TransferModel::Fit(sources, options);
-  ASSERT_TRUE(stacking.ok()) << stacking.status();
-  EXPECT_EQ(stacking->source_model_names(), (std::vector<std::string>{"small", "mid", "large", "huge"}));
+  const TransferModel stacking = StackingTransfer(sources);
+  EXPECT_EQ(stacking.source_model_names(), (std::vector<std::string>{"small", "mid", "large", "huge"}));
   absl::StatusOr<TransferModel> plain = TransferModel::Fit(sources);
   ASSERT_TRUE(plain.ok()) << plain.status();
 
@@ -148,21 +155,48 @@ TEST(TransferModelTest, TheStackFollowsTheSourcesOwnModelsOnSyntheticData) {
   TransferSource truth = SyntheticSource(sources[1].spec, 99, /*own_factor=*/1.5);  // "mid", 40 SMs
   const std::vector<Sample> refine(truth.samples.begin(), truth.samples.begin() + 50);
   const std::vector<Sample> test(truth.samples.begin() + 50, truth.samples.end());
-  const FewShotCorrection stacked = FitFewShotCorrection(*stacking, target, refine);
+  const FewShotCorrection stacked = FitFewShotCorrection(stacking, target, refine);
   ASSERT_TRUE(stacked.stacked());
   EXPECT_EQ(stacked.stack_weights.size(), 5u);  // four sources and the zero-shot transfer
   const FewShotCorrection ridge = FitFewShotCorrection(*plain, target, refine);
   EXPECT_FALSE(ridge.stacked());
   const double stacked_mape =
-      Mape(test, [&](const ConvShape& s) { return PredictRefinedUs(*stacking, target, stacked, s); });
+      Mape(test, [&](const ConvShape& s) { return PredictRefinedUs(stacking, target, stacked, s); });
   const double ridge_mape = Mape(test, [&](const ConvShape& s) { return PredictRefinedUs(*plain, target, ridge, s); });
   // 8.6 against 14.5 % when written: the ridge spreads some weight over the other sources' laws,
   // which differ from the mid's only in their waves.
   EXPECT_LT(stacked_mape, 10.0);
   EXPECT_LT(stacked_mape, 0.7 * ridge_mape) << "feature ridge " << ridge_mape;
   // Fewer than kStackMinLayers (10): the feature ridge, shrunk as before.
-  EXPECT_FALSE(FitFewShotCorrection(*stacking, target, {refine.begin(), refine.begin() + 9}).stacked());
-  EXPECT_TRUE(FitFewShotCorrection(*stacking, target, {refine.begin(), refine.begin() + 10}).stacked());
+  EXPECT_FALSE(FitFewShotCorrection(stacking, target, {refine.begin(), refine.begin() + 9}).stacked());
+  EXPECT_TRUE(FitFewShotCorrection(stacking, target, {refine.begin(), refine.begin() + 10}).stacked());
+}
+
+// Four of 50 layers timed 10x too slow (a busy GPU, a clock that dropped): the stack's Huber loss
+// lets them pull no harder than a layer 20 % off, so its predictions stay those of the clean fit.
+// A least-squares stack moves its intercept by about 4/50 of ln 10, 20 %, on every layer.
+TEST(TransferModelTest, AFewSpikesDoNotMoveTheStackOnSyntheticData) {
+  const std::vector<TransferSource> sources = SyntheticSources();
+  const TransferModel stacking = StackingTransfer(sources);
+  const TransferSpec target = SyntheticGpu("like-mid", 56, 12000, 600);
+  const TransferSource truth = SyntheticSource(sources[1].spec, 99, /*own_factor=*/1.5);
+  const std::vector<Sample> clean(truth.samples.begin(), truth.samples.begin() + 50);
+  std::vector<Sample> spiked = clean;
+  for (int i : {3, 17, 29, 41}) spiked[i].latency_us *= 10;
+  const std::vector<Sample> test(truth.samples.begin() + 50, truth.samples.end());
+  const FewShotCorrection clean_fit = FitFewShotCorrection(stacking, target, clean);
+  const FewShotCorrection spiked_fit = FitFewShotCorrection(stacking, target, spiked);
+  ASSERT_TRUE(spiked_fit.stacked());
+  EXPECT_GE(spiked_fit.stack_outliers, 4);
+  std::vector<double> moved;
+  for (const Sample& s : test) {
+    moved.push_back(std::abs(PredictRefinedUs(stacking, target, spiked_fit, s.shape) /
+                                 PredictRefinedUs(stacking, target, clean_fit, s.shape) -
+                             1));
+  }
+  std::nth_element(moved.begin(), moved.begin() + moved.size() / 2, moved.end());
+  EXPECT_LT(moved[moved.size() / 2], 0.05);
+  EXPECT_LT(Mape(test, [&](const ConvShape& s) { return PredictRefinedUs(stacking, target, spiked_fit, s); }), 10.0);
 }
 
 TEST(TransferModelTest, ShrinkageKeepsAFewLayersFromMovingTheTransferFar) {
@@ -261,6 +295,37 @@ TEST(BlendedLatencyModelTest, OwnFitWeighsNOverNPlusFifty) {
   EXPECT_DOUBLE_EQ(OwnFitWeight(0), 0);
   EXPECT_DOUBLE_EQ(OwnFitWeight(50), 0.5);
   EXPECT_DOUBLE_EQ(OwnFitWeight(450), 0.9);
+}
+
+// The own fit's share, cross-validated on the platform's layers and shrunk towards the rule: an
+// own fit that knows the target exactly gets all of the cross-validated share, a constant one none.
+TEST(BlendedLatencyModelTest, CrossValidationWeighsTheBetterOfTheTwoOnSyntheticData) {
+  auto model = std::make_shared<const TransferModel>(*TransferModel::Fit(SyntheticSources()));
+  const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
+  const TransferSource truth = SyntheticSource(target, 99, /*own_factor=*/1.5);
+  const std::vector<Sample> layers(truth.samples.begin(), truth.samples.begin() + 200);
+  const double rule = OwnFitWeight(200);
+  const ConvFitter exact = [&target](const std::vector<Sample>&) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    return std::make_unique<PlantedLawModel>(target, 1.5);
+  };
+  const ConvFitter constant = [](const std::vector<Sample>&) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+    return std::make_unique<FixedOwnFit>();
+  };
+  // n = 200 held-out layers chose 1 (exact) and 0 (constant); the rule backs its own as 50 would.
+  EXPECT_DOUBLE_EQ(CrossValidatedOwnFitWeight(model, target, layers, exact, rule),
+                   (200 + kBlendRulePriorLayers * rule) / (200 + kBlendRulePriorLayers));
+  EXPECT_DOUBLE_EQ(CrossValidatedOwnFitWeight(model, target, layers, constant, rule),
+                   kBlendRulePriorLayers * rule / (200 + kBlendRulePriorLayers));
+
+  // Served so: the blend says its shares were cross-validated, and what the rule would have said.
+  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, layers, exact(layers).value(), exact);
+  const std::map<std::string, double> parameters = blend->parameters();
+  EXPECT_DOUBLE_EQ(parameters.at("blend.own_weight"),
+                   (200 + kBlendRulePriorLayers * rule) / (200 + kBlendRulePriorLayers));
+  EXPECT_DOUBLE_EQ(parameters.at("blend.rule_own_weight"), rule);
+  EXPECT_THAT(TransferDescription(*blend),
+              AllOf(HasSubstr("96 % the platform's own planted fit on 200 layers, 4 % transferred from small"),
+                    HasSubstr("the shares cross-validated on the platform's layers")));
 }
 
 TEST(BlendedLatencyModelTest, GeometricBlendKeepsTheOwnExplanationAndSaysTheBlend) {
