@@ -1,6 +1,7 @@
 #pragma once
 // A GPU's own fit and the transfer, blended while its own layers are few: the geometric mean of the
-// two predictions, the own fit weighted n / (n + kTransferWorthLayers) for n layers of its own.
+// two predictions, the own fit's share cross-validated on the platform's n layers and shrunk
+// towards a rule, n / (n + kTransferWorthLayers) (CrossValidatedOwnFitWeight, OwnFitWeight).
 // Neither alone is best between a few dozen and a few hundred layers (docs/accuracy.md,
 // "Transfer"): the transfer knows the shape of the latency surface from other GPUs but not this
 // one's kernels, the own fit knows this GPU's kernels from few layers; their errors partly cancel.
