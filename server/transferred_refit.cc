@@ -29,8 +29,8 @@ std::string ServedPathOf(const FittedModel& snapshot) {
 }
 
 model::ConvFitter BlendedOwnFitter(const SourceTransfer& transfer, const model::TransferSpec& spec,
-                                   const model::ConvFitter& own_fit) {
-  return model::BlendedFitter(transfer.model, spec, own_fit);
+                                   const model::ConvFitter& own_fit, std::optional<double> own_weight) {
+  return model::BlendedFitter(transfer.model, spec, own_fit, own_weight);
 }
 
 std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer, const TransferTarget& target) {
@@ -40,7 +40,7 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
   // With a few dozen layers of its own, the platform's own fit on them is blended in, and the
   // blend's held-out residuals on them replace the transfer's leave-one-GPU-out intervals.
   std::unique_ptr<const model::LatencyModel> own;
-  model::ConvFitter own_fit;  // what refits the own fit's kind, for the blend's cross-validated weight
+  std::optional<double> own_weight;  // the own fit's share of the blend, cross-validated
   model::PredictionIntervals intervals = transfer.intervals;
   if (samples.size() >= static_cast<size_t>(kOwnLayersToBlend)) {
     absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples, hardware);
@@ -48,9 +48,10 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
       own = *std::move(fitted);
       // Each fold fits the kind chosen on all the layers: choosing again per fold (five more fits
       // of each kind inside each) would cost three times as much for the same intervals' purpose.
-      own_fit = model::ConvFitterOfKind(own->kind(), hardware);
+      const model::ConvFitter own_fit = model::ConvFitterOfKind(own->kind(), hardware);
+      own_weight = model::ChooseOwnFitWeight(transfer.model, target.spec, samples, own_fit);
       model::PredictionIntervals blended =
-          model::CalibrateConvIntervals(samples, BlendedOwnFitter(transfer, target.spec, own_fit));
+          model::CalibrateConvIntervals(samples, BlendedOwnFitter(transfer, target.spec, own_fit, own_weight));
       if (blended.calibrated()) intervals = std::move(blended);
     }
   }
@@ -58,7 +59,7 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
   model::TrainingDomain domain = transfer.domain;
   domain.Add(samples);
   std::unique_ptr<const model::LatencyModel> served = std::make_unique<model::DomainCheckedModel>(
-      model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(own), own_fit), std::move(domain));
+      model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(own), own_weight), std::move(domain));
   auto snapshot = std::make_shared<FittedModel>();
   snapshot->transferred = true;
   v1::PlatformModel& info = snapshot->info;
@@ -99,10 +100,13 @@ std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, c
   if (samples.size() < static_cast<size_t>(kOwnLayersForOwnFit)) return TransferredSnapshot(transfer, target);
   const model::HardwareInfo hardware = model::HardwareOf(target.described);
   // The intervals are calibrated for the blend in the serving fit's one pass, not for the own fit
-  // first and then again for the blend.
-  absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(
-      target.measurements, hardware,
-      [&](const model::ConvFitter& own_fit) { return BlendedOwnFitter(transfer, target.spec, own_fit); });
+  // first and then again for the blend; the blend's share is chosen there, once, for both.
+  std::optional<double> own_weight;
+  absl::StatusOr<model::ServingModel> fitted =
+      model::FitServingModel(target.measurements, hardware, [&](const model::ConvFitter& own_fit) {
+        own_weight = model::ChooseOwnFitWeight(transfer.model, target.spec, samples, own_fit);
+        return BlendedOwnFitter(transfer, target.spec, own_fit, own_weight);
+      });
   if (!fitted.ok()) {
     spdlog::warn("platform '{}': its own fit on {} layers is not served ({}); the transfer serves instead",
                  target.platform, samples.size(), std::string(fitted.status().message()));
@@ -111,8 +115,7 @@ std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, c
   if (!fitted->op_fit_error.empty()) {
     spdlog::warn("platform '{}': no op model: {}", target.platform, fitted->op_fit_error);
   }
-  const model::ConvFitter own_fit = model::ConvFitterOfKind(fitted->conv->kind(), hardware);
-  fitted->conv = model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(fitted->conv), own_fit);
+  fitted->conv = model::TransferredOrBlended(transfer.model, target.spec, samples, std::move(fitted->conv), own_weight);
   // GetPlatformModel's in-sample errors are those of the blend it names, not of the own fit in it.
   fitted->conv_fit = model::ErrorsOn(*fitted->conv, samples);
   std::shared_ptr<FittedModel> snapshot =

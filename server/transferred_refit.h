@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,9 +48,10 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
 std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, const TransferTarget& target);
 
 // How RefitWithTransfer serves a GPU's own fit on `train`: `own_fit` (the kind its own serving
-// fit chose, fitted without choosing again) blended with the transfer refined on the same layers.
+// fit chose, fitted without choosing again) blended with the transfer refined on the same layers,
+// at `own_weight` (the served blend's cross-validated share; without one, the rule's).
 // What its conv intervals are calibrated with (interval_calibration.h).
 model::ConvFitter BlendedOwnFitter(const SourceTransfer& transfer, const model::TransferSpec& spec,
-                                   const model::ConvFitter& own_fit);
+                                   const model::ConvFitter& own_fit, std::optional<double> own_weight);
 
 }  // namespace convlat::server

@@ -95,29 +95,35 @@ double CrossValidatedOwnFitWeight(const std::shared_ptr<const TransferModel>& mo
   return (n * best_weight + kBlendRulePriorLayers * rule_weight) / (n + kBlendRulePriorLayers);
 }
 
+double RuleOwnFitWeight(const TransferModel& model, const std::vector<Sample>& samples) {
+  const auto layers =
+      static_cast<int>(std::count_if(samples.begin(), samples.end(), [](const Sample& s) { return s.latency_us > 0; }));
+  return OwnFitWeight(static_cast<int>(samples.size()), StacksOn(model, layers));
+}
+
+double ChooseOwnFitWeight(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
+                          const std::vector<Sample>& samples, const ConvFitter& own_fit) {
+  return CrossValidatedOwnFitWeight(model, target, samples, own_fit, RuleOwnFitWeight(*model, samples));
+}
+
 std::unique_ptr<LatencyModel> TransferredOrBlended(std::shared_ptr<const TransferModel> model,
                                                    const TransferSpec& target, const std::vector<Sample>& samples,
-                                                   std::unique_ptr<const LatencyModel> own, const ConvFitter& own_fit) {
+                                                   std::unique_ptr<const LatencyModel> own,
+                                                   std::optional<double> own_weight) {
   const FewShotCorrection correction = FitFewShotCorrection(*model, target, samples);
-  std::optional<double> own_weight;
-  if (own != nullptr && own_fit) {
-    own_weight = CrossValidatedOwnFitWeight(model, target, samples, own_fit,
-                                            OwnFitWeight(static_cast<int>(samples.size()), correction.stacked()));
-  }
   auto transferred = std::make_unique<TransferredLatencyModel>(std::move(model), target, correction);
   if (own == nullptr) return transferred;
   return std::make_unique<BlendedLatencyModel>(std::move(own), std::move(transferred), static_cast<int>(samples.size()),
                                                own_weight);
 }
 
-ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit) {
-  return [model = std::move(model), target = std::move(target), own_fit = std::move(own_fit)](
-             const std::vector<Sample>& samples) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
+ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit,
+                         std::optional<double> own_weight) {
+  return [model = std::move(model), target = std::move(target), own_fit = std::move(own_fit),
+          own_weight](const std::vector<Sample>& samples) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
     absl::StatusOr<std::unique_ptr<LatencyModel>> own = own_fit(samples);
-    // The same cross-validated weight as what is served, so the intervals calibrated on these fits
-    // are the served blend's.
     return TransferredOrBlended(model, target, samples,
-                                own.ok() ? *std::move(own) : std::unique_ptr<const LatencyModel>(), own_fit);
+                                own.ok() ? *std::move(own) : std::unique_ptr<const LatencyModel>(), own_weight);
   };
 }
 

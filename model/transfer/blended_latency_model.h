@@ -41,10 +41,17 @@ double OwnFitWeight(int own_layers, bool stacked = false);
 // blend has the lowest held-out MAPE. With a few dozen layers a fold holds a handful, so the choice
 // is shrunk towards the rule above as if kBlendRulePriorLayers layers had backed the rule:
 // mean MAPE 14.4 → 14.2 % at 100 layers, 13.3 → 12.8 % at 500 (docs/accuracy.md, "Transfer").
+// The share is chosen once per refit; the interval calibration's folds blend at it rather than
+// choosing again inside each (five times the fits, and the same coverage on those runs).
 inline constexpr int kBlendFolds = 5;
 inline constexpr double kBlendRulePriorLayers = 50;
 double CrossValidatedOwnFitWeight(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
                                   const std::vector<Sample>& samples, const ConvFitter& own_fit, double rule_weight);
+// The rule's share for a blend on `samples` (stacked or not, as the few-shot correction on them).
+double RuleOwnFitWeight(const TransferModel& model, const std::vector<Sample>& samples);
+// What a blend on `samples` is served with: cross-validated with `own_fit`, towards the rule.
+double ChooseOwnFitWeight(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
+                          const std::vector<Sample>& samples, const ConvFitter& own_fit);
 
 class BlendedLatencyModel : public LatencyModel {
  public:
@@ -75,19 +82,21 @@ class BlendedLatencyModel : public LatencyModel {
 };
 
 // What a GPU with `samples` of its own is served: the transfer refined by them (the few-shot
-// correction), blended with `own`, its own conv fit on the same samples, when there is one; with
-// `own_fit` (what fitted `own`), at the cross-validated weight.
+// correction), blended with `own`, its own conv fit on the same samples, when there is one; at
+// `own_weight` (ChooseOwnFitWeight), or without one at the rule's.
 std::unique_ptr<LatencyModel> TransferredOrBlended(std::shared_ptr<const TransferModel> model,
                                                    const TransferSpec& target, const std::vector<Sample>& samples,
                                                    std::unique_ptr<const LatencyModel> own,
-                                                   const ConvFitter& own_fit = nullptr);
+                                                   std::optional<double> own_weight = std::nullopt);
 
 // Fits what the server serves a GPU on `samples` of its own: `own_fit` on them blended with the
 // transfer refined by them (the transfer alone when the own fit fails). For calibrating the blend's
 // intervals on its own held-out residuals (interval_calibration.h): on the public GPUs those cover
 // 74-86 % of held-out layers from 50 layers on, where the transfer's leave-one-GPU-out quantiles
 // cover 88-98 % (docs/accuracy.md, "Transfer").
-ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit);
+// `own_weight`: the share the served blend was given (each fold blends at it), or the rule's.
+ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit,
+                         std::optional<double> own_weight = std::nullopt);
 
 // What a transferred or blended model says of itself (their description()); empty for another.
 std::string TransferDescription(const LatencyModel& model);

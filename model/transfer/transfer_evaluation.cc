@@ -64,9 +64,11 @@ FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const
                                                      : [&options, hardware](const std::vector<Sample>& train) {
                                                          return options.own_fit(train, hardware);
                                                        };
-  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, refine, *std::move(own), own_fit);
+  const double own_weight = ChooseOwnFitWeight(model, target, refine, own_fit);
+  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, refine, *std::move(own), own_weight);
   errors.served = MapeOn(*blend, test);
-  errors.coverage = CoverageOn(*blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit)), test);
+  errors.coverage =
+      CoverageOn(*blend, CalibrateConvIntervals(refine, BlendedFitter(model, target, own_fit, own_weight)), test);
   return errors;
 }
 

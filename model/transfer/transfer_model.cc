@@ -213,7 +213,7 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
   correction.mean = std::move(ridge.mean);
   correction.scale = std::move(ridge.scale);
   correction.slopes = std::move(ridge.weights);
-  if (!model.source_models().empty() && correction.layers >= kStackMinLayers) {
+  if (StacksOn(model, correction.layers)) {
     std::vector<std::vector<double>> columns;
     std::vector<double> log_us;
     for (size_t i = 0; i < used.size(); ++i) {

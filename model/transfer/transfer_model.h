@@ -104,6 +104,10 @@ struct FewShotCorrection {
 };
 inline constexpr double kFewShotPriorLayers = 10;
 inline constexpr int kStackMinLayers = 10;
+// Whether the few-shot correction on `layers` layers (with a positive latency) is a stack.
+inline bool StacksOn(const TransferModel& model, int layers) {
+  return !model.source_models().empty() && layers >= kStackMinLayers;
+}
 inline constexpr double kStackRidge = 1;
 // Past 0.2 in log units (about ±20 %) a layer's residual counts linearly, not squared: the
 // residual correction's bound (two_mode/residual_correction.cc), and the error a layer of the

@@ -123,7 +123,8 @@ TEST_F(TransferredRefitTest, FromAHundredLayersItsOwnServingFitIsBlendedAndNoLon
 
 // Before, the own serving fit calibrated its intervals (5 fits) and the blend's were calibrated
 // again (5 more) over them; now the serving fit calibrates the blend's in its one pass, each fold
-// fitting the kind the own fit chose. Same intervals, to the last bit, on 300 real layers.
+// fitting the kind the own fit chose, at the share the served blend was given. Same intervals, to
+// the last bit, on 300 real layers.
 TEST_F(TransferredRefitTest, ABlendedOwnFitIsCalibratedOnceToTheIntervalsOfTheTwoPasses) {
   const std::vector<v1::Measurement> own = OwnLayers(300);
   const model::HardwareInfo hardware = model::HardwareOf(described_);
@@ -131,8 +132,10 @@ TEST_F(TransferredRefitTest, ABlendedOwnFitIsCalibratedOnceToTheIntervalsOfTheTw
   ASSERT_EQ(samples.size(), 300u);
   absl::StatusOr<model::ServingModel> own_fit = model::FitServingModel(own, hardware);
   ASSERT_TRUE(own_fit.ok()) << own_fit.status();
-  const model::PredictionIntervals two_passes = model::CalibrateConvIntervals(
-      samples, server::BlendedOwnFitter(*transfer_, spec_, model::ConvFitterOfKind(own_fit->conv->kind(), hardware)));
+  const model::ConvFitter kind = model::ConvFitterOfKind(own_fit->conv->kind(), hardware);
+  const double own_weight = model::ChooseOwnFitWeight(transfer_->model, spec_, samples, kind);
+  const model::PredictionIntervals two_passes =
+      model::CalibrateConvIntervals(samples, server::BlendedOwnFitter(*transfer_, spec_, kind, own_weight));
   ASSERT_TRUE(two_passes.calibrated());
 
   const std::shared_ptr<server::FittedModel> snapshot = server::RefitWithTransfer(*transfer_, Target(own));

@@ -318,7 +318,11 @@ TEST(BlendedLatencyModelTest, CrossValidationWeighsTheBetterOfTheTwoOnSyntheticD
                    kBlendRulePriorLayers * rule / (200 + kBlendRulePriorLayers));
 
   // Served so: the blend says its shares were cross-validated, and what the rule would have said.
-  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, layers, exact(layers).value(), exact);
+  EXPECT_DOUBLE_EQ(RuleOwnFitWeight(*model, layers), rule);  // no source models: not stacked
+  EXPECT_DOUBLE_EQ(ChooseOwnFitWeight(model, target, layers, exact),
+                   (200 + kBlendRulePriorLayers * rule) / (200 + kBlendRulePriorLayers));
+  const std::unique_ptr<LatencyModel> blend = TransferredOrBlended(model, target, layers, exact(layers).value(),
+                                                                   ChooseOwnFitWeight(model, target, layers, exact));
   const std::map<std::string, double> parameters = blend->parameters();
   EXPECT_DOUBLE_EQ(parameters.at("blend.own_weight"),
                    (200 + kBlendRulePriorLayers * rule) / (200 + kBlendRulePriorLayers));
