@@ -1,11 +1,14 @@
 // Prediction and fit cost of the platform model, on the public NeuSight T4 measurements.
 //   build/tests/bench/model_benchmark
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include "absl/strings/str_cat.h"
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/neusight_dataset.h"
 #include "model/datasets/public_datasets.h"
@@ -66,7 +69,10 @@ void BM_PredictLayer(benchmark::State& state) {
     state.SkipWithError("public dataset not found, or the T4 fit failed");
     return;
   }
-  state.SetLabel(model->kind());
+  // The correction's trees are about a third of a prediction's cost: the label says how many.
+  const std::map<std::string, double> parameters = model->parameters();
+  const auto trees = parameters.find("correction_trees");
+  state.SetLabel(absl::StrCat(model->kind(), ", ", trees == parameters.end() ? 0 : trees->second, " correction trees"));
   size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(model->Predict(samples[i].shape));
