@@ -1,5 +1,6 @@
 // convlat-client: asks a convlat server for platforms, models and latency predictions.
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,13 +46,13 @@ constexpr char kUsage[] =
     "convlat-client [--server ADDR] COMMAND ...\n"
     "  platforms                                   list platforms and their models\n"
     "  predict --platform P --conv SPEC [SPEC...]  predict layers: conv specs, op=... specs (or --layers FILE)\n"
-    "  model --platform P                          show the platform's fitted model\n"
+    "  model P (or --platform P)                   show the platform's fitted model\n"
     "  query NET.onnx --platform P [--batch N] [--input NAME=1x3x224x224] [--layout native]\n"
     "                                            predict a whole network (or --layers FILE of conv and op specs)\n"
     "  retire --platform P --before 2026-11-30T12:00:00Z [--yes]\n"
     "                                            retire P's measurements made before then (kept until purged)\n"
     "  remove-platform P [--yes]                   retire all of P's measurements and remove P (kept until purged)\n"
-    "  purge --platform P [--yes]                  delete P's retired and superseded measurements (a removed P too)\n"
+    "  purge P [--yes]                             delete P's retired and superseded measurements (a removed P too)\n"
     "                                            admin commands: --token_file F; without --yes they change nothing\n"
     "  register-gpu P --device 'NVIDIA H100 PCIe' [--sms N --clock_mhz F --bandwidth_gbps F --compute_capability X.Y]\n"
     "                                            a GPU nobody profiled, from its spec: predicted by transfer\n"
@@ -105,9 +106,23 @@ int main(int argc, char** argv) {
   }
   context.channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), credentials, channel_args);
   const std::string platform = absl::GetFlag(FLAGS_platform);
+  // Commands about one platform take it as --platform P or, as register-gpu and remove-platform
+  // do, as their one argument: `convlat-client model my-gpu` is what a user types after
+  // `register-gpu my-gpu`. nullopt (after saying why) when both disagree or more are given.
+  auto one_platform = [&](const std::string& name) -> std::optional<std::string> {
+    if (arguments.empty()) return platform;
+    if (arguments.size() > 1 || (!platform.empty() && platform != arguments[0])) {
+      std::cerr << "error: " << name << " takes one platform name (as --platform P or as its argument)\n";
+      return std::nullopt;
+    }
+    return arguments[0];
+  };
 
   if (command == "platforms") return convlat::client::ListPlatformsCommand(context);
-  if (command == "model") return convlat::client::ShowModelCommand(context, platform);
+  if (command == "model") {
+    const std::optional<std::string> named = one_platform("model");
+    return named ? convlat::client::ShowModelCommand(context, *named) : 2;
+  }
   if (command == "predict") {
     std::vector<std::string> specs = arguments;
     if (!absl::GetFlag(FLAGS_conv).empty()) specs.insert(specs.begin(), absl::GetFlag(FLAGS_conv));
@@ -128,13 +143,13 @@ int main(int argc, char** argv) {
   }
   const bool yes = absl::GetFlag(FLAGS_yes);
   if (command == "retire") return convlat::client::RetireCommand(context, platform, absl::GetFlag(FLAGS_before), yes);
-  if (command == "purge") return convlat::client::PurgeCommand(context, platform, yes);
+  if (command == "purge") {
+    const std::optional<std::string> named = one_platform("purge");
+    return named ? convlat::client::PurgeCommand(context, *named, yes) : 2;
+  }
   if (command == "remove-platform") {
-    if (arguments.size() > 1) {
-      std::cerr << "error: remove-platform takes one platform name\n";
-      return 2;
-    }
-    return convlat::client::RemovePlatformCommand(context, arguments.empty() ? platform : arguments[0], yes);
+    const std::optional<std::string> named = one_platform("remove-platform");
+    return named ? convlat::client::RemovePlatformCommand(context, *named, yes) : 2;
   }
   if (command == "register-gpu") {
     if (arguments.size() > 1) {

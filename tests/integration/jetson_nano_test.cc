@@ -73,6 +73,13 @@ TEST_F(JetsonNanoTest, RegisterGpuFromTheCliIsAnsweredAsATransferredEstimate) {
   ProcessResult query = Client({"query", kResNet18, "--platform=my-h100", "--batch=1"});
   ASSERT_EQ(query.exit_code, 0) << query.output;
   EXPECT_THAT(query.output, HasSubstr("total (transferred estimate)"));
+  // Its model, named as register-gpu named it: as the argument, or as --platform.
+  ProcessResult model = Client({"model", "my-h100"});
+  ASSERT_EQ(model.exit_code, 0) << model.output;
+  EXPECT_THAT(model.output, HasSubstr("yes (too few layers of its own)"));
+  ProcessResult both = Client({"model", "my-h100", "--platform=gpu-t4"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.output, HasSubstr("model takes one platform name (as --platform P or as its argument)"));
 
   ProcessResult unknown = Client({"register-gpu", "my-5090", "--device=NVIDIA GeForce RTX 5090"});
   EXPECT_EQ(unknown.exit_code, 2);
