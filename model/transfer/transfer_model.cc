@@ -41,9 +41,11 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
     }
     if (used) model.source_names_.push_back(source.spec.name);
     if (used && options.source_fit) {
+      // On all of its layers, not the subset the trees see: the cap keeps one GPU from becoming the
+      // trees' model, and has no such reason here, where each source's model is its own and the
+      // better it predicts its GPU, the more the stack can follow it (50 layers: 15.1 → 14.8 %).
       absl::StatusOr<std::unique_ptr<LatencyModel>> own =
-          options.source_fit(SeededSubset(source.samples, options.max_samples_per_source, options.seed + s),
-                             HardwareInfo{.compute_units = source.spec.sms});
+          options.source_fit(source.samples, HardwareInfo{.compute_units = source.spec.sms});
       if (own.ok()) {
         model.source_models_.push_back(*std::move(own));
         model.source_model_names_.push_back(source.spec.name);

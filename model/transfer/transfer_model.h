@@ -36,8 +36,8 @@ struct TransferOptions {
   // layers would learn that GPU rather than a rule that transfers.
   BoostedTreesOptions trees{
       .rounds = 40, .max_depth = 5, .learning_rate = 0.2, .min_samples_leaf = 40, .bins = 64, .l2 = 0};
-  // When set, each source GPU's own conv model is fitted too (on the same subset of its layers), for
-  // the stacked few-shot correction (FewShotCorrection): the server's FitLatencyModel.
+  // When set, each source GPU's own conv model is fitted too (on all of its layers), for the
+  // stacked few-shot correction (FewShotCorrection): the server's FitLatencyModel.
   std::function<absl::StatusOr<std::unique_ptr<LatencyModel>>(const std::vector<Sample>&, const HardwareInfo&)>
       source_fit;
 };
