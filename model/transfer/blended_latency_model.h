@@ -92,7 +92,7 @@ std::unique_ptr<LatencyModel> TransferredOrBlended(std::shared_ptr<const Transfe
 // Fits what the server serves a GPU on `samples` of its own: `own_fit` on them blended with the
 // transfer refined by them (the transfer alone when the own fit fails). For calibrating the blend's
 // intervals on its own held-out residuals (interval_calibration.h): on the public GPUs those cover
-// 74-86 % of held-out layers from 50 layers on, where the transfer's leave-one-GPU-out quantiles
+// 75-90 % of held-out layers from 50 layers on, where the transfer's leave-one-GPU-out quantiles
 // cover 88-98 % (docs/accuracy.md, "Transfer").
 // `own_weight`: the share the served blend was given (each fold blends at it), or the rule's.
 ConvFitter BlendedFitter(std::shared_ptr<const TransferModel> model, TransferSpec target, ConvFitter own_fit,

@@ -88,7 +88,7 @@ class TransferModel {
 // turn: 15.5 % at 50 layers blended with the own fit, against 18.2 % with the feature ridge, and
 // 19.4 / 16.6 % alone at 10 / 20 layers, against 21.9 / 20.8 % (docs/accuracy.md, "Transfer").
 // The stack's loss is Huber's (kStackHuberDelta): with a few dozen layers, two or three timed far
-// off (a spike, a clock that dropped) would otherwise set the weights; 15.5 → 15.3 % at 50 layers.
+// off (a spike, a clock that dropped) would otherwise set the weights; 15.5 → 15.2 % at 50 layers.
 struct FewShotCorrection {
   int layers = 0;
   double offset = 0;                        // log units, at the layers' mean features
