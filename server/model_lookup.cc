@@ -17,6 +17,12 @@ absl::StatusOr<std::shared_ptr<const FittedModel>> ModelFor(const QueryCore& cor
   }
   if (!known.ok()) return known.status();
   absl::StatusOr<int64_t> samples = core.store.CountSuccessfulMeasurements(platform);
+  if (core.models.FitQueuedOrRunning(platform)) {
+    // Not the user's to fix: its first fit (a spec-only GPU's: the transfer's) is on its way.
+    return absl::UnavailableError(
+        absl::StrCat(field, " '", platform, "' has no model yet: its fit is queued or running (",
+                     samples.ok() ? *samples : 0, " successful measurements stored); try again in a few seconds"));
+  }
   const std::string reason = core.models.LastFitError(platform);
   return absl::FailedPreconditionError(absl::StrCat(
       field, " '", platform, "' has no model yet (", samples.ok() ? *samples : 0, " successful measurements stored",

@@ -23,8 +23,8 @@ struct QueryCore {
 
 // The platform's current model. `field` is the request field that holds `platform` ("platform",
 // "networks[2].platform"), and every error names it: INVALID_ARGUMENT for a malformed name,
-// NOT_FOUND for an unknown platform, FAILED_PRECONDITION (with the reason) for a known one that
-// has no model yet.
+// NOT_FOUND for an unknown platform, UNAVAILABLE for a known one whose first fit is queued or
+// running (retry), FAILED_PRECONDITION (with the reason) for one that has no model and none coming.
 absl::StatusOr<std::shared_ptr<const FittedModel>> ModelFor(const QueryCore& core, const std::string& platform,
                                                             absl::string_view field);
 

@@ -63,12 +63,14 @@ void ModelRegistry::WorkerLoop() {
     const std::string platform = *pending_.begin();
     pending_.erase(pending_.begin());
     busy_ = true;
+    fitting_ = platform;
     queue_mutex_.Unlock();
     if (absl::Status status = Refit(platform); !status.ok()) {
       spdlog::warn("model for platform '{}' not refitted: {}", platform, status.ToString());
     }
     queue_mutex_.Lock();
     busy_ = false;
+    fitting_.clear();
   }
   queue_mutex_.Unlock();
 }
@@ -239,6 +241,11 @@ std::shared_ptr<const FittedModel> ModelRegistry::Get(const std::string& platfor
   absl::MutexLock lock(&models_mutex_);
   auto it = models_.find(platform);
   return it == models_.end() ? nullptr : it->second;
+}
+
+bool ModelRegistry::FitQueuedOrRunning(const std::string& platform) const {
+  absl::MutexLock lock(&queue_mutex_);
+  return pending_.contains(platform) || (busy_ && fitting_ == platform);
 }
 
 std::string ModelRegistry::LastFitError(const std::string& platform) const {

@@ -46,6 +46,9 @@ class ModelRegistry {
   std::shared_ptr<const FittedModel> Get(const std::string& platform) const ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Why the platform has no model (empty when it has one or was never fitted).
   std::string LastFitError(const std::string& platform) const ABSL_LOCKS_EXCLUDED(models_mutex_);
+  // Whether a fit of the platform is queued or running: a platform without a model yet will have
+  // one in moments (seconds; a transfer from many GPUs, tens of seconds), not after more profiling.
+  bool FitQueuedOrRunning(const std::string& platform) const ABSL_LOCKS_EXCLUDED(queue_mutex_);
 
  private:
   void WorkerLoop() ABSL_LOCKS_EXCLUDED(queue_mutex_);
@@ -80,9 +83,10 @@ class ModelRegistry {
   TransferSources transfer_sources_;
 
   const std::chrono::milliseconds store_sync_interval_;
-  absl::Mutex queue_mutex_;  // the refit queue, shared by requesters and the worker
+  mutable absl::Mutex queue_mutex_;  // the refit queue, shared by requesters and the worker
   std::set<std::string> pending_ ABSL_GUARDED_BY(queue_mutex_);
   bool busy_ ABSL_GUARDED_BY(queue_mutex_) = false;
+  std::string fitting_ ABSL_GUARDED_BY(queue_mutex_);  // the platform the worker is fitting, if busy_
   bool stopping_ ABSL_GUARDED_BY(queue_mutex_) = false;
   std::thread worker_;  // declared last: started after every member it uses exists
 };

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "server/layer_query.h"
 #include "server/model_lookup.h"
 #include "server/platform_registration.h"
@@ -36,6 +37,72 @@ TEST_F(PlatformQueryTest, RegisterKeepsFieldsTheUpdateLeavesUnset) {
   const absl::Status status = server::RegisterPlatform(*store_, update, response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("platform.name"));
+}
+
+// A store whose measurement loads for one platform wait until the test lets them go: a fit of
+// that platform is then running for as long as the test needs, with nothing timed.
+class GatedStore final : public server::MeasurementStore {
+ public:
+  GatedStore(server::MeasurementStore& store, std::string gated) : store_(store), gated_(std::move(gated)) {}
+  absl::Notification entered, release;
+
+  absl::StatusOr<std::vector<v1::Measurement>> LoadMeasurements(const std::string& platform) override {
+    if (platform == gated_) {
+      if (!entered.HasBeenNotified()) entered.Notify();
+      release.WaitForNotification();
+    }
+    return store_.LoadMeasurements(platform);
+  }
+  absl::StatusOr<server::UpsertPlatformResult> UpsertPlatform(const v1::Platform& platform) override {
+    return store_.UpsertPlatform(platform);
+  }
+  absl::StatusOr<v1::Platform> GetPlatform(const std::string& name) override { return store_.GetPlatform(name); }
+  absl::StatusOr<std::vector<v1::Platform>> ListPlatforms() override { return store_.ListPlatforms(); }
+  absl::StatusOr<server::InsertBatchResult> InsertBatch(const v1::MeasurementBatch& batch) override {
+    return store_.InsertBatch(batch);
+  }
+  absl::StatusOr<int64_t> CountSuccessfulMeasurements(const std::string& platform) override {
+    return store_.CountSuccessfulMeasurements(platform);
+  }
+  absl::StatusOr<server::MeasurementCounts> CountMeasurements(const std::string& platform) override {
+    return store_.CountMeasurements(platform);
+  }
+  absl::StatusOr<int64_t> RetireMeasurements(const std::string& platform, int64_t before_unix_seconds,
+                                             bool dry_run) override {
+    return store_.RetireMeasurements(platform, before_unix_seconds, dry_run);
+  }
+  absl::StatusOr<int64_t> RemovePlatform(const std::string& platform, bool dry_run) override {
+    return store_.RemovePlatform(platform, dry_run);
+  }
+  absl::StatusOr<server::PurgeResult> PurgeRetired(const std::string& platform, bool dry_run) override {
+    return store_.PurgeRetired(platform, dry_run);
+  }
+
+ private:
+  server::MeasurementStore& store_;
+  std::string gated_;
+};
+
+// While a platform's fit is queued or running, a query for it is told to come back (UNAVAILABLE),
+// not to profile it: a spec-only GPU's first model waits for the transfer's fit, seconds to tens
+// of seconds after the server starts. Once the fit has run, the usual answers.
+TEST_F(PlatformQueryTest, APlatformWhoseFitIsUnderWayIsToldToComeBack) {
+  GatedStore gated(*store_, "busy");
+  server::ModelRegistry models(gated, metrics_);
+  const server::QueryCore busy_core{.models = models, .store = gated, .metrics = metrics_};
+  Register("busy");
+  models.RequestRefit("busy");
+  gated.entered.WaitForNotification();  // its fit is loading its measurements
+  absl::Status status = server::ModelFor(busy_core, "busy", "platform").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(status.message(),
+            "platform 'busy' has no model yet: its fit is queued or running (0 successful measurements stored); "
+            "try again in a few seconds");
+  gated.release.Notify();
+  models.WaitUntilIdle();
+  status = server::ModelFor(busy_core, "busy", "platform").status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(status.message(), HasSubstr("profile it with convlat-agent first"));
 }
 
 // The caller says which request field holds the platform; every reason names it.
