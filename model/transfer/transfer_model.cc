@@ -72,10 +72,22 @@ double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& targ
   return std::max(FloorUs(target), SpecRooflineUs(shape, target) * std::exp(trees_.Predict(f)));
 }
 
-double FewShotCorrection::LogFactor(const std::array<double, kTransferFeatureCount>& features) const {
-  double value = offset;
-  for (size_t j = 0; j < slopes.size(); ++j) value += slopes[j] * (features[j] - mean[j]) / scale[j];
+namespace {
+
+// intercept + Σ weight_j · (row_j − mean_j) / scale_j: what every ridge here predicts, on the
+// standardised columns it was fitted on. Columns past the weights are not read.
+template <typename Row>
+double StandardisedLinear(double intercept, const std::vector<double>& weights, const std::vector<double>& mean,
+                          const std::vector<double>& scale, const Row& row) {
+  double value = intercept;
+  for (size_t j = 0; j < weights.size(); ++j) value += weights[j] * (row[j] - mean[j]) / scale[j];
   return value;
+}
+
+}  // namespace
+
+double FewShotCorrection::LogFactor(const std::array<double, kTransferFeatureCount>& features) const {
+  return StandardisedLinear(offset, slopes, mean, scale, features);
 }
 
 namespace {
@@ -117,9 +129,7 @@ struct StandardisedRidge {
 
   template <typename Row>
   double Fitted(const Row& row) const {
-    double y = y_mean;
-    for (size_t j = 0; j < weights.size(); ++j) y += weights[j] * (row[j] - mean[j]) / scale[j];
-    return y;
+    return StandardisedLinear(y_mean, weights, mean, scale, row);
   }
 };
 
@@ -236,12 +246,9 @@ double RefinedUs(const TransferModel& model, double zero_shot_us, const Transfer
                  const FewShotCorrection& correction, const ConvShape& shape) {
   if (correction.layers == 0) return zero_shot_us;
   if (correction.stacked()) {
-    const std::vector<double> columns = StackColumns(model, zero_shot_us, shape);
-    double log_us = correction.stack_intercept;
-    for (size_t j = 0; j < columns.size() && j < correction.stack_weights.size(); ++j) {
-      log_us += correction.stack_weights[j] * (columns[j] - correction.stack_mean[j]) / correction.stack_scale[j];
-    }
-    return std::exp(log_us);
+    // The columns are those the stack was fitted on: one per source model, then the transfer.
+    return std::exp(StandardisedLinear(correction.stack_intercept, correction.stack_weights, correction.stack_mean,
+                                       correction.stack_scale, StackColumns(model, zero_shot_us, shape)));
   }
   return zero_shot_us * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
 }
