@@ -90,7 +90,7 @@ absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t see
     return model::FitLatencyModel(samples, hardware);
   };
   // The sources' own models too, for the stacked few-shot correction, as the server fits them.
-  options.transfer.source_fit = options.own_fit;
+  options.transfer.source_model = model::FitEachSource(options.own_fit);
   options.own_fit_of_kind = model::ConvFitterOfKind;
   const auto start = std::chrono::steady_clock::now();
   const model::TransferMatrix matrix = model::EvaluateTransfer(*sources, options);

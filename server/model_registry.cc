@@ -142,8 +142,9 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   // Below kOwnLayersWithoutTransfer layers of its own, what it is served involves the transfer
   // (transferred_refit.h), when there is one to be had.
   absl::Status transfer_status = absl::OkStatus();
+  const PublishedModels published = [this](const std::string& name) { return Get(name); };
   if (target && own_layers < static_cast<size_t>(kOwnLayersWithoutTransfer)) {
-    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
+    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform, published);
     if (transfer.ok()) return PublishRefit(platform, RefitWithTransfer(**transfer, *target));
     transfer_status = transfer.status();
     if (successful == 0) {
@@ -159,7 +160,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   absl::StatusOr<model::ServingModel> fitted = model::FitServingModel(*measurements, hardware);
   if (!fitted.ok() && target && transfer_status.ok()) {
     // The own fit failed (implausible, too few layers of one kind): the transfer serves instead.
-    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform);
+    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform, published);
     if (transfer.ok()) {
       spdlog::warn("platform '{}': its own fit is not served ({}); the transfer serves instead", platform,
                    std::string(fitted.status().message()));

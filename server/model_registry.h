@@ -47,7 +47,7 @@ class ModelRegistry {
   // Why the platform has no model (empty when it has one or was never fitted).
   std::string LastFitError(const std::string& platform) const ABSL_LOCKS_EXCLUDED(models_mutex_);
   // Whether a fit of the platform is queued or running: a platform without a model yet will have
-  // one in moments (seconds; a transfer from many GPUs, tens of seconds), not after more profiling.
+  // one in moments (seconds; a spec-only GPU waits for its source GPUs' own fits first), not after more profiling.
   bool FitQueuedOrRunning(const std::string& platform) const ABSL_LOCKS_EXCLUDED(queue_mutex_);
 
  private:

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "model/datasets/gpu_specs.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/samples.h"
 #include "model/serving_model.h"
 #include "spdlog/spdlog.h"
@@ -44,22 +46,63 @@ absl::StatusOr<std::vector<Candidate>> Candidates(MeasurementStore& store, const
   return candidates;
 }
 
-model::PredictionIntervals IntervalsFrom(const std::vector<double>& log_residuals) {
-  std::vector<model::HeldOutResidual> held_out;
-  held_out.reserve(log_residuals.size());
-  for (double r : log_residuals) {
-    model::HeldOutResidual residual{.measured_us = std::exp(r)};
-    residual.prediction.latency_us = 1;  // the residual is the ratio measured / predicted
-    residual.prediction.explanation.set_model_kind("transfer");
-    held_out.push_back(std::move(residual));
+// The conv model `published` serves for `platform`, when it is the platform's own fit on `successful`
+// measurements (not a blend with a transfer, which would feed the transfer back into itself), the
+// domain check around it taken off: the stack wants its latencies alone.
+std::shared_ptr<const model::LatencyModel> PublishedOwnFit(const PublishedModels& published,
+                                                           const std::string& platform, int64_t successful) {
+  if (!published) return nullptr;
+  std::shared_ptr<const FittedModel> snapshot = published(platform);
+  if (snapshot == nullptr || snapshot->transferred || snapshot->info.transferred_from_size() > 0 ||
+      snapshot->info.measurements_seen() != successful || snapshot->model == nullptr) {
+    return nullptr;
   }
-  return model::PredictionIntervals::Calibrate(held_out);
+  const model::LatencyModel* own = snapshot->model.get();
+  if (const auto* checked = dynamic_cast<const model::DomainCheckedModel*>(own)) own = &checked->model();
+  return std::shared_ptr<const model::LatencyModel>(std::move(snapshot), own);  // shares the snapshot's life
+}
+
+using OwnFits = absl::flat_hash_map<std::string, std::shared_ptr<const model::LatencyModel>>;
+
+// The candidates' own fits `published` serves, by platform.
+OwnFits PublishedOwnFits(const std::vector<Candidate>& candidates, const PublishedModels& published) {
+  OwnFits own_fits;
+  for (const Candidate& candidate : candidates) {
+    if (auto own = PublishedOwnFit(published, candidate.platform.name(), candidate.count)) {
+      own_fits[candidate.platform.name()] = std::move(own);
+    }
+  }
+  return own_fits;
+}
+
+// Each source's own model: the one its platform is served when that is the same fit, else fitted.
+// At start-up every public GPU's own fit is published before the first transfer is fitted.
+model::SourceModelFn SourceModels(OwnFits published) {
+  return [published = std::move(published), fit = model::FitEachSource(model::FitLatencyModel)](
+             const model::TransferSource& source) -> absl::StatusOr<std::shared_ptr<const model::LatencyModel>> {
+    if (auto it = published.find(source.spec.name); it != published.end()) return it->second;
+    return fit(source);
+  };
 }
 
 }  // namespace
 
+model::PredictionIntervals SourceTransfer::ZeroShotIntervals(const model::TransferSpec& target) const {
+  const std::vector<double> log_residuals = model::ResidualsLike(held_out, target);
+  std::vector<model::HeldOutResidual> ratios;
+  ratios.reserve(log_residuals.size());
+  for (double r : log_residuals) {
+    model::HeldOutResidual residual{.measured_us = std::exp(r)};
+    residual.prediction.latency_us = 1;  // the residual is the ratio measured / predicted
+    residual.prediction.explanation.set_model_kind("transfer");
+    ratios.push_back(std::move(residual));
+  }
+  return model::PredictionIntervals::Calibrate(ratios);
+}
+
 absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(MeasurementStore& store,
-                                                                           const std::string& target) {
+                                                                           const std::string& target,
+                                                                           const PublishedModels& published) {
   absl::StatusOr<std::vector<Candidate>> candidates = Candidates(store, target);
   if (!candidates.ok()) return candidates.status();
   std::vector<std::string> key_parts;
@@ -85,9 +128,9 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   }
   model::TransferOptions options;
   // Each source's own model, as its platform is served, for the stacked few-shot correction.
-  options.source_fit = [](const std::vector<model::Sample>& samples, const model::HardwareInfo& hardware) {
-    return model::FitLatencyModel(samples, hardware);
-  };
+  OwnFits published_own_fits = PublishedOwnFits(*candidates, published);
+  const size_t reused = published_own_fits.size();
+  options.source_model = SourceModels(std::move(published_own_fits));
   absl::StatusOr<model::TransferModel> fitted = model::TransferModel::Fit(sources, options);
   if (!fitted.ok()) return fitted.status();
   auto transfer = std::make_shared<SourceTransfer>();
@@ -95,10 +138,10 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   for (const model::TransferSource& source : sources) transfer->domain.Add(source.samples);
   model::TransferOptions interval_options;
   interval_options.max_samples_per_source = kIntervalSamplesPerSource;
-  transfer->intervals = IntervalsFrom(model::LeaveOneSourceOutLogResiduals(sources, interval_options));
+  transfer->held_out = model::LeaveOneSourceOutResiduals(sources, interval_options);
   transfer->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  spdlog::info("transfer model fitted on {} GPUs ({}) in {:.2f}s", sources.size(),
-               absl::StrJoin(transfer->model->source_names(), ", "), transfer->fit_seconds);
+  spdlog::info("transfer model fitted on {} GPUs ({}) in {:.2f}s, {} of their own models as they are served",
+               sources.size(), absl::StrJoin(transfer->model->source_names(), ", "), transfer->fit_seconds, reused);
   if (cached_.size() >= kCachedSourceSets) cached_.clear();  // source sets changed: start afresh
   cached_[key] = transfer;
   return transfer;

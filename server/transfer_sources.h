@@ -4,8 +4,10 @@
 // measurements for its own fit is a source. Fitted on the registry's worker thread, never on a
 // query, and kept while the sources and their measurement counts stay the same.
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -14,6 +16,7 @@
 #include "model/interval/prediction_interval.h"
 #include "model/interval/training_domain.h"
 #include "model/transfer/transfer_model.h"
+#include "server/fitted_model.h"
 #include "server/measurement_store.h"
 
 namespace convlat::server {
@@ -30,20 +33,28 @@ inline constexpr int kOwnLayersWithoutTransfer = 1000;
 
 struct SourceTransfer {
   std::shared_ptr<const model::TransferModel> model;
-  // 80 % intervals from the leave-one-source-out residuals: how far the transfer was off on each
-  // source GPU when that GPU was left out.
-  model::PredictionIntervals intervals;
+  // How far the transfer was off on each source GPU when that GPU was left out: what the 80 %
+  // zero-shot intervals are calibrated on.
+  std::vector<model::HeldOutSourceResiduals> held_out;
+  // Those intervals for `target`, from the held-out sources timed like it (model::ResidualsLike).
+  model::PredictionIntervals ZeroShotIntervals(const model::TransferSpec& target) const;
   // The layers the sources measured: a transferred prediction of a layer unlike any of them is an
   // extrapolation (model/interval/training_domain.h).
   model::TrainingDomain domain;
   double fit_seconds = 0;
 };
 
+// The model a platform is served now (null: none yet): ModelRegistry::Get.
+using PublishedModels = std::function<std::shared_ptr<const FittedModel>(const std::string& platform)>;
+
 class TransferSources {
  public:
   // The transfer for `target` (never one of its own sources). FAILED_PRECONDITION when no other GPU
-  // platform qualifies as a source.
-  absl::StatusOr<std::shared_ptr<const SourceTransfer>> For(MeasurementStore& store, const std::string& target)
+  // platform qualifies as a source. Each source's own model (for the stacked few-shot correction)
+  // is the one `published` serves for it when that is its own fit on the same measurements, and is
+  // fitted here otherwise.
+  absl::StatusOr<std::shared_ptr<const SourceTransfer>> For(MeasurementStore& store, const std::string& target,
+                                                            const PublishedModels& published = nullptr)
       ABSL_LOCKS_EXCLUDED(mutex_);
 
  private:

@@ -41,7 +41,7 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
   // blend's held-out residuals on them replace the transfer's leave-one-GPU-out intervals.
   std::unique_ptr<const model::LatencyModel> own;
   std::optional<double> own_weight;  // the own fit's share of the blend, cross-validated
-  model::PredictionIntervals intervals = transfer.intervals;
+  model::PredictionIntervals intervals = transfer.ZeroShotIntervals(target.spec);
   if (samples.size() >= static_cast<size_t>(kOwnLayersToBlend)) {
     absl::StatusOr<std::unique_ptr<model::LatencyModel>> fitted = model::FitLatencyModel(samples, hardware);
     if (fitted.ok()) {

@@ -155,8 +155,9 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
     // Zero-shot interval as the server would serve it: quantiles of the sources' own leave-one-out residuals.
     TransferOptions interval_options = options.transfer;
     interval_options.max_samples_per_source = options.interval_samples_per_source;
-    interval_options.source_fit = nullptr;  // the zero-shot residuals need no source models
-    row.push_back(ZeroShotCoverage(*model, target, LeaveOneSourceOutLogResiduals(sources, interval_options)));
+    interval_options.source_model = nullptr;  // the zero-shot residuals need no source models
+    row.push_back(ZeroShotCoverage(*model, target,
+                                   ResidualsLike(LeaveOneSourceOutResiduals(sources, interval_options), target.spec)));
     if (options.own_fit) {
       row.insert(row.end(), transfer_alone.begin(), transfer_alone.end());
       row.insert(row.end(), own_alone.begin(), own_alone.end());

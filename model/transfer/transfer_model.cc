@@ -22,6 +22,19 @@ std::vector<Sample> SeededSubset(const std::vector<Sample>& samples, int count, 
   return subset;
 }
 
+SourceModelFn FitEachSource(
+    std::function<absl::StatusOr<std::unique_ptr<LatencyModel>>(const std::vector<Sample>&, const HardwareInfo&)> fit) {
+  return [fit = std::move(fit)](const TransferSource& source) -> absl::StatusOr<std::shared_ptr<const LatencyModel>> {
+    // On all of its layers, not the subset the trees see: the cap keeps one GPU from becoming the
+    // trees' model, and has no such reason here, where each source's model is its own and the
+    // better it predicts its GPU, the more the stack can follow it (50 layers: 15.1 → 14.8 %).
+    absl::StatusOr<std::unique_ptr<LatencyModel>> own =
+        fit(source.samples, HardwareInfo{.compute_units = source.spec.sms});
+    if (!own.ok()) return own.status();
+    return std::shared_ptr<const LatencyModel>(*std::move(own));
+  };
+}
+
 absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSource>& sources,
                                                  const TransferOptions& options) {
   std::vector<double> features;  // row-major, kTransferFeatureCount per row
@@ -40,13 +53,9 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
       used = true;
     }
     if (used) model.source_names_.push_back(source.spec.name);
-    if (used && options.source_fit) {
-      // On all of its layers, not the subset the trees see: the cap keeps one GPU from becoming the
-      // trees' model, and has no such reason here, where each source's model is its own and the
-      // better it predicts its GPU, the more the stack can follow it (50 layers: 15.1 → 14.8 %).
-      absl::StatusOr<std::unique_ptr<LatencyModel>> own =
-          options.source_fit(source.samples, HardwareInfo{.compute_units = source.spec.sms});
-      if (own.ok()) {
+    if (used && options.source_model) {
+      absl::StatusOr<std::shared_ptr<const LatencyModel>> own = options.source_model(source);
+      if (own.ok() && *own != nullptr) {
         model.source_models_.push_back(*std::move(own));
         model.source_model_names_.push_back(source.spec.name);
       }
@@ -258,10 +267,10 @@ double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, 
   return RefinedUs(model, model.PredictUs(shape, target), target, correction, shape);
 }
 
-std::vector<double> LeaveOneSourceOutLogResiduals(const std::vector<TransferSource>& sources,
-                                                  const TransferOptions& options) {
-  std::vector<double> residuals;
-  if (sources.size() < 2) return residuals;
+std::vector<HeldOutSourceResiduals> LeaveOneSourceOutResiduals(const std::vector<TransferSource>& sources,
+                                                               const TransferOptions& options) {
+  std::vector<HeldOutSourceResiduals> held_out_residuals;
+  if (sources.size() < 2) return held_out_residuals;
   for (size_t held_out = 0; held_out < sources.size(); ++held_out) {
     std::vector<TransferSource> others;
     for (size_t s = 0; s < sources.size(); ++s) {
@@ -270,13 +279,28 @@ std::vector<double> LeaveOneSourceOutLogResiduals(const std::vector<TransferSour
     absl::StatusOr<TransferModel> model = TransferModel::Fit(others, options);
     if (!model.ok()) continue;
     const TransferSource& target = sources[held_out];
+    HeldOutSourceResiduals residuals{.spec = target.spec};
     for (const Sample& sample : SeededSubset(target.samples, options.max_samples_per_source, options.seed + held_out)) {
       if (!(sample.latency_us > 0)) continue;
       const double predicted = model->PredictUs(sample.shape, target.spec);
-      if (predicted > 0 && std::isfinite(predicted)) residuals.push_back(std::log(sample.latency_us / predicted));
+      if (predicted > 0 && std::isfinite(predicted)) {
+        residuals.log_residuals.push_back(std::log(sample.latency_us / predicted));
+      }
+    }
+    held_out_residuals.push_back(std::move(residuals));
+  }
+  return held_out_residuals;
+}
+
+std::vector<double> ResidualsLike(const std::vector<HeldOutSourceResiduals>& held_out, const TransferSpec& target) {
+  std::vector<double> same_framework, all;
+  for (const HeldOutSourceResiduals& source : held_out) {
+    all.insert(all.end(), source.log_residuals.begin(), source.log_residuals.end());
+    if (source.spec.tensorflow_runtime == target.tensorflow_runtime) {
+      same_framework.insert(same_framework.end(), source.log_residuals.begin(), source.log_residuals.end());
     }
   }
-  return residuals;
+  return same_framework.empty() ? all : same_framework;
 }
 
 }  // namespace convlat::model

@@ -36,9 +36,7 @@ const server::SourceTransfer* Transfer() {
       sources.push_back({.spec = *spec, .samples = model::SamplesFromMeasurements(recorded->measurements)});
     }
     model::TransferOptions options;
-    options.source_fit = [](const std::vector<model::Sample>& samples, const model::HardwareInfo& hardware) {
-      return model::FitLatencyModel(samples, hardware);
-    };
+    options.source_model = model::FitEachSource(model::FitLatencyModel);
     absl::StatusOr<model::TransferModel> fitted = model::TransferModel::Fit(sources, options);
     if (!fitted.ok()) return nullptr;
     return new server::SourceTransfer{.model = std::make_shared<const model::TransferModel>(*std::move(fitted))};

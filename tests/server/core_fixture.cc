@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "model/datasets/public_datasets.h"
 #include "server/measurement_ingest.h"
 #include "server/platform_query.h"
 #include "server/platform_registration.h"
@@ -28,6 +29,22 @@ void ServerCoreTest::SetUp() {
   ASSERT_TRUE(store.ok()) << store.status();
   store_ = *std::move(store);
   models_ = std::make_unique<server::ModelRegistry>(*store_, metrics_);
+}
+
+void ServerCoreTest::StoreT4AndV100AsSources() {
+  const std::vector<v1::Measurement>* t4 = T4Measurements();
+  if (t4 == nullptr) GTEST_SKIP() << kNoDataset;
+  Register("gpu-t4");
+  StoreAndFit("gpu-t4", *t4);
+  absl::StatusOr<model::RecordedPlatform> v100 =
+      model::LoadPublicPlatform(*model::FindPublicPlatform("gpu-v100"),
+                                model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public"), "test");
+  ASSERT_TRUE(v100.ok()) << v100.status();
+  v1::RegisterPlatformRequest request;
+  *request.mutable_platform() = v100->platform;
+  v1::RegisterPlatformResponse response;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, request, response).ok());
+  StoreAndFit("gpu-v100", v100->measurements);
 }
 
 void ServerCoreTest::Register(const std::string& name) {

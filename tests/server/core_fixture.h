@@ -48,6 +48,9 @@ class ServerCoreTest : public ::testing::Test {
   // Registers "t4" and fits it on the first `count` T4 measurements (all by default); fails without
   // the public dataset or a served model. Callers wrap it in ASSERT_NO_FATAL_FAILURE.
   void FitT4(size_t count = SIZE_MAX);
+  // Registers "gpu-t4" and "gpu-v100" and fits them on the public NeuSight measurements: two real
+  // GPUs to transfer from. Skips the test without the public datasets.
+  void StoreT4AndV100AsSources();
   // The platform's count of successful measurements, as ListPlatforms reports it (-1: unknown).
   int64_t SampleCount(const std::string& platform);
 

@@ -30,23 +30,6 @@ using ::testing::HasSubstr;
 
 class TransferQueryTest : public ServerCoreTest {
  protected:
-  // Two real GPUs as sources: the public T4 and V100 (NeuSight) measurements.
-  void StoreSources() {
-    const std::vector<v1::Measurement>* t4 = T4Measurements();
-    if (t4 == nullptr) GTEST_SKIP() << kNoDataset;
-    Register("gpu-t4");
-    StoreAndFit("gpu-t4", *t4);
-    absl::StatusOr<model::RecordedPlatform> v100 =
-        model::LoadPublicPlatform(*model::FindPublicPlatform("gpu-v100"),
-                                  model::DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public"), "test");
-    ASSERT_TRUE(v100.ok()) << v100.status();
-    v1::RegisterPlatformRequest request;
-    *request.mutable_platform() = v100->platform;
-    v1::RegisterPlatformResponse response;
-    ASSERT_TRUE(server::RegisterPlatform(*store_, request, response).ok());
-    StoreAndFit("gpu-v100", v100->measurements);
-  }
-
   absl::Status RegisterSpecOnly(v1::Platform platform) {
     platform.set_spec_only(true);
     v1::RegisterPlatformRequest request;
@@ -98,7 +81,7 @@ class TransferQueryTest : public ServerCoreTest {
 };
 
 TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOver) {
-  StoreSources();
+  StoreT4AndV100AsSources();
   if (IsSkipped()) return;
   ASSERT_TRUE(RegisterSpecOnly(NewT4("new-gpu")).ok());
   ASSERT_TRUE(models_->Refit("new-gpu").ok()) << models_->LastFitError("new-gpu");
@@ -196,7 +179,7 @@ TEST_F(TransferQueryTest, ASpecOnlyPlatformIsTransferredUntilItsOwnLayersTakeOve
 }
 
 TEST_F(TransferQueryTest, ANetworkOnATransferredPlatformIsMarkedInEveryLayer) {
-  StoreSources();
+  StoreT4AndV100AsSources();
   if (IsSkipped()) return;
   ASSERT_TRUE(RegisterSpecOnly(NewT4("new-gpu")).ok());
   ASSERT_TRUE(models_->Refit("new-gpu").ok()) << models_->LastFitError("new-gpu");
@@ -239,7 +222,7 @@ TEST_F(TransferQueryTest, WithoutSourcesASpecOnlyPlatformSaysWhatIsMissing) {
 // Which of the four ways serves a platform is in the refit's log line, for whoever reads the log
 // after a model changed.
 TEST_F(TransferQueryTest, EachRefitLogsWhichWayThePlatformIsServed) {
-  StoreSources();
+  StoreT4AndV100AsSources();
   if (IsSkipped()) return;
   ASSERT_TRUE(RegisterSpecOnly(NewT4("new-gpu")).ok());
   LogCapture log;

@@ -24,6 +24,7 @@ namespace convlat::model {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, double bandwidth_gbps) {
@@ -130,12 +131,8 @@ class PlantedLawModel : public LatencyModel {
 // The stacking transfer over the synthetic sources, each source's own model its planted law.
 TransferModel StackingTransfer(const std::vector<TransferSource>& sources) {
   TransferOptions options;
-  options.source_fit = [sources](const std::vector<Sample>&,
-                                 const HardwareInfo& hardware) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-    for (const TransferSource& source : sources) {
-      if (source.spec.sms == hardware.compute_units) return std::make_unique<PlantedLawModel>(source.spec);
-    }
-    return absl::NotFoundError("no such source");
+  options.source_model = [](const TransferSource& source) -> absl::StatusOr<std::shared_ptr<const LatencyModel>> {
+    return std::make_shared<PlantedLawModel>(source.spec);
   };
   return *TransferModel::Fit(sources, options);
 }
@@ -272,9 +269,27 @@ TEST(TransferredLatencyModelTest, ExplanationsSayTransferredFromWhat) {
 TEST(TransferModelTest, LeaveOneSourceOutResidualsAreFiniteOnSyntheticData) {
   TransferOptions options;
   options.max_samples_per_source = 300;
-  const std::vector<double> residuals = LeaveOneSourceOutLogResiduals(SyntheticSources(), options);
-  ASSERT_EQ(residuals.size(), 4u * 300);
-  for (double r : residuals) ASSERT_TRUE(std::isfinite(r));
+  const std::vector<HeldOutSourceResiduals> held_out = LeaveOneSourceOutResiduals(SyntheticSources(), options);
+  ASSERT_EQ(held_out.size(), 4u);
+  for (const HeldOutSourceResiduals& source : held_out) {
+    ASSERT_EQ(source.log_residuals.size(), 300u) << source.spec.name;
+    for (double r : source.log_residuals) ASSERT_TRUE(std::isfinite(r));
+  }
+}
+
+// A target's zero-shot interval is calibrated on the held-out sources timed through its framework,
+// and on all of them when none was.
+TEST(TransferModelTest, ResidualsLikeTheTargetAreThoseOfItsFramework) {
+  TransferSpec pytorch, tensorflow;
+  tensorflow.tensorflow_runtime = true;
+  const std::vector<HeldOutSourceResiduals> held_out = {
+      {.spec = pytorch, .log_residuals = {0.1, 0.2}},
+      {.spec = tensorflow, .log_residuals = {-0.3}},
+      {.spec = pytorch, .log_residuals = {0.4}},
+  };
+  EXPECT_THAT(ResidualsLike(held_out, pytorch), ElementsAre(0.1, 0.2, 0.4));
+  EXPECT_THAT(ResidualsLike(held_out, tensorflow), ElementsAre(-0.3));
+  EXPECT_THAT(ResidualsLike({held_out[0], held_out[2]}, tensorflow), ElementsAre(0.1, 0.2, 0.4));
 }
 
 // The platform's own fit, as the blend sees it: a fixed answer with a kernel it names.
