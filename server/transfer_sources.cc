@@ -109,7 +109,7 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   for (const Candidate& c : *candidates) key_parts.push_back(absl::StrCat(c.platform.name(), ":", c.count));
   const std::string key = absl::StrJoin(key_parts, ",");
   absl::MutexLock lock(&mutex_);
-  if (auto it = cached_.find(key); it != cached_.end()) return it->second;
+  if (auto it = cached_.find(key); it != cached_.end()) return it->second.transfer;
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<model::TransferSource> sources;
@@ -142,9 +142,22 @@ absl::StatusOr<std::shared_ptr<const SourceTransfer>> TransferSources::For(Measu
   transfer->fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("transfer model fitted on {} GPUs ({}) in {:.2f}s, {} of their own models as they are served",
                sources.size(), absl::StrJoin(transfer->model->source_names(), ", "), transfer->fit_seconds, reused);
-  if (cached_.size() >= kCachedSourceSets) cached_.clear();  // source sets changed: start afresh
-  cached_[key] = transfer;
+  Cached fitted_set{.transfer = transfer};
+  for (const Candidate& candidate : *candidates) fitted_set.counts[candidate.platform.name()] = candidate.count;
+  absl::erase_if(cached_, [&fitted_set](const auto& entry) {
+    for (const auto& [name, count] : entry.second.counts) {
+      if (auto now = fitted_set.counts.find(name); now != fitted_set.counts.end() && now->second != count) return true;
+    }
+    return false;
+  });
+  if (cached_.size() >= kCachedSourceSets) cached_.clear();  // many targets' sets: start afresh
+  cached_[key] = std::move(fitted_set);
   return transfer;
+}
+
+size_t TransferSources::cached_source_sets() const {
+  absl::MutexLock lock(&mutex_);
+  return cached_.size();
 }
 
 }  // namespace convlat::server

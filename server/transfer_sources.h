@@ -57,12 +57,21 @@ class TransferSources {
                                                             const PublishedModels& published = nullptr)
       ABSL_LOCKS_EXCLUDED(mutex_);
 
+  // How many source sets are kept fitted (tests).
+  size_t cached_source_sets() const ABSL_LOCKS_EXCLUDED(mutex_);
+
  private:
-  absl::Mutex mutex_;  // held across a fit: only the registry's worker (or a test) fits
+  struct Cached {
+    absl::flat_hash_map<std::string, int64_t> counts;  // each source's measurements when fitted
+    std::shared_ptr<const SourceTransfer> transfer;
+  };
+
+  mutable absl::Mutex mutex_;  // held across a fit: only the registry's worker (or a test) fits
   // By sources key ("name:count,..." of the sources): each target leaves itself out, so platforms
   // blending their own fit (which may be sources of each other) need different source sets. A few
-  // are kept.
-  absl::flat_hash_map<std::string, std::shared_ptr<const SourceTransfer>> cached_ ABSL_GUARDED_BY(mutex_);
+  // are kept; a set one of whose sources has measured more since is dropped when the next is
+  // fitted (it would never be asked for again, and its sources' models it holds are outdated).
+  absl::flat_hash_map<std::string, Cached> cached_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace convlat::server

@@ -73,6 +73,26 @@ TEST_F(TransferSourcesTest, ASourceServedAnOlderFitIsFittedAfresh) {
             &dynamic_cast<const model::DomainCheckedModel&>(*t4_before->model).model());
   EXPECT_EQ(fitted.source_models()[1].get(),
             &dynamic_cast<const model::DomainCheckedModel&>(*models_->Get("gpu-v100")->model).model());
+  EXPECT_EQ(transfer_sources.cached_source_sets(), 1u);
+  models_->WaitUntilIdle();
+}
+
+// A source set is kept while its sources' measurement counts stand; once one has measured more, the
+// set fitted on the old count is dropped as the new one is fitted, with the source models it held.
+TEST_F(TransferSourcesTest, ASetWhoseSourceMeasuredMoreIsDropped) {
+  StoreT4AndV100AsSources();
+  if (IsSkipped()) return;
+  server::TransferSources transfer_sources;
+  ASSERT_TRUE(transfer_sources.For(*store_, "new-gpu").ok());  // the T4 and the V100
+  ASSERT_TRUE(transfer_sources.For(*store_, "new-gpu").ok());
+  ASSERT_TRUE(transfer_sources.For(*store_, "gpu-t4").ok());  // the V100 alone
+  EXPECT_EQ(transfer_sources.cached_source_sets(), 2u);
+  v1::Measurement extra = T4Measurements()->front();
+  extra.mutable_params()->set_n(extra.params().n() + 1000);
+  ASSERT_EQ(server::StoreBatch(*store_, *models_, metrics_, Batch("extra", "gpu-t4", {extra})).code(), 0);
+  absl::StatusOr<std::shared_ptr<const server::SourceTransfer>> again = transfer_sources.For(*store_, "new-gpu");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(transfer_sources.cached_source_sets(), 2u);  // the V100 alone, and the T4 at its new count
   models_->WaitUntilIdle();
 }
 
