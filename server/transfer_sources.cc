@@ -75,7 +75,9 @@ OwnFits PublishedOwnFits(const std::vector<Candidate>& candidates, const Publish
   return own_fits;
 }
 
-// Each source's own model: the one its platform is served when that is the same fit, else fitted.
+// Each source's own model: the one its platform is served when that was fitted on the same
+// measurements, else fitted here. (The served one may differ from a fresh FitLatencyModel where
+// the platform has noisy measurements: it left them out or down-weighted them, as a source should.)
 // At start-up every public GPU's own fit is published before the first transfer is fitted.
 model::SourceModelFn SourceModels(OwnFits published) {
   return [published = std::move(published), fit = model::FitEachSource(model::FitLatencyModel)](
