@@ -152,11 +152,9 @@ int main(int argc, char** argv) {
     return named ? convlat::client::RemovePlatformCommand(context, *named, yes) : 2;
   }
   if (command == "register-gpu") {
-    if (arguments.size() > 1) {
-      std::cerr << "error: register-gpu takes one platform name\n";
-      return 2;
-    }
-    return convlat::client::RegisterGpuCommand(context, {.platform = arguments.empty() ? platform : arguments[0],
+    const std::optional<std::string> named = one_platform("register-gpu");
+    if (!named) return 2;
+    return convlat::client::RegisterGpuCommand(context, {.platform = *named,
                                                          .device = absl::GetFlag(FLAGS_device),
                                                          .sms = absl::GetFlag(FLAGS_sms),
                                                          .clock_mhz = absl::GetFlag(FLAGS_clock_mhz),

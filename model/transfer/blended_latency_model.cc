@@ -62,14 +62,12 @@ std::map<std::string, double> BlendedLatencyModel::parameters() const {
 double CrossValidatedOwnFitWeight(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
                                   const std::vector<Sample>& samples, const ConvFitter& own_fit, double rule_weight) {
   // Each held-out layer's log prediction by the own fit and by the refined transfer, both fitted
-  // without its fold.
+  // without its fold: the interval calibration's folds, every one held out in turn (a blend has
+  // fewer than kCrossValidateUpTo layers).
   std::vector<double> log_own, log_transferred, measured;
-  for (int fold = 0; fold < kBlendFolds; ++fold) {
-    std::vector<Sample> train, test;
-    for (size_t i = 0; i < samples.size(); ++i)
-      (static_cast<int>(i % kBlendFolds) == fold ? test : train).push_back(samples[i]);
+  ForEachCalibrationFold(samples, [&](const std::vector<Sample>& train, const std::vector<Sample>& test) {
     absl::StatusOr<std::unique_ptr<LatencyModel>> own = own_fit(train);
-    if (!own.ok()) continue;
+    if (!own.ok()) return;
     const TransferredLatencyModel transferred(model, target, FitFewShotCorrection(*model, target, train));
     for (const Sample& sample : test) {
       const double own_us = (*own)->Predict(sample.shape).latency_us;
@@ -79,7 +77,7 @@ double CrossValidatedOwnFitWeight(const std::shared_ptr<const TransferModel>& mo
       log_transferred.push_back(std::log(transferred_us));
       measured.push_back(sample.latency_us);
     }
-  }
+  });
   if (measured.empty()) return rule_weight;
   constexpr int kSteps = 20;
   double best_weight = rule_weight, best_error = std::numeric_limits<double>::infinity();

@@ -36,14 +36,13 @@ double OwnFitWeight(int own_layers, bool stacked = false);
 // Which of the two deserves the weight depends on the GPU: on the leave-one-GPU-out runs, with 500
 // layers of its own, the T4's own fit was better than its stacked transfer (11.6 against 13.1 %),
 // the K40's much worse (15.8 against 12.6 %), and a fixed rule put 71 % on it either way. So, with
-// an own fit to refit, the weight is chosen on the platform's own layers: kBlendFolds-fold
-// cross-validation of the own fit and the refined transfer, the weight (in steps of 5 %) whose
-// blend has the lowest held-out MAPE. With a few dozen layers a fold holds a handful, so the choice
-// is shrunk towards the rule above as if kBlendRulePriorLayers layers had backed the rule:
-// mean MAPE 14.4 → 14.2 % at 100 layers, 13.3 → 12.8 % at 500 (docs/accuracy.md, "Transfer").
-// The share is chosen once per refit; the interval calibration's folds blend at it rather than
-// choosing again inside each (five times the fits, and the same coverage on those runs).
-inline constexpr int kBlendFolds = 5;
+// an own fit to refit, the weight is chosen on the platform's own layers: cross-validation over the
+// interval calibration's kCalibrationFolds folds of the own fit and the refined transfer, the weight
+// (in steps of 5 %) whose blend has the lowest held-out MAPE. With a few dozen layers a fold holds a handful, so the
+// choice is shrunk towards the rule above as if kBlendRulePriorLayers layers had backed the rule: mean MAPE 14.4 → 14.2
+// % at 100 layers, 13.3 → 12.8 % at 500 (docs/accuracy.md, "Transfer"). The share is chosen once per refit; the
+// interval calibration's folds blend at it rather than choosing again inside each (five times the fits, and the same
+// coverage on those runs).
 inline constexpr double kBlendRulePriorLayers = 50;
 double CrossValidatedOwnFitWeight(const std::shared_ptr<const TransferModel>& model, const TransferSpec& target,
                                   const std::vector<Sample>& samples, const ConvFitter& own_fit, double rule_weight);
