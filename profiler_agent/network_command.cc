@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
@@ -101,7 +102,12 @@ int RunNetworkCommand(const NetworkCommandOptions& options, std::ostream& out, s
   absl::StatusOr<std::vector<model::NetworkLayer>> layers = model::ImportOnnx(
       bytes.str(), {.batch = options.batch, .force_batch = true, .max_model_bytes = int64_t{1} << 31});
   if (!layers.ok()) {
-    err << "error: " << options.onnx_path << ": " << layers.status().message() << "\n";
+    absl::string_view why = layers.status().message();
+    if (absl::ConsumePrefix(&why, "batch: ")) {
+      err << "error: --batch " << why << "\n";  // the flag the user typed, not the file, is at fault
+    } else {
+      err << "error: " << options.onnx_path << ": " << why << "\n";
+    }
     return 2;
   }
   if (!options.sweep_out.empty()) return WriteLayerSweep(*layers, options.sweep_out, out, err);

@@ -103,22 +103,11 @@ absl::StatusOr<model::ImportedNetwork> OnnxLayers(const v1::PredictNetworkReques
   }
   absl::StatusOr<model::ImportedNetwork> network = model::ImportOnnxNetwork(request.onnx_model(), options);
   if (network.ok()) return network;
-  if (request.batch() <= 0) return OnnxError(network.status(), path);
-
-  // Did the batch break it? The graph at its own batch tells which of the two errors is the user's.
-  options.batch = 0;
-  options.force_batch = false;
-  if (!model::ImportOnnxNetwork(request.onnx_model(), options).ok()) return OnnxError(network.status(), path);
-  const absl::string_view why = ImporterReason(network.status());
-  if (absl::StrContains(why, "larger than 2^31") || absl::StrContains(why, "too large")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(FieldPath(path, "batch"), ": ", request.batch(), " is too large for this network: ", why));
+  absl::string_view about_batch = network.status().message();
+  if (absl::ConsumePrefix(&about_batch, "batch: ")) {
+    return absl::Status(network.status().code(), absl::StrCat(FieldPath(path, "batch"), ": ", about_batch));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      FieldPath(path, "batch"), ": this network's shapes are fixed at another batch and ", request.batch(),
-      " does not fit them: ", why,
-      "; export it with a dynamic batch (torch.onnx.export(..., dynamic_axes={'input': {0: 'batch'}})) or leave the "
-      "batch unset"));
+  return OnnxError(network.status(), path);
 }
 
 }  // namespace

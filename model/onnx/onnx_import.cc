@@ -5,9 +5,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "model/onnx/internal/graph.h"
 #include "model/onnx/internal/op_mapping.h"
 #include "model/onnx/internal/shape_inference.h"
@@ -207,7 +209,9 @@ absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_byt
   return std::move(network->layers);
 }
 
-absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes, const OnnxImportOptions& options) {
+namespace {
+
+absl::StatusOr<ImportedNetwork> ImportAsGiven(absl::string_view model_bytes, const OnnxImportOptions& options) {
   if (static_cast<int64_t>(model_bytes.size()) > options.max_model_bytes) {
     return absl::ResourceExhaustedError(absl::StrCat("onnx_model: ", model_bytes.size(), " bytes is over the limit of ",
                                                      options.max_model_bytes, " bytes; ", kStripWeightsHint));
@@ -233,10 +237,35 @@ absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes,
   absl::StatusOr<FoldedValues> folded = InferShapes(model);
   if (!folded.ok()) return folded.status();
   const ValueTable values(model.graph());
+  if (absl::Status s = CheckReshapesKeepTheirElements(model.graph(), values); !s.ok()) return s;
   absl::StatusOr<std::vector<NetworkLayer>> layers = Importer(model.graph(), values, *folded).Run();
   if (!layers.ok()) return layers.status();
   network.layers = *std::move(layers);
   return network;
+}
+
+}  // namespace
+
+absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes, const OnnxImportOptions& options) {
+  absl::StatusOr<ImportedNetwork> network = ImportAsGiven(model_bytes, options);
+  if (network.ok() || options.batch <= 0 || !absl::IsInvalidArgument(network.status())) return network;
+
+  // Did the batch break it? The graph at its own batch tells whose error it is: the file's, or the
+  // batch asked of a graph whose shapes were fixed when it was exported.
+  OnnxImportOptions own_batch = options;
+  own_batch.batch = 0;
+  own_batch.force_batch = false;
+  if (!ImportAsGiven(model_bytes, own_batch).ok()) return network;
+  absl::string_view why = network.status().message();
+  absl::ConsumePrefix(&why, "onnx_model: ");
+  if (absl::StrContains(why, "larger than 2^31") || absl::StrContains(why, "too large")) {
+    return absl::InvalidArgumentError(absl::StrCat("batch: ", options.batch, " is too large for this network: ", why));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "batch: ", options.batch,
+      " does not fit this network, whose shapes are fixed at the batch it was exported at: ", why,
+      "; export it with a dynamic batch (torch.onnx.export(..., dynamic_axes={'input': {0: 'batch'}})) or leave the "
+      "batch unset"));
 }
 
 }  // namespace convlat::model

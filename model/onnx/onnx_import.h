@@ -29,7 +29,10 @@ struct OnnxImportOptions {
 // INVALID_ARGUMENT for a file that is not ONNX, a truncated one, an opset before 7, an op convlat
 // does not know, a graph that is not a DAG in node order, or shapes that do not infer (naming
 // the first node whose shape is unknown, the input at fault and why; `input_shapes` or `batch`
-// when a symbolic input dimension is the cause); RESOURCE_EXHAUSTED above the size limit.
+// when a symbolic input dimension is the cause); RESOURCE_EXHAUSTED above the size limit. When
+// the graph imports at its own batch but not at `batch`, the error is about the batch and starts
+// "batch: " (too large for the libraries, or shapes fixed in a static export), for the caller to
+// name its own flag or field.
 struct ImportedNetwork {
   std::vector<NetworkLayer> layers;
   std::vector<std::string> notes;  // what the import assumed, for the user: "input 'x': dynamic batch taken as 1"

@@ -266,6 +266,18 @@ TEST_F(EndToEndTest, NetworkRefusesADtypeItCannotRun) {
   EXPECT_THAT(half_on_cpu.output, HasSubstr("--dtype fp16/bf16 networks run with --backend cudnn"));
 }
 
+// A --batch that a static export cannot take names the flag and the node that holds the old batch,
+// instead of running another network than the one asked for.
+TEST_F(EndToEndTest, NetworkRefusesABatchTheExportFixed) {
+  const std::string vit = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/vit_b_16.onnx";
+  ProcessResult rebatched = Agent({"network", vit, "--batch=4", "--sweep_out=" + (dir_ / "vit.txt").string()});
+  EXPECT_EQ(rebatched.exit_code, 2);
+  EXPECT_THAT(rebatched.output, HasSubstr("error: --batch 4 does not fit this network, whose shapes are fixed at the "
+                                          "batch it was exported at: node '/Reshape' (Reshape)"));
+  EXPECT_THAT(rebatched.output, HasSubstr("dynamic_axes"));
+  EXPECT_FALSE(fs::exists(dir_ / "vit.txt"));
+}
+
 // A server that requires the agent token: an agent without it is refused and keeps everything it
 // measured in its spool; the same spool is delivered once the agent has the token.
 TEST_F(EndToEndTest, AgentTokenGuardsWritesAndNothingIsLost) {

@@ -98,8 +98,13 @@ absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int inde
   return conv;
 }
 
-absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index, int64_t m, int64_t k, int64_t n,
-                                          int elem_type) {
+namespace {
+
+// `groups` independent m x k x n products as one 1x1 convolution with that many groups. The groups
+// are set before the check: the filter of a batched product is block-diagonal, and checked as a
+// dense one it would count groups^2 blocks where the product stores `groups`.
+absl::StatusOr<v1::ConvParams> GroupedGemmAsConv(const onnx::NodeProto& node, int index, int64_t m, int64_t k,
+                                                 int64_t n, int64_t groups, int elem_type) {
   std::optional<v1::DataType> dtype = ConvDataType(elem_type);
   if (!dtype) return NodeError(node, index, "unsupported element type for a matrix product");
   if (!FitsConvParams({m, k, n}))
@@ -112,11 +117,19 @@ absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index
   conv.set_k(static_cast<int32_t>(n));
   conv.set_r(1);
   conv.set_s(1);
+  conv.set_groups(static_cast<int32_t>(groups));
   conv.set_dtype(*dtype);
   NormalizeConvParams(conv);
-  if (absl::Status valid = ValidateConvParams(conv, "gemm"); !valid.ok())
+  if (absl::Status valid = ValidateConvParams(conv, groups > 1 ? "batched gemm" : "gemm"); !valid.ok())
     return NodeError(node, index, valid.message());
   return conv;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index, int64_t m, int64_t k, int64_t n,
+                                          int elem_type) {
+  return GroupedGemmAsConv(node, index, m, k, n, /*groups=*/1, elem_type);
 }
 
 absl::StatusOr<v1::ConvParams> BatchedGemmAsConv(const onnx::NodeProto& node, int index, int64_t batch, int64_t m,
@@ -125,12 +138,7 @@ absl::StatusOr<v1::ConvParams> BatchedGemmAsConv(const onnx::NodeProto& node, in
   if (batch > (int64_t{1} << 30) / std::max<int64_t>({k, n, 1})) {
     return NodeError(node, index, absl::StrCat("dimensions too large: ", batch, " batches of ", m, "x", k, "x", n));
   }
-  absl::StatusOr<v1::ConvParams> conv = GemmAsConv(node, index, m, batch * k, batch * n, elem_type);
-  if (!conv.ok()) return conv;
-  conv->set_groups(static_cast<int32_t>(batch));
-  if (absl::Status valid = ValidateConvParams(*conv, "batched gemm"); !valid.ok())
-    return NodeError(node, index, valid.message());
-  return conv;
+  return GroupedGemmAsConv(node, index, m, batch * k, batch * n, batch, elem_type);
 }
 
 absl::StatusOr<v1::ConvParams> EinsumAsConv(const onnx::NodeProto& node, int index, const Shape& a, const Shape& b,

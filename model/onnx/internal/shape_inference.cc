@@ -124,6 +124,21 @@ absl::StatusOr<FoldedValues> InferShapes(onnx::ModelProto& model) {
   return known;
 }
 
+absl::Status CheckReshapesKeepTheirElements(const onnx::GraphProto& graph, const ValueTable& values) {
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    if (node.op_type() != "Reshape" || node.input_size() < 1 || node.output_size() < 1) continue;
+    const std::optional<Shape> in = values.Find(node.input(0));
+    const std::optional<Shape> out = values.Find(node.output(0));
+    if (!in || !out || !Known(*in) || !Known(*out) || Elements(*in) == Elements(*out)) continue;
+    return NodeError(node, i,
+                     absl::StrCat("reshapes ", ShapeText(*in), " (", static_cast<int64_t>(Elements(*in)),
+                                  " elements) into ", ShapeText(*out), " (", static_cast<int64_t>(Elements(*out)),
+                                  " elements): its target shape is fixed in the graph and does not follow its input"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ExplainUnknownShape(const onnx::GraphProto& graph, const ValueTable& values, const FoldedValues& folded,
                                  const onnx::NodeProto& needed_by, int needed_by_index) {
   absl::flat_hash_map<std::string, int> producers;

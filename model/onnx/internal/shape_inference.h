@@ -17,6 +17,12 @@ namespace convlat::model::onnx_internal {
 // hostile graph cannot loop). Returns every small tensor it could evaluate.
 absl::StatusOr<FoldedValues> InferShapes(onnx::ModelProto& model);
 
+// Every Reshape keeps its input's element count. ONNX's inference takes a constant target as it
+// stands, so a static export given another batch (its reshape targets hold the batch it was
+// exported at, as ViT's patch flattening does) would otherwise describe every later layer at the
+// old batch, silently. The error names the node and both shapes.
+absl::Status CheckReshapesKeepTheirElements(const onnx::GraphProto& graph, const ValueTable& values);
+
 // Why the shapes of the graph do not all infer: the first node (in graph order) whose output
 // shape is unknown, which of its inputs is at fault and why (a symbolic dimension of a graph input,
 // or a shape computed by an op convlat does not evaluate), with the hint that fixes that cause.

@@ -69,5 +69,37 @@ TEST(OnnxBatchTest, ABatchTooLargeForTheLibrariesIsRefusedAtTheFirstLayer) {
   EXPECT_THAT(status.message(), HasSubstr("larger than 2^31 elements"));
 }
 
+TEST(OnnxBatchTest, AReshapeTargetFixedAtTheExportBatchIsRefusedAtThatReshape) {
+  // ViT's patch flattening, x.reshape(n, 768, 196), exported at batch 1: the target is the constant
+  // [1, 768, 196]. ONNX's inference takes it as it stands, so batch 4 would have left every later
+  // layer at batch 1 without a word.
+  GraphBuilder g;
+  g.Input("x", {1, 8, 4, 4}).Ints("target", {1, 8, 16}).Output("y");
+  g.Node("Reshape", {"x", "target"}, "flat");
+  g.Node("Transpose", {"flat"}, "y");
+  ASSERT_TRUE(ImportOnnxNetwork(g.Bytes(), {}).ok());
+  const absl::Status status = ImportOnnxNetwork(g.Bytes(), {.batch = 4, .force_batch = true}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("node 'flat_node' (Reshape): reshapes 4x8x4x4 (512 elements) into "
+                                          "1x8x16 (128 elements)"));
+
+  // The torchvision export itself.
+  const absl::Status vit = ImportOnnxNetwork(OnnxFixture("vit_b_16"), {.batch = 2, .force_batch = true}).status();
+  EXPECT_THAT(vit.message(), HasSubstr("node '/Reshape' (Reshape): reshapes 2x768x14x14"));
+}
+
+TEST(OnnxBatchTest, BatchedMatrixProductsAreCheckedAsTheGroupsTheyAre) {
+  // Attention scores of ViT-B/16 at batch 64: 768 heads of 197x64 by 64x197. As one dense filter
+  // the product would be past 2^31 elements; its 768 blocks hold 9.7 million.
+  GraphBuilder g;
+  g.Input("q", {768, 197, 64}).Input("k", {768, 64, 197}).Output("scores");
+  g.Node("MatMul", {"q", "k"}, "scores");
+  absl::StatusOr<ImportedNetwork> network = ImportOnnxNetwork(g.Bytes(), {});
+  ASSERT_TRUE(network.ok()) << network.status();
+  ASSERT_TRUE(network->layers[0].conv.has_value());
+  EXPECT_EQ(network->layers[0].conv->groups(), 768);
+  EXPECT_EQ(network->layers[0].conv->k(), 768 * 197);
+}
+
 }  // namespace
 }  // namespace convlat::model
