@@ -149,6 +149,14 @@ absl::Status FixInputShapes(onnx::GraphProto& graph, const OnnxImportOptions& op
       onnx::TensorShapeProto* shape = tensor->mutable_shape();
       shape->clear_dim();
       for (int64_t d : it->second) shape->add_dim()->set_dim_value(d);
+      // Both given: the batch is what the user asked to vary, the shape what fixes the rest.
+      if (options.batch > 0 && !it->second.empty() && it->second[0] != options.batch) {
+        if (it->second[0] != 1) {
+          notes.push_back(absl::StrCat("input '", input.name(), "': --batch ", options.batch, " replaces the batch ",
+                                       it->second[0], " of --input ", input.name()));
+        }
+        shape->mutable_dim(0)->set_dim_value(options.batch);
+      }
       continue;
     }
     if (!tensor->has_shape() || tensor->shape().dim_size() == 0) continue;

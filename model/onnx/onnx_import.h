@@ -21,6 +21,7 @@ struct OnnxImportOptions {
   int batch = 0;
   bool force_batch = false;
   // Shapes for graph inputs, by name: what fixes dynamic dimensions ("input" → {1, 3, 224, 224}).
+  // A `batch` > 0 replaces their first dimension too (noted when that was not 1).
   std::map<std::string, std::vector<int64_t>> input_shapes;
   // Larger models are refused before parsing (weights are not needed: strip them).
   int64_t max_model_bytes = int64_t{512} << 20;

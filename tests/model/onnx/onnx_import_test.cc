@@ -104,6 +104,22 @@ TEST(OnnxImportTest, InputShapesFixDynamicDimensions) {
     depthwise += layer.conv && layer.conv->groups() > 1 && layer.conv->groups() == layer.conv->c();
   }
   EXPECT_EQ(depthwise, 17);
+
+  // With a batch too, the batch replaces the shape's first dimension, said when it was not 1.
+  options.batch = 4;
+  absl::StatusOr<ImportedNetwork> rebatched = ImportOnnxNetwork(OnnxFixture("mobilenet_v2"), options);
+  ASSERT_TRUE(rebatched.ok()) << rebatched.status();
+  EXPECT_EQ(rebatched->layers.front().conv->n(), 4);
+  EXPECT_EQ(rebatched->layers.front().conv->h(), 160);
+  EXPECT_THAT(rebatched->notes,
+              ::testing::ElementsAre("input 'input': --batch 4 replaces the batch 2 of --input input"));
+  options.input_shapes["input"] = {1, 3, 160, 160};
+  rebatched = ImportOnnxNetwork(OnnxFixture("mobilenet_v2"), options);
+  ASSERT_TRUE(rebatched.ok()) << rebatched.status();
+  EXPECT_EQ(rebatched->layers.front().conv->n(), 4);
+  EXPECT_THAT(rebatched->notes, ::testing::IsEmpty());
+  options.batch = 0;
+
   options.input_shapes["image"] = {1, 3, 8, 8};
   EXPECT_THAT(std::string(ImportOnnx(OnnxFixture("mobilenet_v2"), options).status().message()),
               HasSubstr("--input image: the model has no graph input of that name"));
