@@ -134,6 +134,11 @@ int main(int argc, char** argv) {
       std::cerr << "error: query takes one ONNX file, or --layers FILE\n";
       return 2;
     }
+    if (!absl::GetFlag(FLAGS_conv).empty()) {  // it would be left out of the answer without a word
+      std::cerr << "error: --conv is predict's flag (one layer); query answers the network of its ONNX file or "
+                   "--layers FILE\n";
+      return 2;
+    }
     return convlat::client::QueryNetworkCommand(context, {.platform = platform,
                                                           .onnx_path = layers.empty() ? arguments[0] : "",
                                                           .layers_file = layers,

@@ -122,6 +122,9 @@ TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
   ProcessResult onnx = Client({"query", not_onnx.string(), "--platform=nowhere"});
   EXPECT_EQ(onnx.exit_code, 2);
   EXPECT_THAT(onnx.output, HasSubstr("net.onnx: not an ONNX model"));
+  ProcessResult conv_in_query = Client({"query", not_onnx.string(), "--platform=ci-cpu", "--conv=n=1,c=3,h=8,w=8,k=8"});
+  EXPECT_EQ(conv_in_query.exit_code, 2);
+  EXPECT_THAT(conv_in_query.output, HasSubstr("--conv is predict's flag"));
 
   ProcessResult remeasure = Agent({"--platform=ci-cpu", "--max_remeasurements=-1"});
   EXPECT_EQ(remeasure.exit_code, 2);
