@@ -25,7 +25,7 @@ namespace {
 
 absl::StatusOr<NetworkRun> RunOnBackend(const std::vector<model::NetworkLayer>& layers,
                                         const NetworkCommandOptions& options) {
-  const int runs = std::max(1, options.runs);
+  const int runs = options.runs;
   if (options.backend == "cpu" || options.backend == "onednn") {
     if (options.dtype != v1::DATA_TYPE_UNSPECIFIED && options.dtype != v1::DATA_TYPE_FP32) {
       return absl::InvalidArgumentError(
@@ -92,6 +92,11 @@ absl::StatusOr<v1::DataType> ParseDtypeFlag(absl::string_view name) {
 }
 
 int RunNetworkCommand(const NetworkCommandOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.batch < 1 || options.runs < 1) {
+    err << "error: " << (options.batch < 1 ? "--batch" : "--runs") << " must be >= 1, got "
+        << (options.batch < 1 ? options.batch : options.runs) << "\n";
+    return 2;
+  }
   std::ifstream in(options.onnx_path, std::ios::binary);
   if (!in) {
     err << "error: cannot read " << options.onnx_path << "\n";

@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 
+#include "model/sweeps/sweeps.h"
 #include "profiler_agent/delivery/call_failure.h"
 #include "profiler_agent/noise/machine_load.h"
 #include "profiler_agent/noise/noise_tally.h"
@@ -33,6 +34,12 @@ void WarnIfMachineBusy() {
 int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel>& channel,
                const ProfileOptions& options, const std::atomic<bool>& stop) {
   const SweepOptions& sweep = options.sweep;
+  // A --sweep that does not resolve is a typo: refused before the platform is registered with the
+  // server, which would otherwise list a platform with nothing measured.
+  if (absl::Status s = model::ResolveSweep(sweep.sweep).status(); !s.ok()) {
+    spdlog::error("--sweep: {}", std::string(s.message()));
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend(options.backend, options.backend_options);
   if (!backend.ok()) {
     spdlog::error("{}", std::string(backend.status().message()));

@@ -213,7 +213,12 @@ absl::StatusOr<Sweep> ResolveSweep(absl::string_view name_or_path) {
     sweep.ops = *std::move(ops);
     return sweep;
   }
-  return LoadSweepFile(std::string(name_or_path));
+  const std::string path(name_or_path);
+  if (!std::ifstream(path)) {
+    return absl::NotFoundError(absl::StrCat(
+        "'", name_or_path, "' is neither a named sweep (quick, default, ops) nor a file that can be read"));
+  }
+  return LoadSweepFile(path);
 }
 
 }  // namespace convlat::model

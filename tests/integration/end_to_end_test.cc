@@ -130,9 +130,16 @@ TEST_F(EndToEndTest, BadInputGetsClearErrorsAndKeepsTheServerServing) {
   EXPECT_EQ(remeasure.exit_code, 2);
   EXPECT_THAT(remeasure.output, HasSubstr("--max_remeasurements must be >= 0, got -1"));
 
+  // A mistyped sweep registers nothing on the server.
+  ProcessResult typo = Agent({"--platform=typo-cpu", "--sweep=qiuck"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_THAT(typo.output,
+              HasSubstr("--sweep: 'qiuck' is neither a named sweep (quick, default, ops) nor a file that can be read"));
+
   EXPECT_TRUE(server_->running());
   ProcessResult platforms = Client({"platforms"});
   EXPECT_EQ(platforms.exit_code, 0) << platforms.output;
+  EXPECT_THAT(platforms.output, ::testing::Not(HasSubstr("typo-cpu")));
 }
 
 TEST_F(EndToEndTest, NothingIsLostWhileTheServerIsAway) {
@@ -267,6 +274,12 @@ TEST_F(EndToEndTest, NetworkRefusesADtypeItCannotRun) {
   ProcessResult half_on_cpu = Agent({"network", resnet, "--backend=cpu", "--dtype=fp16", "--runs=1"});
   EXPECT_EQ(half_on_cpu.exit_code, 2);
   EXPECT_THAT(half_on_cpu.output, HasSubstr("--dtype fp16/bf16 networks run with --backend cudnn"));
+  ProcessResult no_runs = Agent({"network", resnet, "--runs=0"});
+  EXPECT_EQ(no_runs.exit_code, 2);
+  EXPECT_THAT(no_runs.output, HasSubstr("--runs must be >= 1, got 0"));
+  ProcessResult no_batch = Agent({"network", resnet, "--batch=-2"});
+  EXPECT_EQ(no_batch.exit_code, 2);
+  EXPECT_THAT(no_batch.output, HasSubstr("--batch must be >= 1, got -2"));
 }
 
 // A --batch that a static export cannot take names the flag and the node that holds the old batch,
