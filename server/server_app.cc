@@ -7,6 +7,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "model/datasets/public_datasets.h"
 #include "server/builtin_platforms.h"
 #include "server/public_data_seeding.h"
 #include "spdlog/spdlog.h"
@@ -28,6 +29,11 @@ absl::StatusOr<std::unique_ptr<ServerApp>> ServerApp::Start(const ServerOptions&
   // is still being fitted answers FAILED_PRECONDITION until it is ready. Queued before seeding,
   // which queues what it stores: a seeded platform is then fitted once, not again after.
   if (absl::Status s = app->models_->RefitAllInBackground(); !s.ok()) return s;
+  for (const std::string& name : options.seed_platforms) {  // the flag the user typed is the one named
+    if (absl::Status known = model::FindPublicPlatform(name).status(); !known.ok()) {
+      return absl::Status(known.code(), absl::StrCat("--seed_platforms: ", known.message()));
+    }
+  }
   if (!options.seed_public_data.empty()) {
     // Before listening, so that a server that answers lists the platforms (their models follow).
     absl::StatusOr<SeedReport> seeded = SeedPublicPlatforms(*app->store_, *app->models_, app->metrics_,

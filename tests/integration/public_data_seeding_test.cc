@@ -109,7 +109,8 @@ TEST_F(PublicDataSeedingTest, AWrongNameOrFolderStopsTheServerSayingWhich) {
       RunProcess({kServerBinary, "--listen=127.0.0.1:0", "--db=" + db_.string(),
                   "--metrics=", "--seed_public_data=" + DataDir(), "--seed_platforms=gpu-t4,gpu-t5"});
   EXPECT_NE(unknown.exit_code, 0);
-  EXPECT_THAT(unknown.output, HasSubstr("'gpu-t5' is not a public platform; known: gpu-t4, gpu-v100"));
+  EXPECT_THAT(unknown.output,
+              HasSubstr("--seed_platforms: 'gpu-t5' is not a public platform; known: gpu-t4, gpu-v100"));
   ProcessResult missing = RunProcess({kServerBinary, "--listen=127.0.0.1:0", "--db=" + db_.string(),
                                       "--metrics=", "--seed_public_data=" + (dir_ / "nowhere").string()});
   EXPECT_NE(missing.exit_code, 0);
