@@ -129,6 +129,25 @@ int ReportQueryError(const CommandContext& context, const grpc::Status& status) 
   return kExitFailed;
 }
 
+// When most of the spec-roofline estimates is the fixed cost per kernel that the platform's
+// convolutions show (small elementwise ops, as transformers have hundreds of), says so: that cost
+// is what one call took as the convolutions were timed (framework and timing overhead included,
+// 60-70 µs in the public NeuSight rows), which a runtime launching kernels back to back need not pay.
+std::string SpecFloorClause(const v1::PredictNetworkResponse& response) {
+  double floor_us = 0, per_layer_us = 0;
+  for (const v1::NetworkLayerPrediction& layer : response.layers()) {
+    const v1::Explanation& why = layer.prediction().explanation();
+    if (why.model_kind() != "spec-roofline") continue;
+    const double fixed = layer.prediction().latency_us() * (1 - why.compute_share() - why.memory_share());
+    floor_us += fixed;
+    per_layer_us = std::max(per_layer_us, fixed);
+  }
+  if (floor_us < 0.5 * response.spec_estimated_us()) return "";
+  return absl::StrCat(", ", Fixed(floor_us / 1000, 1), " ms of it the fixed cost of ", Fixed(per_layer_us, 0),
+                      " us per kernel that this platform's convolutions show as they were timed, one call at a time "
+                      "(a runtime that launches kernels back to back may pay less)");
+}
+
 // The 80 % interval's bounds in ms, empty when the prediction has none (a not-modelled layer, a
 // platform with too few measurements to calibrate one).
 std::pair<std::string, std::string> IntervalCells(double p10_us, double p90_us) {
@@ -367,7 +386,7 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
                  << " layers were never measured on this platform (its agents timed no such ops): they are estimated "
                     "from the device's peak bandwidth and throughput (spec-roofline), "
                  << Fixed(100 * response.spec_estimated_us() / std::max(response.total_us(), 1e-9), 1)
-                 << "% of the total; convlat-agent --sweep ops measures them\n";
+                 << "% of the total" << SpecFloorClause(response) << "; convlat-agent --sweep ops measures them\n";
   }
   return kExitOk;
 }

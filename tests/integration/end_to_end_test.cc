@@ -207,6 +207,9 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   EXPECT_EQ(open_batch.exit_code, 0) << open_batch.output;
   EXPECT_THAT(open_batch.output, HasSubstr("note: input 'input' has a dynamic batch dimension"));
   EXPECT_THAT(open_batch.output, HasSubstr("1x3x224x224"));
+  // At batch 1 the spec-roofline ops are mostly the T4's per-call fixed cost, and the note says how much.
+  EXPECT_THAT(open_batch.output, ::testing::ContainsRegex("of the total, [0-9.]+ ms of it the fixed cost of [0-9]+ us "
+                                                          "per kernel that this platform's convolutions show"));
   ProcessResult huge_batch = Client({"query", resnet, "--platform=t4", "--batch=100000"});
   EXPECT_EQ(huge_batch.exit_code, 1);
   EXPECT_THAT(huge_batch.output, HasSubstr("error: INVALID_ARGUMENT: --batch 100000 is too large for this network"));
