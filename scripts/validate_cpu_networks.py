@@ -20,6 +20,7 @@ eager PyTorch. Prints a Markdown table. The eight brought networks are compared 
 runs only (their PyTorch columns read "-"): that is the yardstick, and it keeps the run short.
 
     scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-epyc-2core
+    scripts/validate_cpu_networks.sh convnext_tiny squeezenet1_1   # only these (names of the table)
 """
 import json
 import re
@@ -104,6 +105,11 @@ def error(predicted, measured):
 
 def main():
     client, agent, server, platform = sys.argv[1:5]
+    only = set(sys.argv[5:])
+    unknown = only - set(NETWORKS) - set(BROUGHT)
+    if unknown:
+        sys.exit(f"validate_cpu_networks: unknown network(s) {', '.join(sorted(unknown))}; known: "
+                 f"{', '.join(NETWORKS + list(BROUGHT))}")
     torch.set_num_threads(2)
     print(f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads, oneDNN "
           f"{'on' if torch.backends.mkldnn.is_available() else 'off'}), batch 1\n")
@@ -114,6 +120,8 @@ def main():
     errors = {key: [] for key in ("native", "deployed", "nchw", "eager")}
     brought = {"native": [], "nchw": []}
     for name, fixture in [(n, n) for n in NETWORKS] + list(BROUGHT.items()):
+        if only and name not in only:
+            continue
         try:
             native_run_ms, skipped, native_spread = run_on_onednn(agent, fixture, "native")
             nchw_run_ms, _, nchw_spread = run_on_onednn(agent, fixture, "nchw")
@@ -140,6 +148,8 @@ def main():
               f"| {torch_cells[1]} | {nchw_ms:.1f} | {nchw_run_ms:.1f} | {100 * e['nchw']:+.0f} % | {torch_cells[2]} "
               f"| {torch_cells[3]} | {layers} ({unmodelled}, {skipped}) | {all_evicted} "
               f"| {native_spread:.2f} / {nchw_spread:.2f} |", flush=True)
+    if only:
+        return  # a subset: means over the nine and the eight would not be what it measured
     mean = {key: 100 * statistics.mean(map(abs, values)) for key, values in errors.items()}
     worst = {key: 100 * max(map(abs, values)) for key, values in errors.items()}
     print(f"\nNine fixtures, mean (largest) absolute error: against the oneDNN runs {mean['native']:.0f} % "

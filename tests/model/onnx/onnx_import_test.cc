@@ -81,6 +81,30 @@ TEST(OnnxImportTest, MobileNetV3ScalesAndActivationsAreTimedOps) {
   EXPECT_EQ(hardsigmoid, 29);
 }
 
+// The spec the agents time for `large` (op) `small`, one binary node.
+std::string BinarySpec(const std::string& op, const std::vector<int64_t>& large, const std::vector<int64_t>& small) {
+  GraphBuilder g;
+  g.Input("x", large).Weight("y", small).Output("z");
+  g.Node(op, {"x", "y"}, "z");
+  absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(g.Bytes(), {});
+  if (!layers.ok()) return std::string(layers.status().message());
+  return layers->at(0).op_params ? FormatOpSpec(*layers->at(0).op_params) : "unmapped";
+}
+
+TEST(OnnxImportTest, BroadcastOperandsAreTimedAsTheBroadcastTheyAre) {
+  // The agents' reading, n x c x 1 x 1: a squeeze-excitation scale, a layer norm's row statistics.
+  EXPECT_EQ(BinarySpec("Mul", {1, 64, 7, 7}, {1, 64, 1, 1}), "op=binary,function=mul,n=1,c=64,h=7,w=7,broadcast=1");
+  EXPECT_EQ(BinarySpec("Sub", {1, 197, 768}, {1, 197, 1}), "op=binary,function=sub,n=1,c=197,h=768,w=1,broadcast=1");
+  // What it is not: a bias over the last axis (attention's input projection) is per channel of
+  // that axis, repeated over the rows; a scalar (GELU's x / sqrt(2)) is timed the same way over
+  // the innermost axis. Read as n x c x 1 x 1, oneDNN ran them with its reference kernel.
+  EXPECT_EQ(BinarySpec("Add", {197, 1, 2304}, {2304}), "op=binary,function=add,n=1,c=2304,h=197,w=1,broadcast=1");
+  EXPECT_EQ(BinarySpec("Div", {1, 56, 56, 384}, {}), "op=binary,function=div,n=1,c=384,h=3136,w=1,broadcast=1");
+  EXPECT_EQ(BinarySpec("Mul", {12, 197, 64}, {1}), "op=binary,function=mul,n=1,c=64,h=2364,w=1,broadcast=1");
+  // Same sizes: no broadcast, the tensor's own dims.
+  EXPECT_EQ(BinarySpec("Add", {1, 197, 768}, {1, 197, 768}), "op=binary,function=add,n=1,c=197,h=768,w=1");
+}
+
 TEST(OnnxImportTest, BatchReplacesTheSymbolicBatchDimension) {
   absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(OnnxFixture("resnet50"), Batch(32));
   ASSERT_TRUE(layers.ok()) << layers.status();
