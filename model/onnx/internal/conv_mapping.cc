@@ -110,9 +110,9 @@ absl::StatusOr<v1::ConvParams> GroupedGemmAsConv(const onnx::NodeProto& node, in
   if (!FitsConvParams({m, k, n}))
     return NodeError(node, index, absl::StrCat("dimensions too large: ", m, "x", k, "x", n));
   v1::ConvParams conv;
-  conv.set_n(static_cast<int32_t>(m));
+  conv.set_n(1);
   conv.set_c(static_cast<int32_t>(k));
-  conv.set_h(1);
+  conv.set_h(static_cast<int32_t>(m));
   conv.set_w(1);
   conv.set_k(static_cast<int32_t>(n));
   conv.set_r(1);

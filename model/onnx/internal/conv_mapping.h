@@ -32,13 +32,16 @@ bool FitsConvParams(const Shape& shape);
 absl::StatusOr<v1::ConvParams> ForwardConv(const onnx::NodeProto& node, int index, const Shape& x, const Shape& w,
                                            const Shape& y, int elem_type);
 
-// A GEMM of M x K by K x N as the 1x1 convolution convlat's conv model predicts: M images of K
-// channels, N filters.
+// A GEMM of M x K by K x N as the 1x1 convolution convlat's conv model predicts: one image of M
+// pixels (M x 1) and K channels, N filters. The implicit GEMM is the same either way (M = N·P·Q),
+// but libraries are not: oneDNN runs M images of one pixel as M matrix-vector products, reading
+// the weights M times (ViT-B/16's MLP products took 23 ms on this 2-core CPU that way, 6 ms as
+// pixels, which is what a GEMM library takes for them).
 absl::StatusOr<v1::ConvParams> GemmAsConv(const onnx::NodeProto& node, int index, int64_t m, int64_t k, int64_t n,
                                           int elem_type);
 
 // `batch` independent GEMMs of M x K by K x N (attention's Q·Kᵀ and ·V, a 3-D MatMul whose
-// second operand has a batch too) as one grouped 1x1 convolution: M images of batch·K channels in
+// second operand has a batch too) as one grouped 1x1 convolution: M pixels of batch·K channels in
 // `batch` groups, batch·N filters. The same FLOPs and the same bytes as the batched GEMM (each
 // group's filter is one batch's B), which is how cuDNN and oneDNN run grouped convolutions.
 absl::StatusOr<v1::ConvParams> BatchedGemmAsConv(const onnx::NodeProto& node, int index, int64_t batch, int64_t m,

@@ -31,8 +31,8 @@ TEST(OnnxAttentionOpsTest, EinsumMatrixProductIsABatchedGemm) {
   ASSERT_TRUE(layers.ok()) << layers.status();
   ASSERT_EQ(layers->size(), 1u);
   ASSERT_TRUE(layers->front().conv.has_value());
-  // 4 GEMMs of 49x32 by 32x49: 49 rows, 4x32 channels in 4 groups, 4x49 filters.
-  EXPECT_EQ(FormatConvSpec(*layers->front().conv), "n=49,c=128,h=1,w=1,k=196,r=1,s=1,groups=4");
+  // 4 GEMMs of 49x32 by 32x49: 49 rows (pixels), 4x32 channels in 4 groups, 4x49 filters.
+  EXPECT_EQ(FormatConvSpec(*layers->front().conv), "n=1,c=128,h=49,w=1,k=196,r=1,s=1,groups=4");
 }
 
 TEST(OnnxAttentionOpsTest, EinsumThatIsNoMatrixProductIsRefusedByEquation) {

@@ -81,6 +81,13 @@ TEST(OnnxImportTest, MobileNetV3ScalesAndActivationsAreTimedOps) {
   EXPECT_EQ(hardsigmoid, 29);
 }
 
+// The batch a convolution layer carries: its images, or for a matrix product (the classifier) its
+// rows, which are the 1x1 convolution's pixels (GemmAsConv).
+int ImagesOf(const NetworkLayer& layer) {
+  const bool matrix_product = layer.op.rfind("Gemm", 0) == 0 || layer.op.rfind("MatMul", 0) == 0;  // "Gemm+Relu" too
+  return matrix_product ? layer.conv->h() * layer.conv->n() : layer.conv->n();
+}
+
 // The spec the agents time for `large` (op) `small`, one binary node.
 std::string BinarySpec(const std::string& op, const std::vector<int64_t>& large, const std::vector<int64_t>& small) {
   GraphBuilder g;
@@ -111,7 +118,7 @@ TEST(OnnxImportTest, BatchReplacesTheSymbolicBatchDimension) {
   EXPECT_EQ(CountConvs(*layers), 54);  // 53 convolutions and the classifier
   for (const NetworkLayer& layer : *layers) {
     if (layer.conv) {
-      EXPECT_EQ(layer.conv->n(), 32) << layer.name;
+      EXPECT_EQ(ImagesOf(layer), 32) << layer.name;
     }
   }
 }
@@ -163,7 +170,7 @@ TEST_P(OnnxFixtureTest, ImportsWithValidConvolutions) {
     EXPECT_FALSE(layer.shape.empty()) << layer.name;
     if (layer.conv) {
       EXPECT_TRUE(ValidateConvParams(*layer.conv, "").ok()) << layer.name;
-      EXPECT_EQ(layer.conv->n(), 4) << layer.name;
+      EXPECT_EQ(ImagesOf(layer), 4) << layer.name;
     } else {
       EXPECT_GT(layer.bytes, 0) << layer.name << " " << layer.op;
       // Every other op of these networks is one the agents time, with the batch carried over.

@@ -92,12 +92,12 @@ TEST(VisionNetworkTest, ViTAttentionIsBatchedGemmsAndASoftmaxOverTheSequence) {
   const NetworkLayer* scores = Find(*layers, attention + "MatMul_1");
   ASSERT_NE(scores, nullptr);
   ASSERT_TRUE(scores->conv.has_value());
-  EXPECT_EQ(FormatConvSpec(*scores->conv), "n=197,c=768,h=1,w=1,k=2364,r=1,s=1,groups=12");
+  EXPECT_EQ(FormatConvSpec(*scores->conv), "n=1,c=768,h=197,w=1,k=2364,r=1,s=1,groups=12");
   // ·V: 12 heads of 197x197 by 197x64.
   const NetworkLayer* context = Find(*layers, attention + "MatMul_2");
   ASSERT_NE(context, nullptr);
   ASSERT_TRUE(context->conv.has_value());
-  EXPECT_EQ(FormatConvSpec(*context->conv), "n=197,c=2364,h=1,w=1,k=768,r=1,s=1,groups=12");
+  EXPECT_EQ(FormatConvSpec(*context->conv), "n=1,c=2364,h=197,w=1,k=768,r=1,s=1,groups=12");
   const NetworkLayer* softmax = Find(*layers, attention + "Softmax");
   ASSERT_NE(softmax, nullptr);
   ASSERT_TRUE(softmax->op_params.has_value());
@@ -107,7 +107,7 @@ TEST(VisionNetworkTest, ViTAttentionIsBatchedGemmsAndASoftmaxOverTheSequence) {
   ASSERT_NE(projection, nullptr);
   ASSERT_TRUE(projection->conv.has_value());
   EXPECT_EQ(projection->conv->groups(), 1);
-  EXPECT_EQ(projection->conv->n(), 197);
+  EXPECT_EQ(projection->conv->h(), 197);  // the rows are the pixels
   // The class token's Expand, whose target the exporter computes with Equal/Where, is a copy.
   const NetworkLayer* expand = Find(*layers, "/Expand");
   ASSERT_NE(expand, nullptr);
