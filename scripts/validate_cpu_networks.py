@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Whole networks on this CPU: convlat's prediction against the networks actually running.
 
-For each of the nine fixture networks and the eight a user brings (tests/fixtures/onnx/, exported
+For each of the nine fixture networks and the ten a user brings (tests/fixtures/onnx/, exported
 from torchvision as a user would: static shapes, their own input sizes), `convlat-agent network` runs the ONNX graph's
 layers back to back on oneDNN, each reading what the layer before it wrote (the library the
 agent profiles, executing the network as convlat imports it), in the native blocked layout and in
@@ -16,7 +16,7 @@ two ways (median wall time per inference):
   oneDNN, so it is not what the agent measured.
 Then asks a running convlat server for its per-layer prediction of the ONNX fixture (convolutions,
 matrix products and every other op): in the native layout for the deployed runtime, in NCHW for
-eager PyTorch. Prints a Markdown table. The eight brought networks are compared with the oneDNN
+eager PyTorch. Prints a Markdown table. The ten brought networks are compared with the oneDNN
 runs only (their PyTorch columns read "-"): that is the yardstick, and it keeps the run short.
 
     scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-epyc-2core
@@ -37,7 +37,9 @@ NETWORKS = ["resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large", "vgg16
 # Networks a user brings: the fixture file of each (ConvNeXt at opset 17: LayerNormalization as one node).
 BROUGHT = {"googlenet": "googlenet", "inception_v3": "inception_v3", "resnext50_32x4d": "resnext50_32x4d",
            "regnet_y_400mf": "regnet_y_400mf", "mnasnet1_0": "mnasnet1_0", "efficientnet_b3": "efficientnet_b3",
-           "convnext_tiny": "convnext_tiny_opset17", "fcn_resnet50": "fcn_resnet50"}
+           "convnext_tiny": "convnext_tiny_opset17", "fcn_resnet50": "fcn_resnet50",
+           # Transformers: attention as batched matrix products, layer norms as ONNX arithmetic (opset 14).
+           "vit_b_16": "vit_b_16", "swin_t": "swin_t"}
 
 
 def median_ms(net, x, runs):
@@ -149,13 +151,13 @@ def main():
               f"| {torch_cells[3]} | {layers} ({unmodelled}, {skipped}) | {all_evicted} "
               f"| {native_spread:.2f} / {nchw_spread:.2f} |", flush=True)
     if only:
-        return  # a subset: means over the nine and the eight would not be what it measured
+        return  # a subset: means over the nine and the ten would not be what it measured
     mean = {key: 100 * statistics.mean(map(abs, values)) for key, values in errors.items()}
     worst = {key: 100 * max(map(abs, values)) for key, values in errors.items()}
     print(f"\nNine fixtures, mean (largest) absolute error: against the oneDNN runs {mean['native']:.0f} % "
           f"({worst['native']:.0f} %) native and {mean['nchw']:.0f} % ({worst['nchw']:.0f} %) nchw; against "
           f"TorchScript {mean['deployed']:.0f} %, against eager PyTorch {mean['eager']:.0f} %")
-    print("Eight brought networks, mean (largest) absolute error against the oneDNN runs: " +
+    print("Ten brought networks, mean (largest) absolute error against the oneDNN runs: " +
           ", ".join(f"{100 * statistics.mean(map(abs, v)):.0f} % ({100 * max(map(abs, v)):.0f} %) {k}"
                     for k, v in brought.items()))
 
