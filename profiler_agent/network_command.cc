@@ -2,7 +2,6 @@
 // that backend (profiler_agent/CMakeLists.txt).
 #include "profiler_agent/network_command.h"
 
-#include <algorithm>
 #include <fstream>
 #include <sstream>
 
