@@ -24,14 +24,13 @@ namespace {
 
 absl::StatusOr<NetworkRun> RunOnBackend(const std::vector<model::NetworkLayer>& layers,
                                         const NetworkCommandOptions& options) {
-  const int runs = options.runs;
   if (options.backend == "cpu" || options.backend == "onednn") {
     if (options.dtype != v1::DATA_TYPE_UNSPECIFIED && options.dtype != v1::DATA_TYPE_FP32) {
       return absl::InvalidArgumentError(
           "--dtype fp16/bf16 networks run with --backend cudnn; the cpu runner runs fp32");
     }
 #if CONVLAT_HAVE_ONEDNN
-    return RunNetworkOnOneDnn(layers, options.layout, runs);
+    return RunNetworkOnOneDnn(layers, options.layout, options.runs);
 #else
     return absl::UnimplementedError(
         "--backend cpu: this agent was built without oneDNN (CONVLAT_WITH_ONEDNN=OFF); use --backend cudnn");
@@ -47,7 +46,8 @@ absl::StatusOr<NetworkRun> RunOnBackend(const std::vector<model::NetworkLayer>& 
         "nchw or nhwc");
   }
   absl::StatusOr<NetworkRun> run = RunNetworkOnGpu(
-      layers, {.overrides = {.dtype = options.dtype, .layout = options.layout}, .algo = options.algo, .runs = runs});
+      layers,
+      {.overrides = {.dtype = options.dtype, .layout = options.layout}, .algo = options.algo, .runs = options.runs});
   if (!run.ok()) return absl::Status(run.status().code(), absl::StrCat("--backend cudnn: ", run.status().message()));
   return run;
 #else

@@ -36,8 +36,9 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
   const SweepOptions& sweep = options.sweep;
   // A --sweep that does not resolve is a typo: refused before the platform is registered with the
   // server, which would otherwise list a platform with nothing measured.
-  if (absl::Status s = model::ResolveSweep(sweep.sweep).status(); !s.ok()) {
-    spdlog::error("--sweep: {}", std::string(s.message()));
+  absl::StatusOr<model::Sweep> resolved = model::ResolveSweep(sweep.sweep);
+  if (!resolved.ok()) {
+    spdlog::error("--sweep: {}", std::string(resolved.status().message()));
     return 2;
   }
   absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend(options.backend, options.backend_options);
@@ -63,7 +64,7 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
     spdlog::log(CallFailureLogLevel(s), "{}; measuring anyway, results stay in {}",
                 DescribeCallFailure(s, options.delivery.server), spool.dir());
   }
-  absl::StatusOr<model::Sweep> configs = PlanConfigs(channel, spool, sweep);
+  absl::StatusOr<model::Sweep> configs = PlanConfigs(channel, spool, sweep, *std::move(resolved));
   if (!configs.ok()) {
     spdlog::error("{}", std::string(configs.status().message()));
     return 2;

@@ -75,16 +75,14 @@ absl::Status SpoolBatch(Spool& spool, const SweepOptions& options, std::vector<v
 }  // namespace
 
 absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel, const Spool& spool,
-                                         const SweepOptions& options) {
-  absl::StatusOr<model::Sweep> sweep = model::ResolveSweep(options.sweep);
-  if (!sweep.ok()) return sweep.status();
+                                         const SweepOptions& options, model::Sweep sweep) {
   if (options.layout != v1::LAYOUT_UNSPECIFIED || options.dtype != v1::DATA_TYPE_UNSPECIFIED ||
       options.math_mode.has_value()) {
     // The same configs in another layout, data type or math mode: the sweep may now name a config twice.
     const bool half = options.dtype == v1::DATA_TYPE_FP16 || options.dtype == v1::DATA_TYPE_BF16;
     absl::flat_hash_set<std::string> seen;
     std::vector<v1::ConvParams> convs;
-    for (v1::ConvParams& config : sweep->convs) {
+    for (v1::ConvParams& config : sweep.convs) {
       if (options.layout != v1::LAYOUT_UNSPECIFIED) config.set_layout(options.layout);
       if (options.dtype != v1::DATA_TYPE_UNSPECIFIED) config.set_dtype(options.dtype);
       if (options.math_mode) {
@@ -94,20 +92,20 @@ absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& c
       }
       if (seen.insert(Key(config)).second) convs.push_back(config);
     }
-    sweep->convs = std::move(convs);
+    sweep.convs = std::move(convs);
     std::vector<v1::OpParams> ops;
-    for (v1::OpParams& op : sweep->ops) {
+    for (v1::OpParams& op : sweep.ops) {
       if (options.layout != v1::LAYOUT_UNSPECIFIED) op.set_layout(options.layout);
       if (options.dtype != v1::DATA_TYPE_UNSPECIFIED) op.set_dtype(options.dtype);
       if (seen.insert(Key(op)).second) ops.push_back(op);
     }
-    sweep->ops = std::move(ops);
+    sweep.ops = std::move(ops);
   }
-  model::Sweep planned = *sweep;
-  absl::StatusOr<v1::SweepPlan> plan = AskServer(channel, options, *sweep);
+  model::Sweep planned = sweep;
+  absl::StatusOr<v1::SweepPlan> plan = AskServer(channel, options, sweep);
   if (plan.ok()) {
     const size_t planned_count = plan->configs_size() + plan->ops_size();
-    const size_t sweep_count = sweep->convs.size() + sweep->ops.size();
+    const size_t sweep_count = sweep.convs.size() + sweep.ops.size();
     if (options.remeasure && plan->already_measured() > 0) {
       spdlog::info(
           "measuring again {} configs of sweep '{}' that the server has for '{}' (--remeasure): the new "

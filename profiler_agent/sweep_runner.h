@@ -46,12 +46,12 @@ struct SweepOptions {
   bool remeasure = false;
 };
 
-// The configs to measure: those of the sweep (named or file; convolutions and other ops) that the
-// server says this platform still lacks, so an interrupted or repeated run resumes (all of them
-// with `remeasure`); with the server away, the whole sweep. Configs already waiting in the spool are left out either
-// way, and `max_configs` caps convolutions and ops together.
+// The configs to measure: those of `sweep` (options.sweep resolved: model::ResolveSweep; convolutions and other ops)
+// that the server says this platform still lacks, so an interrupted or repeated run resumes (all of them with
+// `remeasure`); with the server away, the whole sweep. Configs already waiting in the spool are left out either way,
+// and `max_configs` caps convolutions and ops together.
 absl::StatusOr<model::Sweep> PlanConfigs(const std::shared_ptr<grpc::Channel>& channel, const Spool& spool,
-                                         const SweepOptions& options);
+                                         const SweepOptions& options, model::Sweep sweep);
 
 struct SweepResult {
   int measured = 0;  // configs measured (a config may give one measurement per algorithm)

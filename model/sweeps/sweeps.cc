@@ -213,12 +213,12 @@ absl::StatusOr<Sweep> ResolveSweep(absl::string_view name_or_path) {
     sweep.ops = *std::move(ops);
     return sweep;
   }
-  const std::string path(name_or_path);
-  if (!std::ifstream(path)) {
+  absl::StatusOr<Sweep> sweep = LoadSweepFile(std::string(name_or_path));
+  if (absl::IsNotFound(sweep.status())) {  // the file does not open: a typo as likely as a path
     return absl::NotFoundError(absl::StrCat(
         "'", name_or_path, "' is neither a named sweep (quick, default, ops) nor a file that can be read"));
   }
-  return LoadSweepFile(path);
+  return sweep;
 }
 
 }  // namespace convlat::model

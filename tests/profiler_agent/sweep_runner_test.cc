@@ -27,7 +27,8 @@ class SweepOverrideTest : public SpooledTest {
     const std::string address = "127.0.0.1:" + std::to_string(convlat::testing::FreePort());
     options.server = address;
     options.rpc_timeout = std::chrono::milliseconds(200);
-    return PlanConfigs(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), *spool_, options);
+    return PlanConfigs(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), *spool_, options,
+                       *model::ResolveSweep(options.sweep));
   }
 };
 

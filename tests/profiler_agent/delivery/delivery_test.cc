@@ -178,7 +178,8 @@ TEST_F(DeliveryTest, ASweepPlanRefusedForTheTokenSaysSoAndMeasuresTheWholeSweep)
   StartServer();
   convlat::testing::LogCapture log;
   const SweepOptions options{.platform = kPlatform, .sweep = "quick", .server = address_};
-  absl::StatusOr<model::Sweep> planned = PlanConfigs(AgentChannel("not-the-token"), *spool_, options);
+  absl::StatusOr<model::Sweep> planned =
+      PlanConfigs(AgentChannel("not-the-token"), *spool_, options, *model::ResolveSweep(options.sweep));
   ASSERT_TRUE(planned.ok()) << planned.status();
   const model::Sweep whole = *model::ResolveSweep("quick");
   EXPECT_EQ(planned->convs.size(), whole.convs.size());
@@ -193,7 +194,7 @@ TEST_F(DeliveryTest, ASweepPlanFromNoServerSaysUnreachable) {
   convlat::testing::LogCapture log;
   SweepOptions options{.platform = kPlatform, .sweep = "quick", .server = address_};
   options.rpc_timeout = std::chrono::milliseconds(500);
-  ASSERT_TRUE(PlanConfigs(AgentChannel(kToken), *spool_, options).ok());
+  ASSERT_TRUE(PlanConfigs(AgentChannel(kToken), *spool_, options, *model::ResolveSweep(options.sweep)).ok());
   EXPECT_THAT(log.text(), HasSubstr("[warning] no sweep plan: server at " + address_ + " unreachable ("));
   EXPECT_THAT(log.text(), Not(HasSubstr("token")));
 }
@@ -208,7 +209,8 @@ TEST_F(DeliveryTest, ASweepInAnotherTypeAndLayoutRunsHalfPrecisionOnTensorCores)
                        .layout = v1::LAYOUT_NHWC,
                        .dtype = v1::DATA_TYPE_FP16};
   options.rpc_timeout = std::chrono::milliseconds(500);
-  absl::StatusOr<model::Sweep> planned = PlanConfigs(AgentChannel(kToken), *spool_, options);
+  absl::StatusOr<model::Sweep> planned =
+      PlanConfigs(AgentChannel(kToken), *spool_, options, *model::ResolveSweep(options.sweep));
   ASSERT_TRUE(planned.ok()) << planned.status();
   ASSERT_FALSE(planned->convs.empty());
   ASSERT_FALSE(planned->ops.empty());
