@@ -98,7 +98,10 @@ absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t see
   out << "## Transfer: leave one GPU out (" << sources->size() << " GPUs)\n\n"
       << "MAPE on the target's layers with 0 (zero-shot, spec only) and N of its own layers (few-shot, mean of "
       << options.subsets << " random draws, judged on the rest: the transfer blended with the target's own fit, as "
-      << "the server serves it, then each alone); coverage of the zero-shot 80 % interval on all of them. Sources: "
+      << "the server serves it, then each alone); coverage of the zero-shot 80 % interval on all of them; the share of "
+      << "Habitat's rule in the zero-shot transfer (the sources' own models scaled to the target, where two sources "
+         "are "
+      << "like it; model/transfer/internal/scaled_sources.h). Sources: "
       << "every other GPU, at most " << options.transfer.max_samples_per_source << " layers each.\n\n"
       << TransferMatrixMarkdown(matrix) << "\n"
       << absl::StrFormat("(%d targets evaluated in %.1f s)\n", static_cast<int>(matrix.rows.size()), seconds);

@@ -33,10 +33,8 @@ inline constexpr int kOwnLayersWithoutTransfer = 1000;
 
 struct SourceTransfer {
   std::shared_ptr<const model::TransferModel> model;
-  // How far the transfer was off on each source GPU when that GPU was left out: what the 80 %
-  // zero-shot intervals are calibrated on.
-  std::vector<model::HeldOutSourceResiduals> held_out;
-  // Those intervals for `target`, from the held-out sources timed like it (model::ResidualsLike).
+  // The 80 % zero-shot intervals for `target`: the quantiles of how far the transfer's trees were off
+  // on each source GPU timed like it when that GPU was left out (model::ResidualsLike).
   model::PredictionIntervals ZeroShotIntervals(const model::TransferSpec& target) const;
   // The layers the sources measured: a transferred prediction of a layer unlike any of them is an
   // extrapolation (model/interval/training_domain.h).

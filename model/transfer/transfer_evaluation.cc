@@ -95,6 +95,7 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
   TransferMatrix matrix;
   for (int layers : options.target_layers) matrix.columns.push_back(absl::StrCat("MAPE % at ", layers, " layers"));
   matrix.columns.push_back("80 % interval coverage %");
+  matrix.columns.push_back("rule share (zero-shot)");
   if (options.own_fit) {
     for (const char* alone : {"transfer alone at ", "own fit at ", "80 % interval coverage at "}) {
       for (int layers : options.target_layers) {
@@ -153,11 +154,8 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
       coverage.push_back(sum.coverage / options.subsets);
     }
     // Zero-shot interval as the server would serve it: quantiles of the sources' own leave-one-out residuals.
-    TransferOptions interval_options = options.transfer;
-    interval_options.max_samples_per_source = options.interval_samples_per_source;
-    interval_options.source_model = nullptr;  // the zero-shot residuals need no source models
-    row.push_back(ZeroShotCoverage(*model, target,
-                                   ResidualsLike(LeaveOneSourceOutResiduals(sources, interval_options), target.spec)));
+    row.push_back(ZeroShotCoverage(*model, target, ResidualsLike(model->held_out(), target.spec)));
+    row.push_back(model->RuleShare(target.spec).share);
     if (options.own_fit) {
       row.insert(row.end(), transfer_alone.begin(), transfer_alone.end());
       row.insert(row.end(), own_alone.begin(), own_alone.end());

@@ -19,10 +19,9 @@ namespace convlat::model {
 struct TransferEvaluationOptions {
   std::vector<int> target_layers = {0, 25, 50, 100, 200, 500};  // few-shot sizes; 0 is zero-shot
   int subsets = 3;  // random draws of the target's refinement layers per size, MAPE averaged over them
+  // Its held_out_samples_per_source sizes the leave-one-source-out fits behind the zero-shot
+  // interval and the rule's share (one per remaining source, per target).
   TransferOptions transfer;
-  // The interval's leave-one-source-out fits (one per remaining source, per target) use fewer layers
-  // per source: they only need the residuals' 10 % and 90 % quantiles.
-  int interval_samples_per_source = 800;
   // The platform's own fit on its few layers (the server's FitLatencyModel), when given: what the
   // server serves at a few-shot size is then the blend of the two (blended_latency_model.h), and
   // the matrix scores that, and each of the two alone in columns of their own.
@@ -35,7 +34,8 @@ struct TransferEvaluationOptions {
 
 // One row per target, one column per entry of target_layers ("MAPE % at N layers": what the server
 // serves with N layers of the target) and then "80 % interval coverage %" (zero-shot interval from
-// the other sources' leave-one-out residuals). With an own fit, then per few-shot size "transfer
+// the other sources' leave-one-out residuals), "rule share (zero-shot)" (the share of Habitat's rule
+// the sources chose for targets like it, internal/scaled_sources.h). With an own fit, then per few-shot size "transfer
 // alone at N" and "own fit at N" (MAPE %), and "80 % interval coverage at N" (%: the served blend's
 // intervals, calibrated on its held-out residuals on the N layers, as the server does).
 // NaN where a value could not be computed (a target with too few layers for a subset).

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "model/transfer/internal/scaled_sources.h"
 #include "model/transfer/transfer_features.h"
 
 namespace convlat::model {
@@ -58,6 +59,8 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
       if (own.ok() && *own != nullptr) {
         model.source_models_.push_back(*std::move(own));
         model.source_model_names_.push_back(source.spec.name);
+        model.source_model_specs_.push_back(source.spec);
+        model.source_model_domains_.push_back(TrainingDomain::Of(source.samples));
       }
     }
   }
@@ -68,6 +71,14 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
   model.training_samples_ = static_cast<int64_t>(targets.size());
   const std::vector<double> weights(targets.size(), 1.0);
   model.trees_ = BoostedTrees::Fit(features, kTransferFeatureCount, targets, weights, options.trees);
+  if (options.held_out_samples_per_source > 0) {
+    model.held_out_ = LeaveOneSourceOutResiduals(sources, options);
+    for (const TransferSpec& kind : model.source_model_specs_) {
+      const bool chosen = std::any_of(model.rule_shares_.begin(), model.rule_shares_.end(),
+                                      [&kind](const auto& entry) { return AlikeForTheRule(entry.first, kind); });
+      if (!chosen) model.rule_shares_.push_back({kind, ChooseRuleShare(model, model.held_out_, kind)});
+    }
+  }
   return model;
 }
 
@@ -76,9 +87,23 @@ double TransferModel::FloorUs(const TransferSpec& target) const {
   return same_framework > 0 ? same_framework : floor_us_[target.tensorflow_runtime ? 0 : 1];
 }
 
-double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target) const {
+double TransferModel::TreesUs(const ConvShape& shape, const TransferSpec& target) const {
   const TransferFeatures f = ComputeTransferFeatures(shape, target);
   return std::max(FloorUs(target), SpecRooflineUs(shape, target) * std::exp(trees_.Predict(f)));
+}
+
+RuleShareChoice TransferModel::RuleShare(const TransferSpec& target) const {
+  for (const auto& [kind, choice] : rule_shares_) {
+    if (AlikeForTheRule(kind, target)) return choice;
+  }
+  return RuleShareChoice{};
+}
+
+double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target) const {
+  const double trees_us = TreesUs(shape, target);
+  const double share = RuleShare(target).share;
+  if (share <= 0) return trees_us;
+  return std::max(FloorUs(target), BlendWithRule(trees_us, ScaledSourcesUs(*this, shape, target), share));
 }
 
 namespace {
@@ -270,21 +295,30 @@ double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, 
 std::vector<HeldOutSourceResiduals> LeaveOneSourceOutResiduals(const std::vector<TransferSource>& sources,
                                                                const TransferOptions& options) {
   std::vector<HeldOutSourceResiduals> held_out_residuals;
-  if (sources.size() < 2) return held_out_residuals;
+  if (sources.size() < 2 || options.held_out_samples_per_source <= 0) return held_out_residuals;
+  // The trees alone, on as many layers of each source as are judged: the residuals need only their
+  // quantiles and the rule's share one number, and a fit per source stays well under a second.
+  TransferOptions trees_only = options;
+  trees_only.source_model = nullptr;
+  trees_only.held_out_samples_per_source = 0;
+  trees_only.max_samples_per_source = options.held_out_samples_per_source;
   for (size_t held_out = 0; held_out < sources.size(); ++held_out) {
     std::vector<TransferSource> others;
     for (size_t s = 0; s < sources.size(); ++s) {
       if (s != held_out) others.push_back(sources[s]);
     }
-    absl::StatusOr<TransferModel> model = TransferModel::Fit(others, options);
+    absl::StatusOr<TransferModel> model = TransferModel::Fit(others, trees_only);
     if (!model.ok()) continue;
     const TransferSource& target = sources[held_out];
     HeldOutSourceResiduals residuals{.spec = target.spec};
-    for (const Sample& sample : SeededSubset(target.samples, options.max_samples_per_source, options.seed + held_out)) {
+    for (const Sample& sample :
+         SeededSubset(target.samples, options.held_out_samples_per_source, options.seed + held_out)) {
       if (!(sample.latency_us > 0)) continue;
-      const double predicted = model->PredictUs(sample.shape, target.spec);
+      const double predicted = model->TreesUs(sample.shape, target.spec);
       if (predicted > 0 && std::isfinite(predicted)) {
         residuals.log_residuals.push_back(std::log(sample.latency_us / predicted));
+        residuals.samples.push_back(sample);
+        residuals.trees_us.push_back(predicted);
       }
     }
     held_out_residuals.push_back(std::move(residuals));

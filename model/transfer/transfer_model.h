@@ -10,10 +10,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "model/fit/boosted_trees.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/samples.h"
 #include "model/layers/conv_shape.h"
@@ -47,6 +49,31 @@ struct TransferOptions {
   // (FewShotCorrection): the server's FitLatencyModel on all of the source's layers, or the model
   // it already serves for that platform.
   SourceModelFn source_model;
+  // Each source left out in turn, the trees fitted on the others (at most this many layers of each)
+  // and judged on this many of its layers: the residuals the zero-shot intervals are calibrated on,
+  // and, with the sources' own models, the share of Habitat's rule (internal/scaled_sources.h). 0: neither.
+  int held_out_samples_per_source = 800;
+};
+
+// log(measured / predicted) on one source's layers (at most options.held_out_samples_per_source)
+// by a model fitted without that source: how far the transfer is off on a GPU it never saw.
+struct HeldOutSourceResiduals {
+  TransferSpec spec;  // the source held out
+  std::vector<double> log_residuals;
+  // The layers behind the residuals, in their order, and what the trees fitted without the source
+  // predicted for each (µs): the rule's share is chosen on them.
+  std::vector<Sample> samples;
+  std::vector<double> trees_us;
+};
+
+// How the share of Habitat's rule in the zero-shot transfer was chosen for one kind of target GPU
+// (internal/scaled_sources.h).
+struct RuleShareChoice {
+  double share = 0;        // of the rule, in log space: 0 the trees alone
+  int judged_sources = 0;  // held-out sources of that kind the rule could predict
+  int judged_layers = 0;
+  double trees_mape = 0;   // on those layers, %: the trees alone
+  double chosen_mape = 0;  // with the chosen share
 };
 
 class TransferModel {
@@ -55,8 +82,20 @@ class TransferModel {
   static absl::StatusOr<TransferModel> Fit(const std::vector<TransferSource>& sources,
                                            const TransferOptions& options = {});
 
-  // Zero-shot: µs on `target`, from its spec only, never below FloorUs(target).
+  // Zero-shot: µs on `target`, from its spec only, never below FloorUs(target): the trees, blended
+  // with Habitat's rule where the held-out sources gave it a share (RuleShare).
   double PredictUs(const ConvShape& shape, const TransferSpec& target) const;
+  // The trees alone, never below FloorUs(target).
+  double TreesUs(const ConvShape& shape, const TransferSpec& target) const;
+  // The share of the rule for targets like `target` (internal/scaled_sources.h), and how it was chosen; a
+  // share of 0 where none of the sources is alike to it.
+  RuleShareChoice RuleShare(const TransferSpec& target) const;
+  // Each source held out in turn (TransferOptions::held_out_samples_per_source), the trees fitted
+  // without it: the rule's share was chosen on them, and the zero-shot intervals are calibrated on
+  // the trees' residuals (ResidualsLike), also where the rule has a share: the blend's own
+  // residuals, from the two GPUs like the NeuSight V100 its share was chosen on, covered 66-72 % of
+  // the V100's layers, the trees' 94-95 % (docs/accuracy.md).
+  const std::vector<HeldOutSourceResiduals>& held_out() const { return held_out_; }
   // The least any convolution takes on `target`: the fastest layer any source timed through the
   // same framework (all sources when none did). A layer's time is its launch and the framework's
   // overhead before it is any share of a roofline, and the trees, which learnt the share, cannot
@@ -69,6 +108,9 @@ class TransferModel {
   // The sources' own models (TransferOptions::source_model), with their names; empty without.
   const std::vector<std::shared_ptr<const LatencyModel>>& source_models() const { return source_models_; }
   const std::vector<std::string>& source_model_names() const { return source_model_names_; }
+  // Of each source model: its GPU's spec, and the layers it was fitted on (it speaks for those only).
+  const std::vector<TransferSpec>& source_model_specs() const { return source_model_specs_; }
+  const std::vector<TrainingDomain>& source_model_domains() const { return source_model_domains_; }
 
  private:
   BoostedTrees trees_;
@@ -78,6 +120,12 @@ class TransferModel {
   int64_t training_samples_ = 0;
   std::vector<std::shared_ptr<const LatencyModel>> source_models_;
   std::vector<std::string> source_model_names_;
+  std::vector<TransferSpec> source_model_specs_;
+  std::vector<TrainingDomain> source_model_domains_;
+  // Per kind of source GPU (a spec alike to each source's, internal/scaled_sources.h): the rule's share for
+  // targets of that kind.
+  std::vector<std::pair<TransferSpec, RuleShareChoice>> rule_shares_;
+  std::vector<HeldOutSourceResiduals> held_out_;
 };
 
 // The few-shot correction: log(measured / zero-shot) of the target's own layers as a ridge
@@ -132,13 +180,8 @@ double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, 
 double RefinedUs(const TransferModel& model, double zero_shot_us, const TransferSpec& target,
                  const FewShotCorrection& correction, const ConvShape& shape);
 
-// log(measured / predicted) on one source's layers (at most options.max_samples_per_source) by a
-// model fitted without that source: how far the transfer is off on a GPU it never saw.
-struct HeldOutSourceResiduals {
-  TransferSpec spec;  // the source held out
-  std::vector<double> log_residuals;
-};
-// Every source held out in turn. Empty with fewer than two sources.
+// Every source held out in turn, the trees fitted on the others (options.source_model unused). Empty
+// with fewer than two sources.
 std::vector<HeldOutSourceResiduals> LeaveOneSourceOutResiduals(const std::vector<TransferSource>& sources,
                                                                const TransferOptions& options = {});
 // The residuals a zero-shot interval for `target` is calibrated on: those of the held-out sources

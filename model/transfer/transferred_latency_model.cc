@@ -17,6 +17,12 @@ TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferM
                               : correction_.stacked() ? absl::StrCat(", stacked on ", correction_.layers,
                                                                      " layers over the sources' own models")
                                                       : absl::StrCat(", refined with ", correction_.layers, " layers"));
+  const RuleShareChoice rule = model_->RuleShare(target_);
+  if (rule.share > 0) {
+    absl::StrAppend(&description_, "; its zero-shot part ", absl::SixDigits(100 * rule.share),
+                    " % Habitat's rule (the sources' own models scaled by the spec rooflines), a share chosen on ",
+                    rule.judged_sources, " sources like this GPU, each held out");
+  }
 }
 
 Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
@@ -65,6 +71,14 @@ std::map<std::string, double> TransferredLatencyModel::parameters() const {
       {"transfer.floor_us", model_->FloorUs(target_)},
   };
   if (correction_.stacked()) parameters["transfer.stack_outliers"] = correction_.stack_outliers;
+  // Habitat's rule beside the trees (internal/scaled_sources.h): its share, and the held-out MAPE that chose it.
+  const RuleShareChoice rule = model_->RuleShare(target_);
+  parameters["transfer.rule_share"] = rule.share;
+  if (rule.judged_sources > 0) {
+    parameters["transfer.rule_judged_sources"] = rule.judged_sources;
+    parameters["transfer.rule_held_out_mape_trees"] = rule.trees_mape;
+    parameters["transfer.rule_held_out_mape_chosen"] = rule.chosen_mape;
+  }
   // The stack's weights, per standard deviation of each column's log prediction: which source GPUs'
   // own models this platform's latencies follow.
   for (size_t j = 0; j < correction_.stack_weights.size(); ++j) {

@@ -268,12 +268,18 @@ TEST(TransferredLatencyModelTest, ExplanationsSayTransferredFromWhat) {
 
 TEST(TransferModelTest, LeaveOneSourceOutResidualsAreFiniteOnSyntheticData) {
   TransferOptions options;
-  options.max_samples_per_source = 300;
+  options.held_out_samples_per_source = 300;
   const std::vector<HeldOutSourceResiduals> held_out = LeaveOneSourceOutResiduals(SyntheticSources(), options);
   ASSERT_EQ(held_out.size(), 4u);
   for (const HeldOutSourceResiduals& source : held_out) {
     ASSERT_EQ(source.log_residuals.size(), 300u) << source.spec.name;
-    for (double r : source.log_residuals) ASSERT_TRUE(std::isfinite(r));
+    ASSERT_EQ(source.samples.size(), 300u) << source.spec.name;
+    ASSERT_EQ(source.trees_us.size(), 300u) << source.spec.name;
+    for (size_t i = 0; i < source.log_residuals.size(); ++i) {
+      ASSERT_TRUE(std::isfinite(source.log_residuals[i]));
+      // The residual is of the trees' prediction kept beside it.
+      ASSERT_NEAR(source.log_residuals[i], std::log(source.samples[i].latency_us / source.trees_us[i]), 1e-12);
+    }
   }
 }
 
