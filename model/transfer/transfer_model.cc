@@ -99,11 +99,14 @@ RuleShareChoice TransferModel::RuleShare(const TransferSpec& target) const {
   return RuleShareChoice{};
 }
 
-double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target) const {
+double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule) const {
+  if (with_rule != nullptr) *with_rule = false;
   const double trees_us = TreesUs(shape, target);
   const double share = RuleShare(target).share;
   if (share <= 0) return trees_us;
-  return std::max(FloorUs(target), BlendWithRule(trees_us, ScaledSourcesUs(*this, shape, target), share));
+  const double rule_us = ScaledSourcesUs(*this, shape, target);
+  if (with_rule != nullptr) *with_rule = rule_us > 0;
+  return std::max(FloorUs(target), BlendWithRule(trees_us, rule_us, share));
 }
 
 namespace {

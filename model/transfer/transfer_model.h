@@ -84,7 +84,9 @@ class TransferModel {
 
   // Zero-shot: µs on `target`, from its spec only, never below FloorUs(target): the trees, blended
   // with Habitat's rule where the held-out sources gave it a share (RuleShare).
-  double PredictUs(const ConvShape& shape, const TransferSpec& target) const;
+  // `with_rule` (optional) receives whether the rule took part: it did not where it has no share, or
+  // no source like the target measured layers like this one.
+  double PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule = nullptr) const;
   // The trees alone, never below FloorUs(target).
   double TreesUs(const ConvShape& shape, const TransferSpec& target) const;
   // The share of the rule for targets like `target` (internal/scaled_sources.h), and how it was chosen; a

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "model/layers/features.h"
 #include "model/transfer/transfer_features.h"
 
@@ -17,17 +18,21 @@ TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferM
                               : correction_.stacked() ? absl::StrCat(", stacked on ", correction_.layers,
                                                                      " layers over the sources' own models")
                                                       : absl::StrCat(", refined with ", correction_.layers, " layers"));
+  layer_description_ = description_;
   const RuleShareChoice rule = model_->RuleShare(target_);
   if (rule.share > 0) {
-    absl::StrAppend(&description_, "; its zero-shot part ", absl::SixDigits(100 * rule.share),
-                    " % Habitat's rule (the sources' own models scaled by the spec rooflines), a share chosen on ",
-                    rule.judged_sources, " sources like this GPU, each held out");
+    rule_clause_ =
+        absl::StrCat("; its zero-shot part ", absl::SixDigits(100 * rule.share),
+                     " % Habitat's rule (the sources' own models, scaled to this GPU's peak and bandwidth), ",
+                     "a share chosen on ", rule.judged_sources, " sources like this GPU, each held out");
+    absl::StrAppend(&description_, rule_clause_, " (for the layers those sources measured)");
   }
 }
 
 Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction;
-  const double zero_shot_us = model_->PredictUs(shape, target_);
+  bool with_rule = false;
+  const double zero_shot_us = model_->PredictUs(shape, target_, &with_rule);
   prediction.latency_us = RefinedUs(*model_, zero_shot_us, target_, correction_, shape);
   const ConvFeatures f = ComputeFeatures(shape);
   v1::Explanation& why = prediction.explanation;
@@ -46,12 +51,14 @@ Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
       why.set_memory_share(share);
     }
   }
+  // The rule is said where it took part: a layer unlike any its sources measured has the trees alone.
+  const absl::string_view rule = with_rule ? absl::string_view(rule_clause_) : absl::string_view();
   if (zero_shot_us <= model_->FloorUs(target_)) {
     // Smaller than any layer the sources timed: what it takes is their launch and framework floor.
-    why.set_transfer(absl::StrCat(description_, "; at the floor, the fastest layer the sources timed (",
+    why.set_transfer(absl::StrCat(layer_description_, rule, "; at the floor, the fastest layer the sources timed (",
                                   absl::SixDigits(model_->FloorUs(target_)), " us)"));
   } else {
-    why.set_transfer(description_);
+    why.set_transfer(absl::StrCat(layer_description_, rule));
   }
   for (const std::string& source : model_->source_names()) why.add_transferred_from(source);
   why.set_transfer_target_layers(correction_.layers);

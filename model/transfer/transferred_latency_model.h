@@ -36,6 +36,9 @@ class TransferredLatencyModel : public LatencyModel {
   TransferSpec target_;
   FewShotCorrection correction_;
   std::string description_;
+  // Each layer's Explanation.transfer: the description without the rule, and the rule's clause for
+  // the layers it took part in.
+  std::string layer_description_, rule_clause_;
 };
 
 }  // namespace convlat::model

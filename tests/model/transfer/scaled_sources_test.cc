@@ -10,15 +10,20 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "model/layers/features.h"
 #include "model/serving_model.h"
 #include "model/transfer/transfer_features.h"
+#include "model/transfer/transferred_latency_model.h"
 #include "tests/support/public_transfer_source.h"
 
 namespace convlat::model {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, double bandwidth_gbps, int lanes = 64,
                           bool tensorflow = false) {
@@ -147,6 +152,28 @@ TEST(ScaledSourcesTest, TheRuleScalesTheSourcesLikeTheTargetByTheirRooflinesOnSy
   ConvShape wide = layer;
   wide.r = wide.s = 7, wide.pad_h = wide.pad_w = 3;
   EXPECT_EQ(ScaledSourcesUs(model, wide, target), 0);
+}
+
+TEST(ScaledSourcesTest, APredictionSaysTheRuleWhereItTookPartOnSyntheticData) {
+  const auto model = std::make_shared<const TransferModel>(FitPlanted(PlantedFleet()));
+  const TransferSpec target = SyntheticGpu("volta-new", 60, 12000, 600);
+  const TransferredLatencyModel transferred(model, target, FewShotCorrection{});
+  ConvShape layer;
+  layer.n = 8, layer.c = 64, layer.k = 128, layer.h = layer.w = 28, layer.r = layer.s = 3,
+  layer.pad_h = layer.pad_w = 1;
+  ConvShape wide = layer;
+  wide.r = wide.s = 7, wide.pad_h = wide.pad_w = 3;
+  bool with_rule = false;
+  EXPECT_EQ(transferred.Predict(layer).latency_us, model->PredictUs(layer, target, &with_rule));
+  EXPECT_TRUE(with_rule);
+  EXPECT_THAT(transferred.Predict(layer).explanation.transfer(), HasSubstr("Habitat's rule"));
+  // No source like it measured a 7x7 filter: the trees alone, and the explanation does not say the rule.
+  EXPECT_EQ(model->PredictUs(wide, target, &with_rule), model->TreesUs(wide, target));
+  EXPECT_FALSE(with_rule);
+  EXPECT_THAT(transferred.Predict(wide).explanation.transfer(), Not(HasSubstr("Habitat's rule")));
+  // The platform's description says it, for the layers it applies to.
+  EXPECT_THAT(transferred.description(), HasSubstr("Habitat's rule"));
+  EXPECT_EQ(transferred.parameters().at("transfer.rule_share"), 1);
 }
 
 TEST(ScaledSourcesTest, TheHeldOutSourcesChooseTheRuleWhereTheirKindSharesWhatTheSpecMissesOnSyntheticData) {
