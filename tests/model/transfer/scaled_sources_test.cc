@@ -1,4 +1,4 @@
-// Habitat's rule beside the transfer's trees (model/transfer/scaled_sources.h): which sources it
+// Habitat's rule beside the transfer's trees (model/transfer/internal/scaled_sources.h): which sources it
 // takes, and the share the held-out sources choose for it. Synthetic GPUs (planted, named so) for
 // the mechanics; the public NeuSight GPUs for what it is for.
 #include "model/transfer/internal/scaled_sources.h"
