@@ -74,9 +74,9 @@ absl::StatusOr<TransferModel> TransferModel::Fit(const std::vector<TransferSourc
   if (options.held_out_samples_per_source > 0) {
     model.held_out_ = LeaveOneSourceOutResiduals(sources, options);
     for (const TransferSpec& kind : model.source_model_specs_) {
-      const bool chosen = std::any_of(model.rule_shares_.begin(), model.rule_shares_.end(),
-                                      [&kind](const auto& entry) { return AlikeForTheRule(entry.first, kind); });
-      if (!chosen) model.rule_shares_.push_back({kind, ChooseRuleShare(model, model.held_out_, kind)});
+      if (model.RuleShareFor(kind) == nullptr) {
+        model.rule_shares_.push_back({kind, ChooseRuleShare(model, model.held_out_, kind)});
+      }
     }
   }
   return model;
@@ -92,11 +92,16 @@ double TransferModel::TreesUs(const ConvShape& shape, const TransferSpec& target
   return std::max(FloorUs(target), SpecRooflineUs(shape, target) * std::exp(trees_.Predict(f)));
 }
 
-RuleShareChoice TransferModel::RuleShare(const TransferSpec& target) const {
+const RuleShareChoice* TransferModel::RuleShareFor(const TransferSpec& target) const {
   for (const auto& [kind, choice] : rule_shares_) {
-    if (AlikeForTheRule(kind, target)) return choice;
+    if (AlikeForTheRule(kind, target)) return &choice;
   }
-  return RuleShareChoice{};
+  return nullptr;
+}
+
+RuleShareChoice TransferModel::RuleShare(const TransferSpec& target) const {
+  const RuleShareChoice* choice = RuleShareFor(target);
+  return choice == nullptr ? RuleShareChoice{} : *choice;
 }
 
 double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule) const {

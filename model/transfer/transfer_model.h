@@ -115,6 +115,9 @@ class TransferModel {
   const std::vector<TrainingDomain>& source_model_domains() const { return source_model_domains_; }
 
  private:
+  // The share chosen for the kind of GPU `target` is; null where none of the sources is of it.
+  const RuleShareChoice* RuleShareFor(const TransferSpec& target) const;
+
   BoostedTrees trees_;
   // The fastest layer the sources timed through TensorFlow [1] and otherwise [0]; 0: none.
   std::array<double, 2> floor_us_{0, 0};

@@ -17,6 +17,7 @@
 #include "model/serving_model.h"
 #include "model/transfer/transfer_features.h"
 #include "model/transfer/transferred_latency_model.h"
+#include "tests/support/function_latency_model.h"
 #include "tests/support/public_transfer_source.h"
 
 namespace convlat::model {
@@ -63,35 +64,26 @@ double PlantedLatencyUs(const ConvShape& shape, const TransferSpec& gpu, uint64_
   return level * quirk * SpecRooflineUs(shape, gpu);
 }
 
-// A source GPU's own model: its planted law, exactly.
-class PlantedModel final : public LatencyModel {
- public:
-  PlantedModel(TransferSpec gpu, uint64_t kind_seed, double level) : gpu_(gpu), kind_seed_(kind_seed), level_(level) {}
-  Prediction Predict(const ConvShape& shape) const override {
-    Prediction p{.latency_us = PlantedLatencyUs(shape, gpu_, kind_seed_, level_)};
-    // All of it the bound the spec roofline says, as the rule scales it.
-    const ConvFeatures f = ComputeFeatures(shape);
-    if (f.flops / gpu_.peak_gflops >= f.bytes() / gpu_.bandwidth_gbps) {
-      p.explanation.set_compute_share(1);
-    } else {
-      p.explanation.set_memory_share(1);
-    }
-    return p;
-  }
-  std::string kind() const override { return "planted"; }
-  std::map<std::string, double> parameters() const override { return {}; }
-
- private:
-  TransferSpec gpu_;
-  uint64_t kind_seed_;
-  double level_;
-};
-
 struct PlantedGpu {
   TransferSpec spec;
   uint64_t kind_seed;
   double level;
 };
+
+// A source GPU's own model: its planted law, exactly, all of it the bound the spec roofline says,
+// as the rule scales it.
+std::shared_ptr<const LatencyModel> PlantedModel(const PlantedGpu& gpu) {
+  return std::make_shared<FunctionLatencyModel>("planted", [gpu](const ConvShape& shape) {
+    Prediction p{.latency_us = PlantedLatencyUs(shape, gpu.spec, gpu.kind_seed, gpu.level)};
+    const ConvFeatures f = ComputeFeatures(shape);
+    if (f.flops / gpu.spec.peak_gflops >= f.bytes() / gpu.spec.bandwidth_gbps) {
+      p.explanation.set_compute_share(1);
+    } else {
+      p.explanation.set_memory_share(1);
+    }
+    return p;
+  });
+}
 
 TransferSource SourceOf(const PlantedGpu& gpu, uint64_t layer_seed) {
   TransferSource source{.spec = gpu.spec};
@@ -110,7 +102,7 @@ TransferModel FitPlanted(const std::vector<PlantedGpu>& gpus) {
   options.held_out_samples_per_source = 300;
   options.source_model = [gpus](const TransferSource& source) -> absl::StatusOr<std::shared_ptr<const LatencyModel>> {
     for (const PlantedGpu& gpu : gpus) {
-      if (gpu.spec.name == source.spec.name) return std::make_shared<PlantedModel>(gpu.spec, gpu.kind_seed, gpu.level);
+      if (gpu.spec.name == source.spec.name) return PlantedModel(gpu);
     }
     return absl::NotFoundError(source.spec.name);
   };

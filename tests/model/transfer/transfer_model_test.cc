@@ -19,6 +19,7 @@
 #include "model/transfer/blended_latency_model.h"
 #include "model/transfer/transfer_features.h"
 #include "model/transfer/transferred_latency_model.h"
+#include "tests/support/function_latency_model.h"
 
 namespace convlat::model {
 namespace {
@@ -112,27 +113,17 @@ TEST(TransferModelTest, FewShotLearnsWhatOnlyTheTargetHasOnSyntheticData) {
 
 // A source's own model that knows its GPU's planted law exactly: the stack's arithmetic, apart
 // from any fit's error.
-class PlantedLawModel : public LatencyModel {
- public:
-  explicit PlantedLawModel(TransferSpec gpu, double own_factor = 1) : gpu_(std::move(gpu)), own_factor_(own_factor) {}
-  Prediction Predict(const ConvShape& shape) const override {
-    Prediction p;
-    p.latency_us = PlantedLatencyUs(shape, gpu_, own_factor_);
-    return p;
-  }
-  std::string kind() const override { return "planted"; }
-  std::map<std::string, double> parameters() const override { return {}; }
-
- private:
-  TransferSpec gpu_;
-  double own_factor_;
-};
+std::unique_ptr<LatencyModel> PlantedLawModel(const TransferSpec& gpu, double own_factor = 1) {
+  return std::make_unique<FunctionLatencyModel>("planted", [gpu, own_factor](const ConvShape& shape) {
+    return Prediction{.latency_us = PlantedLatencyUs(shape, gpu, own_factor)};
+  });
+}
 
 // The stacking transfer over the synthetic sources, each source's own model its planted law.
 TransferModel StackingTransfer(const std::vector<TransferSource>& sources) {
   TransferOptions options;
   options.source_model = [](const TransferSource& source) -> absl::StatusOr<std::shared_ptr<const LatencyModel>> {
-    return std::make_shared<PlantedLawModel>(source.spec);
+    return std::shared_ptr<const LatencyModel>(PlantedLawModel(source.spec));
   };
   return *TransferModel::Fit(sources, options);
 }
@@ -299,18 +290,17 @@ TEST(TransferModelTest, ResidualsLikeTheTargetAreThoseOfItsFramework) {
 }
 
 // The platform's own fit, as the blend sees it: a fixed answer with a kernel it names.
-class FixedOwnFit : public LatencyModel {
- public:
-  Prediction Predict(const ConvShape&) const override {
-    Prediction p;
-    p.latency_us = 100;
-    p.explanation.set_model_kind(kind());
-    p.explanation.set_kernel("own_kernel");
-    return p;
-  }
-  std::string kind() const override { return "fixed"; }
-  std::map<std::string, double> parameters() const override { return {{"fixed.us", 100}}; }
-};
+std::unique_ptr<LatencyModel> FixedOwnFit() {
+  return std::make_unique<FunctionLatencyModel>(
+      "fixed",
+      [](const ConvShape&) {
+        Prediction p{.latency_us = 100};
+        p.explanation.set_model_kind("fixed");
+        p.explanation.set_kernel("own_kernel");
+        return p;
+      },
+      std::map<std::string, double>{{"fixed.us", 100}});
+}
 
 TEST(BlendedLatencyModelTest, OwnFitWeighsNOverNPlusFifty) {
   EXPECT_DOUBLE_EQ(OwnFitWeight(0), 0);
@@ -327,10 +317,10 @@ TEST(BlendedLatencyModelTest, CrossValidationWeighsTheBetterOfTheTwoOnSyntheticD
   const std::vector<Sample> layers(truth.samples.begin(), truth.samples.begin() + 200);
   const double rule = OwnFitWeight(200);
   const ConvFitter exact = [&target](const std::vector<Sample>&) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-    return std::make_unique<PlantedLawModel>(target, 1.5);
+    return PlantedLawModel(target, 1.5);
   };
   const ConvFitter constant = [](const std::vector<Sample>&) -> absl::StatusOr<std::unique_ptr<LatencyModel>> {
-    return std::make_unique<FixedOwnFit>();
+    return FixedOwnFit();
   };
   // n = 200 held-out layers chose 1 (exact) and 0 (constant); the rule backs its own as 50 would.
   EXPECT_DOUBLE_EQ(CrossValidatedOwnFitWeight(model, target, layers, exact, rule),
@@ -358,7 +348,7 @@ TEST(BlendedLatencyModelTest, GeometricBlendKeepsTheOwnExplanationAndSaysTheBlen
   const TransferSpec target = SyntheticGpu("target", 56, 12000, 600);
   const ConvShape layer = SyntheticLayers(1, 5)[0];
   const double transferred_us = model->PredictUs(layer, target);
-  const BlendedLatencyModel blend(std::make_unique<FixedOwnFit>(),
+  const BlendedLatencyModel blend(FixedOwnFit(),
                                   std::make_unique<TransferredLatencyModel>(model, target, FewShotCorrection{}), 150);
   const Prediction p = blend.Predict(layer);
   EXPECT_NEAR(p.latency_us, std::pow(100.0, 0.75) * std::pow(transferred_us, 0.25), 1e-9 * p.latency_us);
