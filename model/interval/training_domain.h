@@ -64,6 +64,8 @@ class DomainCheckedModel final : public LatencyModel {
       : model_(std::move(model)), domain_(std::move(domain)) {}
 
   Prediction Predict(const ConvShape& shape) const override;
+  // The model's: the domain adds words, not time.
+  LatencyParts PredictParts(const ConvShape& shape) const override { return model_->PredictParts(shape); }
   std::string kind() const override { return model_->kind(); }
   std::map<std::string, double> parameters() const override;
 

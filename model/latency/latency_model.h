@@ -30,11 +30,24 @@ struct Prediction {
   bool interval_calibrated = false;
 };
 
+// A prediction's latency and how the model splits it (Explanation.compute_share and
+// memory_share), without the explanation's strings: what a model that combines other models'
+// predictions (the transfer's rule and stack, model/transfer/) needs of them.
+struct LatencyParts {
+  double latency_us = 0;
+  double compute_share = 0;
+  double memory_share = 0;
+};
+
 class LatencyModel {
  public:
   virtual ~LatencyModel() = default;
   // Pure arithmetic on fitted parameters: no allocation beyond the explanation strings.
   virtual Prediction Predict(const ConvShape& shape) const = 0;
+  // Predict's latency and shares, the same numbers. The default runs Predict; a model on the hot
+  // path of another's (the two-mode model under a transferred platform) skips the strings, which
+  // are a third of its prediction.
+  virtual LatencyParts PredictParts(const ConvShape& shape) const;
   virtual std::string kind() const = 0;
   virtual std::map<std::string, double> parameters() const = 0;
 };

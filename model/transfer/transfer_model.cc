@@ -104,12 +104,14 @@ RuleShareChoice TransferModel::RuleShare(const TransferSpec& target) const {
   return choice == nullptr ? RuleShareChoice{} : *choice;
 }
 
-double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule) const {
+double TransferModel::PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule,
+                                std::span<const LatencyParts> sources) const {
   if (with_rule != nullptr) *with_rule = false;
   const double trees_us = TreesUs(shape, target);
-  const double share = RuleShare(target).share;
+  const RuleShareChoice* rule = RuleShareFor(target);
+  const double share = rule == nullptr ? 0 : rule->share;
   if (share <= 0) return trees_us;
-  const double rule_us = ScaledSourcesUs(*this, shape, target);
+  const double rule_us = ScaledSourcesUs(*this, shape, target, {}, sources);
   if (with_rule != nullptr) *with_rule = rule_us > 0;
   return std::max(FloorUs(target), BlendWithRule(trees_us, rule_us, share));
 }
@@ -130,6 +132,12 @@ double StandardisedLinear(double intercept, const std::vector<double>& weights, 
 
 double FewShotCorrection::LogFactor(const std::array<double, kTransferFeatureCount>& features) const {
   return StandardisedLinear(offset, slopes, mean, scale, features);
+}
+
+SourcePredictions TransferModel::PredictSources(const ConvShape& shape) const {
+  SourcePredictions predictions;
+  for (const auto& source : source_models_) predictions.push_back(source->PredictParts(shape));
+  return predictions;
 }
 
 namespace {
@@ -232,12 +240,11 @@ StandardisedRidge FitHuberStandardisedRidge(const std::vector<Row>& x, const std
 
 // The stack's columns for one layer: the log of each source model's prediction, then of the
 // zero-shot transfer.
-std::vector<double> StackColumns(const TransferModel& model, double zero_shot_us, const ConvShape& shape) {
-  std::vector<double> columns;
-  columns.reserve(model.source_models().size() + 1);
+absl::InlinedVector<double, 9> StackColumns(std::span<const LatencyParts> sources, double zero_shot_us) {
+  absl::InlinedVector<double, 9> columns;
   // A prediction that is not a positive number (none should be) counts as the least, not as NaN.
   auto log_of = [](double us) { return std::log(us > 1e-3 ? us : 1e-3); };
-  for (const auto& source : model.source_models()) columns.push_back(log_of(source->Predict(shape).latency_us));
+  for (const LatencyParts& source : sources) columns.push_back(log_of(source.latency_us));
   columns.push_back(log_of(zero_shot_us));
   return columns;
 }
@@ -247,15 +254,20 @@ std::vector<double> StackColumns(const TransferModel& model, double zero_shot_us
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
                                        const std::vector<Sample>& target_samples, double prior_layers) {
   std::vector<const Sample*> used;
-  std::vector<double> zero_shot_us;  // each made once, for both corrections
+  for (const Sample& sample : target_samples) {
+    if (sample.latency_us > 0) used.push_back(&sample);
+  }
+  const bool stacks = StacksOn(model, static_cast<int>(used.size()));
+  std::vector<absl::InlinedVector<double, 9>> columns;  // the stack's, when it stacks
   std::vector<TransferFeatures> x;
   std::vector<double> e;
-  for (const Sample& sample : target_samples) {
-    if (!(sample.latency_us > 0)) continue;
-    used.push_back(&sample);
-    zero_shot_us.push_back(model.PredictUs(sample.shape, target));
-    x.push_back(ComputeTransferFeatures(sample.shape, target));
-    e.push_back(std::log(sample.latency_us / zero_shot_us.back()));
+  for (const Sample* sample : used) {
+    // Each source model run once per layer, for the zero-shot rule and the stack's columns.
+    const SourcePredictions sources = stacks ? model.PredictSources(sample->shape) : SourcePredictions{};
+    const double zero_shot_us = model.PredictUs(sample->shape, target, nullptr, sources);
+    if (stacks) columns.push_back(StackColumns(sources, zero_shot_us));
+    x.push_back(ComputeTransferFeatures(sample->shape, target));
+    e.push_back(std::log(sample->latency_us / zero_shot_us));
   }
   FewShotCorrection correction;
   correction.layers = static_cast<int>(x.size());
@@ -267,13 +279,9 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
   correction.mean = std::move(ridge.mean);
   correction.scale = std::move(ridge.scale);
   correction.slopes = std::move(ridge.weights);
-  if (StacksOn(model, correction.layers)) {
-    std::vector<std::vector<double>> columns;
+  if (stacks) {
     std::vector<double> log_us;
-    for (size_t i = 0; i < used.size(); ++i) {
-      columns.push_back(StackColumns(model, zero_shot_us[i], used[i]->shape));
-      log_us.push_back(std::log(used[i]->latency_us));
-    }
+    for (const Sample* sample : used) log_us.push_back(std::log(sample->latency_us));
     StandardisedRidge stack = FitHuberStandardisedRidge(columns, log_us, columns.front().size(), kStackRidge,
                                                         kStackHuberDelta, &correction.stack_outliers);
     correction.stack_intercept = stack.y_mean;
@@ -284,20 +292,22 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
   return correction;
 }
 
-double RefinedUs(const TransferModel& model, double zero_shot_us, const TransferSpec& target,
-                 const FewShotCorrection& correction, const ConvShape& shape) {
-  if (correction.layers == 0) return zero_shot_us;
-  if (correction.stacked()) {
+RefinedPrediction PredictRefined(const TransferModel& model, const TransferSpec& target,
+                                 const FewShotCorrection& correction, const ConvShape& shape) {
+  RefinedPrediction refined;
+  const SourcePredictions sources = correction.stacked() ? model.PredictSources(shape) : SourcePredictions{};
+  refined.zero_shot_us = model.PredictUs(shape, target, &refined.with_rule, sources);
+  if (correction.layers == 0) {
+    refined.us = refined.zero_shot_us;
+  } else if (correction.stacked()) {
     // The columns are those the stack was fitted on: one per source model, then the transfer.
-    return std::exp(StandardisedLinear(correction.stack_intercept, correction.stack_weights, correction.stack_mean,
-                                       correction.stack_scale, StackColumns(model, zero_shot_us, shape)));
+    refined.us =
+        std::exp(StandardisedLinear(correction.stack_intercept, correction.stack_weights, correction.stack_mean,
+                                    correction.stack_scale, StackColumns(sources, refined.zero_shot_us)));
+  } else {
+    refined.us = refined.zero_shot_us * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
   }
-  return zero_shot_us * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
-}
-
-double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
-                        const ConvShape& shape) {
-  return RefinedUs(model, model.PredictUs(shape, target), target, correction, shape);
+  return refined;
 }
 
 std::vector<HeldOutSourceResiduals> LeaveOneSourceOutResiduals(const std::vector<TransferSource>& sources,

@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "model/fit/boosted_trees.h"
 #include "model/interval/training_domain.h"
@@ -68,6 +70,10 @@ struct HeldOutSourceResiduals {
 
 // How the share of Habitat's rule in the zero-shot transfer was chosen for one kind of target GPU
 // (internal/scaled_sources.h).
+// Each source model's latency and shares for one layer (LatencyModel::PredictParts), in the order of
+// TransferModel::source_models(): made once per layer, for the rule and the stack alike.
+using SourcePredictions = absl::InlinedVector<LatencyParts, 8>;
+
 struct RuleShareChoice {
   double share = 0;        // of the rule, in log space: 0 the trees alone
   int judged_sources = 0;  // held-out sources of that kind the rule could predict
@@ -85,8 +91,12 @@ class TransferModel {
   // Zero-shot: µs on `target`, from its spec only, never below FloorUs(target): the trees, blended
   // with Habitat's rule where the held-out sources gave it a share (RuleShare).
   // `with_rule` (optional) receives whether the rule took part: it did not where it has no share, or
-  // no source like the target measured layers like this one.
-  double PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule = nullptr) const;
+  // no source like the target measured layers like this one. `sources` (optional): PredictSources of
+  // the layer, already made; otherwise the rule runs the models it needs itself.
+  double PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule = nullptr,
+                   std::span<const LatencyParts> sources = {}) const;
+  // Every source model's prediction of `shape`.
+  SourcePredictions PredictSources(const ConvShape& shape) const;
   // The trees alone, never below FloorUs(target).
   double TreesUs(const ConvShape& shape, const TransferSpec& target) const;
   // The share of the rule for targets like `target` (internal/scaled_sources.h), and how it was chosen; a
@@ -178,12 +188,21 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
                                        const std::vector<Sample>& target_samples,
                                        double prior_layers = kFewShotPriorLayers);
 
-// µs on `target` with its few-shot correction.
-double PredictRefinedUs(const TransferModel& model, const TransferSpec& target, const FewShotCorrection& correction,
-                        const ConvShape& shape);
-// The same from the zero-shot prediction `zero_shot_us` (model.PredictUs) already made.
-double RefinedUs(const TransferModel& model, double zero_shot_us, const TransferSpec& target,
-                 const FewShotCorrection& correction, const ConvShape& shape);
+// A layer on `target` with its few-shot correction: the µs served, and the zero-shot prediction it
+// refined (whether Habitat's rule took part in it). A stacked correction runs each source model
+// once, for the rule and the stack's columns.
+struct RefinedPrediction {
+  double us = 0;
+  double zero_shot_us = 0;
+  bool with_rule = false;
+};
+RefinedPrediction PredictRefined(const TransferModel& model, const TransferSpec& target,
+                                 const FewShotCorrection& correction, const ConvShape& shape);
+// Its µs alone.
+inline double PredictRefinedUs(const TransferModel& model, const TransferSpec& target,
+                               const FewShotCorrection& correction, const ConvShape& shape) {
+  return PredictRefined(model, target, correction, shape).us;
+}
 
 // Every source held out in turn, the trees fitted on the others (options.source_model unused). Empty
 // with fewer than two sources.

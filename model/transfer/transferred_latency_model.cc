@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/string_view.h"
 #include "model/layers/features.h"
 #include "model/transfer/transfer_features.h"
 
@@ -18,22 +17,29 @@ TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferM
                               : correction_.stacked() ? absl::StrCat(", stacked on ", correction_.layers,
                                                                      " layers over the sources' own models")
                                                       : absl::StrCat(", refined with ", correction_.layers, " layers"));
-  layer_description_ = description_;
+  std::string rule_clause;
   const RuleShareChoice rule = model_->RuleShare(target_);
   if (rule.share > 0) {
-    rule_clause_ =
-        absl::StrCat("; its zero-shot part ", absl::SixDigits(100 * rule.share),
-                     " % Habitat's rule (the sources' own models, scaled to this GPU's peak and bandwidth), ",
-                     "a share chosen on ", rule.judged_sources, " sources like this GPU, each held out");
-    absl::StrAppend(&description_, rule_clause_, " (for the layers those sources measured)");
+    rule_clause = absl::StrCat("; its zero-shot part ", absl::SixDigits(100 * rule.share),
+                               " % Habitat's rule (the sources' own models, scaled to this GPU's peak and bandwidth), ",
+                               "a share chosen on ", rule.judged_sources, " sources like this GPU, each held out");
   }
+  // Smaller than any layer the sources timed: what such a layer takes is their launch and framework floor.
+  const std::string at_floor = absl::StrCat("; at the floor, the fastest layer the sources timed (",
+                                            absl::SixDigits(model_->FloorUs(target_)), " us)");
+  for (int with_rule : {0, 1}) {
+    for (int floor : {0, 1}) {
+      layer_transfer_[with_rule][floor] =
+          absl::StrCat(description_, with_rule ? rule_clause : "", floor ? at_floor : "");
+    }
+  }
+  if (!rule_clause.empty()) absl::StrAppend(&description_, rule_clause, " (for the layers those sources measured)");
 }
 
 Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
   Prediction prediction;
-  bool with_rule = false;
-  const double zero_shot_us = model_->PredictUs(shape, target_, &with_rule);
-  prediction.latency_us = RefinedUs(*model_, zero_shot_us, target_, correction_, shape);
+  const RefinedPrediction refined = PredictRefined(*model_, target_, correction_, shape);
+  prediction.latency_us = refined.us;
   const ConvFeatures f = ComputeFeatures(shape);
   v1::Explanation& why = prediction.explanation;
   why.set_model_kind("transfer");
@@ -51,15 +57,7 @@ Prediction TransferredLatencyModel::Predict(const ConvShape& shape) const {
       why.set_memory_share(share);
     }
   }
-  // The rule is said where it took part: a layer unlike any its sources measured has the trees alone.
-  const absl::string_view rule = with_rule ? absl::string_view(rule_clause_) : absl::string_view();
-  if (zero_shot_us <= model_->FloorUs(target_)) {
-    // Smaller than any layer the sources timed: what it takes is their launch and framework floor.
-    why.set_transfer(absl::StrCat(layer_description_, rule, "; at the floor, the fastest layer the sources timed (",
-                                  absl::SixDigits(model_->FloorUs(target_)), " us)"));
-  } else {
-    why.set_transfer(absl::StrCat(layer_description_, rule));
-  }
+  why.set_transfer(layer_transfer_[refined.with_rule][refined.zero_shot_us <= model_->FloorUs(target_)]);
   for (const std::string& source : model_->source_names()) why.add_transferred_from(source);
   why.set_transfer_target_layers(correction_.layers);
   return prediction;

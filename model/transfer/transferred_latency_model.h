@@ -36,9 +36,9 @@ class TransferredLatencyModel : public LatencyModel {
   TransferSpec target_;
   FewShotCorrection correction_;
   std::string description_;
-  // Each layer's Explanation.transfer: the description without the rule, and the rule's clause for
-  // the layers it took part in.
-  std::string layer_description_, rule_clause_;
+  // Each layer's Explanation.transfer, made once: [with the rule's clause][at the sources' floor]. The
+  // rule is said where it took part: a layer unlike any its sources measured has the trees alone.
+  std::string layer_transfer_[2][2];
 };
 
 }  // namespace convlat::model

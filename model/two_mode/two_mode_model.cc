@@ -251,6 +251,19 @@ Prediction TwoModeModel::Predict(const ConvShape& shape) const {
   return prediction;
 }
 
+LatencyParts TwoModeModel::PredictParts(const ConvShape& shape) const {
+  const Layer layer = Derive(shape);
+  const KernelChoice chosen = ChooseKernel(layer);
+  LatencyParts parts{.latency_us = chosen.cost.total_us()};
+  // The shares are the staircase's, as Explain gives them; the correction scales the whole.
+  if (parts.latency_us > 0) {
+    parts.compute_share = chosen.cost.compute_us / parts.latency_us;
+    parts.memory_share = chosen.cost.memory_us / parts.latency_us;
+  }
+  if (correction_) parts.latency_us *= correction_->Factor(CorrectionInputs(layer, chosen));
+  return parts;
+}
+
 std::optional<Prediction> TwoModeModel::PredictWithKernel(const ConvShape& shape, const std::string& kernel) const {
   const auto it = group_of_kernel_.find(kernel);
   if (it == group_of_kernel_.end()) return std::nullopt;

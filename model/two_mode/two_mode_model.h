@@ -45,6 +45,7 @@ class TwoModeModel final : public LatencyModel {
                                                            const HardwareInfo& hardware);
 
   Prediction Predict(const ConvShape& shape) const override;
+  LatencyParts PredictParts(const ConvShape& shape) const override;
   std::string kind() const override { return "two-mode"; }
   std::map<std::string, double> parameters() const override;
 

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "model/datasets/measurements_csv.h"
+#include "model/datasets/public_datasets.h"
 #include "model/interval/interval_calibration.h"
 #include "model/latency/roofline_model.h"
 #include "model/layers/features.h"
@@ -48,6 +49,30 @@ TEST(ServingModelTest, ServesTheTwoModeModelWhereItHoldsUp) {
   absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples);
   ASSERT_TRUE(served.ok()) << served.status();
   EXPECT_EQ((*served)->kind(), "two-mode");
+}
+
+// PredictParts is Predict's numbers without its strings (the transfer's rule and stack run it): on
+// the public T4, the served two-mode model with its residual correction, inside its training domain
+// and outside (1x1 and strided layers, which the T4 never timed).
+TEST(ServingModelTest, PredictPartsAreThePredictionsNumbers) {
+  const std::string dir = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public");
+  absl::StatusOr<RecordedPlatform> t4 = LoadPublicPlatform(*FindPublicPlatform("gpu-t4"), dir, "test");
+  ASSERT_TRUE(t4.ok()) << t4.status();
+  const std::vector<Sample> samples = SamplesFromMeasurements(t4->measurements);
+  absl::StatusOr<std::unique_ptr<LatencyModel>> served = FitLatencyModel(samples, HardwareOf(t4->platform));
+  ASSERT_TRUE(served.ok()) << served.status();
+  ASSERT_EQ((*served)->kind(), "two-mode");
+  ASSERT_GT((*served)->parameters().at("correction_trees"), 0);
+  std::vector<ConvShape> shapes = {SquareConvShape(64, 56, 64, 1), SquareConvShape(3, 224, 64, 7)};
+  shapes.back().stride_h = shapes.back().stride_w = 2;
+  for (size_t i = 0; i < samples.size(); i += 25) shapes.push_back(samples[i].shape);
+  for (const ConvShape& shape : shapes) {
+    const Prediction prediction = (*served)->Predict(shape);
+    const LatencyParts parts = (*served)->PredictParts(shape);
+    EXPECT_EQ(parts.latency_us, prediction.latency_us);
+    EXPECT_EQ(parts.compute_share, prediction.explanation.compute_share());
+    EXPECT_EQ(parts.memory_share, prediction.explanation.memory_share());
+  }
 }
 
 // Real measurements (this repository's CPU default sweep: convolutions and ops): both models.

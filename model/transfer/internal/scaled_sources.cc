@@ -18,7 +18,7 @@ bool AlikeForTheRule(const TransferSpec& a, const TransferSpec& b) {
 }
 
 double ScaledSourcesUs(const TransferModel& model, const ConvShape& shape, const TransferSpec& target,
-                       absl::string_view left_out) {
+                       absl::string_view left_out, std::span<const LatencyParts> sources) {
   double log_sum = 0;
   int count = 0;
   for (size_t i = 0; i < model.source_models().size(); ++i) {
@@ -27,14 +27,14 @@ double ScaledSourcesUs(const TransferModel& model, const ConvShape& shape, const
     // A source's own model speaks for layers like those it measured: the NeuSight GPUs' models know
     // 3x3 stride-1 layers only, and a 1x1 or strided layer would be their extrapolation.
     if (!model.source_model_domains()[i].Outside(shape).empty()) continue;
-    const Prediction p = model.source_models()[i]->Predict(shape);
+    const LatencyParts p = sources.empty() ? model.source_models()[i]->PredictParts(shape) : sources[i];
     if (!(p.latency_us > 0) || !std::isfinite(p.latency_us)) continue;
     // The source model's own split of the time: its compute part runs at the ratio of the peaks (on
     // SMs alike, the ratio of SMs times clocks: Habitat's wave scaling without the last wave's
     // rounding), its memory part at the ratio of the bandwidths, and the rest (launch, framework)
     // takes as long on either GPU.
-    const double compute = std::clamp(p.explanation.compute_share(), 0.0, 1.0);
-    const double memory = std::clamp(p.explanation.memory_share(), 0.0, 1.0 - compute);
+    const double compute = std::clamp(p.compute_share, 0.0, 1.0);
+    const double memory = std::clamp(p.memory_share, 0.0, 1.0 - compute);
     const double ratio = compute * source.peak_gflops / target.peak_gflops +
                          memory * source.bandwidth_gbps / target.bandwidth_gbps + (1 - compute - memory);
     log_sum += std::log(p.latency_us * ratio);

@@ -22,6 +22,7 @@
 // lowest MAPE over those held-out layers wins. Fewer than two such sources: the trees alone (a
 // Maxwell, Pascal or Hopper target among the public GPUs, or a Jetson Nano).
 
+#include <span>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -37,8 +38,9 @@ bool AlikeForTheRule(const TransferSpec& a, const TransferSpec& b);
 // The rule's µs for `shape` on `target`: the geometric mean over the model's source models alike to
 // the target, `left_out` (a source's name) excluded, of each one's prediction scaled to the target,
 // where the layer is inside what that source measured. 0 when no such source model exists.
+// `sources` (optional): the model's PredictSources of the layer, already made for the stack.
 double ScaledSourcesUs(const TransferModel& model, const ConvShape& shape, const TransferSpec& target,
-                       absl::string_view left_out = {});
+                       absl::string_view left_out = {}, std::span<const LatencyParts> sources = {});
 
 // The share for targets alike to `target`, chosen on `held_out` (LeaveOneSourceOutResiduals of the
 // same sources, with their samples).
