@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "client/svg_plot.h"
 #include "model/datasets/public_datasets.h"
+#include "model/kind_routed_model.h"
 #include "model/serving_model.h"
 
 namespace convlat {
@@ -92,6 +93,8 @@ absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t see
   // The sources' own models too, for the stacked few-shot correction, as the server fits them.
   options.transfer.source_model = model::FitEachSource(options.own_fit);
   options.own_fit_of_kind = model::ConvFitterOfKind;
+  // A GPU that measured 3x3 stride-1 layers only, as the NeuSight ones: its other kinds routed.
+  options.route_new_kinds = model::RouteNewKindsToTransfer;
   const auto start = std::chrono::steady_clock::now();
   const model::TransferMatrix matrix = model::EvaluateTransfer(*sources, options);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -101,7 +104,9 @@ absl::Status RunTransferEvaluation(const std::string& datasets_dir, uint64_t see
       << "the server serves it, then each alone); coverage of the zero-shot 80 % interval on all of them; the share of "
       << "Habitat's rule in the zero-shot transfer (the sources' own models scaled to the target, where two sources "
          "are "
-      << "like it; model/transfer/internal/scaled_sources.h). Sources: "
+      << "like it; model/transfer/internal/scaled_sources.h); and, with the target's 3x3 stride-1 layers as its only "
+         "ones, the MAPE on all its other layers of its own fit and of the model the server serves it (the kinds it "
+         "never measured from the transfer stacked over the sources that did, model/kind_routed_model.h). Sources: "
       << "every other GPU, at most " << options.transfer.max_samples_per_source << " layers each.\n\n"
       << TransferMatrixMarkdown(matrix) << "\n"
       << absl::StrFormat("(%d targets evaluated in %.1f s)\n", static_cast<int>(matrix.rows.size()), seconds);

@@ -23,7 +23,7 @@ ALLOWED = {
     "onnx": {"layers"},
     "interval": {"fit", "layers", "latency"},
     "transfer": {"fit", "layers", "latency", "interval"},
-    "": {"fit", "layers", "measured", "latency", "two_mode", "interval"},  # model/serving_model
+    "": {"fit", "layers", "measured", "latency", "two_mode", "interval", "transfer"},  # model/serving_model, kind_routed_model
 }
 FORBIDDEN_IN_MODEL = ("grpcpp/", "grpc/", "server/", "profiler_agent/", "client/", "common/", "spdlog/")
 MAX_FILES_PER_FOLDER = 12

@@ -6,6 +6,7 @@
 
 #include "convlat/v1/latency.pb.h"
 #include "model/interval/prediction_interval.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/latency_model.h"
 #include "model/latency/op_model.h"
 #include "model/latency/spec_roofline.h"
@@ -27,6 +28,9 @@ struct FittedModel {
   model::PredictionIntervals conv_intervals;  // 80 % intervals, calibrated on held-out layers
   model::PredictionIntervals op_intervals;
   model::MeasuredLayers measured;  // the platform's own configurations, answered as measured
+  // The kinds and sizes of convolution the platform measured itself (empty: none), which tell
+  // whether another GPU measured kinds it did not (new_kind_routing.h).
+  model::TrainingDomain own_domain;
   // Served the transfer model (transfer_sources.h): the platform has too few measurements of its
   // own. Every prediction from it is marked transferred; its ops come from the spec roofline.
   bool transferred = false;

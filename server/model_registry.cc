@@ -10,6 +10,7 @@
 #include "model/datasets/gpu_specs.h"
 #include "model/serving_model.h"
 #include "model/transfer/blended_latency_model.h"
+#include "server/new_kind_routing.h"
 #include "server/served_snapshot.h"
 #include "server/transferred_refit.h"
 #include "spdlog/spdlog.h"
@@ -136,7 +137,8 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
       return absl::OkStatus();
     }
   }
-  const size_t own_layers = model::SamplesFromMeasurements(*measurements).size();
+  const std::vector<model::Sample> own_samples = model::SamplesFromMeasurements(*measurements);
+  const size_t own_layers = own_samples.size();
   std::optional<TransferTarget> target;
   if (spec) target.emplace(TransferTarget{platform, *described, *spec, *measurements, successful});
   // Below kOwnLayersWithoutTransfer layers of its own, what it is served involves the transfer
@@ -145,7 +147,13 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   const PublishedModels published = [this](const std::string& name) { return Get(name); };
   if (target && own_layers < static_cast<size_t>(kOwnLayersWithoutTransfer)) {
     absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform, published);
-    if (transfer.ok()) return PublishRefit(platform, RefitWithTransfer(**transfer, *target));
+    if (transfer.ok()) {
+      std::shared_ptr<FittedModel> snapshot = RefitWithTransfer(**transfer, *target);
+      if (!snapshot->transferred && BroaderGpuServed(platform, *snapshot)) {
+        RouteNewKindsOfOwnFit(platform, *target, **transfer, *snapshot);
+      }
+      return PublishRefit(platform, std::move(snapshot));
+    }
     transfer_status = transfer.status();
     if (successful == 0) {
       absl::MutexLock lock(&models_mutex_);
@@ -184,6 +192,18 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
   std::shared_ptr<FittedModel> snapshot =
       SnapshotOfServingModel(platform, described.ok() ? std::optional<v1::Platform>(*described) : std::nullopt,
                              *std::move(fitted), successful);
+  snapshot->own_domain = model::TrainingDomain::Of(own_samples);
+  if (target && BroaderGpuServed(platform, *snapshot)) {
+    // The other GPUs as sources, as for a blend: their set stays the same while this one measures
+    // more, so its refits find the transfer cached.
+    absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform, published);
+    if (transfer.ok()) {
+      RouteNewKindsOfOwnFit(platform, *target, **transfer, *snapshot);
+    } else {
+      spdlog::warn("platform '{}': the kinds of layer it never measured stay its own fit's extrapolations: {}",
+                   platform, std::string(transfer.status().message()));
+    }
+  }
   snapshot->info.set_fit_seconds(elapsed_seconds());
   return PublishRefit(platform, std::move(snapshot));
 }
@@ -208,11 +228,44 @@ absl::Status ModelRegistry::PublishRefit(const std::string& platform, std::share
       "{:.1f}%){}{}",
       platform, ServedPathOf(*snapshot), info.model_kind(), info.sample_count(), info.fit_seconds(), info.fit_mape(),
       info.op_sample_count(), info.op_fit_mape(), transfer.empty() ? "" : "; ", transfer);
-  const bool transferred = snapshot->transferred;
+  const std::shared_ptr<const FittedModel> published = snapshot;
   Publish(platform, std::move(snapshot));
-  // The platforms served a transfer may have had this one as a source, or may gain it as one.
-  if (!transferred) RequestTransferredRefits();
+  if (!published->transferred) {
+    // The platforms served a transfer may have had this one as a source, or may gain it as one;
+    // and the GPUs that never measured kinds it did may now have them answered by the transfer.
+    RequestTransferredRefits();
+    RequestNarrowerRefits(platform, *published);
+  }
   return absl::OkStatus();
+}
+
+void ModelRegistry::RouteNewKindsOfOwnFit(const std::string& platform, const TransferTarget& target,
+                                          const SourceTransfer& transfer, FittedModel& snapshot) {
+  if (RouteNewKinds(transfer, model::SamplesFromMeasurements(target.measurements), target.spec, snapshot)) {
+    spdlog::info("platform '{}': the kinds of layer it never measured are answered by the transfer from {} GPUs",
+                 platform, transfer.model->source_names().size());
+  }
+}
+
+bool ModelRegistry::BroaderGpuServed(const std::string& platform, const FittedModel& snapshot) const {
+  absl::MutexLock lock(&models_mutex_);
+  for (const auto& [name, model] : models_) {
+    if (name != platform && MeasuredKindsBeyond(*model, snapshot)) return true;
+  }
+  return false;
+}
+
+void ModelRegistry::RequestNarrowerRefits(const std::string& platform, const FittedModel& published) {
+  std::vector<std::string> narrower;
+  {
+    absl::MutexLock lock(&models_mutex_);
+    for (const auto& [name, model] : models_) {
+      if (name != platform && !RoutesNewKinds(*model) && MeasuredKindsBeyond(published, *model)) {
+        narrower.push_back(name);
+      }
+    }
+  }
+  for (const std::string& name : narrower) RequestRefit(name);
 }
 
 void ModelRegistry::Publish(const std::string& platform, std::shared_ptr<FittedModel> snapshot) {

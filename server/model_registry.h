@@ -18,6 +18,7 @@
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
 #include "server/transfer_sources.h"
+#include "server/transferred_refit.h"
 
 namespace convlat::server {
 
@@ -57,6 +58,19 @@ class ModelRegistry {
       ABSL_LOCKS_EXCLUDED(models_mutex_, queue_mutex_);
   // Publishes a new snapshot under the next version.
   void Publish(const std::string& platform, std::shared_ptr<FittedModel> snapshot) ABSL_LOCKS_EXCLUDED(models_mutex_);
+  // A GPU's own fit, alone or blended (`snapshot`, being refitted): the kinds of layer it never
+  // measured answered by `transfer` (new_kind_routing.h). The caller checks BroaderGpuServed first;
+  // while none is, that GPU's publication queues this one's refit again (RequestNarrowerRefits).
+  void RouteNewKindsOfOwnFit(const std::string& platform, const TransferTarget& target, const SourceTransfer& transfer,
+                             FittedModel& snapshot);
+  // Whether a platform other than `platform` served now measured kinds `snapshot` lacks
+  // (MeasuredKindsBeyond).
+  bool BroaderGpuServed(const std::string& platform, const FittedModel& snapshot) const
+      ABSL_LOCKS_EXCLUDED(models_mutex_);
+  // Queues a refit of every GPU served its own fit without the transfer for kinds it never
+  // measured, when `published` (the own fit just published by `platform`) measured such kinds.
+  void RequestNarrowerRefits(const std::string& platform, const FittedModel& published)
+      ABSL_LOCKS_EXCLUDED(models_mutex_, queue_mutex_);
   // Queues a refit of every platform served a transfer, whose sources may just have changed.
   void RequestTransferredRefits() ABSL_LOCKS_EXCLUDED(models_mutex_, queue_mutex_);
   // Queues every platform whose count of successful measurements differs from the one its

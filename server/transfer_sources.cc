@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "model/datasets/gpu_specs.h"
 #include "model/interval/training_domain.h"
+#include "model/kind_routed_model.h"
 #include "model/latency/samples.h"
 #include "model/serving_model.h"
 #include "spdlog/spdlog.h"
@@ -59,6 +60,9 @@ std::shared_ptr<const model::LatencyModel> PublishedOwnFit(const PublishedModels
     return nullptr;
   }
   const model::LatencyModel* own = snapshot->model.get();
+  // A GPU whose kinds never measured come from the transfer: its own fit alone, or the transfer
+  // would feed itself.
+  if (const auto* routed = dynamic_cast<const model::KindRoutedModel*>(own)) own = &routed->own();
   if (const auto* checked = dynamic_cast<const model::DomainCheckedModel*>(own)) own = &checked->model();
   return std::shared_ptr<const model::LatencyModel>(std::move(snapshot), own);  // shares the snapshot's life
 }

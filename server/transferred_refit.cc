@@ -85,6 +85,7 @@ std::shared_ptr<FittedModel> TransferredSnapshot(const SourceTransfer& transfer,
   snapshot->platform = target.described;
   snapshot->model = std::move(served);
   snapshot->measured = model::MeasuredLayers::FromMeasurements(target.measurements);
+  snapshot->own_domain = model::TrainingDomain::Of(samples);
   (*info.mutable_parameters())["measured.configurations"] = static_cast<double>(snapshot->measured.size());
   snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
   (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;
@@ -122,6 +123,7 @@ std::shared_ptr<FittedModel> RefitWithTransfer(const SourceTransfer& transfer, c
       SnapshotOfServingModel(target.platform, target.described, *std::move(fitted), target.successful);
   for (const std::string& source : transfer.model->source_names()) snapshot->info.add_transferred_from(source);
   snapshot->info.set_transfer_target_layers(static_cast<int32_t>(samples.size()));
+  snapshot->own_domain = model::TrainingDomain::Of(samples);
   snapshot->info.set_fit_seconds(SecondsSince(start));
   return snapshot;
 }

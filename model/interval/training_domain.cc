@@ -124,6 +124,22 @@ std::string TrainingDomain::Outside(const ConvShape& shape) const {
   return absl::StrJoin(reasons, "; ");
 }
 
+bool TrainingDomain::NewKind(const ConvShape& shape) const {
+  return !empty_ &&
+         (!Contains(filters_, Pair{shape.r, shape.s}) || !Contains(strides_, Pair{shape.stride_h, shape.stride_w}) ||
+          !Contains(dilations_, Pair{shape.dilation_h, shape.dilation_w}) ||
+          !Contains(group_kinds_, GroupKindOf(shape)) || !Contains(dtypes_, shape.dtype));
+}
+
+bool TrainingDomain::HasKindsBeyond(const TrainingDomain& other) const {
+  auto beyond = [](const auto& mine, const auto& theirs) {
+    return std::any_of(mine.begin(), mine.end(), [&theirs](const auto& kind) { return !Contains(theirs, kind); });
+  };
+  return !empty_ && (beyond(filters_, other.filters_) || beyond(strides_, other.strides_) ||
+                     beyond(dilations_, other.dilations_) || beyond(group_kinds_, other.group_kinds_) ||
+                     beyond(dtypes_, other.dtypes_));
+}
+
 std::map<std::string, double> TrainingDomain::parameters() const {
   std::map<std::string, double> out;
   if (empty_) return out;

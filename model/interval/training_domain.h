@@ -35,6 +35,12 @@ class TrainingDomain {
   // Why `shape` is outside, in words ("filter 11x11 (measured: 3x3); c=9216 is 4.5x the largest
   // measured (2041)"); empty when it is inside. Allocates only when outside.
   std::string Outside(const ConvShape& shape) const;
+  // Whether `shape` is of a kind none of the samples was: a filter size, stride, dilation, grouping
+  // or data type never measured (sizes beyond the measured range do not count). False when empty.
+  bool NewKind(const ConvShape& shape) const;
+  // Whether this domain holds a kind of layer `other` does not (a filter size, stride, dilation,
+  // grouping or data type): a GPU that measured it can speak for such layers where `other` cannot.
+  bool HasKindsBeyond(const TrainingDomain& other) const;
 
   // "domain.c.min", "domain.c.max", ... and "domain.filters" (how many filter sizes were measured).
   std::map<std::string, double> parameters() const;

@@ -88,6 +88,27 @@ double ZeroShotCoverage(const TransferModel& model, const TransferSource& target
   return judged == 0 ? kNaN : 100.0 * covered / judged;
 }
 
+// MAPEs on the target's layers of other kinds, fitted on its 3x3 stride-1 ones alone: its own fit
+// extrapolating, and as served with the other kinds routed to the transfer. NaN and NaN where it
+// has too few of either.
+std::pair<double, double> NewKindErrors(const std::shared_ptr<const TransferModel>& model, const TransferSource& target,
+                                        const TransferEvaluationOptions& options) {
+  std::vector<Sample> measured, other_kinds;
+  for (const Sample& sample : target.samples) {
+    const ConvShape& s = sample.shape;
+    const bool kind = s.r == 3 && s.s == 3 && s.stride_h == 1 && s.stride_w == 1 && s.groups == 1;
+    (kind ? measured : other_kinds).push_back(sample);
+  }
+  constexpr size_t kMinLayers = 100;  // the server's own fit takes over from as many (kOwnLayersForOwnFit)
+  if (measured.size() < kMinLayers || other_kinds.empty()) return {kNaN, kNaN};
+  absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(measured, {.compute_units = target.spec.sms});
+  if (!own.ok()) return {kNaN, kNaN};
+  const double own_mape = MapeOn(**own, other_kinds);
+  const std::unique_ptr<const LatencyModel> routed =
+      options.route_new_kinds(*std::move(own), measured, model, target.spec);
+  return {own_mape, MapeOn(*routed, other_kinds)};
+}
+
 }  // namespace
 
 TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
@@ -101,6 +122,10 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
       for (int layers : options.target_layers) {
         if (layers > 0) matrix.columns.push_back(absl::StrCat(alone, layers));
       }
+    }
+    if (options.route_new_kinds) {
+      matrix.columns.push_back("new kinds: own fit");
+      matrix.columns.push_back("new kinds: routed");
     }
   }
   for (size_t t = 0; t < platforms.size(); ++t) {
@@ -160,6 +185,11 @@ TransferMatrix EvaluateTransfer(const std::vector<TransferSource>& platforms,
       row.insert(row.end(), transfer_alone.begin(), transfer_alone.end());
       row.insert(row.end(), own_alone.begin(), own_alone.end());
       row.insert(row.end(), coverage.begin(), coverage.end());
+      if (options.route_new_kinds) {
+        const auto [own, routed] = NewKindErrors(model, target, options);
+        row.push_back(own);
+        row.push_back(routed);
+      }
     }
   }
   return matrix;

@@ -30,6 +30,14 @@ struct TransferEvaluationOptions {
   // the target's layers (the server's ConvFitterOfKind: that kind, without choosing again per
   // fold); own_fit itself when unset.
   std::function<ConvFitter(const std::string& kind, const HardwareInfo&)> own_fit_of_kind;
+  // With own_fit: what the server serves a GPU that measured one kind of layer only (the top-level
+  // RouteNewKindsToTransfer: its own fit `own` on `samples`, the other kinds from the transfer),
+  // scored on each target's 3x3 stride-1 layers (what the NeuSight GPUs measured, the commonest
+  // kind in CNNs) as its only ones, judged on all its other layers.
+  std::function<std::unique_ptr<const LatencyModel>(
+      std::unique_ptr<const LatencyModel> own, const std::vector<Sample>& samples,
+      std::shared_ptr<const TransferModel> transfer, const TransferSpec& target)>
+      route_new_kinds;
 };
 
 // One row per target, one column per entry of target_layers ("MAPE % at N layers": what the server
@@ -37,7 +45,10 @@ struct TransferEvaluationOptions {
 // the other sources' leave-one-out residuals), "rule share (zero-shot)" (the share of Habitat's rule
 // the sources chose for targets like it, internal/scaled_sources.h). With an own fit, then per few-shot size "transfer
 // alone at N" and "own fit at N" (MAPE %), and "80 % interval coverage at N" (%: the served blend's
-// intervals, calibrated on its held-out residuals on the N layers, as the server does).
+// intervals, calibrated on its held-out residuals on the N layers, as the server does). With
+// route_new_kinds, then "new kinds: own fit" and "new kinds: routed" (MAPE % on the target's layers
+// other than 3x3 stride 1, its own fit fitted on those alone, then served as the server does), NaN
+// where the target has no other kinds or too few 3x3 stride-1 layers.
 // NaN where a value could not be computed (a target with too few layers for a subset).
 struct TransferMatrix {
   std::vector<std::string> rows;            // target platform names

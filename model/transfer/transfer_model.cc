@@ -134,10 +134,27 @@ double FewShotCorrection::LogFactor(const std::array<double, kTransferFeatureCou
   return StandardisedLinear(offset, slopes, mean, scale, features);
 }
 
-SourcePredictions TransferModel::PredictSources(const ConvShape& shape) const {
-  SourcePredictions predictions;
-  for (const auto& source : source_models_) predictions.push_back(source->PredictParts(shape));
+SourcePredictions TransferModel::PredictSources(const ConvShape& shape, std::span<const int> only) const {
+  if (only.empty()) {
+    SourcePredictions predictions;
+    for (const auto& source : source_models_) predictions.push_back(source->PredictParts(shape));
+    return predictions;
+  }
+  SourcePredictions predictions(source_models_.size(), LatencyParts{.latency_us = std::nan("")});
+  for (int i : only) predictions[i] = source_models_[i]->PredictParts(shape);
   return predictions;
+}
+
+std::vector<int> SourcesMeasuringKindsBeyond(const TransferModel& model, const TrainingDomain& domain,
+                                             const TransferSpec& target) {
+  std::vector<int> sources;
+  for (size_t i = 0; i < model.source_model_domains().size(); ++i) {
+    if (model.source_model_specs()[i].tensorflow_runtime == target.tensorflow_runtime &&
+        model.source_model_domains()[i].HasKindsBeyond(domain)) {
+      sources.push_back(static_cast<int>(i));
+    }
+  }
+  return sources;
 }
 
 namespace {
@@ -238,13 +255,18 @@ StandardisedRidge FitHuberStandardisedRidge(const std::vector<Row>& x, const std
   return fit;
 }
 
-// The stack's columns for one layer: the log of each source model's prediction, then of the
-// zero-shot transfer.
-absl::InlinedVector<double, 9> StackColumns(std::span<const LatencyParts> sources, double zero_shot_us) {
+// The stack's columns for one layer: the log of each source model's prediction (of those in
+// `stack_sources`; empty: all), then of the zero-shot transfer.
+absl::InlinedVector<double, 9> StackColumns(std::span<const LatencyParts> sources, std::span<const int> stack_sources,
+                                            double zero_shot_us) {
   absl::InlinedVector<double, 9> columns;
   // A prediction that is not a positive number (none should be) counts as the least, not as NaN.
   auto log_of = [](double us) { return std::log(us > 1e-3 ? us : 1e-3); };
-  for (const LatencyParts& source : sources) columns.push_back(log_of(source.latency_us));
+  if (stack_sources.empty()) {
+    for (const LatencyParts& source : sources) columns.push_back(log_of(source.latency_us));
+  } else {
+    for (int i : stack_sources) columns.push_back(log_of(sources[i].latency_us));
+  }
   columns.push_back(log_of(zero_shot_us));
   return columns;
 }
@@ -252,7 +274,8 @@ absl::InlinedVector<double, 9> StackColumns(std::span<const LatencyParts> source
 }  // namespace
 
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
-                                       const std::vector<Sample>& target_samples, double prior_layers) {
+                                       const std::vector<Sample>& target_samples, double prior_layers,
+                                       std::vector<int> stack_sources) {
   std::vector<const Sample*> used;
   for (const Sample& sample : target_samples) {
     if (sample.latency_us > 0) used.push_back(&sample);
@@ -263,9 +286,9 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
   std::vector<double> e;
   for (const Sample* sample : used) {
     // Each source model run once per layer, for the zero-shot rule and the stack's columns.
-    const SourcePredictions sources = stacks ? model.PredictSources(sample->shape) : SourcePredictions{};
+    const SourcePredictions sources = stacks ? model.PredictSources(sample->shape, stack_sources) : SourcePredictions{};
     const double zero_shot_us = model.PredictUs(sample->shape, target, nullptr, sources);
-    if (stacks) columns.push_back(StackColumns(sources, zero_shot_us));
+    if (stacks) columns.push_back(StackColumns(sources, stack_sources, zero_shot_us));
     x.push_back(ComputeTransferFeatures(sample->shape, target));
     e.push_back(std::log(sample->latency_us / zero_shot_us));
   }
@@ -288,6 +311,7 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
     correction.stack_mean = std::move(stack.mean);
     correction.stack_scale = std::move(stack.scale);
     correction.stack_weights = std::move(stack.weights);
+    correction.stack_sources = std::move(stack_sources);
   }
   return correction;
 }
@@ -295,15 +319,16 @@ FewShotCorrection FitFewShotCorrection(const TransferModel& model, const Transfe
 RefinedPrediction PredictRefined(const TransferModel& model, const TransferSpec& target,
                                  const FewShotCorrection& correction, const ConvShape& shape) {
   RefinedPrediction refined;
-  const SourcePredictions sources = correction.stacked() ? model.PredictSources(shape) : SourcePredictions{};
+  const SourcePredictions sources =
+      correction.stacked() ? model.PredictSources(shape, correction.stack_sources) : SourcePredictions{};
   refined.zero_shot_us = model.PredictUs(shape, target, &refined.with_rule, sources);
   if (correction.layers == 0) {
     refined.us = refined.zero_shot_us;
   } else if (correction.stacked()) {
     // The columns are those the stack was fitted on: one per source model, then the transfer.
-    refined.us =
-        std::exp(StandardisedLinear(correction.stack_intercept, correction.stack_weights, correction.stack_mean,
-                                    correction.stack_scale, StackColumns(sources, refined.zero_shot_us)));
+    refined.us = std::exp(StandardisedLinear(correction.stack_intercept, correction.stack_weights,
+                                             correction.stack_mean, correction.stack_scale,
+                                             StackColumns(sources, correction.stack_sources, refined.zero_shot_us)));
   } else {
     refined.us = refined.zero_shot_us * std::exp(correction.LogFactor(ComputeTransferFeatures(shape, target)));
   }

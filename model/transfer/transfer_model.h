@@ -95,8 +95,9 @@ class TransferModel {
   // the layer, already made; otherwise the rule runs the models it needs itself.
   double PredictUs(const ConvShape& shape, const TransferSpec& target, bool* with_rule = nullptr,
                    std::span<const LatencyParts> sources = {}) const;
-  // Every source model's prediction of `shape`.
-  SourcePredictions PredictSources(const ConvShape& shape) const;
+  // Each source model's prediction of `shape`, one entry per source model: of those in `only`
+  // (indices; empty: all), the others' latency NaN (not made).
+  SourcePredictions PredictSources(const ConvShape& shape, std::span<const int> only = {}) const;
   // The trees alone, never below FloorUs(target).
   double TreesUs(const ConvShape& shape, const TransferSpec& target) const;
   // The share of the rule for targets like `target` (internal/scaled_sources.h), and how it was chosen; a
@@ -165,9 +166,10 @@ struct FewShotCorrection {
   std::vector<double> mean, scale, slopes;  // per feature; empty: no slope
   double LogFactor(const std::array<double, kTransferFeatureCount>& features) const;
 
-  // The stack: per column (each source model, then the zero-shot transfer) its mean, scale and
-  // weight, and the mean log latency; empty weights: not stacked.
+  // The stack: per column (each source model of stack_sources, then the zero-shot transfer) its
+  // mean, scale and weight, and the mean log latency; empty weights: not stacked.
   std::vector<double> stack_mean, stack_scale, stack_weights;
+  std::vector<int> stack_sources;  // indices into TransferModel::source_models(); empty: every one
   double stack_intercept = 0;
   int stack_outliers = 0;  // layers the stack's robust loss down-weighted
   bool stacked() const { return !stack_weights.empty(); }
@@ -184,9 +186,22 @@ inline constexpr double kStackRidge = 1;
 // public GPUs' own fits typically stays within.
 inline constexpr double kStackHuberDelta = 0.2;
 
+// `stack_sources`: the source models the stack may use (indices into model.source_models(); empty:
+// every one), e.g. SourcesMeasuringKindsBeyond for layers of kinds the target never measured.
 FewShotCorrection FitFewShotCorrection(const TransferModel& model, const TransferSpec& target,
                                        const std::vector<Sample>& target_samples,
-                                       double prior_layers = kFewShotPriorLayers);
+                                       double prior_layers = kFewShotPriorLayers, std::vector<int> stack_sources = {});
+
+// The source models (indices into model.source_models()) whose GPUs, timed through the same
+// framework as `target`, measured kinds of layer (filter sizes, strides, groupings, ...) that
+// `domain` holds none of. A platform's own fit on 3x3 stride-1 layers, asked for a 1x1 or strided
+// one, extrapolates (26.9-38.2 % MAPE on the Justus GPUs' other kinds, docs/accuracy.md); the
+// transfer stacked on its layers over these sources, which know such layers, does not
+// (13.2-16.8 %). Over every source, those that measured no more than the platform (and extrapolate
+// as much) pulled the stack: 14.0-18.2 %. Across frameworks nothing shows that it carries: the
+// TensorFlow GPUs' launch floor put a ResNet-18 1x1 layer on the PyTorch-timed T4 at 0.32 ms.
+std::vector<int> SourcesMeasuringKindsBeyond(const TransferModel& model, const TrainingDomain& domain,
+                                             const TransferSpec& target);
 
 // A layer on `target` with its few-shot correction: the µs served, and the zero-shot prediction it
 // refined (whether Habitat's rule took part in it). A stacked correction runs each source model

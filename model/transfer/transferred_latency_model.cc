@@ -1,6 +1,7 @@
 #include "model/transfer/transferred_latency_model.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,12 +12,17 @@ namespace convlat::model {
 
 TransferredLatencyModel::TransferredLatencyModel(std::shared_ptr<const TransferModel> model, TransferSpec target,
                                                  FewShotCorrection correction)
-    : model_(std::move(model)), target_(std::move(target)), correction_(correction) {
-  description_ = absl::StrCat("transferred from ", absl::StrJoin(model_->source_names(), ", "),
-                              correction_.layers == 0 ? " (no measurements of this platform)"
-                              : correction_.stacked() ? absl::StrCat(", stacked on ", correction_.layers,
-                                                                     " layers over the sources' own models")
-                                                      : absl::StrCat(", refined with ", correction_.layers, " layers"));
+    : model_(std::move(model)), target_(std::move(target)), correction_(std::move(correction)) {
+  std::vector<std::string> stacked_over;  // the sources whose own models the stack uses, when not all
+  for (int i : correction_.stack_sources) stacked_over.push_back(model_->source_model_names()[i]);
+  description_ = absl::StrCat(
+      "transferred from ", absl::StrJoin(model_->source_names(), ", "),
+      correction_.layers == 0 ? " (no measurements of this platform)"
+      : correction_.stacked()
+          ? absl::StrCat(", stacked on ", correction_.layers, " layers over ",
+                         stacked_over.empty() ? "the sources' own models"
+                                              : absl::StrCat("the own models of ", absl::StrJoin(stacked_over, ", ")))
+          : absl::StrCat(", refined with ", correction_.layers, " layers"));
   std::string rule_clause;
   const RuleShareChoice rule = model_->RuleShare(target_);
   if (rule.share > 0) {
@@ -87,8 +93,10 @@ std::map<std::string, double> TransferredLatencyModel::parameters() const {
   // The stack's weights, per standard deviation of each column's log prediction: which source GPUs'
   // own models this platform's latencies follow.
   for (size_t j = 0; j < correction_.stack_weights.size(); ++j) {
-    const bool transfer = j == model_->source_model_names().size();
-    parameters[absl::StrCat("transfer.stack_weight.", transfer ? "spec_transfer" : model_->source_model_names()[j])] =
+    const bool transfer = j + 1 == correction_.stack_weights.size();  // the last column
+    const size_t source = correction_.stack_sources.empty() ? j : correction_.stack_sources[j];
+    parameters[absl::StrCat("transfer.stack_weight.",
+                            transfer ? "spec_transfer" : model_->source_model_names()[source])] =
         correction_.stack_weights[j];
   }
   return parameters;

@@ -27,7 +27,10 @@ double ScaledSourcesUs(const TransferModel& model, const ConvShape& shape, const
     // A source's own model speaks for layers like those it measured: the NeuSight GPUs' models know
     // 3x3 stride-1 layers only, and a 1x1 or strided layer would be their extrapolation.
     if (!model.source_model_domains()[i].Outside(shape).empty()) continue;
-    const LatencyParts p = sources.empty() ? model.source_models()[i]->PredictParts(shape) : sources[i];
+    // Made already for the stack, unless the stack does not use this source.
+    const LatencyParts p = i < sources.size() && !std::isnan(sources[i].latency_us)
+                               ? sources[i]
+                               : model.source_models()[i]->PredictParts(shape);
     if (!(p.latency_us > 0) || !std::isfinite(p.latency_us)) continue;
     // The source model's own split of the time: its compute part runs at the ratio of the peaks (on
     // SMs alike, the ratio of SMs times clocks: Habitat's wave scaling without the last wave's

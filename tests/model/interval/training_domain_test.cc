@@ -80,6 +80,32 @@ TEST_F(TrainingDomainTest, SizesOutsideOnlyBeyondTheTolerance) {
   EXPECT_EQ(range.at("domain.filters"), 1);
 }
 
+// A kind is a filter, stride, dilation, grouping or data type; sizes far beyond the range are
+// outside (Outside) but of no new kind.
+TEST_F(TrainingDomainTest, NewKindsAreFiltersStridesGroupingsNotSizes) {
+  const TrainingDomain t4 = TrainingDomain::Of(*samples_);
+  EXPECT_FALSE(t4.NewKind(Conv(1, 64, 56, 64, 3)));
+  EXPECT_FALSE(t4.NewKind(Conv(1, 9216, 1, 4096, 3)));  // far too many channels: outside, not a new kind
+  EXPECT_THAT(t4.Outside(Conv(1, 9216, 1, 4096, 3)), HasSubstr("c="));
+  EXPECT_TRUE(t4.NewKind(Conv(1, 64, 56, 64, 1)));
+  EXPECT_TRUE(t4.NewKind(Conv(1, 64, 56, 128, 3, 2)));
+  EXPECT_TRUE(t4.NewKind(Conv(1, 64, 56, 64, 3, 1, 64)));
+  EXPECT_FALSE(TrainingDomain::Of({}).NewKind(Conv(1, 64, 56, 64, 1)));
+}
+
+// The T4 measured 3x3 stride-1 layers only: a GPU that also timed 1x1 ones measured kinds beyond
+// it, not the reverse, and a GPU of the same kinds none.
+TEST_F(TrainingDomainTest, ADomainHasKindsBeyondAnotherWhereItMeasuredOneTheOtherDidNot) {
+  const TrainingDomain t4 = TrainingDomain::Of(*samples_);
+  std::vector<Sample> with_1x1(samples_->begin(), samples_->begin() + 10);
+  with_1x1.push_back({Conv(1, 64, 56, 64, 1), 10});
+  const TrainingDomain broader = TrainingDomain::Of(with_1x1);
+  EXPECT_TRUE(broader.HasKindsBeyond(t4));
+  EXPECT_FALSE(t4.HasKindsBeyond(broader));
+  EXPECT_FALSE(t4.HasKindsBeyond(TrainingDomain::Of(std::vector<Sample>(samples_->begin(), samples_->begin() + 10))));
+  EXPECT_FALSE(TrainingDomain::Of({}).HasKindsBeyond(t4));
+}
+
 TEST(TrainingDomainWithoutSamplesTest, NothingIsOutside) {
   EXPECT_THAT(TrainingDomain::Of({}).Outside(Conv(1, 9216, 1, 4096, 1)), IsEmpty());
   EXPECT_THAT(TrainingDomain::Of({}).parameters(), IsEmpty());
