@@ -52,7 +52,7 @@ std::string Explain(const v1::Explanation& why) {
 // `total_us` > 0 (a network's) adds their share of it.
 void NoteExtrapolations(const CommandContext& context, const std::vector<const v1::LayerPrediction*>& predictions,
                         double total_us) {
-  int layers = 0;
+  int layers = 0, new_kinds = 0;
   double layers_us = 0;
   std::string first_reason;
   bool transferred = false;
@@ -61,6 +61,7 @@ void NoteExtrapolations(const CommandContext& context, const std::vector<const v
     if (layers++ == 0) first_reason = p->explanation().extrapolation();
     layers_us += p->latency_us();
     transferred = transferred || p->transferred();
+    new_kinds += p->explanation().new_kind_transferred();
   }
   if (layers == 0) return;
   *context.err << "note: " << layers << (layers == 1 ? " layer lies" : " layers lie") << " outside what "
@@ -69,7 +70,12 @@ void NoteExtrapolations(const CommandContext& context, const std::vector<const v
                << (total_us > 0 ? " (" + Fixed(100 * layers_us / total_us, 1) + "% of the total)" : "") << ", e.g. "
                << first_reason
                << ": their figures are extrapolations and their intervals assumed, not calibrated (an agent "
-                  "measures such layers with convlat-agent network NET.onnx --sweep_out FILE, then --sweep FILE)\n";
+                  "measures such layers with convlat-agent network NET.onnx --sweep_out FILE, then --sweep FILE)"
+               << (new_kinds == 0 ? ""
+                                  : absl::StrCat("; ", new_kinds,
+                                                 " of them, of kinds it never measured, come from the "
+                                                 "transfer over GPUs that did measure such layers"))
+               << "\n";
 }
 
 const char* KindName(v1::PlatformKind kind) {

@@ -19,6 +19,7 @@ Prediction KindRoutedModel::Predict(const ConvShape& shape) const {
   Prediction prediction = transferred_->Predict(shape);
   v1::Explanation& why = prediction.explanation;
   why.set_transfer(transfer_text_);
+  why.set_new_kind_transferred(true);
   // Still a layer the platform never timed: the reason stays, and with it the assumed interval.
   why.set_extrapolation(own_domain_.Outside(shape));
   return prediction;

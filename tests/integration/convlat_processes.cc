@@ -5,6 +5,9 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "tests/support/test_dir.h"
 
 namespace convlat::testing {
@@ -119,8 +122,9 @@ std::string ConvlatProcessesTest::WaitForModel(const std::string& platform) cons
   ProcessResult listed;
   for (int i = 0; i < 100; ++i) {
     listed = Client({"platforms", "--format=csv"});
-    if (listed.output.find(platform + ",") != std::string::npos && listed.output.find(",ready") != std::string::npos) {
-      return listed.output;
+    // The platform's own row ("name,kind,...,ready"), not another platform's that is ready.
+    for (absl::string_view row : absl::StrSplit(listed.output, '\n')) {
+      if (absl::StartsWith(row, platform + ",") && absl::StrContains(row, ",ready")) return listed.output;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -84,6 +84,7 @@ TEST_F(NewKindRoutingTest, KindsAGpuNeverMeasuredAreAnsweredByTheTransferOverOne
     const v1::LayerPrediction& p = response.predictions(i);
     EXPECT_THAT(p.explanation().transfer(), HasSubstr("a kind of layer this platform never measured"));
     EXPECT_THAT(p.explanation().transfer(), HasSubstr("over the own models of k40"));
+    EXPECT_TRUE(p.explanation().new_kind_transferred());
     EXPECT_FALSE(p.explanation().extrapolation().empty());  // still never timed here: the assumed interval
     EXPECT_FALSE(p.interval_calibrated());
     routed_error += std::abs(p.latency_us() / measured[i] - 1);
@@ -107,6 +108,7 @@ TEST_F(NewKindRoutingTest, KindsAGpuNeverMeasuredAreAnsweredByTheTransferOverOne
   v1::PredictResponse own_kind;
   ASSERT_TRUE(server::PredictLayers(core(), request, own_kind).ok());
   EXPECT_THAT(own_kind.predictions(0).explanation().transfer(), Not(HasSubstr("never measured")));
+  EXPECT_FALSE(own_kind.predictions(0).explanation().new_kind_transferred());
   EXPECT_EQ(own_kind.predictions(0).explanation().model_kind(), models_->Get("k80-3x3")->info.model_kind());
 
   v1::GetPlatformModelRequest describe;
@@ -140,6 +142,7 @@ TEST_F(NewKindRoutingTest, AGpuTimedThroughAnotherFrameworkKeepsItsOwnFit) {
   v1::PredictResponse response;
   ASSERT_TRUE(server::PredictLayers(core(), request, response).ok());
   EXPECT_EQ(response.predictions(0).explanation().transfer(), "");
+  EXPECT_FALSE(response.predictions(0).explanation().new_kind_transferred());
   EXPECT_FALSE(response.predictions(0).explanation().extrapolation().empty());
 }
 
