@@ -1,12 +1,11 @@
 #pragma once
 // A GPU served its own fit answers the kinds of layer it never measured (a 1x1, 7x7 or strided
-// convolution on a GPU profiled with 3x3 stride-1 layers only, as the public NeuSight GPUs) from
-// the transfer, stacked on its layers over the GPUs that measured such kinds
+// convolution on a GPU profiled with 3x3 stride-1 layers only) from the transfer, stacked on its
+// layers over the GPUs timed through the same framework that measured such kinds
 // (model/kind_routed_model.h). Core functions of the registry's refit, without its threads.
 
 #include <vector>
 
-#include "model/interval/training_domain.h"
 #include "model/latency/samples.h"
 #include "model/transfer/transfer_spec.h"
 #include "server/fitted_model.h"
