@@ -150,7 +150,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     if (transfer.ok()) {
       std::shared_ptr<FittedModel> snapshot = RefitWithTransfer(**transfer, *target);
       if (!snapshot->transferred && BroaderGpuServed(platform, *snapshot)) {
-        RouteNewKindsOfOwnFit(platform, *target, **transfer, *snapshot);
+        RouteNewKindsOfOwnFit(platform, own_samples, target->spec, **transfer, *snapshot);
       }
       return PublishRefit(platform, std::move(snapshot));
     }
@@ -198,7 +198,7 @@ absl::Status ModelRegistry::Refit(const std::string& platform) {
     // more, so its refits find the transfer cached.
     absl::StatusOr<std::shared_ptr<const SourceTransfer>> transfer = transfer_sources_.For(store_, platform, published);
     if (transfer.ok()) {
-      RouteNewKindsOfOwnFit(platform, *target, **transfer, *snapshot);
+      RouteNewKindsOfOwnFit(platform, own_samples, target->spec, **transfer, *snapshot);
     } else {
       spdlog::warn("platform '{}': the kinds of layer it never measured stay its own fit's extrapolations: {}",
                    platform, std::string(transfer.status().message()));
@@ -239,9 +239,10 @@ absl::Status ModelRegistry::PublishRefit(const std::string& platform, std::share
   return absl::OkStatus();
 }
 
-void ModelRegistry::RouteNewKindsOfOwnFit(const std::string& platform, const TransferTarget& target,
-                                          const SourceTransfer& transfer, FittedModel& snapshot) {
-  if (RouteNewKinds(transfer, model::SamplesFromMeasurements(target.measurements), target.spec, snapshot)) {
+void ModelRegistry::RouteNewKindsOfOwnFit(const std::string& platform, const std::vector<model::Sample>& samples,
+                                          const model::TransferSpec& spec, const SourceTransfer& transfer,
+                                          FittedModel& snapshot) {
+  if (RouteNewKinds(transfer, samples, spec, snapshot)) {
     spdlog::info("platform '{}': the kinds of layer it never measured are answered by the transfer from {} GPUs",
                  platform, transfer.model->source_names().size());
   }

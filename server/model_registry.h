@@ -9,11 +9,14 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "model/latency/samples.h"
+#include "model/transfer/transfer_spec.h"
 #include "server/fitted_model.h"
 #include "server/measurement_store.h"
 #include "server/server_metrics.h"
@@ -61,8 +64,9 @@ class ModelRegistry {
   // A GPU's own fit, alone or blended (`snapshot`, being refitted): the kinds of layer it never
   // measured answered by `transfer` (new_kind_routing.h). The caller checks BroaderGpuServed first;
   // while none is, that GPU's publication queues this one's refit again (RequestNarrowerRefits).
-  void RouteNewKindsOfOwnFit(const std::string& platform, const TransferTarget& target, const SourceTransfer& transfer,
-                             FittedModel& snapshot);
+  // `samples`: the convolutions of its own the refit read (SamplesFromMeasurements), fitted on.
+  void RouteNewKindsOfOwnFit(const std::string& platform, const std::vector<model::Sample>& samples,
+                             const model::TransferSpec& spec, const SourceTransfer& transfer, FittedModel& snapshot);
   // Whether a platform other than `platform` served now measured kinds `snapshot` lacks
   // (MeasuredKindsBeyond).
   bool BroaderGpuServed(const std::string& platform, const FittedModel& snapshot) const
