@@ -19,23 +19,13 @@
 #include "model/transfer/transferred_latency_model.h"
 #include "tests/support/function_latency_model.h"
 #include "tests/support/public_transfer_source.h"
+#include "tests/support/synthetic_gpu.h"
 
 namespace convlat::model {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, double bandwidth_gbps, int lanes = 64,
-                          bool tensorflow = false) {
-  return TransferSpec{.name = name,
-                      .sms = sms,
-                      .peak_gflops = peak_gflops,
-                      .bandwidth_gbps = bandwidth_gbps,
-                      .l2_cache_bytes = 4 << 20,
-                      .fp32_lanes_per_sm = lanes,
-                      .tensorflow_runtime = tensorflow};
-}
 
 std::vector<ConvShape> SyntheticLayers(int count, uint64_t seed) {
   std::mt19937_64 random(seed);

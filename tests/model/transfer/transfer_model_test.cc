@@ -20,6 +20,7 @@
 #include "model/transfer/transfer_features.h"
 #include "model/transfer/transferred_latency_model.h"
 #include "tests/support/function_latency_model.h"
+#include "tests/support/synthetic_gpu.h"
 
 namespace convlat::model {
 namespace {
@@ -27,15 +28,6 @@ namespace {
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-TransferSpec SyntheticGpu(const std::string& name, int sms, double peak_gflops, double bandwidth_gbps) {
-  return TransferSpec{.name = name,
-                      .sms = sms,
-                      .peak_gflops = peak_gflops,
-                      .bandwidth_gbps = bandwidth_gbps,
-                      .l2_cache_bytes = 4 << 20,
-                      .fp32_lanes_per_sm = 64};
-}
 
 std::vector<ConvShape> SyntheticLayers(int count, uint64_t seed) {
   std::mt19937_64 random(seed);
