@@ -10,7 +10,9 @@
 // still answer, marked as extrapolations.
 //
 // Such a layer is still outside what the platform measured: its explanation keeps the reason
-// (Explanation.extrapolation), so it gets the assumed interval, and says it was transferred.
+// (Explanation.extrapolation), so it gets the assumed interval, and says it was transferred. A
+// layer of a kind none of the stack's sources measured either (a grouped convolution beside GPUs
+// that timed dense ones only) stays the own fit's: the transfer would extrapolate as much.
 
 #include <map>
 #include <memory>
@@ -28,8 +30,10 @@ namespace convlat::model {
 
 class KindRoutedModel final : public LatencyModel {
  public:
+  // `source_domains`: what each GPU the transfer's stack runs over measured.
   KindRoutedModel(std::unique_ptr<const LatencyModel> own, TrainingDomain own_domain,
-                  std::unique_ptr<const TransferredLatencyModel> transferred);
+                  std::unique_ptr<const TransferredLatencyModel> transferred,
+                  std::vector<TrainingDomain> source_domains);
 
   Prediction Predict(const ConvShape& shape) const override;
   LatencyParts PredictParts(const ConvShape& shape) const override;
@@ -42,9 +46,13 @@ class KindRoutedModel final : public LatencyModel {
   const TransferredLatencyModel& transferred() const { return *transferred_; }
 
  private:
+  // Whether the transfer answers `shape`: a kind the platform never measured and a source did.
+  bool Transferred(const ConvShape& shape) const;
+
   std::unique_ptr<const LatencyModel> own_;
   TrainingDomain own_domain_;
   std::unique_ptr<const TransferredLatencyModel> transferred_;
+  std::vector<TrainingDomain> source_domains_;
   std::string transfer_text_;  // each routed layer's Explanation.transfer
 };
 

@@ -111,6 +111,19 @@ TEST_F(NewKindRoutingTest, KindsAGpuNeverMeasuredAreAnsweredByTheTransferOverOne
   EXPECT_FALSE(own_kind.predictions(0).explanation().new_kind_transferred());
   EXPECT_EQ(own_kind.predictions(0).explanation().model_kind(), models_->Get("k80-3x3")->info.model_kind());
 
+  // A grouped convolution neither GPU measured: the transfer over the K40 would extrapolate as much as
+  // the K80's own fit, which keeps it, marked.
+  v1::ConvParams grouped = k80_3x3_.front().params();
+  grouped.set_c(64);
+  grouped.set_k(64);
+  grouped.set_groups(2);
+  request.clear_layers();
+  *request.add_layers() = grouped;
+  v1::PredictResponse grouped_answer;
+  ASSERT_TRUE(server::PredictLayers(core(), request, grouped_answer).ok());
+  EXPECT_FALSE(grouped_answer.predictions(0).explanation().new_kind_transferred());
+  EXPECT_THAT(grouped_answer.predictions(0).explanation().extrapolation(), HasSubstr("grouped"));
+
   v1::GetPlatformModelRequest describe;
   describe.set_platform("k80-3x3");
   v1::PlatformModel described;
