@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_bridge.h"
 #include "model/interval/network_interval.h"
+#include "model/interval/training_domain.h"
 #include "model/latency/network_prediction.h"
+#include "model/layers/conv_spec.h"
 #include "server/network_layers.h"
 #include "server/request_validation.h"
 #include "server/transfer_marking.h"
@@ -44,6 +46,16 @@ void FillAnswer(const std::vector<model::NetworkLayer>& layers, model::NetworkLa
   response.set_transferred(transferred);
 }
 
+// A layout the user asked for that the platform never measured: its fits know the kernels and costs
+// of the layouts it did, and a library runs other kernels for another (cuDNN's NHWC tensor-core
+// convolutions, oneDNN's blocked ones), so the answer is the measured layouts' in disguise.
+std::string UnmeasuredLayoutNote(v1::Layout layout, const model::TrainingDomain& domain) {
+  const std::string name = model::LayoutName(layout);
+  return absl::StrCat("layout ", name, ": this platform measured its convolutions in ", domain.LayoutsMeasured(),
+                      " only, so every layer is predicted from those measurements (a library may run other kernels ",
+                      "for ", name, ", at other costs); an agent measures it with convlat-agent --layout ", name);
+}
+
 }  // namespace
 
 absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkRequest& request, absl::string_view path,
@@ -75,6 +87,9 @@ absl::Status AnswerNetwork(const QueryCore& core, const v1::PredictNetworkReques
   FillAnswer(*layers, predicted, interval, model.transferred, response);
   for (std::string& note : network->notes) response.add_notes(std::move(note));
   if (model.transferred) response.add_notes(TransferNote(model));
+  if (request.layout() != v1::LAYOUT_UNSPECIFIED && !model.own_domain.MeasuredLayout(request.layout())) {
+    response.add_notes(UnmeasuredLayoutNote(request.layout(), model.own_domain));
+  }
   response.set_model_version(model.info.version());
   core.metrics.AddPredictions(request.platform(), static_cast<int64_t>(layers->size()));
   if (model.transferred) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "model/layers/conv_spec.h"
 
 namespace convlat::model {
 namespace {
@@ -70,7 +71,16 @@ void TrainingDomain::Add(std::span<const Sample> samples) {
     AddOnce(dilations_, Pair{s.dilation_h, s.dilation_w});
     AddOnce(group_kinds_, GroupKindOf(s));
     AddOnce(dtypes_, s.dtype);
+    AddOnce(layouts_, s.layout);
   }
+}
+
+bool TrainingDomain::MeasuredLayout(v1::Layout layout) const { return empty_ || Contains(layouts_, layout); }
+
+std::string TrainingDomain::LayoutsMeasured() const {
+  std::vector<std::string> names;
+  for (v1::Layout layout : layouts_) names.push_back(LayoutName(layout));
+  return absl::StrJoin(names, ", ");
 }
 
 std::string TrainingDomain::Outside(const ConvShape& shape) const {

@@ -42,6 +42,13 @@ class TrainingDomain {
   // grouping or data type): a GPU that measured it can speak for such layers where `other` cannot.
   bool HasKindsBeyond(const TrainingDomain& other) const;
 
+  // Whether any sample was in `layout` (true when empty). The layout is not a kind of layer above:
+  // a network's layers come in the layout its file says (ONNX: NCHW), and a GPU timed through
+  // TensorFlow (NHWC) runs the same convolutions; a layout a user asks for is checked by this.
+  bool MeasuredLayout(v1::Layout layout) const;
+  // The layouts measured, as a user types them ("nchw, native").
+  std::string LayoutsMeasured() const;
+
   // "domain.c.min", "domain.c.max", ... and "domain.filters" (how many filter sizes were measured).
   std::map<std::string, double> parameters() const;
 
@@ -59,6 +66,7 @@ class TrainingDomain {
   std::vector<Pair> filters_, strides_, dilations_;
   std::vector<GroupKind> group_kinds_;
   std::vector<v1::DataType> dtypes_;
+  std::vector<v1::Layout> layouts_;
 };
 
 // A platform's convolution model whose predictions outside its training domain carry the reason

@@ -48,6 +48,23 @@ class NetworkQueryTest : public ServerCoreTest {
   }
 };
 
+// A layout asked for that the platform never measured is answered from the layouts it did, and
+// the answer says so; a measured one adds no note.
+TEST_F(NetworkQueryTest, ALayoutThePlatformNeverMeasuredIsNoted) {
+  ASSERT_NO_FATAL_FAILURE(FitCpu());
+  v1::PredictNetworkRequest request = ListedNetwork();
+  request.set_layout(v1::LAYOUT_NHWC);
+  v1::PredictNetworkResponse response;
+  ASSERT_TRUE(Answer(request, response).ok());
+  EXPECT_THAT(response.notes(),
+              ::testing::Contains(StartsWith("layout nhwc: this platform measured its convolutions in nchw only")));
+
+  request.set_layout(v1::LAYOUT_NCHW);
+  response.Clear();
+  ASSERT_TRUE(Answer(request, response).ok());
+  EXPECT_THAT(response.notes(), ::testing::Each(::testing::Not(StartsWith("layout "))));
+}
+
 TEST_F(NetworkQueryTest, ListedLayersAreNamedShapedAndShareTheTotal) {
   ASSERT_NO_FATAL_FAILURE(FitCpu());
   v1::PredictNetworkRequest request = ListedNetwork();
