@@ -1,6 +1,7 @@
 #include "client/commands.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -335,7 +336,7 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   } else {
     std::ifstream in(query.onnx_path, std::ios::binary);
     if (!in) {
-      *context.err << "error: cannot read " << query.onnx_path << "\n";
+      *context.err << "error: cannot read " << query.onnx_path << ": " << std::strerror(errno) << "\n";
       return kExitUsage;
     }
     std::ostringstream bytes;
