@@ -1,10 +1,7 @@
 #include "client/commands.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -13,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/command_output.h"
+#include "client/onnx_upload.h"
 #include "client/text_table.h"
 #include "common/status_bridge.h"
 #include "convlat/v1/latency.grpc.pb.h"
@@ -334,20 +332,12 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
       if (spec.op) *layer->mutable_op() = *spec.op;
     }
   } else {
-    std::ifstream in(query.onnx_path, std::ios::binary);
-    if (!in) {
-      *context.err << "error: cannot read " << query.onnx_path << ": " << std::strerror(errno) << "\n";
+    absl::StatusOr<std::string> onnx = ReadOnnxForQuery(query.onnx_path);
+    if (!onnx.ok()) {
+      *context.err << "error: " << onnx.status().message() << "\n";
       return kExitUsage;
     }
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    // Only shapes matter to the server: the weights stay here.
-    absl::StatusOr<std::string> stripped = model::StripOnnxWeights(bytes.str());
-    if (!stripped.ok()) {
-      *context.err << "error: " << query.onnx_path << ": " << stripped.status().message() << "\n";
-      return kExitUsage;
-    }
-    request.set_onnx_model(*std::move(stripped));
+    request.set_onnx_model(*std::move(onnx));
     for (const std::string& input : query.inputs) {
       const std::vector<std::string> parts = absl::StrSplit(input, absl::MaxSplits('=', 1));
       absl::StatusOr<std::vector<int64_t>> shape =
