@@ -174,6 +174,21 @@ TEST_F(DeliveryTest, ImportBatchesTheFileAndDeliversIt) {
   EXPECT_EQ(spool_->Pending()->size(), 1u);
 }
 
+// A public file imported under the wrong --format fails on its header and names the right one.
+TEST_F(DeliveryTest, ImportUnderTheWrongFormatNamesTheFormatOfTheFile) {
+  const std::string justus = std::string(CONVLAT_SOURCE_DIR) + "/data/public/justus-conv/Tesla_K40.csv";
+  ASSERT_TRUE(fs::exists(justus)) << justus;
+  convlat::testing::LogCapture log;
+  Pusher pusher(AgentChannel(kToken), *spool_, "test-agent");
+  EXPECT_EQ(RunImport(*spool_, pusher, {.path = justus, .platform = kPlatform, .delivery = Options({})}), 2);
+  EXPECT_THAT(log.text(), HasSubstr("(its header is that of a justus file: --format=justus)"));
+  EXPECT_EQ(RunImport(*spool_, pusher,
+                      {.path = justus, .format = "neusight", .platform = kPlatform, .delivery = Options({})}),
+            2);
+  EXPECT_THAT(log.text(), HasSubstr("--format=justus)"));
+  EXPECT_TRUE(spool_->Pending()->empty());
+}
+
 TEST_F(DeliveryTest, ASweepPlanRefusedForTheTokenSaysSoAndMeasuresTheWholeSweep) {
   StartServer();
   convlat::testing::LogCapture log;
