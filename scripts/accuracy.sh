@@ -52,6 +52,13 @@ gpu_plots
 # the held-out table only (the two-mode fit takes minutes on 12,510 layers); the others read alike.
 "$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/Tesla_M60.csv" --curve "" --intervals_all_layers=false
 echo
+# The learning curves of the two-mode model and XGBoost on all five Justus GPUs at every size, five
+# subsets each (docs/accuracy.md, "Every training size"; a few minutes in all).
+for gpu in Tesla_K40 Tesla_K80 Tesla_M60 GTX_1080_Ti Tesla_V100; do
+  "$eval_tool" --justus "${CONVLAT_DATASETS:-data/public}/justus-conv/$gpu.csv" --models two-mode,xgboost-gbdt \
+    --curve 25,50,100,200,500,1000 --repeats 5 --intervals=false
+  echo
+done
 # The 80 % prediction intervals on all five Justus GPUs at 50, 200 and 1,000 training layers (one
 # subset each: a two-mode fit without kernel names is slow).
 for gpu in Tesla_K40 Tesla_K80 Tesla_M60 GTX_1080_Ti Tesla_V100; do
