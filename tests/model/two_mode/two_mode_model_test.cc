@@ -23,6 +23,17 @@ std::string DatasetPath(const char* file) {
   return DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/neusight-conv3x3/" + file;
 }
 
+// A public Justus file (data/public/justus-conv/) and its held-out split (a fifth, seed 1), as the
+// eval makes them. Void for the ASSERTs: callers wrap it in ASSERT_NO_FATAL_FAILURE.
+void LoadJustusSplit(const char* file, JustusDataset& data, SampleSplit& split) {
+  const std::string path = DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/justus-conv/" + file;
+  ASSERT_TRUE(std::filesystem::exists(path)) << "public dataset not found at " << path;
+  absl::StatusOr<JustusDataset> loaded = LoadJustusCsv(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  data = *std::move(loaded);
+  split = SplitSamples(SamplesFromMeasurements(data.measurements), 0.2, 1);
+}
+
 class TwoModeOnPublicDataTest : public ::testing::TestWithParam<const char*> {};
 
 // On held-out layers of the real T4/V100/A100 measurements: the two-mode model beats the
@@ -90,13 +101,10 @@ INSTANTIATE_TEST_SUITE_P(Gpus, TwoModeOnPublicDataTest,
 // kernel groups and the residual correction beat gradient-boosted trees on the raw parameters,
 // and a prediction still names its group, tile, CTAs and waves.
 TEST(TwoModeModelTest, WithoutKernelNamesOnJustusDataBeatsGradientBoostedTrees) {
-  const std::string path =
-      DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/justus-conv/GTX_1080_Ti.csv";
-  ASSERT_TRUE(std::filesystem::exists(path)) << "public dataset not found at " << path;
-  absl::StatusOr<JustusDataset> data = LoadJustusCsv(path);
-  ASSERT_TRUE(data.ok()) << data.status();
-  const HardwareInfo hardware = HardwareOf(data->platform);
-  const SampleSplit split = SplitSamples(SamplesFromMeasurements(data->measurements), 0.2, 1);
+  JustusDataset data;
+  SampleSplit split;
+  ASSERT_NO_FATAL_FAILURE(LoadJustusSplit("GTX_1080_Ti.csv", data, split));
+  const HardwareInfo hardware = HardwareOf(data.platform);
   absl::StatusOr<std::vector<ModelFitter>> fitters = ModelFittersNamed("two-mode,xgboost-gbdt");
   ASSERT_TRUE(fitters.ok());
   const EvaluationResult two_mode = Evaluate((*fitters)[0], split.train, split.test, hardware);
@@ -121,12 +129,9 @@ TEST(TwoModeModelTest, WithoutKernelNamesOnJustusDataBeatsGradientBoostedTrees) 
 // bytes instead (2.7 GB/s on a 900 GB/s GPU): held-out layers with filters far larger than any of
 // the 50 came out up to 100x too slow. The fit now prefers a staircase that counts the reduction.
 TEST(TwoModeModelTest, OnFiftyJustusLayersTheStaircaseCountsTheReduction) {
-  const std::string path =
-      DatasetsDir(std::string(CONVLAT_SOURCE_DIR) + "/data/public") + "/justus-conv/Tesla_V100.csv";
-  ASSERT_TRUE(std::filesystem::exists(path)) << "public dataset not found at " << path;
-  absl::StatusOr<JustusDataset> data = LoadJustusCsv(path);
-  ASSERT_TRUE(data.ok()) << data.status();
-  const SampleSplit split = SplitSamples(SamplesFromMeasurements(data->measurements), 0.2, 1);
+  JustusDataset data;
+  SampleSplit split;
+  ASSERT_NO_FATAL_FAILURE(LoadJustusSplit("Tesla_V100.csv", data, split));
   std::vector<size_t> order(split.train.size());
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(1);
@@ -134,7 +139,7 @@ TEST(TwoModeModelTest, OnFiftyJustusLayersTheStaircaseCountsTheReduction) {
   std::vector<Sample> fifty;
   for (size_t i = 0; i < 50; ++i) fifty.push_back(split.train[order[i]]);
 
-  absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(fifty, HardwareOf(data->platform));
+  absl::StatusOr<std::unique_ptr<TwoModeModel>> model = TwoModeModel::Fit(fifty, HardwareOf(data.platform));
   ASSERT_TRUE(model.ok()) << model.status();
   const std::map<std::string, double> parameters = (*model)->parameters();
   EXPECT_GT(parameters.at("platform.us_per_wave_step") + parameters.at("platform.us_per_streamed_step"), 0);
