@@ -2,7 +2,9 @@
 
 namespace convlat::model {
 
-HardwareInfo HardwareOf(const v1::Platform& platform) { return {.compute_units = platform.compute_units()}; }
+HardwareInfo HardwareOf(const v1::Platform& platform) {
+  return {.compute_units = platform.compute_units(), .memory_bandwidth_gbps = platform.memory_bandwidth_gbps()};
+}
 
 LatencyParts LatencyModel::PredictParts(const ConvShape& shape) const {
   const Prediction p = Predict(shape);

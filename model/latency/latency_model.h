@@ -17,6 +17,8 @@ namespace convlat::model {
 // What a model may know of the platform's hardware; 0 means unknown.
 struct HardwareInfo {
   int compute_units = 0;  // SMs on a GPU, cores on a CPU
+  // Peak DRAM bandwidth: bounds what a fitted byte term may plausibly cost (kernel_cost_model.h).
+  double memory_bandwidth_gbps = 0;
 };
 HardwareInfo HardwareOf(const v1::Platform& platform);
 

@@ -55,7 +55,7 @@ FewShotErrors ScoreDraw(const std::shared_ptr<const TransferModel>& model, const
   errors.transfer = MapeOn(*TransferredOrBlended(model, target, refine, nullptr), test);
   errors.served = errors.transfer;
   if (!options.own_fit) return errors;
-  const HardwareInfo hardware{.compute_units = target.sms};
+  const HardwareInfo hardware = HardwareOf(target);
   absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(refine, hardware);
   if (!own.ok()) return errors;  // too few layers for the own fit: the transfer alone is served
   errors.own = MapeOn(**own, test);
@@ -101,7 +101,7 @@ std::pair<double, double> NewKindErrors(const std::shared_ptr<const TransferMode
   }
   constexpr size_t kMinLayers = 100;  // the server's own fit takes over from as many (kOwnLayersForOwnFit)
   if (measured.size() < kMinLayers || other_kinds.empty()) return {kNaN, kNaN};
-  absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(measured, {.compute_units = target.spec.sms});
+  absl::StatusOr<std::unique_ptr<LatencyModel>> own = options.own_fit(measured, HardwareOf(target.spec));
   if (!own.ok()) return {kNaN, kNaN};
   const double own_mape = MapeOn(**own, other_kinds);
   const std::unique_ptr<const LatencyModel> routed =

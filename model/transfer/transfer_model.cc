@@ -29,8 +29,7 @@ SourceModelFn FitEachSource(
     // On all of its layers, not the subset the trees see: the cap keeps one GPU from becoming the
     // trees' model, and has no such reason here, where each source's model is its own and the
     // better it predicts its GPU, the more the stack can follow it (50 layers: 15.1 → 14.8 %).
-    absl::StatusOr<std::unique_ptr<LatencyModel>> own =
-        fit(source.samples, HardwareInfo{.compute_units = source.spec.sms});
+    absl::StatusOr<std::unique_ptr<LatencyModel>> own = fit(source.samples, HardwareOf(source.spec));
     if (!own.ok()) return own.status();
     return std::shared_ptr<const LatencyModel>(*std::move(own));
   };

@@ -50,4 +50,8 @@ absl::StatusOr<TransferSpec> TransferSpecOf(const v1::Platform& platform, absl::
   return spec;
 }
 
+HardwareInfo HardwareOf(const TransferSpec& spec) {
+  return {.compute_units = spec.sms, .memory_bandwidth_gbps = spec.bandwidth_gbps};
+}
+
 }  // namespace convlat::model

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "convlat/v1/types.pb.h"
+#include "model/latency/latency_model.h"
 
 namespace convlat::model {
 
@@ -31,6 +32,9 @@ struct TransferSpec {
 // transfer needs is missing or not positive: compute_units, core_clock_mhz, memory_bandwidth_gbps,
 // compute_capability (one the fp32 lane table knows), memory_bytes or l2_cache_bytes below 0.
 absl::StatusOr<TransferSpec> TransferSpecOf(const v1::Platform& platform, absl::string_view field_path);
+
+// What a model fitted on the GPU's own layers may know of it (its SMs and DRAM bandwidth).
+HardwareInfo HardwareOf(const TransferSpec& spec);
 
 // Whether `platform` says it is timed through TensorFlow (library "tensorflow").
 bool TimedThroughTensorFlow(const v1::Platform& platform);

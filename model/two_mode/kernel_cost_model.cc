@@ -9,9 +9,13 @@
 #include "absl/strings/str_cat.h"
 #include "model/fit/robust_fit.h"
 #include "model/layers/features.h"
+#include "model/two_mode/internal/byte_term_bounds.h"
 
 namespace convlat::model {
 namespace {
+
+using internal::DropColumn;
+using internal::ImplausibleByteTerms;
 
 constexpr int kTileCandidates[] = {8, 16, 32, 64, 128, 256};
 // CTAs resident per SM that the fit tries when the SM count is known.
@@ -84,14 +88,27 @@ bool Better(const RelativeNormalEquations::Solution& candidate, const std::optio
   return candidate.relative_sse < best->solution.relative_sse;
 }
 
-std::optional<Candidate> FitDecomposition(std::span<const Sample* const> samples, const WorkDecomposition& d) {
-  RelativeNormalEquations equations(KernelCostModel::kTerms);
+// The fit of one decomposition, refitted without the byte terms it prices implausibly.
+std::optional<Candidate> FitDecomposition(std::span<const Sample* const> samples, const WorkDecomposition& d,
+                                          double bandwidth_gbps) {
+  constexpr int kT = KernelCostModel::kTerms;
+  std::vector<double> rows;
+  rows.reserve(samples.size() * kT);
   for (const Sample* sample : samples) {
-    equations.Add(TermsOf(sample->shape, d, ComputeFeatures(sample->shape)).values, sample->latency_us, sample->weight);
+    const Terms terms = TermsOf(sample->shape, d, ComputeFeatures(sample->shape));
+    rows.insert(rows.end(), terms.values.begin(), terms.values.end());
   }
-  std::optional<RelativeNormalEquations::Solution> solution = equations.SolveNonNegative();
-  if (!solution) return std::nullopt;
-  return Candidate{d, std::move(*solution)};
+  for (;;) {
+    RelativeNormalEquations equations(kT);
+    for (size_t i = 0; i < samples.size(); ++i) {
+      equations.Add(std::span<const double>(&rows[i * kT], kT), samples[i]->latency_us, samples[i]->weight);
+    }
+    std::optional<RelativeNormalEquations::Solution> solution = equations.SolveNonNegative();
+    if (!solution) return std::nullopt;
+    const std::vector<int> implausible = ImplausibleByteTerms(solution->coefficients, bandwidth_gbps);
+    if (implausible.empty()) return Candidate{d, std::move(*solution)};
+    for (int term : implausible) DropColumn(rows, term);
+  }
 }
 
 // The search over GEMM tiles and concurrencies, fast. Only three columns of the design matrix
@@ -111,7 +128,8 @@ class GemmSearch {
                                     KernelCostModel::kTransformedFilterBytes};
   static constexpr int kStaticCount = 7;
 
-  GemmSearch(std::span<const Sample* const> samples, WorkMapping mapping) : mapping_(mapping) {
+  GemmSearch(std::span<const Sample* const> samples, WorkMapping mapping, double bandwidth_gbps)
+      : mapping_(mapping), bandwidth_gbps_(bandwidth_gbps) {
     const bool winograd = mapping == WorkMapping::kWinograd4x4 || mapping == WorkMapping::kWinograd2x2;
     // A unit tile's CTAs split into rows (tiled by m) x columns (tiled by n) x a multiplier.
     const CtaTile unit{.m = 1, .n = 1};
@@ -203,9 +221,7 @@ class GemmSearch {
       scale[KernelCostModel::kWaveSteps] = s_max;
       scale[KernelCostModel::kStreamedSteps] = streamed_max * inv;
       std::optional<RelativeNormalEquations::Solution> solution =
-          RelativeNormalEquations::FromSums(std::move(gram), std::move(moment), std::move(scale), y_weighted_,
-                                            static_cast<int>(n))
-              .SolveNonNegative();
+          SolveWithoutImplausibleTerms(std::move(gram), std::move(moment), std::move(scale), static_cast<int>(n));
       if (solution && Better(*solution, best)) {
         best = Candidate{{mapping_, tile, slots}, std::move(*solution)};
       }
@@ -215,7 +231,24 @@ class GemmSearch {
  private:
   static int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+  // The non-negative fit from the summed equations, refitted with each byte term it prices
+  // implausibly left out (a column whose scale is 0 never enters the fit).
+  std::optional<RelativeNormalEquations::Solution> SolveWithoutImplausibleTerms(std::vector<double> gram,
+                                                                                std::vector<double> moment,
+                                                                                std::vector<double> scale,
+                                                                                int rows) const {
+    for (;;) {
+      std::optional<RelativeNormalEquations::Solution> solution =
+          RelativeNormalEquations::FromSums(gram, moment, scale, y_weighted_, rows).SolveNonNegative();
+      if (!solution) return std::nullopt;
+      const std::vector<int> implausible = ImplausibleByteTerms(solution->coefficients, bandwidth_gbps_);
+      if (implausible.empty()) return solution;
+      for (int term : implausible) scale[term] = 0;
+    }
+  }
+
   WorkMapping mapping_;
+  double bandwidth_gbps_;
   std::vector<int64_t> rows_, columns_, multiplier_;
   std::vector<double> steps_, weight_, latency_, static_;  // static_: kStaticCount per row
   std::vector<double> static_gram_, static_moment_, static_scale_;
@@ -278,7 +311,8 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
       continue;
     }
     for (int64_t slots : slot_candidates) {
-      std::optional<Candidate> candidate = FitDecomposition(samples, {mapping, tile, slots});
+      std::optional<Candidate> candidate =
+          FitDecomposition(samples, {mapping, tile, slots}, hints.memory_bandwidth_gbps);
       if (candidate && Better(candidate->solution, best)) {
         best = std::move(candidate);
       }
@@ -291,7 +325,7 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
   const size_t stride = (samples.size() + kMaxSearchRows - 1) / kMaxSearchRows;
   for (size_t i = 0; i < samples.size(); i += stride) spread.push_back(samples[i]);
   for (const auto& [mapping, tiles] : gemm_tiles) {
-    const GemmSearch search(spread, mapping);
+    const GemmSearch search(spread, mapping, hints.memory_bandwidth_gbps);
     for (const CtaTile& tile : tiles) search.Search(tile, slot_candidates, best);
   }
   if (!best) return std::nullopt;
@@ -311,6 +345,15 @@ std::optional<KernelCostModel> KernelCostModel::Fit(std::span<const Sample* cons
     weights.push_back(sample->weight);
   }
   std::optional<RobustSolution> robust = SolveNonNegativeRobust(kTerms, rows, latencies, weights);
+  // The robust weights can move a byte term past the bound the search kept it under.
+  while (robust) {
+    const std::vector<int> implausible =
+        ImplausibleByteTerms(robust->solution.coefficients, hints.memory_bandwidth_gbps);
+    if (implausible.empty()) break;
+    for (int term : implausible) DropColumn(rows, term);
+    model.implausible_byte_terms_ += static_cast<int>(implausible.size());
+    robust = SolveNonNegativeRobust(kTerms, rows, latencies, weights);
+  }
   const RelativeNormalEquations::Solution& solution = robust ? robust->solution : best->solution;
   for (int i = 0; i < kTerms; ++i) model.coefficients_[i] = solution.coefficients[i];
   model.outliers_ = robust ? robust->outliers : 0;

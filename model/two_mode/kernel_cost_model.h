@@ -36,7 +36,18 @@ struct WorkDecomposition {
 struct CostFitHints {
   CtaTile tile;           // m, n = 0 and no block: unknown, search
   int compute_units = 0;  // 0: unknown, search slots freely
+  // Peak DRAM bandwidth. A byte term may cost at most 1 / (kMinByteTermBandwidthShare × this) per
+  // byte; one the fit prices higher is left out (0: unknown, every byte term allowed).
+  double memory_bandwidth_gbps = 0;
 };
+
+// A byte term is memory traffic. One that moves its bytes at under 1 % of the device's DRAM
+// bandwidth is not pricing traffic but standing in for compute that correlates with it in the
+// fitted layers, and it extrapolates badly: on 25-50 TensorFlow K80 and M60 layers the filter term
+// came out at 0.7-1.4 GB/s of 160-240 GB/s and put held-out layers with larger filters at 70-130x
+// their time. Fits on all 10k-25k layers of the five Justus GPUs price every byte term at 2 % of
+// the peak or more (docs/accuracy.md, "Byte terms the device cannot be that slow at").
+inline constexpr double kMinByteTermBandwidthShare = 0.01;
 
 class KernelCostModel {
  public:
@@ -78,6 +89,8 @@ class KernelCostModel {
   double fit_rmspe() const { return fit_rmspe_; }  // over the samples the robust fit kept, weighted
   // Fitting samples the robust loss left out (timed while something else ran, or just far off).
   int outliers() const { return outliers_; }
+  // Byte terms left out because the fit priced them below kMinByteTermBandwidthShare of the peak.
+  int implausible_byte_terms() const { return implausible_byte_terms_; }
 
  private:
   WorkDecomposition decomposition_;
@@ -85,6 +98,7 @@ class KernelCostModel {
   double grid_match_rate_ = 0;
   double fit_rmspe_ = 0;
   int outliers_ = 0;
+  int implausible_byte_terms_ = 0;
 };
 
 // "128x64", or "fused 1x8x16x32" (images x rows x columns x channels) for a fused-Winograd block.

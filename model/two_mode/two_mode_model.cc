@@ -115,7 +115,8 @@ absl::StatusOr<std::unique_ptr<TwoModeModel>> TwoModeModel::Fit(const std::vecto
   std::vector<const Sample*> all;
   for (const Sample& sample : samples) all.push_back(&sample);
   auto add_group = [&](const std::string& name, std::span<const Sample* const> members) -> absl::Status {
-    CostFitHints hints{.compute_units = hardware.compute_units};
+    CostFitHints hints{.compute_units = hardware.compute_units,
+                       .memory_bandwidth_gbps = hardware.memory_bandwidth_gbps};
     std::string family = "inferred";
     KernelMapping mapping;  // the name's tile, or one read off the kernel's grids (grid_mapping.h)
     if (name.starts_with(kLatentPrefix)) {
@@ -329,6 +330,7 @@ std::map<std::string, double> TwoModeModel::parameters() const {
     parameters[prefix + ".grid_match_rate"] = group.cost.grid_match_rate();
     parameters[prefix + ".fit_rmspe"] = group.cost.fit_rmspe();
     parameters[prefix + ".outliers"] = group.cost.outliers();
+    parameters[prefix + ".implausible_byte_terms"] = group.cost.implausible_byte_terms();
   }
   return parameters;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/features.h"
+#include "model/two_mode/internal/byte_term_bounds.h"
 
 namespace convlat::model {
 namespace {
@@ -64,3 +65,28 @@ TEST(KernelCostModelTest, TooFewSamplesDoNotFit) {
 
 }  // namespace
 }  // namespace convlat::model
+
+namespace convlat::model::internal {
+namespace {
+
+// 100 GB/s peak: a byte term may cost at most 1 / (1 % × 100 GB/s) = 1e-3 µs per byte (1 GB/s).
+TEST(ByteTermBoundsTest, ATermPricedBelowAHundredthOfThePeakIsImplausible) {
+  std::vector<double> coefficients(KernelCostModel::kTerms, 0);
+  coefficients[KernelCostModel::kFixed] = 50;                       // not a byte term: never checked
+  coefficients[KernelCostModel::kInputBytes] = 1e-5;                // 100 GB/s
+  coefficients[KernelCostModel::kFilterBytes] = 2e-3;               // 0.5 GB/s
+  coefficients[KernelCostModel::kTransformedOutputBytes] = 0.9e-3;  // 1.1 GB/s: inside the floor
+  EXPECT_EQ(ImplausibleByteTerms(coefficients, 100), std::vector<int>{KernelCostModel::kFilterBytes});
+  EXPECT_TRUE(ImplausibleByteTerms(coefficients, 0).empty()) << "an unknown bandwidth bounds nothing";
+}
+
+TEST(ByteTermBoundsTest, DropColumnZeroesOneTermOfEveryRow) {
+  std::vector<double> rows(3 * KernelCostModel::kTerms, 1);
+  DropColumn(rows, KernelCostModel::kOutputBytes);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i], i % KernelCostModel::kTerms == KernelCostModel::kOutputBytes ? 0 : 1) << i;
+  }
+}
+
+}  // namespace
+}  // namespace convlat::model::internal
