@@ -45,8 +45,9 @@ struct CostFitHints {
 // bandwidth is not pricing traffic but standing in for compute that correlates with it in the
 // fitted layers, and it extrapolates badly: on 25-50 TensorFlow K80 and M60 layers the filter term
 // came out at 0.7-1.4 GB/s of 160-240 GB/s and put held-out layers with larger filters at 70-130x
-// their time. Fits on all 10k-25k layers of the five Justus GPUs price every byte term at 2 % of
-// the peak or more (docs/accuracy.md, "Byte terms the device cannot be that slow at").
+// their time. Fits on all 10k-25k layers of the five Justus GPUs price every byte term at 2.1 % of
+// the peak or more (docs/accuracy.md, section "Justus", "A byte term slower than the device moves
+// bytes"; tests/model/two_mode/two_mode_model_test.cc).
 inline constexpr double kMinByteTermBandwidthShare = 0.01;
 
 class KernelCostModel {
