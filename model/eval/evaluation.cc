@@ -22,12 +22,6 @@ ErrorSummary Mean(const std::vector<ErrorSummary>& runs) {
   return mean;
 }
 
-std::vector<Sample> Subset(const std::vector<Sample>& pool, const std::vector<size_t>& order, size_t size) {
-  std::vector<Sample> subset;
-  for (size_t i = 0; i < size && i < order.size(); ++i) subset.push_back(pool[order[i]]);
-  return subset;
-}
-
 std::vector<size_t> Shuffled(size_t n, std::mt19937_64& rng) {
   std::vector<size_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = i;
@@ -36,6 +30,19 @@ std::vector<size_t> Shuffled(size_t n, std::mt19937_64& rng) {
 }
 
 }  // namespace
+
+std::vector<std::vector<size_t>> LearningCurveOrders(size_t pool_size, int repeats, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<size_t>> orders;
+  for (int r = 0; r < repeats; ++r) orders.push_back(Shuffled(pool_size, rng));
+  return orders;
+}
+
+std::vector<Sample> Subset(const std::vector<Sample>& pool, const std::vector<size_t>& order, size_t size) {
+  std::vector<Sample> subset;
+  for (size_t i = 0; i < size && i < order.size(); ++i) subset.push_back(pool[order[i]]);
+  return subset;
+}
 
 SampleSplit SplitSamples(std::vector<Sample> samples, double test_fraction, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -74,9 +81,7 @@ EvaluationResult Evaluate(const ModelFitter& fitter, const std::vector<Sample>& 
 std::vector<EvaluationResult> LearningCurve(const std::vector<ModelFitter>& fitters, const std::vector<Sample>& pool,
                                             const std::vector<Sample>& test, const std::vector<size_t>& sizes,
                                             int repeats, uint64_t seed, const HardwareInfo& hardware) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::vector<size_t>> orders;
-  for (int r = 0; r < repeats; ++r) orders.push_back(Shuffled(pool.size(), rng));
+  const std::vector<std::vector<size_t>> orders = LearningCurveOrders(pool.size(), repeats, seed);
   std::vector<EvaluationResult> results;
   for (size_t size : sizes) {
     size = std::min(size, pool.size());

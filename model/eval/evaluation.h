@@ -31,6 +31,12 @@ struct EvaluationResult {
 EvaluationResult Evaluate(const ModelFitter& fitter, const std::vector<Sample>& train, const std::vector<Sample>& test,
                           const HardwareInfo& hardware);
 
+// The training subsets the learning curves fit: `repeats` shuffles of the pool's indices, drawn in
+// turn from one generator seeded with `seed`; a subset of `size` layers is the first `size` of one
+// (Subset). LearningCurve, IntervalCurve and the tests that replay one of their fits share them.
+std::vector<std::vector<size_t>> LearningCurveOrders(size_t pool_size, int repeats, uint64_t seed);
+std::vector<Sample> Subset(const std::vector<Sample>& pool, const std::vector<size_t>& order, size_t size);
+
 // For each size, `repeats` random training subsets of the pool (the same subsets for every
 // model), each evaluated on `test`; sizes larger than the pool are clipped to it.
 std::vector<EvaluationResult> LearningCurve(const std::vector<ModelFitter>& fitters, const std::vector<Sample>& pool,

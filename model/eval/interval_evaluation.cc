@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
+#include "model/eval/evaluation.h"
 #include "model/interval/interval_calibration.h"
 
 namespace convlat::model {
@@ -55,23 +55,13 @@ IntervalEvaluation EvaluateIntervals(const ModelFitter& fitter, const std::vecto
 std::vector<IntervalEvaluation> IntervalCurve(const ModelFitter& fitter, const std::vector<Sample>& pool,
                                               const std::vector<Sample>& test, const std::vector<size_t>& sizes,
                                               int repeats, uint64_t seed, const HardwareInfo& hardware) {
-  // The subsets LearningCurve draws: `repeats` shuffles of the pool from one generator.
-  std::mt19937_64 rng(seed);
-  std::vector<std::vector<size_t>> orders;
-  for (int r = 0; r < repeats; ++r) {
-    std::vector<size_t> order(pool.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::shuffle(order.begin(), order.end(), rng);
-    orders.push_back(std::move(order));
-  }
+  const std::vector<std::vector<size_t>> orders = LearningCurveOrders(pool.size(), repeats, seed);
   std::vector<IntervalEvaluation> results;
   for (size_t size : sizes) {
     size = std::min(size, pool.size());
     IntervalEvaluation mean{.train_size = size};
     for (const std::vector<size_t>& order : orders) {
-      std::vector<Sample> subset;
-      for (size_t i = 0; i < size; ++i) subset.push_back(pool[order[i]]);
-      const IntervalEvaluation run = EvaluateIntervals(fitter, subset, test, hardware);
+      const IntervalEvaluation run = EvaluateIntervals(fitter, Subset(pool, order, size), test, hardware);
       if (!run.failure.empty()) {
         mean.failure = run.failure;
         break;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <numeric>
-#include <random>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -37,15 +35,7 @@ void LoadJustusSplit(const char* file, JustusDataset& data, SampleSplit& split) 
 
 // The `draw`-th training subset of `size` layers that LearningCurve (seed 1) fits, counting from 0.
 std::vector<Sample> LearningCurveDraw(const std::vector<Sample>& pool, size_t size, int draw) {
-  std::mt19937_64 rng(1);
-  std::vector<size_t> order(pool.size());
-  for (int r = 0; r <= draw; ++r) {
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
-  }
-  std::vector<Sample> subset;
-  for (size_t i = 0; i < size; ++i) subset.push_back(pool[order[i]]);
-  return subset;
+  return Subset(pool, LearningCurveOrders(pool.size(), draw + 1, 1)[draw], size);
 }
 
 // The largest factor by which `model` misses a layer of `test`, too fast or too slow.
