@@ -9,11 +9,22 @@
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "server/measurement_store.h"
 
 namespace convlat::client {
 
 namespace {
+
+// `status` of reading `path` with the flag for format `used`, plus the flag that reads it where its
+// header is another format's: a public file given to the other reader fails on a missing column.
+absl::Status WithFormatHint(const absl::Status& status, const std::string& path, const std::string& used) {
+  const std::string format = model::CsvFormatOfFile(path);
+  if (format.empty() || format == used) return status;
+  const std::string flag = format == "convlat" ? "csv" : format;
+  return absl::Status(status.code(), absl::StrCat(status.message(), " (its header is that of a ", format, " file: --",
+                                                  flag, " ", path, ")"));
+}
 
 absl::StatusOr<EvalDataset> LoadFromFlags() {
   const std::string neusight = absl::GetFlag(FLAGS_neusight), justus = absl::GetFlag(FLAGS_justus),
@@ -23,13 +34,13 @@ absl::StatusOr<EvalDataset> LoadFromFlags() {
   }
   if (!justus.empty()) {
     absl::StatusOr<model::JustusDataset> data = model::LoadJustusCsv(justus);
-    if (!data.ok()) return data.status();
+    if (!data.ok()) return WithFormatHint(data.status(), justus, "justus");
     return EvalDataset{data->device, model::SamplesFromMeasurements(data->measurements),
                        model::HardwareOf(data->platform)};
   }
   if (!neusight.empty()) {
     absl::StatusOr<model::NeuSightDataset> data = model::LoadNeuSightCsv(neusight);
-    if (!data.ok()) return data.status();
+    if (!data.ok()) return WithFormatHint(data.status(), neusight, "neusight");
     return EvalDataset{data->device, model::SamplesFromMeasurements(data->measurements),
                        model::HardwareOf(data->platform)};
   }
@@ -40,7 +51,7 @@ absl::StatusOr<EvalDataset> LoadFromFlags() {
       if (!in) return absl::NotFoundError(absl::StrCat("--csv: cannot open ", path));
       absl::StatusOr<std::vector<v1::Measurement>> rows =
           model::ParseMeasurementsCsv(in, std::string(path), "convlat-eval");
-      if (!rows.ok()) return rows.status();
+      if (!rows.ok()) return WithFormatHint(rows.status(), std::string(path), "convlat");
       measurements.insert(measurements.end(), rows->begin(), rows->end());
     }
     const std::string name = absl::GetFlag(FLAGS_platform).empty() ? csv : absl::GetFlag(FLAGS_platform);

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "model/datasets/justus_dataset.h"
 #include "model/datasets/measurements_csv.h"
 #include "model/datasets/neusight_dataset.h"
+#include "model/datasets/public_datasets.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
@@ -39,17 +39,6 @@ absl::StatusOr<std::vector<v1::Measurement>> ReadImportFile(const ImportOptions&
   return model::ParseMeasurementsCsv(in, options.path, options.agent_id);
 }
 
-// The format a CSV's header line says it is in, by columns only one format has; empty when none.
-std::string FormatOfHeader(const std::string& path) {
-  std::ifstream in(path);
-  std::string header;
-  if (!in || !std::getline(in, header)) return "";
-  if (absl::StrContains(header, "time_ms_median") && absl::StrContains(header, "padding_tf")) return "justus";
-  if (absl::StrContains(header, "OPName") && absl::StrContains(header, "Kernel Name")) return "neusight";
-  if (absl::StrContains(header, "median_us")) return "convlat";
-  return "";
-}
-
 }  // namespace
 
 int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options) {
@@ -58,7 +47,7 @@ int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options) {
   absl::StatusOr<std::vector<v1::Measurement>> measurements = ReadImportFile(options, platform);
   if (!measurements.ok()) {
     // A public file imported under the wrong --format fails on a missing column; say which it is.
-    const std::string format = FormatOfHeader(options.path);
+    const std::string format = model::CsvFormatOfFile(options.path);
     spdlog::error("{}{}", std::string(measurements.status().message()),
                   !format.empty() && format != options.format
                       ? absl::StrCat(" (its header is that of a ", format, " file: --format=", format, ")")

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -97,6 +99,16 @@ absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry,
   recorded.platform.set_name(std::string(entry.name));
   for (v1::Measurement& m : recorded.measurements) m.set_agent_id(agent_id);
   return recorded;
+}
+
+std::string CsvFormatOfFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string header;
+  if (!in || !std::getline(in, header)) return "";
+  if (absl::StrContains(header, "time_ms_median") && absl::StrContains(header, "padding_tf")) return "justus";
+  if (absl::StrContains(header, "OPName") && absl::StrContains(header, "Kernel Name")) return "neusight";
+  if (absl::StrContains(header, "median_us")) return "convlat";
+  return "";
 }
 
 std::string DatasetsDir(const std::string& fallback) {

@@ -51,6 +51,12 @@ absl::StatusOr<std::vector<GpuDatasetFile>> FindGpuDatasetFiles(const std::strin
 absl::StatusOr<RecordedPlatform> LoadPublicPlatform(const PublicPlatform& entry, const std::string& datasets_dir,
                                                     const std::string& agent_id);
 
+// Which format a CSV is in, by columns only that format has: "justus", "neusight" or "convlat"
+// (convlat's measurement CSV); empty when the first line is none of them or the file cannot be
+// read. A public file read as the wrong one fails on a missing column; the tools then name the
+// flag that reads it instead of leaving the user to compare headers.
+std::string CsvFormatOfFile(const std::string& path);
+
 // Where the public datasets are: $CONVLAT_DATASETS if set, else `fallback` (the tests pass
 // their source tree's data/public).
 std::string DatasetsDir(const std::string& fallback);

@@ -66,6 +66,21 @@ TEST(EvalDatasetTest, ADatabaseNeedsAPlatformAndAMissingCsvIsNamed) {
 
 // The CPU's default sweep holds convolutions and other ops: both are read, and the ops' report
 // has its heading and its row for every held-out op.
+TEST(EvalDatasetTest, APublicFileGivenToTheOtherReaderNamesTheFlagThatReadsIt) {
+  absl::FlagSaver restore;
+  const std::string data = std::string(CONVLAT_SOURCE_DIR) + "/data/public/";
+  const std::string neusight = data + "neusight-conv3x3/Tesla_T4.csv", justus = data + "justus-conv/Tesla_K40.csv";
+  absl::SetFlag(&FLAGS_justus, neusight);
+  absl::StatusOr<EvalDataset> loaded = LoadEvalDataset();
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(loaded.status().message(), HasSubstr("its header is that of a neusight file: --neusight " + neusight));
+  absl::SetFlag(&FLAGS_justus, "");
+  absl::SetFlag(&FLAGS_csv, justus);
+  loaded = LoadEvalDataset();
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(loaded.status().message(), HasSubstr("its header is that of a justus file: --justus " + justus));
+}
+
 TEST(EvalDatasetTest, ReadsTheRealCpuSweepAndReportsItsOps) {
   absl::FlagSaver restore;
   absl::SetFlag(&FLAGS_csv, kCpuSweep);

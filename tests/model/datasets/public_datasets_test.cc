@@ -70,6 +70,19 @@ TEST(PublicDatasetsTest, FindsTheShippedFilesAndTheOnesAUserAdds) {
   EXPECT_THAT(none.message(), ::testing::HasSubstr("neusight-conv3x3/ or justus-conv/"));
 }
 
+// A file's format is told by its header: the shipped public files, a convlat sweep, and nothing
+// for any other CSV or a missing file.
+TEST(PublicDatasetsTest, TellsACsvFormatByItsHeader) {
+  const std::string data = std::string(CONVLAT_SOURCE_DIR) + "/data/";
+  EXPECT_EQ(CsvFormatOfFile(data + "public/justus-conv/Tesla_K40.csv"), "justus");
+  EXPECT_EQ(CsvFormatOfFile(data + "public/neusight-conv3x3/Tesla_T4.csv"), "neusight");
+  EXPECT_EQ(CsvFormatOfFile(data + "measurements/cpu-epyc-2core/default-sweep.csv"), "convlat");
+  EXPECT_EQ(CsvFormatOfFile("/nonexistent/file.csv"), "");
+  const std::string other = ::testing::TempDir() + "/other.csv";
+  std::ofstream(other) << "name,value\nx,1\n";
+  EXPECT_EQ(CsvFormatOfFile(other), "");
+}
+
 // The table tells the two V100 boards apart and describes the dual-GPU boards per GPU.
 TEST(GpuSpecsTest, MostSpecificNameWins) {
   ASSERT_NE(FindGpuSpec("Tesla V100-PCIE-32GB"), nullptr);
