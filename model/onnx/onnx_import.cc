@@ -180,25 +180,6 @@ absl::Status FixInputShapes(onnx::GraphProto& graph, const OnnxImportOptions& op
 
 }  // namespace
 
-absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes) {
-  onnx::ModelProto model;
-  if (model_bytes.empty() || !model.ParseFromArray(model_bytes.data(), static_cast<int>(model_bytes.size()))) {
-    return absl::InvalidArgumentError("not an ONNX model (the protobuf does not parse; truncated or another format?)");
-  }
-  for (onnx::TensorProto& tensor : *model.mutable_graph()->mutable_initializer()) {
-    const int type = tensor.data_type();
-    if (type != onnx::TensorProto::FLOAT && type != onnx::TensorProto::FLOAT16 && type != onnx::TensorProto::BFLOAT16 &&
-        type != onnx::TensorProto::DOUBLE) {
-      continue;  // integer initializers may be shapes the importer folds
-    }
-    tensor.clear_raw_data();
-    tensor.clear_float_data();
-    tensor.clear_double_data();
-    tensor.clear_int32_data();
-  }
-  return model.SerializeAsString();
-}
-
 absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text) {
   std::vector<int64_t> shape;
   for (absl::string_view part : absl::StrSplit(text, 'x')) {

@@ -43,11 +43,6 @@ absl::StatusOr<ImportedNetwork> ImportOnnxNetwork(absl::string_view model_bytes,
 // ImportOnnxNetwork's layers.
 absl::StatusOr<std::vector<NetworkLayer>> ImportOnnx(absl::string_view model_bytes, const OnnxImportOptions& options);
 
-// The model with the data of its floating-point initializers (the weights) removed: names, types
-// and dims stay, and they are all the importer reads. Turns a 100 MB network into a few tens of
-// kB before it goes over the wire. INVALID_ARGUMENT when `model_bytes` is not ONNX.
-absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes);
-
 // What to do about a model too large to send: it still has its weights.
 inline constexpr char kStripWeightsHint[] =
     "send the graph without its weights, only shapes are read (convlat-client query strips them; with the onnx "

@@ -18,7 +18,7 @@
 #include "convlat/v1/latency.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "model/layers/conv_spec.h"
-#include "model/onnx/onnx_import.h"
+#include "model/onnx/weight_stripping.h"
 #include "model/sweeps/sweeps.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server");

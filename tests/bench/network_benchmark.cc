@@ -14,6 +14,7 @@
 #include "model/datasets/public_datasets.h"
 #include "model/latency/network_prediction.h"
 #include "model/onnx/onnx_import.h"
+#include "model/onnx/weight_stripping.h"
 #include "model/serving_model.h"
 #include "server/measurement_store.h"
 #include "server/server_app.h"

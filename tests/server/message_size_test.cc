@@ -9,7 +9,7 @@
 
 #include "convlat/v1/latency.grpc.pb.h"
 #include "grpcpp/create_channel.h"
-#include "model/onnx/onnx_import.h"
+#include "model/onnx/weight_stripping.h"
 #include "server/request_validation.h"
 #include "tests/server/in_process_server.h"
 #include "tests/support/onnx_with_weights.h"

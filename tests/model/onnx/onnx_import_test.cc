@@ -11,6 +11,7 @@
 #include "model/layers/conv_shape.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
+#include "model/onnx/weight_stripping.h"
 #include "onnx/onnx_pb.h"
 #include "tests/support/onnx_fixture.h"
 #include "tests/support/onnx_graph_builder.h"
@@ -292,6 +293,9 @@ TEST(OnnxImportTest, SurvivesMutatedModels) {
           bytes.insert(position(rng), original.substr(position(rng), 64));
           break;
       }
+      // What the client does to a user's file first: an error or a model, never a crash.
+      absl::StatusOr<std::string> stripped = StripOnnxWeights(bytes);
+      EXPECT_TRUE(stripped.ok() || !stripped.status().message().empty());
       absl::StatusOr<std::vector<NetworkLayer>> layers = ImportOnnx(bytes, Batch(2));
       if (!layers.ok()) {
         ++rejected;

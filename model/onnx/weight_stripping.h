@@ -1,0 +1,23 @@
+#pragma once
+// What a client sends of an ONNX network: its graph and shapes, without the weights. The weights
+// are most of the file (VGG-16: 528 MB of 528 MB) and nothing the importer reads, so they are
+// dropped while the file streams past, never held: a query on a 500 MB export reads the file once
+// and keeps a few hundred kB.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/io/zero_copy_stream.h"
+
+namespace convlat::model {
+
+// The ONNX model read from `input` with the data of its graph's floating-point initializers
+// removed: names, types and dims stay, and they are all the importer reads (integer initializers
+// may be shapes it folds, so they keep their data). INVALID_ARGUMENT when the stream is not ONNX.
+absl::StatusOr<std::string> StripOnnxWeights(google::protobuf::io::ZeroCopyInputStream& input);
+
+// The same for a model held in memory.
+absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes);
+
+}  // namespace convlat::model
