@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import unittest
 
 import grpc
 import onnx
 
 import convlat
-from convlat.networks import network_request
+from convlat.networks import network_request, strip_weights
 from convlat_server import PLATFORM, SOURCE_DIR, ConvlatServer
 
 RESNET18 = os.path.join(SOURCE_DIR, "tests", "fixtures", "onnx", "resnet18.onnx")
@@ -100,6 +101,19 @@ class ClientTest(unittest.TestCase):
         from_bytes = self.client.predict_network(heavy, PLATFORM)
         from_file = self.client.predict_network(RESNET18, PLATFORM)
         self.assertAlmostEqual(from_bytes.total_us, from_file.total_us, delta=1e-6)
+
+    def test_a_file_streams_through_the_stripping(self):
+        heavy = with_zero_weights(RESNET18)
+        with tempfile.NamedTemporaryFile(suffix=".onnx") as f:
+            f.write(heavy)
+            f.flush()
+            with open(f.name, "rb") as stream:
+                self.assertEqual(strip_weights(stream), strip_weights(heavy))
+            result = self.client.predict_network(f.name, PLATFORM)
+        self.assertAlmostEqual(result.total_us, self.client.predict_network(RESNET18, PLATFORM).total_us, delta=1e-6)
+        # Cut inside its weights, the file is refused as truncated, not read as a smaller model.
+        with self.assertRaisesRegex(ValueError, "truncated"):
+            strip_weights(heavy[: len(heavy) // 2])
 
     def test_predict_network_from_a_layer_list(self):
         layers = [convlat.Conv(c=3, h=224, w=224, k=32, r=3, stride=2, pad=1, name="stem"),
