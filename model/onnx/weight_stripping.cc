@@ -35,8 +35,9 @@ bool IsWeightData(int field) {
          field == kTensorInt32Data;
 }
 
-// Copies the fields of one message from `in` (up to its end or its pushed limit) to `out`,
-// rewriting a length-delimited field through `rewrite(field, in, out)` where it returns true.
+// Copies the fields of one message from `in` (up to its end or its pushed limit) to `out`. A
+// length-delimited field goes through `rewrite(field, tag, in, out)` first: nullopt leaves it to
+// be copied as it is, otherwise the rewrite wrote it and says whether it could.
 template <typename Rewrite>
 bool CopyMessage(CodedInputStream& in, CodedOutputStream& out, Rewrite rewrite) {
   while (const uint32_t tag = in.ReadTag()) {

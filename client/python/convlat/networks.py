@@ -72,7 +72,8 @@ def _copy_message(stream: BinaryIO, end: int, nested: dict, tensor: bool = False
             value = _read_varint(stream)
             if tensor and field == _TENSOR_DATA_TYPE:
                 data_type = value
-            out += _varint(tag) + _varint(value)
+            if not (tensor and field in _TENSOR_DATA and data_type in _WEIGHT_TYPES):  # unpacked float16 data
+                out += _varint(tag) + _varint(value)
         elif wire_type in (1, 5):
             value = _read(stream, 8 if wire_type == 1 else 4)
             if not (tensor and field in _TENSOR_DATA and data_type in _WEIGHT_TYPES):  # unpacked float data
