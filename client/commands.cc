@@ -10,7 +10,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/command_output.h"
-#include "client/onnx_upload.h"
 #include "client/text_table.h"
 #include "common/status_bridge.h"
 #include "convlat/v1/latency.grpc.pb.h"
@@ -21,6 +20,7 @@
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
+#include "model/onnx/weight_stripping.h"
 #include "model/sweeps/sweeps.h"
 
 namespace convlat::client {
@@ -332,7 +332,7 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
       if (spec.op) *layer->mutable_op() = *spec.op;
     }
   } else {
-    absl::StatusOr<std::string> onnx = ReadOnnxForQuery(query.onnx_path);
+    absl::StatusOr<std::string> onnx = model::ReadOnnxFileWithoutWeights(query.onnx_path);
     if (!onnx.ok()) {
       *context.err << "error: " << onnx.status().message() << "\n";
       return kExitUsage;

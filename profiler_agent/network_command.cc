@@ -3,13 +3,13 @@
 #include "profiler_agent/network_command.h"
 
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
+#include "model/onnx/weight_stripping.h"
 #include "profiler_agent/backend/network_run.h"
 
 #if CONVLAT_HAVE_ONEDNN
@@ -96,15 +96,14 @@ int RunNetworkCommand(const NetworkCommandOptions& options, std::ostream& out, s
         << (options.batch < 1 ? options.batch : options.runs) << "\n";
     return 2;
   }
-  std::ifstream in(options.onnx_path, std::ios::binary);
-  if (!in) {
-    err << "error: cannot read " << options.onnx_path << "\n";
+  // Only the shapes are read: the runner times its layers on buffers of its own.
+  absl::StatusOr<std::string> onnx = model::ReadOnnxFileWithoutWeights(options.onnx_path);
+  if (!onnx.ok()) {
+    err << "error: " << onnx.status().message() << "\n";
     return 2;
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  absl::StatusOr<std::vector<model::NetworkLayer>> layers = model::ImportOnnx(
-      bytes.str(), {.batch = options.batch, .force_batch = true, .max_model_bytes = int64_t{1} << 31});
+  absl::StatusOr<std::vector<model::NetworkLayer>> layers =
+      model::ImportOnnx(*onnx, {.batch = options.batch, .force_batch = true});
   if (!layers.ok()) {
     absl::string_view why = layers.status().message();
     if (absl::ConsumePrefix(&why, "batch: ")) {

@@ -1,9 +1,16 @@
 #include "model/onnx/weight_stripping.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "onnx/onnx_pb.h"
@@ -130,6 +137,27 @@ absl::StatusOr<std::string> StripOnnxWeights(google::protobuf::io::ZeroCopyInput
 absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes) {
   google::protobuf::io::ArrayInputStream input(model_bytes.data(), static_cast<int>(model_bytes.size()));
   return StripOnnxWeights(input);
+}
+
+absl::StatusOr<std::string> ReadOnnxFileWithoutWeights(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  google::protobuf::io::FileInputStream file(fd);
+  file.SetCloseOnDelete(true);
+  struct stat info {};
+  if (fstat(fd, &info) != 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  absl::StatusOr<std::string> stripped = StripOnnxWeights(file);
+  if (file.GetErrno() != 0) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(file.GetErrno())));
+  }
+  if (!stripped.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", stripped.status().message()));
+  // A seek past the end succeeds, so a file cut inside its weights walks to the end unnoticed: its
+  // fields claimed more bytes than it has.
+  if (file.ByteCount() > static_cast<int64_t>(info.st_size)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": truncated: its fields claim ", file.ByteCount(), " bytes, the file has ", info.st_size));
+  }
+  return stripped;
 }
 
 }  // namespace convlat::model

@@ -20,4 +20,9 @@ absl::StatusOr<std::string> StripOnnxWeights(google::protobuf::io::ZeroCopyInput
 // The same for a model held in memory.
 absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes);
 
+// The ONNX file at `path`, stripped as it is read: the weights are seeked over. NOT_FOUND naming
+// the file and why it could not be read ("No such file or directory"); INVALID_ARGUMENT starting
+// "PATH: " when it is not ONNX or is cut short ("truncated").
+absl::StatusOr<std::string> ReadOnnxFileWithoutWeights(const std::string& path);
+
 }  // namespace convlat::model

@@ -268,7 +268,8 @@ TEST_F(EndToEndTest, AgentTimesOtherOpsAndNetworkTotalsCountThem) {
   EXPECT_THAT(again.output, HasSubstr("measuring 0 convolutions and 0 other ops"));
 }
 
-// A bad --dtype is refused before anything runs, naming the flag; fp16 is for the GPU runner.
+// A bad --dtype is refused before anything runs, naming the flag (fp16 is for the GPU runner), as
+// are bad counts and a file it cannot read.
 TEST_F(EndToEndTest, NetworkRefusesADtypeItCannotRun) {
   const std::string resnet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/resnet18.onnx";
   ProcessResult unknown = Agent({"network", resnet, "--dtype=fp64"});
@@ -283,6 +284,9 @@ TEST_F(EndToEndTest, NetworkRefusesADtypeItCannotRun) {
   ProcessResult no_batch = Agent({"network", resnet, "--batch=-2"});
   EXPECT_EQ(no_batch.exit_code, 2);
   EXPECT_THAT(no_batch.output, HasSubstr("--batch must be >= 1, got -2"));
+  ProcessResult missing = Agent({"network", "/nonexistent/net.onnx", "--runs=1"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("error: cannot read /nonexistent/net.onnx: No such file or directory"));
 }
 
 // A --batch that a static export cannot take names the flag and the node that holds the old batch,

@@ -1,14 +1,11 @@
 // The weights leave an ONNX network as it streams past; everything the importer reads stays.
 #include "model/onnx/weight_stripping.h"
 
-#include <fcntl.h>
-
 #include <fstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "google/protobuf/io/zero_copy_stream_impl.h"
 #include "model/onnx/onnx_import.h"
 #include "onnx/onnx_pb.h"
 #include "tests/support/onnx_fixture.h"
@@ -58,18 +55,39 @@ TEST(WeightStrippingTest, FloatWeightsGoShapesAndIntegersStay) {
   EXPECT_EQ(from_stripped->size(), from_original->size());
 }
 
-// What convlat-client does: the file streams through, and comes out as the in-memory strip does.
+std::string WriteFile(const std::string& name, absl::string_view bytes) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// What convlat-client query and convlat-agent network do: the file streams through, and comes out
+// as the in-memory strip does.
 TEST(WeightStrippingTest, AFileStreamsToTheSameBytes) {
   const std::string with_weights = convlat::testing::FixtureWithWeights("mobilenet_v2");
-  const std::string path = ::testing::TempDir() + "/mobilenet_v2_with_weights.onnx";
-  std::ofstream(path, std::ios::binary) << with_weights;
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  google::protobuf::io::FileInputStream file(fd);
-  file.SetCloseOnDelete(true);
-  absl::StatusOr<std::string> streamed = StripOnnxWeights(file);
+  absl::StatusOr<std::string> streamed = ReadOnnxFileWithoutWeights(WriteFile("mobilenet_v2.onnx", with_weights));
   ASSERT_TRUE(streamed.ok()) << streamed.status();
   EXPECT_EQ(*streamed, StripOnnxWeights(with_weights).value());
+}
+
+// Cut inside its weights, a file still walks to its end (the weights are seeked over); the sizes
+// its fields claim give it away.
+TEST(WeightStrippingTest, ATruncatedFileIsNamed) {
+  const std::string with_weights = convlat::testing::FixtureWithWeights("resnet18");
+  const std::string path = WriteFile("cut.onnx", absl::string_view(with_weights).substr(0, with_weights.size() / 2));
+  const absl::Status status = ReadOnnxFileWithoutWeights(path).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr(path + ": truncated: its fields claim "));
+}
+
+TEST(WeightStrippingTest, AMissingOrForeignFileIsNamed) {
+  const absl::Status missing = ReadOnnxFileWithoutWeights("/nonexistent/net.onnx").status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.message(), HasSubstr("cannot read /nonexistent/net.onnx: No such file or directory"));
+  const std::string csv = WriteFile("sweep.csv", "n,c,h,w\n1,3,224,224\n");
+  const absl::Status foreign = ReadOnnxFileWithoutWeights(csv).status();
+  EXPECT_EQ(foreign.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(foreign.message(), HasSubstr(csv + ": not an ONNX model"));
 }
 
 // Exporters write a tensor's data_type before its data; data met before it is kept, as it may be
