@@ -63,6 +63,16 @@ int RunImport(Spool& spool, Pusher& pusher, const ImportOptions& options) {
         "so it neither transfers to other GPUs nor gets spec estimates of ops",
         platform.device_name(), options.platform, options.platform, platform.device_name());
   }
+  const auto hot = std::count_if(measurements->begin(), measurements->end(),
+                                 [](const v1::Measurement& m) { return m.hot_latency().median_us() > 0; });
+  if (hot > 0 && options.last_level_cache_bytes <= 0) {
+    // A CSV does not say what cache its machine had; without one, networks ignore the hot timings.
+    spdlog::warn(
+        "{} of {} measurements in {} were also timed hot, but no --last_level_cache_bytes was given: unless "
+        "platform '{}' was described before this import (an agent run on its machine reads its cache), the server "
+        "knows no last-level cache for it, and network predictions take every layer evicted",
+        hot, measurements->size(), options.path, options.platform);
+  }
   if (options.last_level_cache_bytes > 0) platform.set_last_level_cache_bytes(options.last_level_cache_bytes);
   if (absl::Status s = spool.SavePlatform(platform); !s.ok()) {
     spdlog::error("{}", s.ToString());

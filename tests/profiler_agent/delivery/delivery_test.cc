@@ -174,6 +174,25 @@ TEST_F(DeliveryTest, ImportBatchesTheFileAndDeliversIt) {
   EXPECT_EQ(spool_->Pending()->size(), 1u);
 }
 
+// Hot timings in a CSV are of no use to networks until the server knows the machine's cache, which
+// a CSV does not say: the import warns unless --last_level_cache_bytes gives it.
+TEST_F(DeliveryTest, ImportOfHotTimingsWithoutACacheSizeWarns) {
+  const std::string networks = std::string(CONVLAT_SOURCE_DIR) + "/data/measurements/cpu-epyc-2core/networks.csv";
+  ASSERT_TRUE(fs::exists(networks)) << networks;
+  Pusher pusher(AgentChannel(kToken), *spool_, "test-agent");
+  {
+    convlat::testing::LogCapture log;
+    RunImport(*spool_, pusher, {.path = networks, .platform = kPlatform, .delivery = Options({})});
+    EXPECT_THAT(log.text(), HasSubstr("measurements in " + networks +
+                                      " were also timed hot, but no "
+                                      "--last_level_cache_bytes was given"));
+  }
+  convlat::testing::LogCapture log;
+  RunImport(*spool_, pusher,
+            {.path = networks, .platform = kPlatform, .last_level_cache_bytes = 32 << 20, .delivery = Options({})});
+  EXPECT_THAT(log.text(), ::testing::Not(HasSubstr("--last_level_cache_bytes was given")));
+}
+
 // A public file imported under the wrong --format fails on its header and names the right one.
 TEST_F(DeliveryTest, ImportUnderTheWrongFormatNamesTheFormatOfTheFile) {
   const std::string justus = std::string(CONVLAT_SOURCE_DIR) + "/data/public/justus-conv/Tesla_K40.csv";
