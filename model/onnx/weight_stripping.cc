@@ -115,6 +115,10 @@ bool CopyModel(CodedInputStream& in, CodedOutputStream& out) {
   });
 }
 
+absl::Status CannotRead(const std::string& path, int error) {
+  return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(error)));
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> StripOnnxWeights(google::protobuf::io::ZeroCopyInputStream& input) {
@@ -141,15 +145,13 @@ absl::StatusOr<std::string> StripOnnxWeights(absl::string_view model_bytes) {
 
 absl::StatusOr<std::string> ReadOnnxFileWithoutWeights(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  if (fd < 0) return CannotRead(path, errno);
   google::protobuf::io::FileInputStream file(fd);
   file.SetCloseOnDelete(true);
   struct stat info {};
-  if (fstat(fd, &info) != 0) return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  if (fstat(fd, &info) != 0) return CannotRead(path, errno);
   absl::StatusOr<std::string> stripped = StripOnnxWeights(file);
-  if (file.GetErrno() != 0) {
-    return absl::NotFoundError(absl::StrCat("cannot read ", path, ": ", std::strerror(file.GetErrno())));
-  }
+  if (file.GetErrno() != 0) return CannotRead(path, file.GetErrno());
   if (!stripped.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", stripped.status().message()));
   // A seek past the end succeeds, so a file cut inside its weights walks to the end unnoticed: its
   // fields claimed more bytes than it has.

@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,10 +60,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < absl::GetFlag(FLAGS_layers); ++i) *predict.add_layers() = sweep[i % sweep.size()];
     layers_per_call = predict.layers_size();
   } else {
-    std::ifstream in(absl::GetFlag(FLAGS_onnx), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    absl::StatusOr<std::string> stripped = convlat::model::StripOnnxWeights(bytes.str());
+    absl::StatusOr<std::string> stripped = convlat::model::ReadOnnxFileWithoutWeights(absl::GetFlag(FLAGS_onnx));
     if (!stripped.ok()) {
       std::cerr << "--onnx: " << stripped.status().message() << "\n";
       return 2;
