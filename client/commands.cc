@@ -311,7 +311,15 @@ int QueryNetworkCommand(const CommandContext& context, const NetworkQuery& query
   }
   v1::PredictNetworkRequest request;
   request.set_platform(query.platform);
-  request.set_batch(query.batch);
+  if (query.batch.has_value()) {
+    // The request's 0 means "as exported", so a typed 0 (or less) would be silently ignored.
+    if (*query.batch < 1) {
+      *context.err << "error: --batch must be >= 1, got " << *query.batch
+                   << " (leave --batch out to keep the network's own batch size)\n";
+      return kExitUsage;
+    }
+    request.set_batch(*query.batch);
+  }
   if (!query.layout.empty()) {
     absl::StatusOr<v1::Layout> layout = model::ParseLayout(query.layout);
     if (!layout.ok()) {

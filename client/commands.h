@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -35,7 +36,7 @@ struct NetworkQuery {
   std::string platform;
   std::string onnx_path;
   std::string layers_file;
-  int batch = 0;                    // > 0 replaces the batch size
+  std::optional<int> batch;         // replaces the network's batch size (must be >= 1); unset: as exported
   std::vector<std::string> inputs;  // ONNX input shapes, NAME=NxCxHxW
   std::string layout;               // nchw, nhwc or native for every layer; empty: as the network says
 };

@@ -17,7 +17,7 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051", "convlat server address");
 ABSL_FLAG(std::string, platform, "", "platform name, e.g. jetson-nano");
 ABSL_FLAG(std::string, conv, "", "one layer: n=1,c=64,h=56,w=56,k=64,r=3,s=3,stride=1,pad=1");
 ABSL_FLAG(std::string, layers, "", "file with one conv spec per line ('#' comments)");
-ABSL_FLAG(int32_t, batch, 0, "query: override the network's batch size");
+ABSL_FLAG(std::optional<int32_t>, batch, std::nullopt, "query: the batch size instead of the network's own (>= 1)");
 ABSL_FLAG(std::string, layout, "",
           "query: every layer in this layout, nchw, nhwc or native (what an optimizing CPU runtime keeps); "
           "empty: as the network says");

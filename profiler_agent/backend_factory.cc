@@ -24,7 +24,7 @@ absl::StatusOr<AlgoSelection> ParseAlgoSelection(absl::string_view name) {
 absl::StatusOr<std::unique_ptr<ConvBackend>> MakeBackend(absl::string_view name, const BackendOptions& options) {
   if (name == "cpu" || name == "onednn") {
 #if CONVLAT_HAVE_ONEDNN
-    return MakeOneDnnBackend();
+    return MakeOneDnnBackend(options.last_level_cache_bytes);
 #else
     return absl::UnimplementedError(
         "--backend cpu: this agent was built without oneDNN (CONVLAT_WITH_ONEDNN=OFF, a GPU-only bundle); use "

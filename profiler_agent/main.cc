@@ -36,9 +36,12 @@ ABSL_FLAG(int32_t, max_configs, 0, "measure at most this many configs (0: all)")
 ABSL_FLAG(double, push_timeout, 30, "seconds to keep retrying delivery at the end");
 ABSL_FLAG(std::string, format, "convlat",
           "import: convlat (docs/measurements-csv.md), neusight or justus (the public CSVs of data/public/)");
-ABSL_FLAG(int64_t, last_level_cache_bytes, 0,
-          "import: the last-level cache (bytes) of the machine the file was recorded on, which CSV files do not say; "
-          "network predictions need it to use hot timings (hot_median_us). 0: unknown");
+ABSL_FLAG(
+    int64_t, last_level_cache_bytes, 0,
+    "the last-level cache (bytes) one core sees: import: of the machine the file was recorded on, which CSV files "
+    "do not say (network predictions need it to use hot timings, hot_median_us; 0: unknown); run --backend cpu: "
+    "instead of what this machine reports, for virtual machines whose cpuid reports the socket's L3 (0: as "
+    "reported)");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(int32_t, max_remeasurements, 2,
@@ -76,6 +79,7 @@ constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
     "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2] [--remeasure]\n"
+    "                    [--last_level_cache_bytes N]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "                    [--last_level_cache_bytes N]\n"
     "convlat-agent flush [--server ADDR]\n"
@@ -198,14 +202,14 @@ int main(int argc, char** argv) {
     std::cerr << "error: --platform is required\n" << kUsage << "\n";
     return 2;
   }
+  if (absl::GetFlag(FLAGS_last_level_cache_bytes) < 0) {
+    std::cerr << "error: --last_level_cache_bytes must be >= 0, got " << absl::GetFlag(FLAGS_last_level_cache_bytes)
+              << "\n";
+    return 2;
+  }
   if (command == "import") {
     if (positional.size() != 3) {
       std::cerr << "error: import takes one CSV file\n" << kUsage << "\n";
-      return 2;
-    }
-    if (absl::GetFlag(FLAGS_last_level_cache_bytes) < 0) {
-      std::cerr << "error: --last_level_cache_bytes must be >= 0, got " << absl::GetFlag(FLAGS_last_level_cache_bytes)
-                << "\n";
       return 2;
     }
     return convlat::agent::RunImport(*spool, pusher,
@@ -217,10 +221,11 @@ int main(int argc, char** argv) {
                                       .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes),
                                       .delivery = delivery});
   }
-  return convlat::agent::RunProfile(*spool, pusher, channel,
-                                    {.backend = absl::GetFlag(FLAGS_backend),
-                                     .backend_options = {.algo = *algo},
-                                     .sweep = options,
-                                     .delivery = delivery},
-                                    stop_requested);
+  return convlat::agent::RunProfile(
+      *spool, pusher, channel,
+      {.backend = absl::GetFlag(FLAGS_backend),
+       .backend_options = {.algo = *algo, .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes)},
+       .sweep = options,
+       .delivery = delivery},
+      stop_requested);
 }

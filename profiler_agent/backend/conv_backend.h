@@ -2,6 +2,7 @@
 // A library that runs convolutions (and the other ops of a network) for real on this machine and
 // times them.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ absl::StatusOr<AlgoSelection> ParseAlgoSelection(absl::string_view name);
 
 struct BackendOptions {
   AlgoSelection algo = AlgoSelection::kHeuristic;
+  // CPUs: the last-level cache one core sees, in bytes, when the user knows better than the
+  // machine (--last_level_cache_bytes); 0: as the machine reports it.
+  int64_t last_level_cache_bytes = 0;
 };
 
 class ConvBackend {

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "profiler_agent/onednn/last_level_cache.h"
-
 namespace convlat::agent {
 namespace {
 
@@ -13,7 +11,8 @@ constexpr size_t kCacheLine = 64;
 
 }  // namespace
 
-CacheScrubber::CacheScrubber() : buffer_(std::max(kMinBytes, 2 * static_cast<size_t>(LastLevelCacheBytes())), 1) {}
+CacheScrubber::CacheScrubber(int64_t last_level_cache_bytes)
+    : buffer_(std::max(kMinBytes, 2 * static_cast<size_t>(std::max<int64_t>(0, last_level_cache_bytes))), 1) {}
 
 void CacheScrubber::Scrub() {
   const char* data = buffer_.data();

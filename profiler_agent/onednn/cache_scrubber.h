@@ -13,8 +13,8 @@ namespace convlat::agent {
 
 class CacheScrubber {
  public:
-  // Twice the last-level cache this machine reports (last_level_cache.h), and at least 16 MiB.
-  CacheScrubber();
+  // Twice the last-level cache, and at least 16 MiB.
+  explicit CacheScrubber(int64_t last_level_cache_bytes);
   // Reads every cache line of the buffer, split over the OpenMP threads (the threads oneDNN runs
   // on), so every core's private caches are evicted too.
   void Scrub();

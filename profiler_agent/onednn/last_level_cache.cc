@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 namespace convlat::agent {
@@ -52,13 +53,32 @@ int64_t LastLevelCacheFromSysfs(const std::string& cache_dir) {
   return best_bytes;
 }
 
-int64_t LastLevelCacheBytes() {
-  if (const int64_t bytes = LastLevelCacheFromSysfs("/sys/devices/system/cpu/cpu0/cache"); bytes > 0) return bytes;
+LastLevelCache FindLastLevelCache() {
+  if (const int64_t bytes = LastLevelCacheFromSysfs("/sys/devices/system/cpu/cpu0/cache"); bytes > 0) {
+    return {.bytes = bytes, .source = LastLevelCache::Source::kSysfs};
+  }
   for (int level : {_SC_LEVEL4_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE}) {
     const long bytes = sysconf(level);
-    if (bytes > 0) return bytes;
+    if (bytes > 0) return {.bytes = bytes, .source = LastLevelCache::Source::kCpuid};
   }
-  return 0;
+  return {};
+}
+
+int64_t LastLevelCacheBytes() { return FindLastLevelCache().bytes; }
+
+LastLevelCache ChooseLastLevelCache(int64_t user_bytes) {
+  if (user_bytes > 0) return {.bytes = user_bytes, .source = LastLevelCache::Source::kUser};
+  return FindLastLevelCache();
+}
+
+std::optional<std::string> LastLevelCacheWarning(const LastLevelCache& cache) {
+  if (cache.source != LastLevelCache::Source::kCpuid) return std::nullopt;
+  return absl::StrCat(
+      "this machine's sysfs lists no caches, so the last-level cache (", cache.bytes >> 20,
+      " MiB) comes from cpuid, which on virtual machines is often the whole socket's L3 rather than what one core "
+      "shares: network predictions will take layers as cached that are not. If that is not the cache a core of this "
+      "machine sees, give the right one with --last_level_cache_bytes (a pointer chase over growing buffers shows "
+      "it: its latency per load jumps once the buffer outgrows the cache)");
 }
 
 }  // namespace convlat::agent

@@ -4,6 +4,7 @@
 // their weights and inputs still cached.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace convlat::agent {
@@ -13,9 +14,24 @@ namespace convlat::agent {
 // bytes; 0 when the folder lists none.
 int64_t LastLevelCacheFromSysfs(const std::string& cache_dir);
 
-// This machine's: sysfs for cpu0 first, then sysconf's L4/L3/L2 sizes; 0 when neither says.
-// sysfs comes first because glibc's sysconf reports what cpuid says, which on some virtual
-// machines is the whole socket's L3 (256 MiB on the EPYC VM whose sysfs, like lscpu, says 32 MiB).
+// A last-level cache size and where it was read.
+struct LastLevelCache {
+  int64_t bytes = 0;  // 0: nothing said
+  enum class Source { kNone, kSysfs, kCpuid, kUser } source = Source::kNone;
+};
+
+// This machine's: sysfs for cpu0 first, then sysconf's L4/L3/L2 sizes (kCpuid: glibc reads them
+// from cpuid); bytes 0 when neither says. sysfs comes first because cpuid, on some virtual machines,
+// reports the whole socket's L3 (256 MiB on the EPYC VM whose sysfs, like lscpu, says 32 MiB; 508 MiB
+// on a Zen 5 VM with no cache folder in its sysfs, whose cores' latency rises past 32 MiB).
+LastLevelCache FindLastLevelCache();
 int64_t LastLevelCacheBytes();
+
+// What the agent uses: the user's size when one is given (> 0), else this machine's.
+LastLevelCache ChooseLastLevelCache(int64_t user_bytes);
+
+// A warning for the user when the size came from cpuid alone, which a virtual machine may have
+// made up: network predictions would then take layers as cached that are not. nullopt otherwise.
+std::optional<std::string> LastLevelCacheWarning(const LastLevelCache& cache);
 
 }  // namespace convlat::agent

@@ -1,6 +1,8 @@
 #include "profiler_agent/onednn/onednn_backend.h"
 
 #include <fstream>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -12,6 +14,7 @@
 #include "profiler_agent/onednn/onednn_conv.h"
 #include "profiler_agent/onednn/onednn_ops.h"
 #include "profiler_agent/onednn/onednn_primitive.h"
+#include "spdlog/spdlog.h"
 
 namespace convlat::agent {
 namespace {
@@ -45,7 +48,11 @@ std::string ProcField(const char* file, absl::string_view key) {
 
 class OneDnnBackend final : public ConvBackend {
  public:
-  OneDnnBackend() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+  explicit OneDnnBackend(const LastLevelCache& cache)
+      : last_level_cache_bytes_(cache.bytes),
+        engine_(dnnl::engine::kind::cpu, 0),
+        stream_(engine_),
+        scrubber_(cache.bytes) {}
 
   std::string name() const override { return "onednn"; }
 
@@ -62,7 +69,7 @@ class OneDnnBackend final : public ConvBackend {
     int64_t memory_kb = 0;
     std::string total = ProcField("/proc/meminfo", "MemTotal");
     if (absl::SimpleAtoi(absl::StripSuffix(total, " kB"), &memory_kb)) platform.set_memory_bytes(memory_kb * 1024);
-    platform.set_last_level_cache_bytes(LastLevelCacheBytes());
+    platform.set_last_level_cache_bytes(last_level_cache_bytes_);
     platform.set_compute_capability(IsaName(dnnl::get_effective_cpu_isa()));
     platform.set_library("onednn");
     const dnnl_version_t* version = dnnl_version();
@@ -112,6 +119,7 @@ class OneDnnBackend final : public ConvBackend {
     measurement.clear_hot_latency();
   }
 
+  const int64_t last_level_cache_bytes_;
   dnnl::engine engine_;
   dnnl::stream stream_;
   CacheScrubber scrubber_;
@@ -119,6 +127,10 @@ class OneDnnBackend final : public ConvBackend {
 
 }  // namespace
 
-std::unique_ptr<ConvBackend> MakeOneDnnBackend() { return std::make_unique<OneDnnBackend>(); }
+std::unique_ptr<ConvBackend> MakeOneDnnBackend(int64_t last_level_cache_bytes) {
+  const LastLevelCache cache = ChooseLastLevelCache(last_level_cache_bytes);
+  if (std::optional<std::string> warning = LastLevelCacheWarning(cache)) spdlog::warn("{}", *warning);
+  return std::make_unique<OneDnnBackend>(cache);
+}
 
 }  // namespace convlat::agent

@@ -1,12 +1,15 @@
 #pragma once
 // The CPU backend: real oneDNN convolutions, set up the way frameworks run them.
 
+#include <cstdint>
 #include <memory>
 
 #include "profiler_agent/backend/conv_backend.h"
 
 namespace convlat::agent {
 
-std::unique_ptr<ConvBackend> MakeOneDnnBackend();
+// `last_level_cache_bytes` > 0 replaces what this machine reports (last_level_cache.h) for the
+// cache scrubber and the platform; a size read from cpuid alone is warned about.
+std::unique_ptr<ConvBackend> MakeOneDnnBackend(int64_t last_level_cache_bytes = 0);
 
 }  // namespace convlat::agent

@@ -213,6 +213,12 @@ TEST_F(EndToEndTest, ImportSeedsAPlatformFromThePublicDataset) {
   ProcessResult huge_batch = Client({"query", resnet, "--platform=t4", "--batch=100000"});
   EXPECT_EQ(huge_batch.exit_code, 1);
   EXPECT_THAT(huge_batch.output, HasSubstr("error: INVALID_ARGUMENT: --batch 100000 is too large for this network"));
+  // 0 is what the request sends for "as exported": typed, it is refused rather than ignored.
+  for (const char* batch : {"--batch=0", "--batch=-1"}) {
+    ProcessResult refused_batch = Client({"query", resnet, "--platform=t4", batch});
+    EXPECT_EQ(refused_batch.exit_code, 2) << batch;
+    EXPECT_THAT(refused_batch.output, HasSubstr("error: --batch must be >= 1, got ")) << batch;
+  }
   // Single layers of any kind.
   ProcessResult layers = Client({"predict", "--platform=t4", "n=1,c=64,h=56,w=56,k=64,r=3,s=3,pad=1",
                                  "op=activation,function=relu,n=1,c=64,h=56,w=56"});

@@ -15,11 +15,13 @@ namespace convlat::agent {
 namespace {
 
 TEST(CacheScrubberTest, CoversTwiceTheLastLevelCacheAndAtLeast16MiB) {
-  CacheScrubber scrubber;
+  CacheScrubber scrubber(LastLevelCacheBytes());
   EXPECT_GE(scrubber.bytes(), size_t{16} << 20);
   EXPECT_GE(scrubber.bytes(), 2 * static_cast<size_t>(LastLevelCacheBytes()));
   scrubber.Scrub();  // and again: the buffer stays usable
   scrubber.Scrub();
+  EXPECT_EQ(CacheScrubber(int64_t{48} << 20).bytes(), size_t{96} << 20);
+  EXPECT_EQ(CacheScrubber(0).bytes(), size_t{16} << 20);
 }
 
 // The chase buffer: one index per cache line, linked into a single cycle in a random order, so each
@@ -68,7 +70,7 @@ int64_t Median(std::vector<int64_t> values) {
 // machine does not close, while a no-op Scrub() gives 1x. (Trials are few because each Scrub()
 // reads 64 MiB on OpenMP threads that wait for cores on a loaded machine.)
 TEST(CacheScrubberTest, AfterScrubReadingASmallBufferTakesLongerThanWhenItWasJustRead) {
-  CacheScrubber scrubber;
+  CacheScrubber scrubber(LastLevelCacheBytes());
   PointerChase chase(64 << 10);
   std::vector<int64_t> warm, scrubbed;
   for (int trial = 0; trial < 51; ++trial) {

@@ -49,5 +49,24 @@ TEST_F(LastLevelCacheTest, NoFolderSaysNothing) { EXPECT_EQ(LastLevelCacheFromSy
 
 TEST(LastLevelCacheOfThisMachineTest, IsKnown) { EXPECT_GT(LastLevelCacheBytes(), 0); }
 
+TEST(ChooseLastLevelCacheTest, TheUsersSizeWinsOverTheMachines) {
+  const LastLevelCache chosen = ChooseLastLevelCache(int64_t{32} << 20);
+  EXPECT_EQ(chosen.bytes, int64_t{32} << 20);
+  EXPECT_EQ(chosen.source, LastLevelCache::Source::kUser);
+  EXPECT_EQ(ChooseLastLevelCache(0).bytes, LastLevelCacheBytes());
+}
+
+// A Zen 5 VM with no cache folder in its sysfs: glibc's sysconf answered cpuid's 508 MiB, the
+// socket's L3, and the user is told so, naming the flag that corrects it.
+TEST(LastLevelCacheWarningTest, OnlyASizeFromCpuidIsWarnedAbout) {
+  const std::optional<std::string> warning =
+      LastLevelCacheWarning({.bytes = int64_t{508} << 20, .source = LastLevelCache::Source::kCpuid});
+  ASSERT_TRUE(warning.has_value());
+  EXPECT_NE(warning->find("508 MiB"), std::string::npos) << *warning;
+  EXPECT_NE(warning->find("--last_level_cache_bytes"), std::string::npos) << *warning;
+  EXPECT_FALSE(LastLevelCacheWarning({.bytes = int64_t{32} << 20, .source = LastLevelCache::Source::kSysfs}));
+  EXPECT_FALSE(LastLevelCacheWarning({.bytes = int64_t{32} << 20, .source = LastLevelCache::Source::kUser}));
+}
+
 }  // namespace
 }  // namespace convlat::agent

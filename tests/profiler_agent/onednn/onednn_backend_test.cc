@@ -148,5 +148,12 @@ TEST(OneDnnBackendFailureTest, DescribesThePlatform) {
   EXPECT_THAT(platform->library_version(), ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+"));
 }
 
+// --last_level_cache_bytes: what the user says the cache is, the platform reports.
+TEST(OneDnnBackendFailureTest, ReportsTheLastLevelCacheTheUserGave) {
+  absl::StatusOr<v1::Platform> platform = MakeOneDnnBackend(int64_t{32} << 20)->DescribePlatform();
+  ASSERT_TRUE(platform.ok());
+  EXPECT_EQ(platform->last_level_cache_bytes(), int64_t{32} << 20);
+}
+
 }  // namespace
 }  // namespace convlat::agent
