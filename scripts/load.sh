@@ -10,7 +10,7 @@ source scripts/seeded-server.sh
 
 echo "| call | client threads | calls | errors | calls/s | layers/s | p50 µs | p99 µs | max µs |"
 echo "|---|---|---|---|---|---|---|---|---|"
-run() { build/tests/bench/load_generator --server "$address" --platform cpu-epyc-2core --seconds "$seconds" "$@"; }
+run() { build/tests/bench/load_generator --server "$address" --platform "$platform" --seconds "$seconds" "$@"; }
 run --method predict --layers 1 --threads 2
 run --method predict --layers 1 --threads 8
 run --method predict --layers 64 --threads 2

@@ -19,7 +19,8 @@ matrix products and every other op): in the native layout for the deployed runti
 eager PyTorch. Prints a Markdown table. The ten brought networks are compared with the oneDNN
 runs only (their PyTorch columns read "-"): that is the yardstick, and it keeps the run short.
 
-    scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-epyc-2core
+    scripts/validate_cpu_networks.sh       # starts a server seeded with data/measurements/cpu-zen5-2core
+    scripts/validate_cpu_networks.sh --platform cpu-epyc-2core   # the files of the AVX2 VM
     scripts/validate_cpu_networks.sh convnext_tiny squeezenet1_1   # only these (names of the table)
 """
 import json
