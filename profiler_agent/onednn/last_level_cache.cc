@@ -64,8 +64,6 @@ LastLevelCache FindLastLevelCache() {
   return {};
 }
 
-int64_t LastLevelCacheBytes() { return FindLastLevelCache().bytes; }
-
 LastLevelCache ChooseLastLevelCache(int64_t user_bytes) {
   if (user_bytes > 0) return {.bytes = user_bytes, .source = LastLevelCache::Source::kUser};
   return FindLastLevelCache();

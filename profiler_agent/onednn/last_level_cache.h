@@ -25,7 +25,6 @@ struct LastLevelCache {
 // reports the whole socket's L3 (256 MiB on the EPYC VM whose sysfs, like lscpu, says 32 MiB; 508 MiB
 // on a Zen 5 VM with no cache folder in its sysfs, whose cores' latency rises past 32 MiB).
 LastLevelCache FindLastLevelCache();
-int64_t LastLevelCacheBytes();
 
 // What the agent uses: the user's size when one is given (> 0), else this machine's.
 LastLevelCache ChooseLastLevelCache(int64_t user_bytes);

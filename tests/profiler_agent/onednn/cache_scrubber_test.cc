@@ -15,9 +15,9 @@ namespace convlat::agent {
 namespace {
 
 TEST(CacheScrubberTest, CoversTwiceTheLastLevelCacheAndAtLeast16MiB) {
-  CacheScrubber scrubber(LastLevelCacheBytes());
+  CacheScrubber scrubber(FindLastLevelCache().bytes);
   EXPECT_GE(scrubber.bytes(), size_t{16} << 20);
-  EXPECT_GE(scrubber.bytes(), 2 * static_cast<size_t>(LastLevelCacheBytes()));
+  EXPECT_GE(scrubber.bytes(), 2 * static_cast<size_t>(FindLastLevelCache().bytes));
   scrubber.Scrub();  // and again: the buffer stays usable
   scrubber.Scrub();
   EXPECT_EQ(CacheScrubber(int64_t{48} << 20).bytes(), size_t{96} << 20);
@@ -70,7 +70,7 @@ int64_t Median(std::vector<int64_t> values) {
 // machine does not close, while a no-op Scrub() gives 1x. (Trials are few because each Scrub()
 // reads 64 MiB on OpenMP threads that wait for cores on a loaded machine.)
 TEST(CacheScrubberTest, AfterScrubReadingASmallBufferTakesLongerThanWhenItWasJustRead) {
-  CacheScrubber scrubber(LastLevelCacheBytes());
+  CacheScrubber scrubber(FindLastLevelCache().bytes);
   PointerChase chase(64 << 10);
   std::vector<int64_t> warm, scrubbed;
   for (int trial = 0; trial < 51; ++trial) {

@@ -47,13 +47,13 @@ TEST_F(LastLevelCacheTest, InstructionCachesAndUnreadableSizesAreIgnored) {
 
 TEST_F(LastLevelCacheTest, NoFolderSaysNothing) { EXPECT_EQ(LastLevelCacheFromSysfs((dir_ / "missing").string()), 0); }
 
-TEST(LastLevelCacheOfThisMachineTest, IsKnown) { EXPECT_GT(LastLevelCacheBytes(), 0); }
+TEST(LastLevelCacheOfThisMachineTest, IsKnown) { EXPECT_GT(FindLastLevelCache().bytes, 0); }
 
 TEST(ChooseLastLevelCacheTest, TheUsersSizeWinsOverTheMachines) {
   const LastLevelCache chosen = ChooseLastLevelCache(int64_t{32} << 20);
   EXPECT_EQ(chosen.bytes, int64_t{32} << 20);
   EXPECT_EQ(chosen.source, LastLevelCache::Source::kUser);
-  EXPECT_EQ(ChooseLastLevelCache(0).bytes, LastLevelCacheBytes());
+  EXPECT_EQ(ChooseLastLevelCache(0).bytes, FindLastLevelCache().bytes);
 }
 
 // A Zen 5 VM with no cache folder in its sysfs: glibc's sysconf answered cpuid's 508 MiB, the
