@@ -91,6 +91,7 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
                                           .config_failures = result->failed,
                                           .configs_remeasured = result->noise.remeasured,
                                           .configs_noisy = result->noise.noisy,
+                                          .configs_slowed = result->noise.slowed,
                                           .profiling_seconds = seconds});
   if (result->interrupted) return 130;
   return delivered.ok() ? 0 : 1;

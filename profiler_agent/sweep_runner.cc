@@ -4,11 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
-#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_bridge.h"
 #include "convlat/v1/profiler.grpc.pb.h"
@@ -167,14 +167,48 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
     if (fresh) csv << model::MeasurementsCsvHeader();
   }
   ProgressBar progress(static_cast<int>(sweep.convs.size() + sweep.ops.size()), std::cerr, isatty(STDERR_FILENO) != 0);
+  // Measured configurations wait here for their second look (noise/second_look.h), a few
+  // configurations later, before they are written out and spooled.
+  struct Held {
+    std::function<std::vector<v1::Measurement>(const TimingOptions&)> measure;
+    std::string label;
+    std::vector<v1::Measurement> measurements;
+  };
+  std::vector<Held> held;
+  int held_measurements = 0;
   std::vector<v1::Measurement> pending;
+  NoiseTally noise;
+  auto read_sm_clock = [&] { return backend.SmClockMhz(); };
+  // Second looks (unless stopping), then the CSV rows and the spool; a quick push after each batch
+  // but the last (the caller delivers what is left).
+  auto release_held = [&](bool push) -> absl::Status {
+    for (Held& config : held) {
+      if (options.second_look.enabled && !stop) {
+        const SecondLookVerdict verdict = TakeSecondLook(config.measurements, config.measure, read_sm_clock,
+                                                         options.timing, options.noise, options.second_look);
+        if (verdict.disagreed) {
+          spdlog::debug("{} slowed throughout: {}; {}", config.label, verdict.reason,
+                        verdict.replaced ? "the full re-timing was faster, kept" : "the first timing kept");
+        }
+        noise.AddSecondLook(config.label, verdict);
+      }
+      for (v1::Measurement& m : config.measurements) {
+        if (csv.is_open() && !m.failed()) csv << model::MeasurementCsvRow(m) << std::flush;
+        pending.push_back(std::move(m));
+      }
+    }
+    held.clear();
+    held_measurements = 0;
+    if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;
+    // One quick try: a server that is away must not slow the sweep down.
+    if (push) pusher.PushOnce(options.rpc_timeout).IgnoreError();
+    return absl::OkStatus();
+  };
   // One config may give several measurements (one per algorithm with --algo all); it counts as
   // failed only when none of them succeeded.
-  NoiseTally noise;
-  auto record = [&](absl::FunctionRef<std::vector<v1::Measurement>()> measure,
+  auto record = [&](std::function<std::vector<v1::Measurement>(const TimingOptions&)> measure,
                     const std::string& label) -> absl::Status {
-    CheckedConfig checked = MeasureChecked(
-        measure, [&] { return backend.SmClockMhz(); }, options.noise);
+    CheckedConfig checked = MeasureChecked([&] { return measure(options.timing); }, read_sm_clock, options.noise);
     if (checked.remeasurements > 0) {
       spdlog::debug("{} re-measured {} times: {}", label, checked.remeasurements,
                     checked.noisy ? "still noisy, " + checked.reason : "steady");
@@ -188,36 +222,38 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
                       m.failure_reason());
       } else {
         any_succeeded = true;
-        if (csv.is_open()) csv << model::MeasurementCsvRow(m) << std::flush;
       }
-      pending.push_back(std::move(m));
     }
     if (!any_succeeded) ++result.failed;
     ++result.measured;
     progress.Advance(label);
-    if (static_cast<int>(pending.size()) >= options.batch_size) {
-      if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;
-      // One quick try: a server that is away must not slow the sweep down.
-      pusher.PushOnce(options.rpc_timeout).IgnoreError();
+    held_measurements += static_cast<int>(checked.measurements.size());
+    held.push_back({std::move(measure), label, std::move(checked.measurements)});
+    // A batch is released once the first of its configurations is far enough back for its second look.
+    if (held_measurements >= options.batch_size &&
+        static_cast<int>(held.size()) >= options.second_look.min_configs_between) {
+      return release_held(/*push=*/true);
     }
     return absl::OkStatus();
   };
   for (const v1::ConvParams& config : sweep.convs) {
     if (stop) break;
-    auto measure = [&] { return backend.Measure(config, options.timing); };
+    auto measure = [&backend, &config](const TimingOptions& timing) { return backend.Measure(config, timing); };
     if (absl::Status s = record(measure, model::FormatConvSpec(config)); !s.ok()) return s;
   }
   for (const v1::OpParams& op : sweep.ops) {
     if (stop) break;
-    auto measure = [&] { return std::vector<v1::Measurement>{backend.MeasureOp(op, options.timing)}; };
+    auto measure = [&backend, &op](const TimingOptions& timing) {
+      return std::vector<v1::Measurement>{backend.MeasureOp(op, timing)};
+    };
     if (absl::Status s = record(measure, model::FormatOpSpec(op)); !s.ok()) return s;
   }
+  if (absl::Status s = release_held(/*push=*/false); !s.ok()) return s;
   result.noise = noise.counts();
   result.interrupted = stop && result.measured < static_cast<int>(sweep.convs.size() + sweep.ops.size());
   progress.Finish();
   if (csv.is_open() && !csv)
     spdlog::error("--csv_out: writing {} failed; the spool still has every measurement", options.csv_out);
-  if (absl::Status s = SpoolBatch(spool, options, pending); !s.ok()) return s;
   return result;
 }
 

@@ -16,6 +16,7 @@
 #include "profiler_agent/delivery/spool.h"
 #include "profiler_agent/noise/checked_measurement.h"
 #include "profiler_agent/noise/noise_tally.h"
+#include "profiler_agent/noise/second_look.h"
 
 namespace convlat::agent {
 
@@ -28,6 +29,8 @@ struct SweepOptions {
   TimingOptions timing;
   // The spread check every configuration passes (profiler_agent/noise/checked_measurement.h).
   NoiseCheckOptions noise;
+  // The later, brief look at every configuration that catches one slowed through its whole timing.
+  SecondLookOptions second_look;
   std::chrono::milliseconds rpc_timeout{5000};
   // The server's host:port, named in the log when it cannot be asked for a plan; empty: unnamed.
   std::string server;
@@ -61,9 +64,11 @@ struct SweepResult {
 };
 
 // Measures each config (convolutions first, then ops) under the spread check (re-measuring an unsteady one, flagging
-// it noisy if it stays so), spools every `batch_size` measurements and tries one quick push after each batch (a server
-// that is away only delays delivery). Warns on stderr as soon as several configs in a row stay noisy. Stops early when
-// `stop` is set, after spooling what was measured.
+// it noisy if it stays so), then, a few configs later, takes its second look (timing it again in full if it was slowed
+// throughout); spools every `batch_size` measurements (and at least `second_look.min_configs_between` configs) and
+// tries one quick push after each batch (a server that is away only delays delivery). Warns on stderr as soon as
+// several configs in a row stay noisy. Stops early when `stop` is set, spooling what was measured without second
+// looks.
 absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& sweep, Spool& spool, Pusher& pusher,
                                      const SweepOptions& options, const std::atomic<bool>& stop);
 

@@ -32,6 +32,9 @@ std::string FormatAgentMetrics(const AgentRunReport& r) {
         "Configurations of the last run measured again because their spread was too wide", r.configs_remeasured);
   gauge("convlat_agent_last_run_configs_noisy",
         "Configurations of the last run whose spread stayed too wide, stored flagged noisy", r.configs_noisy);
+  gauge("convlat_agent_last_run_configs_slowed",
+        "Configurations of the last run slowed through their whole timing (second look), timed again in full",
+        r.configs_slowed);
   gauge("convlat_agent_last_run_profiling_seconds", "Time the last run spent measuring", r.profiling_seconds);
   gauge("convlat_agent_last_run_batches_delivered", "Batches the server acknowledged in the last run",
         r.delivered.acked_batches);

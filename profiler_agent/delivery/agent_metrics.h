@@ -17,6 +17,7 @@ struct AgentRunReport {
   int config_failures = 0;
   int configs_remeasured = 0;  // whose spread was too wide at the first attempt
   int configs_noisy = 0;       // stored flagged noisy: still too wide after re-measuring
+  int configs_slowed = 0;      // slowed through their whole timing, found by the second look
   double profiling_seconds = 0;
   PushTotals delivered;
   int spool_batches = 0;  // still waiting for the server when the run ended

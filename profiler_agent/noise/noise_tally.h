@@ -9,6 +9,7 @@
 
 #include "absl/strings/string_view.h"
 #include "profiler_agent/noise/checked_measurement.h"
+#include "profiler_agent/noise/second_look.h"
 
 namespace convlat::agent {
 
@@ -32,6 +33,14 @@ struct NoiseCounts {
   int longest_noisy_run = 0;
   // The first few noisy configurations, "spec: reason", for the warning.
   std::vector<std::string> noisy_examples;
+  // Found slowed throughout by the second look (timed again in full), and of those, how many
+  // kept the faster re-timing; the first few, "spec: reason", for the warning.
+  int slowed = 0;
+  int slowed_replaced = 0;
+  std::vector<std::string> slowed_examples;
+  // Every configuration's first / second-look ratio (SecondLookVerdict::first_over_second): how
+  // steady the machine was between the two, for the summary.
+  std::vector<double> first_over_second;
 };
 
 class NoiseTally {
@@ -41,6 +50,8 @@ class NoiseTally {
   // Counts one configuration (`label` is its spec). Returns a warning to print now when it makes
   // `busy_run_length` noisy configurations in a row (once per run of them).
   std::optional<std::string> Add(absl::string_view label, const CheckedConfig& config);
+  // Counts what the second look made of one configuration.
+  void AddSecondLook(absl::string_view label, const SecondLookVerdict& verdict);
 
   const NoiseCounts& counts() const { return counts_; }
 
@@ -50,7 +61,9 @@ class NoiseTally {
   NoiseCounts counts_;
 };
 
-// "146 configurations checked: 12 re-measured, 3 stored flagged noisy (0 GPU throttling)".
+// "146 configurations checked: 12 re-measured, 3 stored flagged noisy (0 for GPU throttling), 1
+// slowed throughout (second look; 1 re-timed faster)", and with second looks "; first timing /
+// second look: median 1.00, 99th percentile 1.21, max 82.2".
 std::string NoiseSummary(const NoiseCounts& counts);
 
 // The end-of-sweep warnings, each a self-contained line; empty when every configuration was

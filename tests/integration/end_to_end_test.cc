@@ -39,6 +39,7 @@ TEST_F(EndToEndTest, AgentProfilesTheCpuAndClientQueriesTheModel) {
   // Every config passed the spread check: the summary says how many were re-measured or noisy.
   EXPECT_THAT(agent.output, HasSubstr("5 configurations checked: "));
   EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_configs_noisy{platform=\"ci-cpu\",backend=\"onednn\"} "));
+  EXPECT_THAT(exposed, HasSubstr("convlat_agent_last_run_configs_slowed{platform=\"ci-cpu\",backend=\"onednn\"} "));
   if (fs::exists("/usr/bin/promtool")) {
     EXPECT_EQ(RunProcess({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + metrics.string()}).exit_code, 0);
   }

@@ -87,17 +87,21 @@ class ScriptedBackend final : public ConvBackend {
   // Configurations are told apart by k (convolutions) or c (ops).
   std::set<int64_t> spiky_once;
   std::set<int64_t> always_spiky;
+  // Steady but 80x slower on their first attempt, as if the machine stalled through the whole timing.
+  std::set<int64_t> stalled_once;
   int attempts = 0;
 
  private:
   void Time(int64_t id, v1::Measurement& m) {
     ++attempts;
-    const bool spiky = always_spiky.contains(id) || (spiky_once.contains(id) && seen_.insert(id).second);
+    const bool first = seen_.insert(id).second;
+    const bool spiky = always_spiky.contains(id) || (spiky_once.contains(id) && first);
+    const double scale = stalled_once.contains(id) && first ? 80 : 1;
     v1::LatencyStats* stats = m.mutable_latency();
-    stats->set_min_us(100);
-    stats->set_p10_us(101);
-    stats->set_median_us(spiky ? 1500 : 104);
-    stats->set_p90_us(spiky ? 2400 : 110);
+    stats->set_min_us(100 * scale);
+    stats->set_p10_us(101 * scale);
+    stats->set_median_us((spiky ? 1500 : 104) * scale);
+    stats->set_p90_us((spiky ? 2400 : 110) * scale);
     stats->set_repetitions(20);
   }
   std::set<int64_t> seen_;
@@ -123,7 +127,9 @@ TEST_F(CheckedSweepTest, ConvsAndOpsAreRemeasuredAndTheUnsteadyOnesSpooledNoisy)
   absl::StatusOr<SweepResult> result = RunSweep(backend, sweep, *spool_, pusher, options, stop);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->measured, 5);
-  EXPECT_EQ(backend.attempts, 1 + 2 + 3 + 2 + 3);
+  // The spread check's attempts, then one second look each (none disagrees: the always spiky
+  // configurations are as slow at the second look).
+  EXPECT_EQ(backend.attempts, (1 + 2 + 3 + 2 + 3) + 5);
   EXPECT_EQ(result->noise.configs, 5);
   EXPECT_EQ(result->noise.remeasured, 4);
   EXPECT_EQ(result->noise.noisy, 2);
@@ -147,6 +153,72 @@ TEST_F(CheckedSweepTest, ConvsAndOpsAreRemeasuredAndTheUnsteadyOnesSpooledNoisy)
     EXPECT_DOUBLE_EQ(m.latency().median_us(), expected[i].median_us) << i;
     EXPECT_EQ(m.sm_clock_mhz_before(), 0) << "a CPU backend has no SM clock";
   }
+}
+
+class SecondLookSweepTest : public SpooledTest {
+ protected:
+  absl::StatusOr<SweepResult> Run(ConvBackend& backend, const SweepOptions& options) {
+    const std::string address = "127.0.0.1:" + std::to_string(convlat::testing::FreePort());
+    Pusher pusher(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), *spool_, "agent");
+    const std::atomic<bool> stop{false};
+    return RunSweep(backend, sweep_, *spool_, pusher, options, stop);
+  }
+  // The spooled measurements in spool order.
+  std::vector<v1::Measurement> Spooled() {
+    std::vector<v1::Measurement> all;
+    absl::StatusOr<std::vector<std::string>> pending = spool_->Pending();
+    EXPECT_TRUE(pending.ok());
+    for (const std::string& path : *pending) {
+      absl::StatusOr<v1::MeasurementBatch> batch = spool_->Read(path);
+      EXPECT_TRUE(batch.ok()) << batch.status();
+      all.insert(all.end(), batch->measurements().begin(), batch->measurements().end());
+    }
+    return all;
+  }
+  void SetUp() override {
+    SpooledTest::SetUp();
+    if (HasFatalFailure()) return;
+    for (int k = 1; k <= 10; ++k)
+      sweep_.convs.push_back(*model::ParseConvSpec("n=1,c=8,h=8,w=8,r=1,s=1,k=" + std::to_string(k)));
+  }
+  model::Sweep sweep_;
+};
+
+TEST_F(SecondLookSweepTest, AConfigSlowedThroughItsWholeTimingIsTimedAgainAndSpooledAtItsFasterTiming) {
+  ScriptedBackend backend;
+  backend.stalled_once = {3};
+  SweepOptions options{.platform = "cpu", .agent_id = "agent", .batch_size = 4};
+  absl::StatusOr<SweepResult> result = Run(backend, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(backend.attempts, 10 + 10 + 1) << "one timing and one second look each, one full re-timing";
+  EXPECT_EQ(result->noise.remeasured, 0) << "the stall passed the spread check";
+  EXPECT_EQ(result->noise.slowed, 1);
+  EXPECT_EQ(result->noise.slowed_replaced, 1);
+  const std::vector<v1::Measurement> spooled = Spooled();
+  ASSERT_EQ(spooled.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(spooled[i].params().k(), i + 1) << "spooled in sweep order";
+    EXPECT_DOUBLE_EQ(spooled[i].latency().median_us(), 104) << i;
+    EXPECT_EQ(spooled[i].remeasurements(), i == 2 ? 1 : 0) << i;
+  }
+  // Batches wait for their second look: at least 8 configurations, then 4 measurements.
+  absl::StatusOr<std::vector<std::string>> batches = spool_->Pending();
+  ASSERT_TRUE(batches.ok());
+  EXPECT_EQ(batches->size(), 2u);
+}
+
+TEST_F(SecondLookSweepTest, WithoutTheSecondLookTheStalledTimingIsKept) {
+  ScriptedBackend backend;
+  backend.stalled_once = {3};
+  SweepOptions options{.platform = "cpu", .agent_id = "agent", .batch_size = 4};
+  options.second_look.enabled = false;
+  absl::StatusOr<SweepResult> result = Run(backend, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(backend.attempts, 10);
+  EXPECT_EQ(result->noise.slowed, 0);
+  const std::vector<v1::Measurement> spooled = Spooled();
+  ASSERT_EQ(spooled.size(), 10u);
+  EXPECT_DOUBLE_EQ(spooled[2].latency().median_us(), 104 * 80);
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ TEST(NoiseTallyTest, CountsWhatWasRemeasuredAndWhatStayedNoisy) {
   EXPECT_EQ(counts.throttled, 1);
   EXPECT_EQ(counts.longest_noisy_run, 2);
   EXPECT_EQ(NoiseSummary(counts),
-            "5 configurations checked: 3 re-measured, 2 stored flagged noisy (1 for GPU throttling)");
+            "5 configurations checked: 3 re-measured, 2 stored flagged noisy (1 for GPU throttling), 0 slowed "
+            "throughout (second look; 0 re-timed faster)");
 }
 
 TEST(NoiseTallyTest, AQuietSweepHasNoWarnings) {
@@ -65,8 +66,8 @@ TEST(NoiseTallyTest, FifteenPercentDisturbedWarnsThatTheMachineLookedBusy) {
   const std::vector<std::string> warnings = NoiseWarnings(tally.counts());
   ASSERT_THAT(warnings, SizeIs(1));
   EXPECT_THAT(warnings[0],
-              HasSubstr("this machine looked busy while it measured: of 100 configurations 15 were re-measured and 0 "
-                        "stayed noisy"));
+              HasSubstr("this machine looked busy while it measured: of 100 configurations 15 were re-measured, 0 were "
+                        "slowed throughout and 0 stayed noisy"));
   EXPECT_THAT(warnings[0], HasSubstr(kQuietMachineAdvice));
 }
 
@@ -81,6 +82,34 @@ TEST(NoiseTallyTest, NoisyAndThrottledConfigsEachGetAWarningWithExamples) {
   EXPECT_THAT(warnings[0], HasSubstr("2 of 42 configurations stayed noisy"));
   EXPECT_THAT(warnings[0], HasSubstr("op=relu,n=1,c=256,h=28,w=28: median/min 12.4 > 2"));
   EXPECT_THAT(warnings[1], HasSubstr("SM clock fell during 1 configurations"));
+}
+
+TEST(NoiseTallyTest, ConfigsSlowedThroughoutAreCountedAndNamedInAWarning) {
+  NoiseTally tally;
+  for (int i = 0; i < 40; ++i) {
+    tally.Add("conv", Steady());
+    tally.AddSecondLook("conv", {.first_over_second = 1.0});
+  }
+  tally.Add("n=1,c=58,h=28,w=28,k=58,r=3,s=3,groups=58", Steady());
+  tally.AddSecondLook("n=1,c=58,h=28,w=28,k=58,r=3,s=3,groups=58",
+                      {.disagreed = true,
+                       .replaced = true,
+                       .reason = "median 7972 us, 82.2x the second look's 97 us",
+                       .first_over_second = 82.2});
+  tally.Add("conv", Steady());
+  tally.AddSecondLook("conv", {.disagreed = true, .replaced = false, .reason = "median 300 us, 3.0x"});
+  const NoiseCounts& counts = tally.counts();
+  EXPECT_EQ(counts.slowed, 2);
+  EXPECT_EQ(counts.slowed_replaced, 1);
+  EXPECT_THAT(NoiseSummary(counts), HasSubstr("2 slowed throughout (second look; 1 re-timed faster)"));
+  EXPECT_THAT(NoiseSummary(counts),
+              HasSubstr("; first timing / second look: median 1.00, 99th percentile 1.00, max 82.20"))
+      << "the last one had nothing to compare";
+  const std::vector<std::string> warnings = NoiseWarnings(counts);
+  // 2 of 42: too few to call the machine busy, but each slowed configuration is named.
+  ASSERT_THAT(warnings, SizeIs(1));
+  EXPECT_THAT(warnings[0], HasSubstr("2 of 42 configurations were slowed through their whole timing"));
+  EXPECT_THAT(warnings[0], HasSubstr("groups=58: median 7972 us, 82.2x the second look's 97 us"));
 }
 
 }  // namespace
