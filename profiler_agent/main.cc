@@ -11,6 +11,7 @@
 #include "absl/flags/usage.h"
 #include "common/secret_file.h"
 #include "model/layers/conv_spec.h"
+#include "profiler_agent/calibrate_command.h"
 #include "profiler_agent/delivery/agent_channel.h"
 #include "profiler_agent/delivery/delivery.h"
 #include "profiler_agent/delivery/pusher.h"
@@ -41,12 +42,16 @@ ABSL_FLAG(
     "the last-level cache (bytes) one core sees: import: of the machine the file was recorded on, which CSV files "
     "do not say (network predictions need it to use hot timings, hot_median_us; 0: unknown); run --backend cpu: "
     "instead of what this machine reports, for virtual machines whose cpuid reports the socket's L3 (0: as "
-    "reported)");
+    "reported); calibrate: the same, registered with the platform's calibration");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(int32_t, max_remeasurements, 2,
           "measure a config whose spread is too wide (p90/p10 > 3 or median/min > 2) again at most this many "
           "times; still too wide, it is stored flagged noisy (0: flag without re-measuring)");
+ABSL_FLAG(bool, second_look, true,
+          "time every config once more, briefly, a few configs later, and time it again in full when its first "
+          "timing was more than 1.5x slower (a stall through the whole timing, which the spread check cannot see); "
+          "about a third more sweep time");
 ABSL_FLAG(std::string, token_file, "", "file holding the agent token the server requires (--agent_token_file there)");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA certificate file: talk to the server over TLS, verifying it");
 ABSL_FLAG(std::string, metrics_file, "",
@@ -63,10 +68,12 @@ ABSL_FLAG(std::string, math, "",
           "measure every conv of the sweep with this math mode: default or tensor_op (cudnn: CUDNN_TENSOR_OP_MATH); "
           "empty: as the sweep says (fp16/bf16: tensor_op)");
 ABSL_FLAG(int32_t, batch, 1, "network: the ONNX network's batch size");
-ABSL_FLAG(int32_t, runs, 20, "network: timed passes over the whole network");
+ABSL_FLAG(int32_t, runs, 20, "network, calibrate: timed passes over the whole network");
 ABSL_FLAG(std::string, sweep_out, "",
           "network: append the spec of every layer the agent times (convolutions and other ops, as imported) to this "
           "sweep file instead of running the network, so that `run --sweep FILE` measures what it needs");
+ABSL_FLAG(std::string, layers_out, "",
+          "calibrate: also write every layer (time in the network, evicted and hot alone, hot share) to this CSV");
 ABSL_FLAG(bool, remeasure, false,
           "measure the configs the server already has for this platform too; the new measurements supersede the "
           "stored ones, which the server keeps as history");
@@ -79,13 +86,15 @@ constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
     "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2] [--remeasure]\n"
-    "                    [--last_level_cache_bytes N]\n"
+    "                    [--second_look=false] [--last_level_cache_bytes N]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "                    [--last_level_cache_bytes N]\n"
     "convlat-agent flush [--server ADDR]\n"
     "convlat-agent network NET.onnx [--backend cpu|cudnn] [--batch 1] [--layout nchw|nhwc|native] [--runs 20]\n"
     "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # a whole network, layer by layer\n"
-    "convlat-agent network NET.onnx --sweep_out FILE [--batch 1]   # its layers' specs, as a sweep file";
+    "convlat-agent network NET.onnx --sweep_out FILE [--batch 1]   # its layers' specs, as a sweep file\n"
+    "convlat-agent calibrate --platform NAME NET.onnx [NET.onnx ...] [--layout nchw|native] [--runs 20]\n"
+    "                    [--last_level_cache_bytes N] [--layers_out FILE]   # CPUs: hot gain kept in networks";
 
 std::atomic<bool> stop_requested{false};
 
@@ -118,6 +127,7 @@ int main(int argc, char** argv) {
     std::cerr << "error: --max_remeasurements must be >= 0, got " << options.noise.max_remeasurements << "\n";
     return 2;
   }
+  options.second_look.enabled = absl::GetFlag(FLAGS_second_look);
   options.remeasure = absl::GetFlag(FLAGS_remeasure);
   options.server = absl::GetFlag(FLAGS_server);
   if (const std::string layout = absl::GetFlag(FLAGS_layout); !layout.empty()) {
@@ -178,6 +188,11 @@ int main(int argc, char** argv) {
   auto channel = convlat::agent::MakeAgentChannel(channel_options);
   convlat::agent::Pusher pusher(channel, *spool, options.agent_id);
 
+  if (absl::GetFlag(FLAGS_last_level_cache_bytes) < 0) {
+    std::cerr << "error: --last_level_cache_bytes must be >= 0, got " << absl::GetFlag(FLAGS_last_level_cache_bytes)
+              << "\n";
+    return 2;
+  }
   if (command == "flush") return convlat::agent::Deliver(pusher, *spool, delivery).ok() ? 0 : 1;
   if (command == "network") {
     if (positional.size() != 3) {
@@ -194,17 +209,25 @@ int main(int argc, char** argv) {
                                               .sweep_out = absl::GetFlag(FLAGS_sweep_out)},
                                              std::cout, std::cerr);
   }
+  if (command == "calibrate") {
+    return convlat::agent::RunCalibrateCommand(
+        {.onnx_paths = std::vector<std::string>(positional.begin() + 2, positional.end()),
+         .platform = options.platform,
+         .layout = options.layout,
+         .runs = absl::GetFlag(FLAGS_runs),
+         .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes),
+         .timing = options.timing,
+         .noise = options.noise,
+         .delivery = delivery,
+         .layers_out = absl::GetFlag(FLAGS_layers_out)},
+        *spool, pusher, std::cout, std::cerr);
+  }
   if (command != "run" && command != "import") {
     std::cerr << "unknown command '" << command << "'\n" << kUsage << "\n";
     return 2;
   }
   if (options.platform.empty()) {
     std::cerr << "error: --platform is required\n" << kUsage << "\n";
-    return 2;
-  }
-  if (absl::GetFlag(FLAGS_last_level_cache_bytes) < 0) {
-    std::cerr << "error: --last_level_cache_bytes must be >= 0, got " << absl::GetFlag(FLAGS_last_level_cache_bytes)
-              << "\n";
     return 2;
   }
   if (command == "import") {

@@ -58,6 +58,11 @@ NETWORKS = {
         lambda weights: SegmentationOut(segmentation.fcn_resnet50(weights=weights, weights_backbone=None)),
         520, 14, None),
     "convnext_tiny_opset11": (models.convnext_tiny, 224, 11, None),
+    # Calibration networks (`convlat-agent calibrate`, scripts/validate_cpu_networks.sh --calibrate):
+    # none of them is among the networks validated, so the fitted factor is not tuned to those.
+    "resnet34": (models.resnet34, 224, 14, None),
+    "mobilenet_v3_small": (models.mobilenet_v3_small, 224, 14, None),
+    "regnet_x_400mf": (models.regnet_x_400mf, 224, 14, None),
     "convnext_tiny_opset17": (models.convnext_tiny, 224, 17, None),
     "googlenet": (lambda weights: models.googlenet(weights=weights, aux_logits=False, init_weights=False), 224, 14,
                   None),

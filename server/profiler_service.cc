@@ -14,7 +14,10 @@ grpc::Status ProfilerServiceImpl::RegisterPlatform(grpc::ServerContext* context,
   if (absl::Status s = auth_.Check(*context); !s.ok()) return timer.Finish(ToGrpcStatus(s));
   const absl::Status status = server::RegisterPlatform(store_, *request, *response);
   // Registered from its spec alone: its transfer model is fitted now, not at the first measurement.
-  if (status.ok() && request->platform().spec_only()) models_.RequestRefit(request->platform().name());
+  // A new hot-gain calibration changes network answers: the served snapshot is rebuilt with it.
+  if (status.ok() && (request->platform().spec_only() || !request->platform().hot_gain_kept().empty())) {
+    models_.RequestRefit(request->platform().name());
+  }
   return timer.Finish(ToGrpcStatus(status));
 }
 

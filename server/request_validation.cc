@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 
 namespace convlat::server {
@@ -81,6 +82,11 @@ absl::Status ValidatePlatform(const v1::Platform& platform) {
     return Invalid("platform.core_clock_mhz", absl::StrCat("must be >= 0, got ", platform.core_clock_mhz()));
   }
   if (platform.l2_cache_bytes() < 0) return Invalid("platform.l2_cache_bytes", "must be >= 0");
+  for (const auto& [layout, kept] : platform.hot_gain_kept()) {
+    const std::string field = absl::StrCat("platform.hot_gain_kept[\"", layout, "\"]");
+    if (!model::ParseLayout(layout).ok()) return Invalid(field, "is not a layout: nchw, nhwc or native");
+    if (!(kept >= 0 && kept <= 1)) return Invalid(field, absl::StrCat("must be within [0, 1], got ", kept));
+  }
   return absl::OkStatus();
 }
 

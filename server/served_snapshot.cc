@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "model/latency/spec_roofline.h"
+#include "model/layers/conv_spec.h"
 
 namespace convlat::server {
 
@@ -51,6 +53,9 @@ std::shared_ptr<FittedModel> SnapshotOfServingModel(const std::string& platform,
   if (fitted.hot_samples > 0) (*info.mutable_parameters())["hot.samples"] = static_cast<double>(fitted.hot_samples);
   if (described) snapshot->platform = *described;
   snapshot->device = model::DeviceSpecOf(snapshot->platform, *snapshot->model);
+  for (const auto& [layout, kept] : snapshot->device.hot_gain_kept) {
+    (*info.mutable_parameters())[absl::StrCat("cache.hot_gain_kept.", model::LayoutName(layout))] = kept;
+  }
   if (!snapshot->op_model) {
     // What the ops of a network will be estimated from (spec-roofline), for GetPlatformModel's readers.
     (*info.mutable_parameters())["spec.memory_bandwidth_gbps"] = snapshot->device.memory_bandwidth_gbps;

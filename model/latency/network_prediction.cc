@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "model/layers/conv_shape.h"
 #include "model/residency/cache_residency.h"
+#include "model/residency/hot_gain_calibration.h"
 
 namespace convlat::model {
 namespace {
@@ -44,18 +45,27 @@ std::optional<double> PredictHot(const HotModels& hot, const NetworkLayer& layer
       .latency_us;
 }
 
-// Moves the layer's prediction from evicted toward hot by its hot share. The interval, calibrated
+// Moves the layer's prediction from evicted toward hot by its hot share, times the share of its hot
+// gain the platform's layers keep in networks (`kept`, its calibration). The interval, calibrated
 // on evicted timings, moves with it in proportion.
-void ApplyCacheState(const LayerResidency& residency, double hot_us, Prediction& prediction) {
+void ApplyCacheState(const LayerResidency& residency, double hot_us, double kept, Prediction& prediction) {
   const double evicted_us = prediction.latency_us;
   if (!(evicted_us > 0) || !(hot_us > 0)) return;
-  const double blended_us = evicted_us + residency.hot_share * (hot_us - evicted_us);
+  const double blended_us = InNetworkUs(evicted_us, hot_us, residency.hot_share, kept);
   const double scale = blended_us / evicted_us;
   prediction.latency_us = blended_us;
   prediction.p10_us *= scale;
   prediction.p90_us *= scale;
-  prediction.explanation.set_cache_state(absl::StrCat(residency.description, "; evicted ", absl::SixDigits(evicted_us),
-                                                      " us, hot ", absl::SixDigits(hot_us), " us"));
+  std::string state = absl::StrCat(residency.description, "; evicted ", absl::SixDigits(evicted_us), " us, hot ",
+                                   absl::SixDigits(hot_us), " us");
+  if (kept != 1) absl::StrAppend(&state, "; keeps ", absl::SixDigits(kept), " of the hot gain (platform calibration)");
+  prediction.explanation.set_cache_state(state);
+}
+
+v1::Layout LayoutOf(const NetworkLayer& layer) {
+  if (layer.conv) return layer.conv->layout();
+  if (layer.op_params) return layer.op_params->layout();
+  return v1::LAYOUT_UNSPECIFIED;
 }
 
 const MeasuredLatency* MeasurementOf(const MeasuredLayers* measured, const NetworkLayer& layer) {
@@ -104,7 +114,7 @@ NetworkLatency PredictNetworkLatency(const LatencyModel& conv_model, const OpLat
     }
     if (cache_aware) {
       if (std::optional<double> hot_us = PredictHot(hot, layer, latency.source, measurement)) {
-        ApplyCacheState(residency.layers[i], *hot_us, latency.prediction);
+        ApplyCacheState(residency.layers[i], *hot_us, device.HotGainKept(LayoutOf(layer)), latency.prediction);
       }
     }
     switch (latency.source) {

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "model/layers/conv_shape.h"
+#include "model/layers/conv_spec.h"
 
 namespace convlat::model {
 namespace {
@@ -79,7 +80,18 @@ DeviceSpec DeviceSpecOf(const v1::Platform& platform, const LatencyModel& conv_m
   spec.launch_floor_us = LaunchFloorUs(conv_model);
   spec.last_level_cache_bytes =
       platform.last_level_cache_bytes() > 0 ? platform.last_level_cache_bytes() : platform.l2_cache_bytes();
+  for (const auto& [layout_name, kept] : platform.hot_gain_kept()) {
+    // RegisterPlatform refuses other names and values; a record from elsewhere is read as far as it can be.
+    absl::StatusOr<v1::Layout> layout = ParseLayout(layout_name);
+    if (layout.ok() && kept >= 0 && kept <= 1) spec.hot_gain_kept[*layout] = kept;
+  }
   return spec;
+}
+
+double DeviceSpec::HotGainKept(v1::Layout layout) const {
+  // Unspecified is NCHW, as everywhere the layout is named.
+  auto it = hot_gain_kept.find(layout == v1::LAYOUT_UNSPECIFIED ? v1::LAYOUT_NCHW : layout);
+  return it == hot_gain_kept.end() ? 1.0 : it->second;
 }
 
 }  // namespace convlat::model

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "model/latency/latency_model.h"
 
@@ -22,6 +23,10 @@ struct DeviceSpec {
   // The last-level cache (CPUs: the L3 the agent read from sysfs; GPUs: L2): what a network's
   // layers can find their data still in (model/residency/). 0 when unknown.
   int64_t last_level_cache_bytes = 0;
+  // CPUs: the share of their hot gain layers keep inside a network, by layout (the platform's
+  // calibration, model/residency/hot_gain_calibration.h); a layout not in it keeps all of it.
+  absl::flat_hash_map<v1::Layout, double> hot_gain_kept;
+  double HotGainKept(v1::Layout layout) const;
 };
 
 // FP32 lanes per SM of an NVIDIA compute capability ("7.5"), from the CUDA C++ Programming Guide's

@@ -39,6 +39,39 @@ TEST_F(PlatformQueryTest, RegisterKeepsFieldsTheUpdateLeavesUnset) {
   EXPECT_THAT(status.message(), HasSubstr("platform.name"));
 }
 
+TEST_F(PlatformQueryTest, HotGainCalibrationsMergePerLayoutAndBadOnesChangeNothing) {
+  v1::RegisterPlatformRequest request;
+  request.mutable_platform()->set_name("cpu");
+  request.mutable_platform()->set_kind(v1::PLATFORM_KIND_CPU);
+  (*request.mutable_platform()->mutable_hot_gain_kept())["native"] = 0.2;
+  v1::RegisterPlatformResponse response;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, request, response).ok());
+  request.mutable_platform()->clear_hot_gain_kept();
+  (*request.mutable_platform()->mutable_hot_gain_kept())["nchw"] = 0.7;
+  ASSERT_TRUE(server::RegisterPlatform(*store_, request, response).ok());
+  EXPECT_DOUBLE_EQ(response.platform().hot_gain_kept().at("native"), 0.2) << "calibrating NCHW keeps native's";
+  EXPECT_DOUBLE_EQ(response.platform().hot_gain_kept().at("nchw"), 0.7);
+
+  struct Case {
+    std::string layout;
+    double kept;
+    std::string message;
+  };
+  for (const Case& bad : {Case{"native", 1.5, "platform.hot_gain_kept[\"native\"] must be within [0, 1], got 1.5"},
+                          Case{"native", -0.1, "must be within [0, 1]"},
+                          Case{"blocked", 0.5, "platform.hot_gain_kept[\"blocked\"] is not a layout"}}) {
+    request.mutable_platform()->clear_hot_gain_kept();
+    (*request.mutable_platform()->mutable_hot_gain_kept())[bad.layout] = bad.kept;
+    const absl::Status status = server::RegisterPlatform(*store_, request, response);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad.layout;
+    EXPECT_THAT(status.message(), HasSubstr(bad.message));
+  }
+  absl::StatusOr<v1::Platform> stored = store_->GetPlatform("cpu");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->hot_gain_kept().size(), 2u);
+  EXPECT_DOUBLE_EQ(stored->hot_gain_kept().at("native"), 0.2);
+}
+
 // A store whose measurement loads for one platform wait until the test lets them go: a fit of
 // that platform is then running for as long as the test needs, with nothing timed.
 class GatedStore final : public server::MeasurementStore {

@@ -67,6 +67,28 @@ TEST(NetworkPredictionCacheTest, ALargerCacheKeepsMoreOfTheNetworkHot) {
   EXPECT_LT(in_64_mb, in_8_mb);
 }
 
+// A platform calibrated to keep a share of the hot gain (per layout) moves its layers that share of
+// the way the walk would; other layouts keep all of it.
+TEST(NetworkPredictionCacheTest, ThePlatformsCalibratedShareOfTheHotGainIsKeptPerLayout) {
+  const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000));
+  const NetworkLatency walk =
+      PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000), {.conv = &kHot});
+  DeviceSpec calibrated = CpuWithCache(32'000'000);
+  calibrated.hot_gain_kept[v1::LAYOUT_NCHW] = 0.25;
+  const NetworkLatency kept_quarter =
+      PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, calibrated, {.conv = &kHot});
+  EXPECT_NEAR(kept_quarter.total_us, evicted.total_us - 0.25 * (evicted.total_us - walk.total_us),
+              1e-9 * evicted.total_us);
+  EXPECT_THAT(kept_quarter.layers[0].prediction.explanation.cache_state(),
+              HasSubstr("keeps 0.25 of the hot gain (platform calibration)"));
+
+  calibrated.hot_gain_kept = {{v1::LAYOUT_NATIVE, 0.0}};
+  EXPECT_DOUBLE_EQ(PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, calibrated, {.conv = &kHot}).total_us,
+                   walk.total_us)
+      << "these layers are NCHW: the native calibration does not apply";
+  EXPECT_THAT(walk.layers[0].prediction.explanation.cache_state(), ::testing::Not(HasSubstr("keeps")));
+}
+
 // No hot model or no known cache: the evicted prediction, unchanged, and no cache state claimed.
 TEST(NetworkPredictionCacheTest, WithoutHotModelsOrACacheSizeEveryLayerIsEvicted) {
   const NetworkLatency evicted = PredictNetworkLatency(kEvicted, nullptr, kSmallNetwork, CpuWithCache(32'000'000));

@@ -95,5 +95,19 @@ TEST(DeviceSpecOfTest, AGpuGetsItsThroughputFromItsSmsClockAndArchitecture) {
   EXPECT_EQ(DeviceSpecOf(cpu, model).peak_gflops, 0);
 }
 
+TEST(DeviceSpecOfTest, ACpusHotGainCalibrationIsReadPerLayoutAndUncalibratedLayoutsKeepAll) {
+  v1::Platform cpu;
+  cpu.set_kind(v1::PLATFORM_KIND_CPU);
+  (*cpu.mutable_hot_gain_kept())["native"] = 0.2;
+  (*cpu.mutable_hot_gain_kept())["nchw"] = 0.6;
+  (*cpu.mutable_hot_gain_kept())["blocked"] = 0.5;  // no such layout: left out
+  const DeviceSpec spec = DeviceSpecOf(cpu, RooflineModel(5, 0, 0));
+  EXPECT_DOUBLE_EQ(spec.HotGainKept(v1::LAYOUT_NATIVE), 0.2);
+  EXPECT_DOUBLE_EQ(spec.HotGainKept(v1::LAYOUT_NCHW), 0.6);
+  EXPECT_DOUBLE_EQ(spec.HotGainKept(v1::LAYOUT_UNSPECIFIED), 0.6) << "unspecified is NCHW";
+  EXPECT_DOUBLE_EQ(spec.HotGainKept(v1::LAYOUT_NHWC), 1);
+  EXPECT_EQ(spec.hot_gain_kept.size(), 2u);
+}
+
 }  // namespace
 }  // namespace convlat::model
