@@ -99,20 +99,19 @@ std::optional<LayerTiming> TimeAlone(ConvBackend& backend, const model::NetworkL
   return timing;
 }
 
-absl::StatusOr<CalibratedRun> CalibrateOn(ConvBackend& backend, const std::string& path, int64_t cache_bytes,
+absl::StatusOr<CalibratedRun> CalibrateOn(ConvBackend& backend, const std::string& path,
+                                          const std::vector<model::NetworkLayer>& layers, int64_t cache_bytes,
                                           const CalibrateCommandOptions& options) {
-  absl::StatusOr<std::vector<model::NetworkLayer>> layers = LoadLayers(path, options.layout);
-  if (!layers.ok()) return layers.status();
-  absl::StatusOr<NetworkRun> before = RunNetworkOnOneDnn(*layers, options.layout, options.runs);
+  absl::StatusOr<NetworkRun> before = RunNetworkOnOneDnn(layers, options.layout, options.runs);
   if (!before.ok()) return absl::Status(before.status().code(), absl::StrCat(path, ": ", before.status().message()));
   const absl::flat_hash_map<std::string, double> first = MediansByName(*before);
 
-  const model::NetworkResidency residency = model::EstimateCacheResidency(*layers, cache_bytes);
-  std::vector<std::optional<LayerTiming>> alone(layers->size());
+  const model::NetworkResidency residency = model::EstimateCacheResidency(layers, cache_bytes);
+  std::vector<std::optional<LayerTiming>> alone(layers.size());
   absl::flat_hash_map<std::string, std::optional<LayerTiming>> timed;
-  ProgressBar progress(static_cast<int>(layers->size()), std::cerr, isatty(STDERR_FILENO) != 0);
-  for (size_t i = 0; i < layers->size(); ++i) {
-    const model::NetworkLayer& layer = (*layers)[i];
+  ProgressBar progress(static_cast<int>(layers.size()), std::cerr, isatty(STDERR_FILENO) != 0);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const model::NetworkLayer& layer = layers[i];
     if ((layer.conv || layer.op_params) && first.contains(layer.name)) {
       alone[i] = TimeAlone(backend, layer, options, timed);
     }
@@ -120,14 +119,14 @@ absl::StatusOr<CalibratedRun> CalibrateOn(ConvBackend& backend, const std::strin
   }
   progress.Finish();
 
-  absl::StatusOr<NetworkRun> after = RunNetworkOnOneDnn(*layers, options.layout, options.runs);
+  absl::StatusOr<NetworkRun> after = RunNetworkOnOneDnn(layers, options.layout, options.runs);
   if (!after.ok()) return absl::Status(after.status().code(), absl::StrCat(path, ": ", after.status().message()));
   const absl::flat_hash_map<std::string, double> second = MediansByName(*after);
 
   CalibratedRun result;
   result.network.name = std::filesystem::path(path).stem().string();
-  for (size_t i = 0; i < layers->size(); ++i) {
-    const model::NetworkLayer& layer = (*layers)[i];
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const model::NetworkLayer& layer = layers[i];
     if (!layer.conv && !layer.op_params) continue;  // nothing a runtime executes (reshapes, ...)
     auto in_first = first.find(layer.name);
     auto in_second = second.find(layer.name);
@@ -193,6 +192,16 @@ int RunCalibrateCommand(const CalibrateCommandOptions& options, Spool& spool, Pu
   err << "error: calibrate runs networks with oneDNN; this agent was built without it (CONVLAT_WITH_ONEDNN=OFF)\n";
   return 1;
 #else
+  // Every file is read before anything is timed: a wrong path fails at once.
+  std::vector<std::vector<model::NetworkLayer>> loaded;
+  for (const std::string& path : options.onnx_paths) {
+    absl::StatusOr<std::vector<model::NetworkLayer>> layers = LoadLayers(path, options.layout);
+    if (!layers.ok()) {
+      err << "error: " << layers.status().message() << "\n";
+      return 2;
+    }
+    loaded.push_back(*std::move(layers));
+  }
   absl::StatusOr<std::unique_ptr<ConvBackend>> backend =
       MakeBackend("cpu", {.last_level_cache_bytes = options.last_level_cache_bytes});
   if (!backend.ok()) {
@@ -222,8 +231,8 @@ int RunCalibrateCommand(const CalibrateCommandOptions& options, Spool& spool, Pu
     layers_out << kLayersHeader;
   }
   std::vector<model::CalibrationNetwork> networks;
-  for (const std::string& path : options.onnx_paths) {
-    absl::StatusOr<CalibratedRun> run = CalibrateOn(**backend, path, cache_bytes, options);
+  for (size_t n = 0; n < options.onnx_paths.size(); ++n) {
+    absl::StatusOr<CalibratedRun> run = CalibrateOn(**backend, options.onnx_paths[n], loaded[n], cache_bytes, options);
     if (!run.ok()) {
       err << "error: " << run.status().message() << "\n";
       return absl::IsInvalidArgument(run.status()) || absl::IsNotFound(run.status()) ? 2 : 1;

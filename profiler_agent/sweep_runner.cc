@@ -193,6 +193,7 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
         noise.AddSecondLook(config.label, verdict);
       }
       for (v1::Measurement& m : config.measurements) {
+        m.set_agent_id(options.agent_id);  // a re-timing that replaced the first has none yet
         if (csv.is_open() && !m.failed()) csv << model::MeasurementCsvRow(m) << std::flush;
         pending.push_back(std::move(m));
       }
@@ -215,8 +216,7 @@ absl::StatusOr<SweepResult> RunSweep(ConvBackend& backend, const model::Sweep& s
     }
     if (std::optional<std::string> busy = noise.Add(label, checked)) std::cerr << "\n" << *busy << "\n";
     bool any_succeeded = false;
-    for (v1::Measurement& m : checked.measurements) {
-      m.set_agent_id(options.agent_id);
+    for (const v1::Measurement& m : checked.measurements) {
       if (m.failed()) {
         spdlog::debug("{} failed{}: {}", label, m.algorithm().empty() ? "" : " with " + m.algorithm(),
                       m.failure_reason());

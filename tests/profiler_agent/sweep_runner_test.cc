@@ -200,6 +200,7 @@ TEST_F(SecondLookSweepTest, AConfigSlowedThroughItsWholeTimingIsTimedAgainAndSpo
     EXPECT_EQ(spooled[i].params().k(), i + 1) << "spooled in sweep order";
     EXPECT_DOUBLE_EQ(spooled[i].latency().median_us(), 104) << i;
     EXPECT_EQ(spooled[i].remeasurements(), i == 2 ? 1 : 0) << i;
+    EXPECT_EQ(spooled[i].agent_id(), "agent") << i;
   }
   // Batches wait for their second look: at least 8 configurations, then 4 measurements.
   absl::StatusOr<std::vector<std::string>> batches = spool_->Pending();
