@@ -22,6 +22,7 @@
 #include "model/residency/hot_gain_calibration.h"
 #include "profiler_agent/backend/conv_backend.h"
 #include "profiler_agent/backend/network_run.h"
+#include "profiler_agent/machine_busy_warning.h"
 #include "profiler_agent/progress.h"
 
 #if CONVLAT_HAVE_ONEDNN
@@ -230,6 +231,7 @@ int RunCalibrateCommand(const CalibrateCommandOptions& options, Spool& spool, Pu
     }
     layers_out << kLayersHeader;
   }
+  WarnIfMachineBusy("the calibration");
   std::vector<model::CalibrationNetwork> networks;
   for (size_t n = 0; n < options.onnx_paths.size(); ++n) {
     absl::StatusOr<CalibratedRun> run = CalibrateOn(**backend, options.onnx_paths[n], loaded[n], cache_bytes, options);

@@ -8,28 +8,12 @@
 
 #include "model/sweeps/sweeps.h"
 #include "profiler_agent/delivery/call_failure.h"
-#include "profiler_agent/noise/machine_load.h"
+#include "profiler_agent/machine_busy_warning.h"
 #include "profiler_agent/noise/noise_tally.h"
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
-namespace {
-
-// Before the sweep, while the agent itself is idle: what else keeps the cores busy will disturb
-// the timings, so the user hears it before waiting for a sweep that needs re-doing.
-void WarnIfMachineBusy() {
-  constexpr absl::Duration kWindow = absl::Seconds(1);
-  absl::StatusOr<double> busy = SampleBusyShare(kWindow);
-  if (!busy.ok()) {
-    spdlog::debug("no load check before the sweep: {}", std::string(busy.status().message()));
-    return;
-  }
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  spdlog::info("before the sweep, {:.0f}% of the {} cores' time was busy", 100 * *busy, cores);
-  if (std::optional<std::string> warning = MachineLoadWarning(*busy, cores, kWindow)) std::cerr << *warning << "\n";
-}
-
-}  // namespace
+namespace {}  // namespace
 
 int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel>& channel,
                const ProfileOptions& options, const std::atomic<bool>& stop) {
@@ -69,7 +53,7 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
     spdlog::error("{}", std::string(configs.status().message()));
     return 2;
   }
-  WarnIfMachineBusy();
+  WarnIfMachineBusy("the sweep");
   spdlog::info("measuring {} convolutions and {} other ops with {}", configs->convs.size(), configs->ops.size(),
                (*backend)->name());
   const auto start = std::chrono::steady_clock::now();

@@ -32,6 +32,7 @@ absl::StatusOr<HotGainFit> FitHotGainKept(const std::vector<CalibrationNetwork>&
   // Minimizes sum over networks of ((evicted - kept * gain - measured) / measured)^2.
   double numerator = 0;
   double denominator = 0;
+  double gain_us = 0;
   std::vector<Totals> totals;
   for (const CalibrationNetwork& network : networks) {
     if (network.layers.empty() || !(network.measured_us > 0)) {
@@ -41,12 +42,15 @@ absl::StatusOr<HotGainFit> FitHotGainKept(const std::vector<CalibrationNetwork>&
     const Totals& t = totals.emplace_back(Sum(network));
     const double gain = t.gain_us / network.measured_us;
     numerator += gain * (t.evicted_us - network.measured_us) / network.measured_us;
+    gain_us += t.gain_us;
     denominator += gain * gain;
   }
-  if (!(denominator > 0)) {
+  // Hot timings slower than evicted ones overall say the layers were timed on a busy machine.
+  if (!(denominator > 0) || !(gain_us > 0)) {
     return absl::FailedPreconditionError(
         "no layer of these networks is expected to find its data cached faster than evicted (last-level cache "
-        "unknown or too small for them, or no hot timings): there is no hot gain to calibrate");
+        "unknown or too small for them, no hot timings, or hot timings slower than evicted ones, as on a busy "
+        "machine): there is no hot gain to calibrate");
   }
   HotGainFit fit;
   fit.unclamped = numerator / denominator;

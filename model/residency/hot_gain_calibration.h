@@ -56,8 +56,8 @@ double InNetworkUs(double evicted_us, double hot_us, double hot_share, double ke
 
 // Least squares on the networks' relative errors. INVALID_ARGUMENT for a network without layers or
 // a measured time; FAILED_PRECONDITION when no layer of any network is expected to find anything
-// cached, or none was faster hot (nothing to fit: a last-level cache the walk thinks too small, or
-// hot timings missing).
+// cached, or the layers were not faster hot overall (nothing to fit: a last-level cache the walk
+// thinks too small, hot timings missing, or timings taken on a busy machine).
 absl::StatusOr<HotGainFit> FitHotGainKept(const std::vector<CalibrationNetwork>& networks);
 
 }  // namespace convlat::model

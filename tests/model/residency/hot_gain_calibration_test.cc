@@ -75,6 +75,11 @@ TEST(FitHotGainKeptTest, NothingToFitIsAnErrorNamingWhy) {
   EXPECT_EQ(fit.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(fit.status().message(), HasSubstr("no hot gain to calibrate"));
 
+  // Hot timings slower than evicted (a busy machine): no gain to fit, not a negative factor.
+  CalibrationNetwork busy = Network("busy", 1, 30);
+  for (CalibrationLayer& layer : busy.layers) layer.hot_us = 2 * layer.evicted_us;
+  EXPECT_EQ(FitHotGainKept({busy}).status().code(), absl::StatusCode::kFailedPrecondition);
+
   EXPECT_EQ(FitHotGainKept({}).status().code(), absl::StatusCode::kInvalidArgument);
   CalibrationNetwork empty{.name = "empty"};
   absl::StatusOr<HotGainFit> no_layers = FitHotGainKept({empty});
