@@ -7,7 +7,7 @@
 // data/measurements/cpu-epyc-2core (32 MiB of L3 per core) the whole pull toward the hot timing was
 // right; on the Zen 5 VM of cpu-zen5-2core (about 10 MiB) the layers kept little of it
 // (docs/accuracy.md). So the walk's hot share is multiplied by one factor per platform and layout,
-// measured by running a few networks there (`convlat-agent network --calibrate`), not assumed.
+// measured by running a few networks there (`convlat-agent calibrate`), not assumed.
 //
 // The model: a layer inside a network takes evicted - kept * hot_share * (evicted - hot). `kept`
 // is fitted on whole-network totals (a runner's per-layer split is the noisier figure), each
