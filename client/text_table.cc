@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/datasets/csv_reader.h"
+
 namespace convlat::client {
 namespace {
 
@@ -12,18 +14,8 @@ bool LooksNumeric(const std::string& cell) {
   });
 }
 
-std::string CsvCell(const std::string& cell) {
-  if (cell.find_first_of(",\"\n") == std::string::npos) return cell;
-  std::string quoted = "\"";
-  for (char c : cell) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 void PrintCsvRow(std::ostream& out, const std::vector<std::string>& row) {
-  for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << CsvCell(row[i]);
+  for (size_t i = 0; i < row.size(); ++i) out << (i ? "," : "") << model::CsvCell(row[i]);
   out << "\n";
 }
 

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "model/datasets/csv_reader.h"
 #include "model/layers/conv_spec.h"
 #include "model/layers/op_params.h"
 #include "model/onnx/onnx_import.h"
@@ -52,12 +52,6 @@ struct CalibratedRun {
 
 constexpr char kLayersHeader[] = "network,layer,op,spec,in_network_us,evicted_us,hot_us,hot_share\n";
 
-std::string CsvField(const std::string& text) {
-  std::string quoted = "\"";
-  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
 absl::StatusOr<std::vector<model::NetworkLayer>> LoadLayers(const std::string& path, v1::Layout layout) {
   absl::StatusOr<std::string> onnx = model::ReadOnnxFileWithoutWeights(path);
   if (!onnx.ok()) return onnx.status();
@@ -88,7 +82,7 @@ std::optional<LayerTiming> TimeAlone(ConvBackend& backend, const model::NetworkL
         return layer.conv ? backend.Measure(*layer.conv, options.timing)
                           : std::vector<v1::Measurement>{backend.MeasureOp(*layer.op_params, options.timing)};
       },
-      [] { return 0; }, options.noise);
+      [&] { return backend.SmClockMhz(); }, options.noise);
   std::optional<LayerTiming> timing;
   if (!checked.measurements.empty()) {
     const v1::Measurement& m = checked.measurements.front();
@@ -138,9 +132,9 @@ absl::StatusOr<CalibratedRun> CalibrateOn(ConvBackend& backend, const std::strin
     result.network.layers.push_back(
         {.evicted_us = alone[i]->evicted_us, .hot_us = alone[i]->hot_us, .hot_share = residency.layers[i].hot_share});
     result.layer_rows.push_back(absl::StrFormat(
-        "%s,%s,%s,%s,%.3f,%.3f,%.3f,%.4f\n", CsvField(std::filesystem::path(path).stem().string()),
-        CsvField(layer.name), CsvField(layer.op),
-        CsvField(layer.conv ? model::FormatConvSpec(*layer.conv) : model::FormatOpSpec(*layer.op_params)),
+        "%s,%s,%s,%s,%.3f,%.3f,%.3f,%.4f\n", model::CsvCell(result.network.name), model::CsvCell(layer.name),
+        model::CsvCell(layer.op),
+        model::CsvCell(layer.conv ? model::FormatConvSpec(*layer.conv) : model::FormatOpSpec(*layer.op_params)),
         (in_first->second + in_second->second) / 2, alone[i]->evicted_us, alone[i]->hot_us,
         residency.layers[i].hot_share));
     result.first_run_us += in_first->second;

@@ -2,8 +2,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 
 namespace convlat::model {
+
+std::string CsvCell(absl::string_view text) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+}
 
 absl::StatusOr<CsvReader> CsvReader::Open(std::istream& in, std::string source_name) {
   CsvReader reader(in, std::move(source_name));

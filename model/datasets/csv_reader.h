@@ -1,6 +1,6 @@
 #pragma once
 // A small RFC 4180 CSV reader: a header row, then records; quoted cells may hold commas, quotes
-// (doubled) and newlines. Cells are looked up by column name.
+// (doubled) and newlines. Cells are looked up by column name. And the one cell writer.
 
 #include <istream>
 #include <optional>
@@ -12,6 +12,10 @@
 #include "absl/strings/string_view.h"
 
 namespace convlat::model {
+
+// One cell as this reader reads it back: quoted when it holds a comma, quote or line break, quotes
+// doubled (what every CSV convlat writes uses).
+std::string CsvCell(absl::string_view text);
 
 class CsvReader {
  public:

@@ -53,12 +53,6 @@ Setter GridDim(void (v1::Dim3::*set)(uint32_t)) {
   };
 }
 
-// RFC 4180: a cell with a comma, quote or line break is quoted, quotes doubled.
-std::string CsvCell(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
-}
-
 // The columns the writer fills, in order; the reader accepts them all.
 constexpr const char* kWrittenColumns[] = {"n",
                                            "c",

@@ -26,9 +26,14 @@ TEST_F(CalibrationTest, RecordsTheHotGainLayersKeepAndTheServerServesIt) {
   WaitForModel("ci-cpu");
 
   const std::string squeezenet = std::string(CONVLAT_SOURCE_DIR) + "/tests/fixtures/onnx/squeezenet1_1.onnx";
-  ProcessResult calibrate =
-      Agent({"calibrate", "--platform=ci-cpu", squeezenet, "--runs=2", "--min_time=0", "--max_time=0.01",
-             "--last_level_cache_bytes=33554432", "--layers_out=" + (dir_ / "layers.csv").string()});
+  // On a machine busy with other tests the hot timings can come out slower than the evicted ones:
+  // the agent then refuses to fit (its busy-machine error), and the test calibrates again.
+  ProcessResult calibrate;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    calibrate = Agent({"calibrate", "--platform=ci-cpu", squeezenet, "--runs=2", "--min_time=0", "--max_time=0.01",
+                       "--last_level_cache_bytes=33554432", "--layers_out=" + (dir_ / "layers.csv").string()});
+    if (calibrate.output.find("there is no hot gain to calibrate") == std::string::npos) break;
+  }
   ASSERT_EQ(calibrate.exit_code, 0) << calibrate.output;
   EXPECT_THAT(calibrate.output, HasSubstr("squeezenet1_1"));
   EXPECT_THAT(calibrate.output, HasSubstr("hot_gain_kept[nchw] = "));
@@ -38,7 +43,7 @@ TEST_F(CalibrationTest, RecordsTheHotGainLayersKeepAndTheServerServesIt) {
   std::getline(layers, header);
   std::getline(layers, first);
   EXPECT_EQ(header, "network,layer,op,spec,in_network_us,evicted_us,hot_us,hot_share");
-  EXPECT_THAT(first, HasSubstr("\"squeezenet1_1\","));
+  EXPECT_THAT(first, ::testing::StartsWith("squeezenet1_1,/features/features.0/Conv,"));
   std::string model;
   for (int attempt = 0; attempt < 100 && model.find("cache.hot_gain_kept.nchw") == std::string::npos; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
