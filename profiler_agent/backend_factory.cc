@@ -1,6 +1,8 @@
 // Picks the backend named by --backend. The cuDNN backend exists only in agents built with
 // CUDA/cuDNN, the oneDNN one only in agents built with oneDNN (CONVLAT_HAVE_CUDNN and
 // CONVLAT_HAVE_ONEDNN are defined on this file, by profiler_agent/CMakeLists.txt).
+#include <new>
+
 #include "absl/strings/str_cat.h"
 #include "profiler_agent/backend/conv_backend.h"
 
@@ -24,7 +26,13 @@ absl::StatusOr<AlgoSelection> ParseAlgoSelection(absl::string_view name) {
 absl::StatusOr<std::unique_ptr<ConvBackend>> MakeBackend(absl::string_view name, const BackendOptions& options) {
   if (name == "cpu" || name == "onednn") {
 #if CONVLAT_HAVE_ONEDNN
-    return MakeOneDnnBackend(options.last_level_cache_bytes);
+    try {
+      return MakeOneDnnBackend(options.last_level_cache_bytes, options.scrubber_bytes);
+    } catch (const std::bad_alloc&) {  // the scrubber's buffer, or the check's larger ones
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "--backend cpu: no memory for the cache scrubber (--scrubber_bytes ", options.scrubber_bytes,
+          ", --last_level_cache_bytes ", options.last_level_cache_bytes, "; it reads twice the cache when not given)"));
+    }
 #else
     return absl::UnimplementedError(
         "--backend cpu: this agent was built without oneDNN (CONVLAT_WITH_ONEDNN=OFF, a GPU-only bundle); use "

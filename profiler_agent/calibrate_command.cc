@@ -197,8 +197,8 @@ int RunCalibrateCommand(const CalibrateCommandOptions& options, Spool& spool, Pu
     }
     loaded.push_back(*std::move(layers));
   }
-  absl::StatusOr<std::unique_ptr<ConvBackend>> backend =
-      MakeBackend("cpu", {.last_level_cache_bytes = options.last_level_cache_bytes});
+  absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend(
+      "cpu", {.last_level_cache_bytes = options.last_level_cache_bytes, .scrubber_bytes = options.scrubber_bytes});
   if (!backend.ok()) {
     err << "error: " << backend.status().message() << "\n";
     return 1;
@@ -225,7 +225,9 @@ int RunCalibrateCommand(const CalibrateCommandOptions& options, Spool& spool, Pu
     }
     layers_out << kLayersHeader;
   }
-  WarnIfMachineBusy("the calibration");
+  WarnIfMachineBusy("the calibration",
+                    "The networks and their layers timed now run slower and unevenly, and the factor fitted on them "
+                    "is unreliable; stop other work on this machine (or use a quiet one) and calibrate again");
   std::vector<model::CalibrationNetwork> networks;
   for (size_t n = 0; n < options.onnx_paths.size(); ++n) {
     absl::StatusOr<CalibratedRun> run = CalibrateOn(**backend, options.onnx_paths[n], loaded[n], cache_bytes, options);
@@ -269,7 +271,8 @@ int RunCalibrateCommand(const CalibrateCommandOptions& options, Spool& spool, Pu
   if (fit->unclamped < 0) {
     err << absl::StrFormat(
         "WARNING: the layers ran slower inside these networks than timed alone with the caches evicted (the fit "
-        "wants %.2f); the factor is held at 0, and the networks' remaining gap is not a matter of the cache\n",
+        "wants %.2f); the factor is held at 0. Either the scrubber left their data cached (give --scrubber_bytes as "
+        "large as the sweep's), or the networks' remaining gap is not a matter of the cache\n",
         fit->unclamped);
   } else if (fit->unclamped > 1) {
     err << absl::StrFormat(

@@ -35,6 +35,9 @@ struct CalibrateCommandOptions {
   // The last-level cache one core sees (--last_level_cache_bytes); 0: as the machine reports it.
   // Registered with the platform: the server's walk must use the size the factor was fitted with.
   int64_t last_level_cache_bytes = 0;
+  // What the cache scrubber reads (--scrubber_bytes): the same as the sweep's, so that "evicted"
+  // means here what it means in the platform's measurements; 0: twice the last-level cache.
+  int64_t scrubber_bytes = 0;
   TimingOptions timing;
   NoiseCheckOptions noise;
   DeliveryOptions delivery;

@@ -11,7 +11,7 @@
 
 namespace convlat::agent {
 
-void WarnIfMachineBusy(absl::string_view before_what) {
+void WarnIfMachineBusy(absl::string_view before_what, absl::string_view consequence) {
   constexpr absl::Duration kWindow = absl::Seconds(1);
   absl::StatusOr<double> busy = SampleBusyShare(kWindow);
   if (!busy.ok()) {
@@ -20,7 +20,8 @@ void WarnIfMachineBusy(absl::string_view before_what) {
   }
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   spdlog::info("before {}, {:.0f}% of the {} cores' time was busy", std::string(before_what), 100 * *busy, cores);
-  if (std::optional<std::string> warning = MachineLoadWarning(*busy, cores, kWindow)) std::cerr << *warning << "\n";
+  if (std::optional<std::string> warning = MachineLoadWarning(*busy, cores, kWindow, before_what, consequence))
+    std::cerr << *warning << "\n";
 }
 
 }  // namespace convlat::agent

@@ -43,6 +43,9 @@ ABSL_FLAG(
     "do not say (network predictions need it to use hot timings, hot_median_us; 0: unknown); run --backend cpu: "
     "instead of what this machine reports, for virtual machines whose cpuid reports the socket's L3 (0: as "
     "reported); calibrate: the same, registered with the platform's calibration");
+ABSL_FLAG(int64_t, scrubber_bytes, 0,
+          "run --backend cpu and calibrate: bytes the cache scrubber reads before each evicted run (0: twice the "
+          "last-level cache); checked before timing, and grown when a larger one still finds data cached");
 ABSL_FLAG(double, min_time, 0.05, "seconds to time each config at least");
 ABSL_FLAG(double, max_time, 1.0, "seconds to time each config at most");
 ABSL_FLAG(int32_t, max_remeasurements, 2,
@@ -86,7 +89,7 @@ constexpr char kUsage[] =
     "convlat-agent [run] --platform NAME [--server ADDR] [--backend cpu|cudnn] [--algo heuristic|exhaustive|all]\n"
     "                    [--sweep quick|default|ops|FILE] [--layout nchw|nhwc|native] [--dtype fp32|fp16|bf16]\n"
     "                    [--math default|tensor_op] [--csv_out FILE] [--max_remeasurements 2] [--remeasure]\n"
-    "                    [--second_look=false] [--last_level_cache_bytes N]\n"
+    "                    [--second_look=false] [--last_level_cache_bytes N] [--scrubber_bytes N]\n"
     "convlat-agent import --platform NAME FILE.csv [--format convlat|neusight|justus] [--server ADDR]\n"
     "                    [--last_level_cache_bytes N]\n"
     "convlat-agent flush [--server ADDR]\n"
@@ -94,7 +97,8 @@ constexpr char kUsage[] =
     "                    [--dtype fp32|fp16|bf16] [--algo heuristic|exhaustive]   # a whole network, layer by layer\n"
     "convlat-agent network NET.onnx --sweep_out FILE [--batch 1]   # its layers' specs, as a sweep file\n"
     "convlat-agent calibrate --platform NAME NET.onnx [NET.onnx ...] [--layout nchw|native] [--runs 20]\n"
-    "                    [--last_level_cache_bytes N] [--layers_out FILE]   # CPUs: hot gain kept in networks";
+    "                    [--last_level_cache_bytes N] [--scrubber_bytes N] [--layers_out FILE]   # CPUs: hot gain\n"
+    "                                                                          # kept in networks";
 
 std::atomic<bool> stop_requested{false};
 
@@ -193,6 +197,10 @@ int main(int argc, char** argv) {
               << "\n";
     return 2;
   }
+  if (absl::GetFlag(FLAGS_scrubber_bytes) < 0) {
+    std::cerr << "error: --scrubber_bytes must be >= 0, got " << absl::GetFlag(FLAGS_scrubber_bytes) << "\n";
+    return 2;
+  }
   if (command == "flush") return convlat::agent::Deliver(pusher, *spool, delivery).ok() ? 0 : 1;
   if (command == "network") {
     if (positional.size() != 3) {
@@ -216,6 +224,7 @@ int main(int argc, char** argv) {
          .layout = options.layout,
          .runs = absl::GetFlag(FLAGS_runs),
          .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes),
+         .scrubber_bytes = absl::GetFlag(FLAGS_scrubber_bytes),
          .timing = options.timing,
          .noise = options.noise,
          .delivery = delivery,
@@ -247,7 +256,9 @@ int main(int argc, char** argv) {
   return convlat::agent::RunProfile(
       *spool, pusher, channel,
       {.backend = absl::GetFlag(FLAGS_backend),
-       .backend_options = {.algo = *algo, .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes)},
+       .backend_options = {.algo = *algo,
+                           .last_level_cache_bytes = absl::GetFlag(FLAGS_last_level_cache_bytes),
+                           .scrubber_bytes = absl::GetFlag(FLAGS_scrubber_bytes)},
        .sweep = options,
        .delivery = delivery},
       stop_requested);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "model/sweeps/sweeps.h"
 #include "profiler_agent/delivery/call_failure.h"
 #include "profiler_agent/machine_busy_warning.h"
@@ -53,7 +54,9 @@ int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel
     spdlog::error("{}", std::string(configs.status().message()));
     return 2;
   }
-  WarnIfMachineBusy("the sweep");
+  WarnIfMachineBusy("the sweep", absl::StrCat("Measurements taken now will be slower and spread out, and many will be "
+                                              "re-measured or flagged noisy; ",
+                                              kQuietMachineAdvice));
   spdlog::info("measuring {} convolutions and {} other ops with {}", configs->convs.size(), configs->ops.size(),
                (*backend)->name());
   const auto start = std::chrono::steady_clock::now();

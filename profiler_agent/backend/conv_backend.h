@@ -30,6 +30,9 @@ struct BackendOptions {
   // CPUs: the last-level cache one core sees, in bytes, when the user knows better than the
   // machine (--last_level_cache_bytes); 0: as the machine reports it.
   int64_t last_level_cache_bytes = 0;
+  // CPUs: what the cache scrubber reads before each evicted run (--scrubber_bytes); 0: twice the
+  // last-level cache. Checked either way, and grown when it does not evict (eviction_check.h).
+  int64_t scrubber_bytes = 0;
 };
 
 class ConvBackend {

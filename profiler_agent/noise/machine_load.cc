@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "profiler_agent/noise/noise_tally.h"
 
 namespace convlat::agent {
 namespace {
@@ -63,14 +62,14 @@ absl::StatusOr<double> SampleBusyShare(absl::Duration window) {
 }
 
 std::optional<std::string> MachineLoadWarning(double busy_share, int cores, absl::Duration window,
+                                              absl::string_view before_what, absl::string_view consequence,
                                               double max_busy_share) {
   if (busy_share <= max_busy_share) return std::nullopt;
   return absl::StrFormat(
-      "WARNING: this machine is busy before the sweep: %.0f%% of its %d cores' time was in use over the last %s "
-      "(about %.1f cores' worth; above %.0f%% timings are disturbed). Measurements taken now will be slower and "
-      "spread out, and many will be re-measured or flagged noisy; %s.",
-      100 * busy_share, cores, absl::FormatDuration(window), busy_share * cores, 100 * max_busy_share,
-      kQuietMachineAdvice);
+      "WARNING: this machine is busy before %s: %.0f%% of its %d cores' time was in use over the last %s "
+      "(about %.1f cores' worth; above %.0f%% timings are disturbed). %s.",
+      before_what, 100 * busy_share, cores, absl::FormatDuration(window), busy_share * cores, 100 * max_busy_share,
+      consequence);
 }
 
 }  // namespace convlat::agent

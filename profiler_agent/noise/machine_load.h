@@ -32,9 +32,11 @@ double BusyShare(const CpuTicks& before, const CpuTicks& after);
 // Reads /proc/stat, waits `window`, reads it again. UNAVAILABLE where there is no /proc/stat.
 absl::StatusOr<double> SampleBusyShare(absl::Duration window);
 
-// The warning for a machine this busy before the sweep, naming the share, the cores and the
-// window; none at or below `max_busy_share`.
+// The warning for a machine this busy before `before_what` ("the sweep"), naming the share, the
+// cores and the window, then `consequence` (what the load does to that work, and what to do);
+// none at or below `max_busy_share`.
 std::optional<std::string> MachineLoadWarning(double busy_share, int cores, absl::Duration window,
+                                              absl::string_view before_what, absl::string_view consequence,
                                               double max_busy_share = kMaxIdleBusyShare);
 
 }  // namespace convlat::agent

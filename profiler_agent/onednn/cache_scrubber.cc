@@ -11,8 +11,11 @@ constexpr size_t kCacheLine = 64;
 
 }  // namespace
 
-CacheScrubber::CacheScrubber(int64_t last_level_cache_bytes)
-    : buffer_(std::max(kMinBytes, 2 * static_cast<size_t>(std::max<int64_t>(0, last_level_cache_bytes))), 1) {}
+size_t CacheScrubber::BytesFor(int64_t last_level_cache_bytes) {
+  return std::max(kMinBytes, 2 * static_cast<size_t>(std::max<int64_t>(0, last_level_cache_bytes)));
+}
+
+CacheScrubber::CacheScrubber(Bytes bytes) : buffer_(std::max(kCacheLine, bytes.value), 1) {}
 
 void CacheScrubber::Scrub() {
   const char* data = buffer_.data();

@@ -10,6 +10,8 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/time_util.h"
 #include "oneapi/dnnl/dnnl.hpp"
+#include "profiler_agent/onednn/cache_scrubber.h"
+#include "profiler_agent/onednn/eviction_check.h"
 #include "profiler_agent/onednn/last_level_cache.h"
 #include "profiler_agent/onednn/onednn_conv.h"
 #include "profiler_agent/onednn/onednn_ops.h"
@@ -48,11 +50,11 @@ std::string ProcField(const char* file, absl::string_view key) {
 
 class OneDnnBackend final : public ConvBackend {
  public:
-  explicit OneDnnBackend(const LastLevelCache& cache)
+  OneDnnBackend(const LastLevelCache& cache, size_t scrubber_bytes)
       : last_level_cache_bytes_(cache.bytes),
         engine_(dnnl::engine::kind::cpu, 0),
         stream_(engine_),
-        scrubber_(cache.bytes) {}
+        scrubber_(CacheScrubber::OfSize(scrubber_bytes)) {}
 
   std::string name() const override { return "onednn"; }
 
@@ -127,10 +129,14 @@ class OneDnnBackend final : public ConvBackend {
 
 }  // namespace
 
-std::unique_ptr<ConvBackend> MakeOneDnnBackend(int64_t last_level_cache_bytes) {
+std::unique_ptr<ConvBackend> MakeOneDnnBackend(int64_t last_level_cache_bytes, int64_t scrubber_bytes) {
   const LastLevelCache cache = ChooseLastLevelCache(last_level_cache_bytes);
   if (std::optional<std::string> warning = LastLevelCacheWarning(cache)) spdlog::warn("{}", *warning);
-  return std::make_unique<OneDnnBackend>(cache);
+  const ScrubberChoice scrubber = ChooseScrubberBytes(scrubber_bytes > 0 ? static_cast<size_t>(scrubber_bytes)
+                                                                         : CacheScrubber::BytesFor(cache.bytes));
+  if (scrubber.warning) spdlog::warn("{}", *scrubber.warning);
+  spdlog::debug("the cache scrubber reads {} MiB before each evicted run", scrubber.bytes >> 20);
+  return std::make_unique<OneDnnBackend>(cache, scrubber.bytes);
 }
 
 }  // namespace convlat::agent

@@ -23,6 +23,14 @@ TEST(BackendFactoryTest, CpuIsThereOnlyWhenBuiltWithOneDnn) {
 #endif
 }
 
+#if CONVLAT_HAVE_ONEDNN
+TEST(BackendFactoryTest, AScrubberLargerThanTheMemoryIsRefusedNamingTheFlag) {
+  absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend("cpu", {.scrubber_bytes = int64_t{1} << 50});
+  EXPECT_EQ(backend.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(backend.status().message(), ::testing::HasSubstr("--scrubber_bytes 1125899906842624"));
+}
+#endif
+
 TEST(BackendFactoryTest, CudnnIsUnavailableWithoutCudaOrWithoutAGpu) {
   absl::StatusOr<std::unique_ptr<ConvBackend>> backend = MakeBackend("cudnn");
   if (backend.ok()) GTEST_SKIP() << "this machine has a GPU and the agent was built with cuDNN";

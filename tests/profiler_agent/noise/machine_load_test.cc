@@ -35,13 +35,15 @@ TEST(MachineLoadTest, BusyShareIsTheBusyPartOfTheTicksBetweenReadings) {
   EXPECT_DOUBLE_EQ(BusyShare({.busy = 100, .total = 1000}, {.busy = 100, .total = 1000}), 0);
 }
 
-TEST(MachineLoadTest, WarnsAboveTheShareNamingWhatItSaw) {
-  EXPECT_FALSE(MachineLoadWarning(0.03, 2, absl::Seconds(1)).has_value());
-  EXPECT_FALSE(MachineLoadWarning(kMaxIdleBusyShare, 2, absl::Seconds(1)).has_value());
-  std::optional<std::string> warning = MachineLoadWarning(0.5, 2, absl::Seconds(1));
+TEST(MachineLoadTest, WarnsAboveTheShareNamingWhatItSawAndWhatItDisturbs) {
+  EXPECT_FALSE(MachineLoadWarning(0.03, 2, absl::Seconds(1), "the sweep", "").has_value());
+  EXPECT_FALSE(MachineLoadWarning(kMaxIdleBusyShare, 2, absl::Seconds(1), "the sweep", "").has_value());
+  std::optional<std::string> warning =
+      MachineLoadWarning(0.5, 2, absl::Seconds(1), "the calibration", "Calibrate again on a quiet machine");
   ASSERT_TRUE(warning.has_value());
-  EXPECT_THAT(*warning, HasSubstr("WARNING: this machine is busy before the sweep: 50% of its 2 cores' time"));
+  EXPECT_THAT(*warning, HasSubstr("WARNING: this machine is busy before the calibration: 50% of its 2 cores' time"));
   EXPECT_THAT(*warning, HasSubstr("about 1.0 cores' worth"));
+  EXPECT_THAT(*warning, HasSubstr("disturbed). Calibrate again on a quiet machine."));
 }
 
 TEST(MachineLoadTest, ReadsThisMachinesShare) {

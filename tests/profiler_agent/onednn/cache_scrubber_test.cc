@@ -1,15 +1,12 @@
 #include "profiler_agent/onednn/cache_scrubber.h"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <random>
-#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "profiler_agent/onednn/last_level_cache.h"
+#include "profiler_agent/onednn/pointer_chase.h"
 
 namespace convlat::agent {
 namespace {
@@ -22,41 +19,6 @@ TEST(CacheScrubberTest, CoversTwiceTheLastLevelCacheAndAtLeast16MiB) {
   scrubber.Scrub();
   EXPECT_EQ(CacheScrubber(int64_t{48} << 20).bytes(), size_t{96} << 20);
   EXPECT_EQ(CacheScrubber(0).bytes(), size_t{16} << 20);
-}
-
-// The chase buffer: one index per cache line, linked into a single cycle in a random order, so each
-// load waits for the one before and no prefetcher can guess the next line.
-class PointerChase {
- public:
-  explicit PointerChase(size_t bytes) : next_(bytes / sizeof(uint32_t)) {
-    std::vector<uint32_t> lines(bytes / kLine);
-    for (uint32_t i = 0; i < lines.size(); ++i) lines[i] = i;
-    std::mt19937 random(42);
-    for (size_t i = lines.size() - 1; i > 0; --i) {  // Sattolo: a random permutation of one cycle
-      std::swap(lines[i], lines[std::uniform_int_distribution<size_t>(0, i - 1)(random)]);
-    }
-    for (size_t i = 0; i < lines.size(); ++i) next_[lines[i] * kStride] = lines[(i + 1) % lines.size()] * kStride;
-  }
-  // Nanoseconds to follow the whole cycle once.
-  int64_t TimeOneLap() {
-    const auto start = std::chrono::steady_clock::now();
-    uint32_t at = 0;
-    for (size_t i = 0; i < next_.size() / kStride; ++i) at = next_[at];
-    const auto end = std::chrono::steady_clock::now();
-    sink_ = at;
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
-  }
-
- private:
-  static constexpr size_t kLine = 64;
-  static constexpr size_t kStride = kLine / sizeof(uint32_t);
-  std::vector<uint32_t> next_;
-  volatile uint32_t sink_ = 0;
-};
-
-int64_t Median(std::vector<int64_t> values) {
-  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return values[values.size() / 2];
 }
 
 // The test above would pass with a Scrub() that does nothing; this one fails for it. Hardware
@@ -79,7 +41,7 @@ TEST(CacheScrubberTest, AfterScrubReadingASmallBufferTakesLongerThanWhenItWasJus
     scrubber.Scrub();
     scrubbed.push_back(chase.TimeOneLap());
   }
-  const int64_t warm_ns = Median(warm), scrubbed_ns = Median(scrubbed);
+  const int64_t warm_ns = MedianNs(warm), scrubbed_ns = MedianNs(scrubbed);
   EXPECT_GT(scrubbed_ns, 2 * warm_ns) << "median lap: " << warm_ns << " ns just read, " << scrubbed_ns
                                       << " ns after Scrub(): the scrub left the buffer in the caches";
 }
