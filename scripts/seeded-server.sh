@@ -7,9 +7,17 @@ platform="${platform:-cpu-epyc-2core}"
 # The last-level cache one core of the platform's VM sees (CSV files do not say): what lets the
 # server place each layer of a network between its evicted and hot timings. Each value comes from
 # that platform's README: the EPYC VM's sysfs, the Zen 5 VM's pointer-chase probe.
+# And what the agent's cache scrubber read there before each evicted run (0: twice that cache), for
+# a calibration to time layers the way the platform's measurements were timed.
 case "$platform" in
-  cpu-zen5-2core) last_level_cache_bytes="${last_level_cache_bytes:-10485760}" ;;
-  *) last_level_cache_bytes="${last_level_cache_bytes:-33554432}" ;;
+  cpu-zen5-2core)
+    last_level_cache_bytes="${last_level_cache_bytes:-10485760}"
+    scrubber_bytes="${scrubber_bytes:-268435456}"
+    ;;
+  *)
+    last_level_cache_bytes="${last_level_cache_bytes:-33554432}"
+    scrubber_bytes="${scrubber_bytes:-0}"
+    ;;
 esac
 work="$(mktemp -d)"
 trap 'kill "$server_pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT

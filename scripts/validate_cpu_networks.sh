@@ -8,7 +8,9 @@
 # cpu-epyc-2core (the AVX2 VM of 2026-11-30). A platform profiled on another machine predicts that
 # machine, not this one. --calibrate first runs `convlat-agent calibrate` in both layouts on three
 # networks none of the validated ones is (tests/fixtures/onnx/ resnet34, mobilenet_v3_small,
-# regnet_x_400mf): the share of their hot gain this machine's layers keep inside networks.
+# regnet_x_400mf): the share of their hot gain this machine's layers keep inside networks. It
+# scrubs the caches as the platform's measurements were timed (`scrubber_bytes`, seeded-server.sh),
+# so that "evicted" means the same in both.
 # Run it at a high priority on a shared machine: nice -n -15 (in a session of its own whose
 # autogroup is at -15 too, where the kernel groups sessions), as the measurements were made.
 set -euo pipefail
@@ -39,7 +41,7 @@ source scripts/seeded-server.sh
 if [ "$calibrate" = 1 ]; then
   for layout in native nchw; do
     build/profiler_agent/convlat-agent calibrate --server "$address" --platform "$platform" --spool "$work/spool" \
-      --layout "$layout" --last_level_cache_bytes "$last_level_cache_bytes" \
+      --layout "$layout" --last_level_cache_bytes "$last_level_cache_bytes" --scrubber_bytes "$scrubber_bytes" \
       tests/fixtures/onnx/resnet34.onnx tests/fixtures/onnx/mobilenet_v3_small.onnx tests/fixtures/onnx/regnet_x_400mf.onnx
   done
   # The server refits with the calibration: wait until the served model has both layouts' factors.
