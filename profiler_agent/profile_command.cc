@@ -1,10 +1,7 @@
 #include "profiler_agent/profile_command.h"
 
-#include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <optional>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "model/sweeps/sweeps.h"
@@ -14,7 +11,6 @@
 #include "spdlog/spdlog.h"
 
 namespace convlat::agent {
-namespace {}  // namespace
 
 int RunProfile(Spool& spool, Pusher& pusher, const std::shared_ptr<grpc::Channel>& channel,
                const ProfileOptions& options, const std::atomic<bool>& stop) {

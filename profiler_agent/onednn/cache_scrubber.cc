@@ -15,7 +15,7 @@ size_t CacheScrubber::BytesFor(int64_t last_level_cache_bytes) {
   return std::max(kMinBytes, 2 * static_cast<size_t>(std::max<int64_t>(0, last_level_cache_bytes)));
 }
 
-CacheScrubber::CacheScrubber(Bytes bytes) : buffer_(std::max(kCacheLine, bytes.value), 1) {}
+CacheScrubber::CacheScrubber(size_t bytes) : buffer_(std::max(kCacheLine, bytes), 1) {}
 
 void CacheScrubber::Scrub() {
   const char* data = buffer_.data();

@@ -13,11 +13,11 @@ namespace convlat::agent {
 
 class CacheScrubber {
  public:
-  // Twice the last-level cache, and at least 16 MiB.
+  // The size to read for a last-level cache: twice it, and at least 16 MiB. The agent checks that
+  // size before using it, and may take a larger one (eviction_check.h).
   static size_t BytesFor(int64_t last_level_cache_bytes);
-  explicit CacheScrubber(int64_t last_level_cache_bytes) : CacheScrubber(Bytes{BytesFor(last_level_cache_bytes)}) {}
-  // A scrubber of exactly this size (at least one cache line): eviction_check.h tries sizes.
-  static CacheScrubber OfSize(size_t bytes) { return CacheScrubber(Bytes{bytes}); }
+  // Reads `bytes` (at least one cache line) each time.
+  explicit CacheScrubber(size_t bytes);
 
   // Reads every cache line of the buffer, split over the OpenMP threads (the threads oneDNN runs
   // on), so every core's private caches are evicted too.
@@ -25,11 +25,6 @@ class CacheScrubber {
   size_t bytes() const { return buffer_.size(); }
 
  private:
-  struct Bytes {
-    size_t value;
-  };
-  explicit CacheScrubber(Bytes bytes);
-
   std::vector<char> buffer_;
   volatile int64_t sink_ = 0;  // keeps the reads from being optimized away
 };

@@ -23,8 +23,8 @@ bool LeavesDataCached(const EvictionProbe& probe) {
 }
 
 EvictionProbe ProbeEviction(size_t scrubber_bytes, size_t larger_bytes, size_t probe_bytes, int trials) {
-  CacheScrubber scrubber = CacheScrubber::OfSize(scrubber_bytes);
-  CacheScrubber larger = CacheScrubber::OfSize(larger_bytes);
+  CacheScrubber scrubber(scrubber_bytes);
+  CacheScrubber larger(larger_bytes);
   PointerChase probe(probe_bytes);
   std::vector<int64_t> after_scrubber, after_larger;
   // Alternating, so that a slow phase of the machine falls on both kinds of trial; each starts

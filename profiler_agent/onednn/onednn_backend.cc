@@ -54,7 +54,7 @@ class OneDnnBackend final : public ConvBackend {
       : last_level_cache_bytes_(cache.bytes),
         engine_(dnnl::engine::kind::cpu, 0),
         stream_(engine_),
-        scrubber_(CacheScrubber::OfSize(scrubber_bytes)) {}
+        scrubber_(scrubber_bytes) {}
 
   std::string name() const override { return "onednn"; }
 

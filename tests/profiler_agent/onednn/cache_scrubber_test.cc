@@ -12,13 +12,15 @@ namespace convlat::agent {
 namespace {
 
 TEST(CacheScrubberTest, CoversTwiceTheLastLevelCacheAndAtLeast16MiB) {
-  CacheScrubber scrubber(FindLastLevelCache().bytes);
+  CacheScrubber scrubber(CacheScrubber::BytesFor(FindLastLevelCache().bytes));
   EXPECT_GE(scrubber.bytes(), size_t{16} << 20);
   EXPECT_GE(scrubber.bytes(), 2 * static_cast<size_t>(FindLastLevelCache().bytes));
   scrubber.Scrub();  // and again: the buffer stays usable
   scrubber.Scrub();
-  EXPECT_EQ(CacheScrubber(int64_t{48} << 20).bytes(), size_t{96} << 20);
-  EXPECT_EQ(CacheScrubber(0).bytes(), size_t{16} << 20);
+  EXPECT_EQ(CacheScrubber::BytesFor(int64_t{48} << 20), size_t{96} << 20);
+  EXPECT_EQ(CacheScrubber::BytesFor(0), size_t{16} << 20);
+  EXPECT_EQ(CacheScrubber(size_t{100}).bytes(), 100u);
+  EXPECT_EQ(CacheScrubber(size_t{0}).bytes(), 64u) << "at least one cache line";
 }
 
 // The test above would pass with a Scrub() that does nothing; this one fails for it. Hardware
@@ -32,7 +34,7 @@ TEST(CacheScrubberTest, CoversTwiceTheLastLevelCacheAndAtLeast16MiB) {
 // machine does not close, while a no-op Scrub() gives 1x. (Trials are few because each Scrub()
 // reads 64 MiB on OpenMP threads that wait for cores on a loaded machine.)
 TEST(CacheScrubberTest, AfterScrubReadingASmallBufferTakesLongerThanWhenItWasJustRead) {
-  CacheScrubber scrubber(FindLastLevelCache().bytes);
+  CacheScrubber scrubber(CacheScrubber::BytesFor(FindLastLevelCache().bytes));
   PointerChase chase(64 << 10);
   std::vector<int64_t> warm, scrubbed;
   for (int trial = 0; trial < 51; ++trial) {
